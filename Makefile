@@ -1,0 +1,31 @@
+# Each target bootstraps what it needs: a fresh machine needs only python3 (3.11+) and PyPI.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: plan test lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+## plan: the offline plan of the staging stack (writes build/plan/)
+plan: $(STAMP)
+	$(BIN)/python -m components.plan --stack staging
+
+## test: lint, then every test
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: the performance figures of bench/README.md
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,49 @@
+"""gitlab-k8s-cd's component library: continuous deployment from GitLab CI to Kubernetes."""
+
+from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .config import ConfigError, Settings, load_settings
+from .continuous_deployment import CiTokenArgs, ContinuousDeployment, ContinuousDeploymentArgs, PulumiBackendArgs
+from .deployer import DEPLOYER_RULES, ClusterArgs, Deployer, DeployerArgs
+from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
+from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
+from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .registry_access import RegistryAccess, RegistryAccessArgs
+from .validation import InvalidArgument
+from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
+
+__all__ = [
+    "CI_TAG_REGEX",
+    "DEPLOYER_RULES",
+    "RELEASE_TAG_REGEX",
+    "AppSpec",
+    "CiTokenArgs",
+    "CiVariable",
+    "CiVariables",
+    "CiVariablesArgs",
+    "ClusterArgs",
+    "ConfigError",
+    "ContinuousDeployment",
+    "ContinuousDeploymentArgs",
+    "Deployer",
+    "DeployerArgs",
+    "EnvironmentProtectionArgs",
+    "GitLabEnvironment",
+    "GitLabEnvironmentArgs",
+    "GitLabProject",
+    "GitLabProjectArgs",
+    "InvalidArgument",
+    "LimitRangeArgs",
+    "Namespace",
+    "NamespaceArgs",
+    "ProbeArgs",
+    "PulumiBackendArgs",
+    "RegistryAccess",
+    "RegistryAccessArgs",
+    "RegistryCleanupArgs",
+    "ResourcesArgs",
+    "RolloutArgs",
+    "Settings",
+    "Workload",
+    "WorkloadArgs",
+    "load_settings",
+]

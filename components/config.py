@@ -1,0 +1,317 @@
+"""The only reader of stack configuration and of the environment.
+
+``load_settings()`` turns the stack's config into frozen, validated Args before any resource
+exists. Every refusal is a :class:`ConfigError` that names the config key, the value given
+and what is expected, e.g.::
+
+    gitlab-k8s-cd:rollout.maxSurge and gitlab-k8s-cd:rollout.maxUnavailable: cannot both be 0,
+    or the rollout could never start (got 0 and 0)
+
+Top-level values arrive from the Pulumi CLI as strings (``replicas: 2`` is ``"2"``); objects
+arrive as JSON, with typed members. Both are accepted wherever an integer or a boolean is due.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from . import validation as v
+from .continuous_deployment import CiTokenArgs, ContinuousDeploymentArgs, PulumiBackendArgs
+from .deployer import ClusterArgs
+from .gitlab_environment import EnvironmentProtectionArgs
+from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
+from .namespace import LimitRangeArgs
+from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs
+
+NAMESPACE = "gitlab-k8s-cd"
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A stack config value that was refused. ``keys`` are the full config keys at fault."""
+
+    def __init__(self, keys: tuple[str, ...], message: str) -> None:
+        self.keys = keys
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Settings:
+    deployment: ContinuousDeploymentArgs
+    """Everything the stack declares."""
+    gitlab_url: str
+    """The GitLab instance, e.g. ``https://gitlab.com``."""
+
+    @property
+    def gitlab_api_url(self) -> str:
+        return f"{self.gitlab_url.rstrip('/')}/api/v4/"
+
+
+# Each object-valued key and the Args it becomes; members are the Args' fields in camelCase.
+OBJECT_KEYS: dict[str, type] = {
+    "rollout": RolloutArgs,
+    "readinessProbe": ProbeArgs,
+    "livenessProbe": ProbeArgs,
+    "startupProbe": ProbeArgs,
+    "resources": ResourcesArgs,
+    "registryCleanup": RegistryCleanupArgs,
+    "protection": EnvironmentProtectionArgs,
+    "limitRange": LimitRangeArgs,
+    "ciToken": CiTokenArgs,
+}
+MAPPING_KEYS = ("settings", "quota")
+SECRET_KEYS = {
+    # config key: the environment variable it may come from instead
+    "pulumiConfigPassphrase": "PULUMI_CONFIG_PASSPHRASE",
+    "pulumiAccessToken": "PULUMI_ACCESS_TOKEN",
+}
+SCALAR_KEYS = (
+    "app",
+    "environment",
+    "environmentUrl",
+    "environmentTier",
+    "namespace",
+    "image",
+    "replicas",
+    "containerPort",
+    "servicePort",
+    "runAsUser",
+    "gitlabUrl",
+    "gitlabProject",
+    "manageProject",
+    "projectDescription",
+    "projectVisibility",
+    "clusterName",
+    "clusterServer",
+    "clusterCaData",
+    "pulumiBackendUrl",
+    "deployTokenExpiresAt",
+    "hiddenVariables",
+)
+KNOWN_KEYS = frozenset(SCALAR_KEYS) | frozenset(OBJECT_KEYS) | frozenset(MAPPING_KEYS) | frozenset(SECRET_KEYS)
+
+
+def load_settings() -> Settings:
+    """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing."""
+    raw = _read_raw()
+    _reject_unknown(raw)
+    return Settings(deployment=_deployment(raw), gitlab_url=_gitlab_url(raw))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+_UNSET: Any = object()
+
+
+def _read_raw() -> dict[str, Any]:
+    """Every ``gitlab-k8s-cd:*`` value the runtime holds, by short key, objects parsed."""
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    raw: dict[str, Any] = {}
+    for full_key in sorted(keys):
+        namespace, _, key = full_key.partition(":")
+        if namespace != NAMESPACE:
+            continue
+        value = runtime_config.get_config(full_key)
+        if key in OBJECT_KEYS or key in MAPPING_KEYS:
+            value = _parse_object(key, value)
+        raw[key] = value
+    return raw
+
+
+def _parse_object(key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(value)
+    if not isinstance(value, dict):
+        raise _error((key,), value, "must be an object (a YAML mapping under the key in the stack file)")
+    return value
+
+
+def _reject_unknown(raw: Mapping[str, Any]) -> None:
+    for key in raw:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+            hint = f"did you mean {NAMESPACE}:{close[0]}?" if close else "see the README for every key"
+            raise _error((key,), raw[key], f"is not a known key; {hint}")
+
+
+def _error(keys: tuple[str, ...], value: Any, expected: str) -> ConfigError:
+    full = tuple(f"{NAMESPACE}:{k}" for k in keys)
+    values = value if len(keys) > 1 else (value,)
+    got = " and ".join(repr(item) for item in values)
+    return ConfigError(full, f"{' and '.join(full)}: {expected} (got {got})")
+
+
+def _secret(raw: Mapping[str, Any], key: str) -> pulumi.Output[str] | None:
+    """A secret from ``pulumi config set --secret`` or from its environment variable; never plain config."""
+    full = f"{NAMESPACE}:{key}"
+    value = raw.get(key)
+    if value is not None and not runtime_config.is_config_secret(full):
+        raise _error(
+            (key,), v.Redacted(len(str(value))), "must be set with `pulumi config set --secret`, never as plain config"
+        )
+    if value is None:
+        value = os.environ.get(SECRET_KEYS[key])
+    if value is None:
+        return None
+    try:
+        v.maskable(key, value)
+    except v.InvalidArgument as error:
+        raise _error((key,), error.values[0], error.expected) from None
+    return pulumi.Output.secret(value)
+
+
+# --- building Args ---------------------------------------------------------------------------
+
+
+def _build(cls: type[T], sources: Mapping[str, tuple[str, Any]]) -> T:
+    """``cls(**values)``, where ``sources`` maps each field to (config key, value or _UNSET).
+
+    Unset fields keep the Args' defaults. An InvalidArgument about field ``f.sub`` is re-raised
+    as a ConfigError about ``<key of f>.sub``.
+    """
+    hints = {f.name: str(f.type) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for name, (_key, value) in sources.items():
+        if value is not _UNSET:
+            kwargs[name] = _coerce(hints[name], value)
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        missing = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+        if missing and field.name not in kwargs:
+            raise _error((sources[field.name][0],), None, "is required")
+    try:
+        return cls(**kwargs)
+    except v.InvalidArgument as error:
+        keys = []
+        for field_path in error.fields:
+            head, dot, rest = field_path.partition(".")
+            key = sources[head][0] if head in sources else _camel(head)
+            keys.append(key + dot + rest)
+        raise _error(tuple(keys), error.values if len(keys) > 1 else error.values[0], error.expected) from None
+
+
+def _object(raw: Mapping[str, Any], key: str, cls: type[T]) -> T | Any:
+    """Build ``cls`` from the object under ``key``, or _UNSET when the key is absent."""
+    if key not in raw:
+        return _UNSET
+    members = raw[key]
+    fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    sources: dict[str, tuple[str, Any]] = {name: (f"{key}.{_camel(name)}", _UNSET) for name in fields}
+    for member, value in members.items():
+        name = _snake(member)
+        if name not in fields:
+            allowed = ", ".join(sorted(_camel(f) for f in fields))
+            raise _error((f"{key}.{member}",), value, f"is not a known key; expected one of {allowed}")
+        sources[name] = (f"{key}.{member}", value)
+    return _build(cls, sources)
+
+
+def _coerce(annotation: str, value: Any) -> Any:
+    """Strings from the CLI to the int or bool a field is declared as (``"int | str"``,
+    ``"bool"``: the annotations are strings here); anything else untouched."""
+    if not isinstance(value, str):
+        return value
+    declared = set(re.findall(r"[A-Za-z_]+", annotation))
+    if "bool" in declared and value in ("true", "false"):
+        return value == "true"
+    if "int" in declared and re.fullmatch(r"-?[0-9]+", value):
+        return int(value)
+    return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def _get(raw: Mapping[str, Any], key: str) -> tuple[str, Any]:
+    return key, raw.get(key, _UNSET)
+
+
+def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
+    spec = _build(
+        AppSpec,
+        {
+            "replicas": _get(raw, "replicas"),
+            "container_port": _get(raw, "containerPort"),
+            "service_port": _get(raw, "servicePort"),
+            "run_as_user": _get(raw, "runAsUser"),
+            "settings": _get(raw, "settings"),
+            "rollout": ("rollout", _object(raw, "rollout", RolloutArgs)),
+            "readiness": ("readinessProbe", _object(raw, "readinessProbe", ProbeArgs)),
+            "liveness": ("livenessProbe", _object(raw, "livenessProbe", ProbeArgs)),
+            "startup": ("startupProbe", _object(raw, "startupProbe", ProbeArgs)),
+            "resources": ("resources", _object(raw, "resources", ResourcesArgs)),
+        },
+    )
+    project = _build(
+        GitLabProjectArgs,
+        {
+            "path": _get(raw, "gitlabProject"),
+            "manage": _get(raw, "manageProject"),
+            "description": _get(raw, "projectDescription"),
+            "visibility": _get(raw, "projectVisibility"),
+            "cleanup": ("registryCleanup", _object(raw, "registryCleanup", RegistryCleanupArgs)),
+        },
+    )
+    cluster = _build(
+        ClusterArgs,
+        {
+            "name": _get(raw, "clusterName"),
+            "server": _get(raw, "clusterServer"),
+            "ca_data": _get(raw, "clusterCaData"),
+        },
+    )
+    backend = _build(
+        PulumiBackendArgs,
+        {
+            "url": _get(raw, "pulumiBackendUrl"),
+            "passphrase": ("pulumiConfigPassphrase", _secret(raw, "pulumiConfigPassphrase") or _UNSET),
+            "access_token": ("pulumiAccessToken", _secret(raw, "pulumiAccessToken") or _UNSET),
+        },
+    )
+    return _build(
+        ContinuousDeploymentArgs,
+        {
+            "app": _get(raw, "app"),
+            "environment": _get(raw, "environment"),
+            "environment_url": _get(raw, "environmentUrl"),
+            "environment_tier": _get(raw, "environmentTier"),
+            "namespace": _get(raw, "namespace"),
+            "image": _get(raw, "image"),
+            "deploy_token_expires_at": _get(raw, "deployTokenExpiresAt"),
+            "hidden_variables": _get(raw, "hiddenVariables"),
+            "quota": _get(raw, "quota"),
+            "limit_range": ("limitRange", _object(raw, "limitRange", LimitRangeArgs)),
+            "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),
+            "ci_token": ("ciToken", _object(raw, "ciToken", CiTokenArgs)),
+            "spec": ("", spec),
+            "project": ("", project),
+            "cluster": ("", cluster),
+            "backend": ("", backend),
+        },
+    )
+
+
+def _gitlab_url(raw: Mapping[str, Any]) -> str:
+    url = raw.get("gitlabUrl", "https://gitlab.com")
+    try:
+        return v.https_url("gitlabUrl", url)
+    except v.InvalidArgument as error:
+        raise _error(("gitlabUrl",), url, error.expected) from None

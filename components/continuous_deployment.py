@@ -1,0 +1,309 @@
+"""One app in one environment: everything from the GitLab project to the running pods."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pulumi
+import pulumi_gitlab as gitlab
+
+from . import validation as v
+from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .deployer import ClusterArgs, Deployer, DeployerArgs
+from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
+from .gitlab_project import GitLabProject, GitLabProjectArgs
+from .labels import environment_slug, gitlab_annotations
+from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .registry_access import RegistryAccess, RegistryAccessArgs
+from .workload import AppSpec, Workload, WorkloadArgs
+
+PULUMI_CLOUD_HOSTS = ("api.pulumi.com", "app.pulumi.com")
+BACKEND_SCHEMES = ("https", "s3", "gs", "azblob", "file")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PulumiBackendArgs:
+    """Where CI's ``pulumi up`` keeps the stack's state, and the secret that unlocks it.
+
+    Pulumi Cloud (``https://api.pulumi.com``) needs an access token; a self-managed backend
+    (s3, gs, azblob, file) needs the passphrase of the stack's secrets provider.
+    """
+
+    url: str
+    """The backend URL, as for ``pulumi login``."""
+    passphrase: pulumi.Input[str] | None = None
+    """``PULUMI_CONFIG_PASSPHRASE`` for a self-managed backend. Default none."""
+    access_token: pulumi.Input[str] | None = None
+    """``PULUMI_ACCESS_TOKEN`` for Pulumi Cloud. Default none."""
+
+    def __post_init__(self) -> None:
+        v.https_url("url", self.url, schemes=BACKEND_SCHEMES)
+        if self.is_pulumi_cloud:
+            if self.access_token is None:
+                raise v.InvalidArgument("access_token", None, f"is required for the Pulumi Cloud backend {self.url}")
+        elif self.passphrase is None:
+            raise v.InvalidArgument("passphrase", None, f"is required for the self-managed backend {self.url}")
+        for name in ("passphrase", "access_token"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                v.maskable(name, value)
+
+    @property
+    def is_pulumi_cloud(self) -> bool:
+        return urlsplit(self.url).hostname in PULUMI_CLOUD_HOSTS
+
+    def ci_variables(self, *, hidden: bool) -> list[CiVariable]:
+        secret = (
+            CiVariable(
+                key="PULUMI_ACCESS_TOKEN",
+                value=self.access_token,
+                masked=True,
+                hidden=hidden,
+                description="Pulumi Cloud token for CI's pulumi up",
+            )
+            if self.is_pulumi_cloud
+            else CiVariable(
+                key="PULUMI_CONFIG_PASSPHRASE",
+                value=self.passphrase,
+                masked=True,
+                hidden=hidden,
+                description="Unlocks the stack's secrets for CI's pulumi up",
+            )
+        )
+        return [
+            CiVariable(key="PULUMI_BACKEND_URL", value=self.url, description="Where the stack's state lives"),
+            secret,
+        ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CiTokenArgs:
+    """The project access token CI's ``pulumi up`` manages GitLab with. GitLab rotates it on
+    ``pulumi up`` when it nears expiry, so nobody has to."""
+
+    expiration_days: int = 30
+    """Each token's lifetime in days. Default 30."""
+    rotate_before_days: int = 7
+    """Rotate this many days before expiry. Default 7 (so a weekly deploy always rotates in time)."""
+
+    def __post_init__(self) -> None:
+        v.integer("expiration_days", self.expiration_days, minimum=2, maximum=365)
+        v.integer("rotate_before_days", self.rotate_before_days, minimum=1)
+        if self.rotate_before_days >= self.expiration_days:
+            raise v.InvalidArgument(
+                ("rotate_before_days", "expiration_days"),
+                (self.rotate_before_days, self.expiration_days),
+                "rotation must start before the token expires",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContinuousDeploymentArgs:
+    app: str
+    """The app's name (DNS-1123 label)."""
+    environment: str
+    """The GitLab environment, e.g. ``staging``. Its CI variables are scoped to it."""
+    environment_url: str
+    """Where the app is reached in this environment (https)."""
+    image: str
+    """The image to deploy, by tag or (in CI) by digest. Must name its registry host."""
+    project: GitLabProjectArgs
+    """The GitLab project and its registry cleanup policy."""
+    cluster: ClusterArgs
+    """The cluster, for the deployer's kubeconfig."""
+    backend: PulumiBackendArgs
+    """The Pulumi backend CI's runs use."""
+    deploy_token_expires_at: str
+    """When the registry deploy token expires (YYYY-MM-DD)."""
+    spec: AppSpec = field(default_factory=AppSpec)
+    """Replicas, ports, rollout, probes, resources and settings. Default :class:`AppSpec`."""
+    namespace: str | None = None
+    """The namespace. Default ``{app}-{environment slug}``."""
+    environment_tier: str | None = None
+    """The GitLab tier. Default: the environment's name if it is a tier, else other."""
+    protection: EnvironmentProtectionArgs | None = None
+    """Approvals for deploys to this environment. Default: none."""
+    quota: Mapping[str, str] | None = None
+    """A ResourceQuota for the namespace. Default: none."""
+    limit_range: LimitRangeArgs | None = None
+    """Container defaults for the namespace. Default: none."""
+    ci_token: CiTokenArgs = field(default_factory=CiTokenArgs)
+    """CI's GitLab token rotation. Default :class:`CiTokenArgs`."""
+    hidden_variables: bool = True
+    """Make secret CI variables hidden as well as masked (GitLab 17.4+). Default true."""
+
+    def __post_init__(self) -> None:
+        v.dns1123_label("app", self.app)
+        v.environment_name("environment", self.environment)
+        v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
+        v.boolean("hidden_variables", self.hidden_variables)
+        if v.image_reference("image", self.image).registry is None:
+            raise v.InvalidArgument(
+                "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
+            )
+        # Build what needs no other resource now, so that a bad value fails before any is registered.
+        v.renamed(self.namespace_args, {"name": "namespace"})
+        v.renamed(
+            lambda: self.environment_args(project="", namespace=""),
+            {"name": "environment", "external_url": "environment_url", "tier": "environment_tier"},
+        )
+
+    @property
+    def instance(self) -> str:
+        return f"{self.app}-{environment_slug(self.environment)}"
+
+    def namespace_args(self) -> NamespaceArgs:
+        return NamespaceArgs(
+            name=self.namespace or self.instance,
+            app=self.app,
+            instance=self.instance,
+            quota=self.quota,
+            limit_range=self.limit_range,
+        )
+
+    def environment_args(self, *, project: pulumi.Input[str], namespace: pulumi.Input[str]) -> GitLabEnvironmentArgs:
+        return GitLabEnvironmentArgs(
+            project=project,
+            name=self.environment,
+            external_url=self.environment_url,
+            kubernetes_namespace=namespace,
+            tier=self.environment_tier,
+            protection=self.protection,
+        )
+
+
+class ContinuousDeployment(pulumi.ComponentResource):
+    """Continuous deployment of one app to one environment.
+
+    Composes:
+    - :class:`GitLabProject`: the project, its registry and cleanup policy;
+    - :class:`Namespace`, :class:`Deployer`, :class:`RegistryAccess`, :class:`Workload`: the cluster side;
+    - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
+    - a ProjectAccessToken for CI, rotated by GitLab;
+    - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment.
+
+    Pass the Kubernetes and GitLab providers in ``opts.providers``.
+    """
+
+    namespace: pulumi.Output[str]
+    image: pulumi.Output[str]
+    deployment_name: pulumi.Output[str]
+    environment_url: pulumi.Output[str]
+    deployer_kubeconfig: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ContinuousDeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("gitlab-k8s-cd:continuous_deployment:ContinuousDeployment", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        project = GitLabProject(f"{name}-project", args.project, opts=child)
+        namespace = Namespace(f"{name}-namespace", args.namespace_args(), opts=child)
+        deployer = Deployer(
+            f"{name}-deployer",
+            DeployerArgs(
+                namespace=namespace.name,
+                app=args.app,
+                instance=args.instance,
+                cluster=args.cluster,
+            ),
+            opts=child,
+        )
+        registry = RegistryAccess(
+            f"{name}-registry",
+            RegistryAccessArgs(
+                project=project.project_id,
+                namespace=namespace.name,
+                registry=v.image_reference("image", args.image).registry or "",
+                expires_at=args.deploy_token_expires_at,
+                app=args.app,
+                instance=args.instance,
+            ),
+            opts=child,
+        )
+        workload = Workload(
+            f"{name}-workload",
+            WorkloadArgs(
+                app=args.app,
+                instance=args.instance,
+                namespace=namespace.name,
+                image=args.image,
+                spec=args.spec,
+                image_pull_secrets=[registry.pull_secret_name],
+                annotations=gitlab_annotations(args.project.path, args.environment),
+            ),
+            opts=child,
+        )
+        environment = GitLabEnvironment(
+            f"{name}-environment",
+            args.environment_args(project=project.project_id, namespace=namespace.name),
+            opts=child,
+        )
+        ci_token = gitlab.ProjectAccessToken(
+            f"{name}-ci-token",
+            project=project.project_id,
+            name=f"{args.instance} deploy",
+            description="CI's pulumi up for this environment (managed by gitlab-k8s-cd)",
+            # `api` is the narrowest scope that lets the GitLab provider manage the project's
+            # variables, environment and deploy token; a project token reaches no other project.
+            scopes=["api"],
+            access_level="maintainer",
+            rotation_configuration={
+                "expiration_days": args.ci_token.expiration_days,
+                "rotate_before_days": args.ci_token.rotate_before_days,
+            },
+            opts=child,
+        )
+        hidden = args.hidden_variables
+        CiVariables(
+            f"{name}-ci-variables",
+            CiVariablesArgs(
+                project=project.project_id,
+                environment_scope=args.environment,
+                variables=[
+                    CiVariable(
+                        key="KUBE_NAMESPACE",
+                        value=namespace.name,
+                        protected=False,
+                        description="The namespace this environment deploys into",
+                    ),
+                    # GitLab can only mask a value with no whitespace, so the kubeconfig goes in as base64.
+                    CiVariable(
+                        key="KUBECONFIG_B64",
+                        value=deployer.kubeconfig.apply(_base64),
+                        masked=True,
+                        hidden=hidden,
+                        description="base64 of the deployer's kubeconfig: namespace-scoped cluster access",
+                    ),
+                    CiVariable(
+                        key="GITLAB_TOKEN",
+                        value=ci_token.token,
+                        masked=True,
+                        hidden=hidden,
+                        description="Project access token for CI's pulumi up, rotated by GitLab",
+                    ),
+                    *args.backend.ci_variables(hidden=hidden),
+                ],
+            ),
+            opts=child,
+        )
+
+        self.namespace = namespace.name
+        self.image = workload.image
+        self.deployment_name = workload.deployment_name
+        self.environment_url = environment.external_url
+        self.deployer_kubeconfig = deployer.kubeconfig
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "image": self.image,
+                "deployment_name": self.deployment_name,
+                "environment_url": self.environment_url,
+                "deployer_kubeconfig": self.deployer_kubeconfig,
+            }
+        )
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

@@ -1,0 +1,634 @@
+"""Run a Pulumi program (or one component) under Pulumi's mock runtime, and look at what it declared.
+
+This is the plan harness the offline plan and every test are built on, offered as public API
+so that other projects can test their own programs, in the spirit of AWS CDK's ``assertions``::
+
+    plan = run_program("__main__.py", project="my-app", stack="dev", config={"my-app:image": "..."})
+    deployment = plan.get("kubernetes:apps/v1:Deployment", "web-workload-deployment")
+    assert deployment.inputs["spec"]["replicas"] == 2      # ints are ints, not 2.0
+    plan.write("build/plan")                                # kubernetes.yaml + gitlab.yaml, secrets redacted
+
+Each run happens in a fresh Python process: the mock runtime is process-global state, and
+pytest runs under mocks can hang (pulumi/pulumi#7663). The child process writes what the program
+registered as JSON; this process reads it back into a :class:`Plan`.
+
+What the mocks stand in for, because no provider runs (each value is deterministic, so that two
+plans of the same program compare equal):
+
+- an autonamed Kubernetes object gets ``<logical name>-<8 hex>``; the hex digits hash the
+  inputs whose change makes the provider replace the object, so a replacement gets a new name,
+  as it does for real;
+- a ``kubernetes.io/service-account-token`` Secret gets a ``data.token``, as the token
+  controller would give it;
+- GitLab tokens get a ``token`` (and a deploy token a ``username``);
+- the invokes this library makes (``gitlab.get_group``, ``gitlab.get_project``) get plausible
+  answers. ``run_program(invokes=...)`` adds or overrides answers by invoke token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["REPLACE_ON", "Plan", "PlannedResource", "ProgramError", "Secret", "run_component", "run_program"]
+
+# Pulumi's marker for a secret value on the wire (sdk/python/lib/pulumi/runtime/rpc.py).
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_SECRET_TAG = "__secret__"
+
+REPLACE_ON: Mapping[str, tuple[str, ...]] = {
+    # Input paths whose change makes the provider replace a resource rather than update it,
+    # per pulumi-kubernetes (immutable fields; ConfigMap and Secret contents, which it treats
+    # as immutable) and pulumi-gitlab (ForceNew attributes). "*" applies to every Kubernetes kind.
+    "kubernetes:*": ("metadata.name", "metadata.namespace"),
+    "kubernetes:apps/v1:Deployment": ("spec.selector",),
+    "kubernetes:apps/v1:StatefulSet": ("spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"),
+    "kubernetes:apps/v1:DaemonSet": ("spec.selector",),
+    "kubernetes:batch/v1:Job": ("spec",),
+    "kubernetes:core/v1:ConfigMap": ("data", "binaryData"),
+    "kubernetes:core/v1:Secret": ("data", "stringData", "type"),
+    "kubernetes:core/v1:Service": ("spec.clusterIP", "spec.clusterIPs"),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef",),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef",),
+    "gitlab:index/projectDeployToken:ProjectDeployToken": ("project", "name", "username", "scopes", "expiresAt"),
+    "gitlab:index/projectAccessToken:ProjectAccessToken": ("project", "name", "scopes", "accessLevel", "description"),
+    "gitlab:index/projectVariable:ProjectVariable": ("project", "key", "environmentScope", "hidden"),
+    "gitlab:index/projectEnvironment:ProjectEnvironment": ("project",),
+    "gitlab:index/projectProtectedEnvironment:ProjectProtectedEnvironment": ("project", "environment"),
+    "gitlab:index/project:Project": ("namespaceId",),
+    # With a cluster_identifier, only a change of it replaces the provider (pulumi-kubernetes ≥ 4.16).
+    "pulumi:providers:kubernetes": ("clusterIdentifier",),
+}
+
+
+def replace_paths(type_: str) -> tuple[str, ...]:
+    common = REPLACE_ON["kubernetes:*"] if type_.startswith("kubernetes:") else ()
+    return common + REPLACE_ON.get(type_, ())
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value the program marked secret. It prints as ``[secret]``; ``.value`` holds the text."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+
+REDACTED = "[secret]"
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret's leaves replaced by ``[secret]``, keeping the shape
+    (so a redacted Secret manifest still has ``stringData: {".dockerconfigjson": "[secret]"}``)."""
+    if isinstance(value, Secret):
+        return _redact_leaves(value.value)
+    if isinstance(value, dict):
+        return {k: redact(item) for k, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
+
+
+def _redact_leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _redact_leaves(item) for k, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_leaves(item) for item in value]
+    return REDACTED
+
+
+def reveal(value: Any) -> Any:
+    """``value`` with every :class:`Secret` unwrapped: for assertions on secret contents."""
+    if isinstance(value, Secret):
+        return reveal(value.value)
+    if isinstance(value, dict):
+        return {k: reveal(item) for k, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return value
+
+
+def contains_secret(value: Any) -> bool:
+    if isinstance(value, Secret):
+        return True
+    if isinstance(value, dict):
+        return any(contains_secret(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_secret(item) for item in value)
+    return False
+
+
+def _from_wire(value: Any) -> Any:
+    """JSON from the child process back to Python: ``{"__secret__": v}`` becomes ``Secret(v)``."""
+    if isinstance(value, dict):
+        if set(value) == {_SECRET_TAG}:
+            return Secret(_from_wire(value[_SECRET_TAG]))
+        return {k: _from_wire(item) for k, item in value.items()}
+    if isinstance(value, list):
+        return [_from_wire(item) for item in value]
+    return value
+
+
+def _to_wire(value: Any) -> Any:
+    """Mock-runtime values to JSON: secret envelopes tagged, integral floats back to ints."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return {_SECRET_TAG: _to_wire(value.get("value"))}
+        return {str(k): _to_wire(item) for k, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _sorted(value: Any) -> Any:
+    """Mappings with their keys sorted, all the way down: inputs come through protobuf
+    Structs, whose key order is arbitrary, and a plan must be byte-for-byte repeatable."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
+def _leading(mapping: dict[str, Any], first: Sequence[str]) -> dict[str, Any]:
+    head = {key: mapping[key] for key in first if key in mapping}
+    return {**head, **{key: item for key, item in mapping.items() if key not in head}}
+
+
+def get_path(value: Any, path: str) -> Any:
+    """``get_path(inputs, "spec.selector")``; None where the path does not exist."""
+    for part in path.split("."):
+        if isinstance(value, Secret):
+            value = value.value
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource the program registered, with its inputs as the provider would get them."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    provider: str | None
+    inputs: dict[str, Any]
+
+    @property
+    def is_kubernetes(self) -> bool:
+        return self.custom and self.type.startswith("kubernetes:") and "apiVersion" in self.inputs
+
+    @property
+    def is_gitlab(self) -> bool:
+        return self.type.startswith("gitlab:") or self.type == "pulumi:providers:gitlab"
+
+    def manifest(self, *, redacted: bool = True) -> dict[str, Any]:
+        """The Kubernetes object: apiVersion, kind, metadata, then the rest, keys sorted."""
+        if not self.is_kubernetes:
+            raise ValueError(f"{self.type} {self.name} is not a Kubernetes object")
+        body = _sorted(redact(self.inputs) if redacted else reveal(self.inputs))
+        metadata = body.get("metadata") or {}
+        body["metadata"] = _leading(metadata, ("name", "namespace"))
+        return _leading(body, ("apiVersion", "kind", "metadata"))
+
+
+class ProgramError(Exception):
+    """The program raised. ``type`` is the exception's qualified class name."""
+
+    def __init__(self, type_: str, message: str, plan: Plan) -> None:
+        self.type = type_
+        self.message = message
+        self.plan = plan
+        super().__init__(f"{type_}: {message}")
+
+
+# Kinds in the order they are applied (Helm's install order), for a stable kubernetes.yaml.
+KIND_ORDER = (
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "Ingress",
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a program run registered: resources, stack outputs and, if it failed, the error."""
+
+    resources: tuple[PlannedResource, ...]
+    outputs: dict[str, Any]
+    error: dict[str, str] | None = None
+    log: tuple[str, ...] = ()
+
+    def find(self, type_: str | None = None, name: str | None = None) -> list[PlannedResource]:
+        """Resources of ``type_`` (a full token, e.g. ``kubernetes:apps/v1:Deployment``) and/or
+        with logical ``name``, in URN order."""
+        return [r for r in self.resources if (type_ is None or r.type == type_) and (name is None or r.name == name)]
+
+    def get(self, type_: str, name: str | None = None) -> PlannedResource:
+        """The one resource of ``type_`` (and ``name``); an AssertionError listing what exists otherwise."""
+        found = self.find(type_, name)
+        if len(found) != 1:
+            names = ", ".join(r.name for r in self.find(type_)) or "none"
+            raise AssertionError(
+                f"expected one {type_} named {name!r}, found {len(found)} (names of that type: {names})"
+            )
+        return found[0]
+
+    def kind(self, kind: str) -> list[PlannedResource]:
+        """Kubernetes objects of ``kind`` (e.g. ``Deployment``)."""
+        return [r for r in self.resources if r.is_kubernetes and r.inputs.get("kind") == kind]
+
+    def children(self, parent: PlannedResource) -> list[PlannedResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def manifests(self, *, redacted: bool = True) -> list[dict[str, Any]]:
+        """Every Kubernetes object, in apply order, then by namespace and name."""
+        objects = [r.manifest(redacted=redacted) for r in self.resources if r.is_kubernetes]
+
+        def order(obj: dict[str, Any]) -> tuple[int, str, str]:
+            kind = obj.get("kind", "")
+            rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+            meta = obj.get("metadata") or {}
+            return rank, str(meta.get("namespace") or ""), str(meta.get("name") or "")
+
+        return sorted(objects, key=order)
+
+    def gitlab_resources(self) -> list[dict[str, Any]]:
+        """Every GitLab resource (and the GitLab provider): type, name and redacted inputs."""
+        return [
+            {"type": r.type, "name": r.name, "inputs": _sorted(redact(r.inputs))}
+            for r in sorted(self.resources, key=lambda r: (r.type, r.name))
+            if r.is_gitlab
+        ]
+
+    def resource_table(self) -> list[dict[str, Any]]:
+        """Every resource with its URN and redacted inputs: what ``--compare`` reads back."""
+        return [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "inputs": redact(r.inputs),
+            }
+            for r in self.resources
+        ]
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write ``kubernetes.yaml``, ``gitlab.yaml`` and ``resources.json`` to ``out_dir``, secrets redacted."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = {
+            "kubernetes.yaml": yaml.safe_dump_all(self.manifests(), sort_keys=False, width=120),
+            "gitlab.yaml": yaml.safe_dump(self.gitlab_resources(), sort_keys=False, width=120),
+            "resources.json": json.dumps(self.resource_table(), indent=1, sort_keys=True) + "\n",
+        }
+        for name, text in files.items():
+            (out / name).write_text(text)
+        return [out / name for name in files]
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Plan:
+        resources = tuple(
+            PlannedResource(
+                urn=r["urn"],
+                type=r["type"],
+                name=r["name"],
+                parent=r["parent"] or None,
+                custom=r["custom"],
+                provider=r["provider"] or None,
+                inputs=_from_wire(r["inputs"]),
+            )
+            for r in sorted(data["resources"], key=lambda r: r["urn"])
+        )
+        return cls(
+            resources=resources,
+            outputs=_from_wire(data["outputs"]),
+            error=data.get("error"),
+            log=tuple(data.get("log", ())),
+        )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def run_program(
+    program: str | os.PathLike[str],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any] | None = None,
+    secret_keys: Sequence[str] = (),
+    invokes: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    check: bool = True,
+) -> Plan:
+    """Run ``program`` (a ``__main__.py``) for ``project``/``stack`` under mocks, in a new process.
+
+    ``config`` maps full keys (``"my-app:replicas"``) to values; objects and lists are passed
+    as JSON and scalars as strings, as the Pulumi CLI does. ``secret_keys`` are the keys
+    ``pulumi config set --secret`` would have set. With ``check`` (the default), a program
+    that raises makes this raise :class:`ProgramError`; otherwise the error is in ``plan.error``.
+    """
+    path = Path(program).resolve()
+    return _run({"program": str(path)}, path.parent, project, stack, config, secret_keys, invokes, env, timeout, check)
+
+
+def run_component(
+    target: str,
+    *,
+    project: str = "test",
+    stack: str = "test",
+    config: Mapping[str, Any] | None = None,
+    secret_keys: Sequence[str] = (),
+    invokes: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 120,
+    check: bool = True,
+) -> Plan:
+    """Call ``target`` (``"package.module:function"``, importable from ``cwd``) under mocks, in a
+    new process. The function builds the component(s) to test and may ``pulumi.export``."""
+    return _run(
+        {"target": target},
+        Path(cwd or os.getcwd()).resolve(),
+        project,
+        stack,
+        config,
+        secret_keys,
+        invokes,
+        env,
+        timeout,
+        check,
+    )
+
+
+def cli_config_value(value: Any) -> str:
+    """A config value as the Pulumi CLI hands it to a program: scalars as text, objects as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _run(
+    what: dict[str, str],
+    cwd: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any] | None,
+    secret_keys: Sequence[str],
+    invokes: Mapping[str, Mapping[str, Any]] | None,
+    env: Mapping[str, str] | None,
+    timeout: float,
+    check: bool,
+) -> Plan:
+    request = {
+        **what,
+        "cwd": str(cwd),
+        "project": project,
+        "stack": stack,
+        "config": {key: cli_config_value(value) for key, value in (config or {}).items()},
+        "secret_keys": list(secret_keys),
+        "invokes": dict(invokes or {}),
+    }
+    with tempfile.TemporaryDirectory(prefix="plan-") as tmp:
+        request_file, result_file = Path(tmp, "request.json"), Path(tmp, "result.json")
+        request_file.write_text(json.dumps(request))
+        child_env = {**os.environ, **(env or {})}
+        # The child must import this very package, wherever the caller's cwd is.
+        child_env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parent.parent), str(cwd), child_env.get("PYTHONPATH", "")]
+        ).rstrip(os.pathsep)
+        completed = subprocess.run(
+            [sys.executable, "-m", "components.testing", str(request_file), str(result_file)],
+            cwd=cwd,
+            env=child_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if not result_file.exists():
+            raise RuntimeError(
+                f"the mock runtime process died (exit {completed.returncode}) before writing a result:\n"
+                f"{completed.stderr[-4000:]}"
+            )
+        plan = Plan.from_wire(json.loads(result_file.read_text()))
+    if check and plan.error is not None:
+        raise ProgramError(plan.error["type"], plan.error["message"], plan)
+    return plan
+
+
+# --- the child process -----------------------------------------------------------------------
+
+
+def _stand_in(label: str) -> str:
+    """A deterministic, maskable stand-in for a value only a real provider could produce."""
+    return "offline-plan-" + hashlib.sha256(label.encode()).hexdigest()[:24]
+
+
+DEFAULT_INVOKES: Mapping[str, Mapping[str, Any]] = {
+    "gitlab:index/getGroup:getGroup": {"id": "4242", "groupId": 4242},
+    "gitlab:index/getProject:getProject": {"id": "4343"},
+}
+
+
+def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the provider would add to ``inputs`` on create (see the module docstring)."""
+    state = dict(inputs)
+    if type_.startswith("kubernetes:") and "apiVersion" in inputs:
+        metadata = dict(state.get("metadata") or {})
+        if not metadata.get("name"):
+            relevant = {path: get_path(inputs, path) for path in replace_paths(type_) if path != "metadata.name"}
+            digest = hashlib.sha256(json.dumps([name, relevant], sort_keys=True, default=str).encode()).hexdigest()
+            metadata["name"] = f"{name}-{digest[:8]}"
+        state["metadata"] = metadata
+        if inputs.get("type") == "kubernetes.io/service-account-token":
+            token = base64.b64encode(_stand_in(f"token:{name}").encode()).decode()
+            state["data"] = {_SIG_KEY: _SECRET_SIG, "value": {"token": token}}
+    elif type_ == "gitlab:index/projectDeployToken:ProjectDeployToken":
+        state.setdefault("username", "gitlab+deploy-token-offline-plan")
+        state["token"] = {_SIG_KEY: _SECRET_SIG, "value": _stand_in(f"deploy-token:{name}")}
+    elif type_ == "gitlab:index/projectAccessToken:ProjectAccessToken":
+        state["token"] = {_SIG_KEY: _SECRET_SIG, "value": "glpat-" + _stand_in(f"access-token:{name}")}
+    return state
+
+
+def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - runs in the child
+    import logging
+    import runpy
+    import traceback
+
+    import pulumi
+    from pulumi.runtime import mocks as pulumi_mocks
+    from pulumi.runtime import rpc
+    from pulumi.runtime.settings import get_root_resource
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    request = json.loads(Path(request_file).read_text())
+    invokes = {**DEFAULT_INVOKES, **request["invokes"]}
+    registered: list[dict[str, Any]] = []
+    log: list[str] = []
+
+    class PlanMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            state = _computed_state(args.typ, args.name, args.inputs)
+            return f"{args.name}-id", state
+
+        def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+            answer = invokes.get(args.token)
+            if answer is None:
+                raise NotImplementedError(f"no mock answer for invoke {args.token}; pass run_program(invokes=...)")
+            return {**args.args, **answer}
+
+    class RecordingMonitor(pulumi_mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack":
+                # Deserialized as MockMonitor does: secrets stay in their envelope, so they stay known.
+                inputs = rpc.deserialize_properties(request.object)
+                if isinstance(inputs.get("metadata"), dict) and not inputs["metadata"].get("name"):
+                    # pulumi-kubernetes autonames in Check, so the name is part of the planned inputs.
+                    state = self.resources[response.urn].state
+                    inputs["metadata"] = {**inputs["metadata"], "name": state["metadata"]["name"]}
+                registered.append(
+                    {
+                        "urn": response.urn,
+                        "type": request.type,
+                        "name": request.name,
+                        "parent": None if _is_stack(request.parent) else request.parent,
+                        "custom": bool(request.custom),
+                        "provider": request.provider or None,
+                        "inputs": _to_wire(inputs),
+                    }
+                )
+            return response
+
+    class LogCollector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            log.append(record.getMessage())
+
+    logger = logging.getLogger("gitlab-k8s-cd.plan")
+    logger.addHandler(LogCollector())
+    pulumi.runtime.set_all_config(request["config"], request["secret_keys"])
+    mocks = PlanMocks()
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=request["project"],
+        stack=request["stack"],
+        preview=False,
+        logger=logger,
+        monitor=RecordingMonitor(mocks),
+    )
+    sys.path.insert(0, request["cwd"])
+
+    def program() -> None:
+        if "program" in request:
+            runpy.run_path(request["program"], run_name="__main__")
+        else:
+            module_name, _, function = request["target"].partition(":")
+            getattr(__import__(module_name, fromlist=[function]), function)()
+
+    error = None
+    try:
+        _sync_await(run_pulumi_func(program))
+    except Exception as exc:
+        error = {
+            "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+            "message": str(exc),
+            "traceback": traceback.format_exc(),
+        }
+
+    outputs: dict[str, Any] = {}
+    root = get_root_resource()
+    for key, output in (getattr(root, "outputs", None) or {}).items():
+        try:
+            value = _sync_await(output.future())
+            secret = _sync_await(output.is_secret())
+        except Exception as exc:
+            value, secret = f"<error: {exc}>", False
+        outputs[key] = {_SECRET_TAG: value} if secret else value
+    Path(result_file).write_text(
+        json.dumps({"resources": registered, "outputs": _to_wire(outputs), "error": error, "log": log}, default=str)
+    )
+    return 0
+
+
+def _is_stack(urn: str) -> bool:
+    """Whether ``urn`` is the root stack's (its type chain ends in ``pulumi:pulumi:Stack``)."""
+    return not urn or urn.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack"
+
+
+def iter_secrets(value: Any) -> Iterator[Any]:
+    """Every secret leaf in ``value``."""
+    if isinstance(value, Secret):
+        yield from (leaf for leaf in _leaves(value.value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_secrets(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from iter_secrets(item)
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_child(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,387 @@
+"""Validation rules shared by every Args dataclass and by the config loader.
+
+Each rule raises :class:`InvalidArgument`, which knows the field (or fields) it is about,
+the value given and what was expected. ``components.config`` re-raises it under the name of
+the stack-config key that supplied the field, so a user reads ``gitlab-k8s-cd:replicas``
+where a library user reads ``replicas``.
+
+The rules follow the upstream grammars (Kubernetes apimachinery, the OCI distribution
+reference grammar, GitLab's variable and masking rules), so the plan refuses what the API
+server or GitLab would refuse, with our message instead of theirs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """A secret value as it may appear in an error message: its length, never its text."""
+
+    length: int
+
+    def __repr__(self) -> str:
+        return f"[secret, {self.length} characters]"
+
+
+class InvalidArgument(ValueError):
+    """A value that a rule refused.
+
+    ``fields`` names the argument(s) at fault, ``values`` what was given for each, and
+    ``expected`` says what is allowed. ``str(error)`` reads
+    ``"max_surge and max_unavailable: cannot both be 0 (got 0 and 0)"``.
+    """
+
+    def __init__(self, fields: str | Sequence[str], values: Any, expected: str) -> None:
+        self.fields: tuple[str, ...] = (fields,) if isinstance(fields, str) else tuple(fields)
+        self.values: tuple[Any, ...] = values if isinstance(values, tuple) and len(self.fields) > 1 else (values,)
+        self.expected = expected
+        super().__init__(self.render(self.fields))
+
+    def render(self, names: Sequence[str]) -> str:
+        got = " and ".join(repr(v) for v in self.values)
+        return f"{' and '.join(names)}: {self.expected} (got {got})"
+
+
+# --- Kubernetes names and quantities -------------------------------------------------------
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# apimachinery's quantity grammar: a signed decimal number, then a binary suffix (Ki..Ei),
+# a decimal suffix (n, u, m, "", k, M, G, T, P, E) or a decimal exponent (e3, E-2).
+_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$")
+_QUANTITY_SCALE = {
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "Pi": Decimal(2**50),
+    "Ei": Decimal(2**60),
+}
+_CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_PERCENT = re.compile(r"^(\d{1,3})%$")
+
+
+def dns1123_label(field: str, value: Any) -> str:
+    """A Kubernetes name such as a namespace or a Service: RFC 1123 label, at most 63 characters."""
+    if not isinstance(value, str) or len(value) > 63 or not _DNS1123_LABEL.match(value):
+        raise InvalidArgument(
+            field,
+            value,
+            "must be a DNS-1123 label: at most 63 lowercase letters, digits or '-', "
+            "starting and ending with a letter or digit",
+        )
+    return value
+
+
+def dns1123_subdomain(field: str, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value):
+        raise InvalidArgument(
+            field,
+            value,
+            "must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, '-' or '.'",
+        )
+    return value
+
+
+def parse_quantity(value: str) -> Decimal:
+    """The numeric value of a Kubernetes quantity (``"500m"`` -> 0.5, ``"1Gi"`` -> 1073741824).
+
+    The grammar is small and fixed; the official client's ``parse_quantity`` would pull the whole
+    ``kubernetes`` package (and its import time) into every ``pulumi up`` for one regex.
+    """
+    match = _QUANTITY.match(value)
+    assert match is not None, value
+    number = match.group(0)[: len(match.group(0)) - len(match.group(3) or "")]
+    suffix = match.group(3) or ""
+    if suffix[:1] in ("e", "E"):
+        return Decimal(number) * (Decimal(10) ** int(suffix[1:]))
+    return Decimal(number) * _QUANTITY_SCALE[suffix]
+
+
+def quantity(field: str, value: Any) -> str:
+    """A Kubernetes resource quantity such as ``250m``, ``1``, ``512Mi`` or ``1e3``, not negative."""
+    if not isinstance(value, str) or not _QUANTITY.match(value):
+        raise InvalidArgument(
+            field,
+            value,
+            "must be a Kubernetes quantity such as '250m', '1', '512Mi' or '2Gi'",
+        )
+    try:
+        amount = parse_quantity(value)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        raise InvalidArgument(field, value, "must be a Kubernetes quantity") from None
+    if amount < 0:
+        raise InvalidArgument(field, value, "must not be negative")
+    return value
+
+
+def int_or_percent(field: str, value: Any) -> int | str:
+    """A rollout bound: a non-negative integer, or a percentage from 0% to 100%."""
+    if isinstance(value, bool):
+        raise InvalidArgument(field, value, "must be an integer ≥ 0 or a percentage from 0% to 100%")
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidArgument(field, value, "must be an integer ≥ 0 or a percentage from 0% to 100%")
+        return value
+    if isinstance(value, str):
+        match = _PERCENT.match(value)
+        if match and int(match.group(1)) <= 100:
+            return value
+    raise InvalidArgument(field, value, "must be an integer ≥ 0 or a percentage from 0% to 100%")
+
+
+def is_zero(value: int | str) -> bool:
+    return value == 0 or value == "0%"
+
+
+def integer(field: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(field, value, _range_text(minimum, maximum))
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise InvalidArgument(field, value, _range_text(minimum, maximum))
+    return value
+
+
+def _range_text(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"must be an integer from {minimum} to {maximum}"
+    if minimum is not None:
+        return f"must be an integer ≥ {minimum}"
+    return "must be an integer"
+
+
+def boolean(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgument(field, value, "must be true or false")
+    return value
+
+
+def http_path(field: str, value: Any) -> str:
+    """A probe path: starts with '/', printable ASCII, no whitespace."""
+    if not isinstance(value, str) or not value.startswith("/") or not re.fullmatch(r"/[!-~]*", value):
+        raise InvalidArgument(field, value, "must be an HTTP path starting with '/', with no spaces")
+    return value
+
+
+def configmap_data(field: str, value: Any) -> dict[str, str]:
+    """ConfigMap data: keys of letters, digits, '-', '_' or '.', string values."""
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(field, value, "must be a mapping of string keys to string values")
+    for key, item in value.items():
+        if not isinstance(key, str) or len(key) > 253 or not _CONFIGMAP_KEY.match(key) or key in (".", ".."):
+            raise InvalidArgument(f"{field}[{key!r}]", key, "keys must be letters, digits, '-', '_' or '.'")
+        if not isinstance(item, str):
+            raise InvalidArgument(f"{field}[{key!r}]", item, "values must be strings (quote numbers and booleans)")
+    return dict(value)
+
+
+# --- Images ----------------------------------------------------------------------------------
+
+# The reference grammar of github.com/distribution/reference, anchored.
+_ALNUM = r"[a-z0-9]+"
+_SEPARATOR = r"(?:[._]|__|[-]+)"
+_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_IMAGE = re.compile(
+    rf"^(?P<name>(?:(?P<domain>{_DOMAIN})/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+)
+_SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class ImageReference:
+    name: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def pinned(self) -> bool:
+        return self.digest is not None
+
+    @property
+    def registry(self) -> str | None:
+        """The registry host, by Docker's rule: a first component with '.' or ':', or localhost."""
+        first, _, rest = self.name.partition("/")
+        if rest and ("." in first or ":" in first or first == "localhost"):
+            return first
+        return None
+
+
+def image_reference(field: str, value: Any) -> ImageReference:
+    """An OCI image reference with a tag, a digest, or both; never neither.
+
+    An image with neither would mean ``:latest``, which makes a deploy unrepeatable.
+    """
+    expected = (
+        "must be an image reference with a tag or a digest, such as "
+        "'registry.example.com/group/app:1.2.3' or 'registry.example.com/group/app@sha256:<64 hex>'"
+    )
+    if not isinstance(value, str) or len(value) > 1024:
+        raise InvalidArgument(field, value, expected)
+    match = _IMAGE.match(value)
+    if not match or not (match.group("tag") or match.group("digest")):
+        raise InvalidArgument(field, value, expected)
+    digest = match.group("digest")
+    if digest is not None and digest.startswith("sha256:") and not _SHA256.match(digest):
+        raise InvalidArgument(field, value, "a sha256 digest must be 'sha256:' and 64 lowercase hex digits")
+    return ImageReference(match.group("name"), match.group("tag"), digest)
+
+
+# --- URLs, dates, certificates ---------------------------------------------------------------
+
+
+def https_url(field: str, value: Any, schemes: Sequence[str] = ("https",)) -> str:
+    """An absolute URL with one of ``schemes`` and a host, and nothing that could break a YAML line."""
+    expected = f"must be an absolute {' or '.join(s + '://' for s in schemes)} URL with a host"
+    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
+        raise InvalidArgument(field, value, expected)
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise InvalidArgument(field, value, expected)
+    return value
+
+
+def future_date(field: str, value: Any, today: _dt.date | None = None) -> str:
+    """A ``YYYY-MM-DD`` date after today: GitLab refuses tokens that expire in the past."""
+    try:
+        date = _dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        date = None
+    if date is None:
+        raise InvalidArgument(field, value, "must be a date in YYYY-MM-DD form")
+    today = today or _dt.date.today()
+    if date <= today:
+        raise InvalidArgument(field, value, f"must be a date after today ({today.isoformat()})")
+    return value
+
+
+def pem_certificate_base64(field: str, value: Any) -> str:
+    """Base64 of a PEM certificate bundle, as in a kubeconfig's ``certificate-authority-data``."""
+    expected = "must be the base64 of a PEM certificate (a kubeconfig's certificate-authority-data)"
+    if not isinstance(value, str):
+        raise InvalidArgument(field, value, expected)
+    try:
+        pem = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidArgument(field, value[:40] + ("..." if len(value) > 40 else ""), expected) from None
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise InvalidArgument(field, value[:40] + ("..." if len(value) > 40 else ""), expected)
+    return value
+
+
+# --- GitLab ----------------------------------------------------------------------------------
+
+_VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+# GitLab's masking rules: at least 8 characters, no whitespace, and only the RFC 4648 Base64
+# alphabet (both variants, with '=' padding) plus '@', ':', '.' and '~'.
+_MASKABLE = re.compile(r"^[A-Za-z0-9+/=@:.~_-]{8,}$")
+_ENVIRONMENT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9 _./${}-]{0,254}$")
+_ENVIRONMENT_SCOPE = re.compile(r"^(\*|[a-zA-Z0-9 _./${}*-]{1,255})$")
+_PROJECT_PATH_PART = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
+
+
+def variable_key(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _VARIABLE_KEY.match(value):
+        raise InvalidArgument(field, value, "must be 1 to 255 letters, digits or '_' (GitLab's variable key rule)")
+    return value
+
+
+def maskable(field: str, value: str, secret: bool = True) -> str:
+    """A value GitLab can mask: ≥8 characters from ``[A-Za-z0-9+/=@:.~_-]``, no whitespace."""
+    if not _MASKABLE.match(value):
+        shown: Any = Redacted(len(value)) if secret else value
+        raise InvalidArgument(
+            field,
+            shown,
+            "GitLab cannot mask this value: it needs at least 8 characters, no whitespace, "
+            "and only letters, digits and '+ / = - _ @ : . ~'",
+        )
+    return value
+
+
+def environment_name(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _ENVIRONMENT_NAME.match(value) or value.strip() != value:
+        raise InvalidArgument(
+            field,
+            value,
+            "must be a GitLab environment name: letters, digits, spaces and '- _ / $ { } .', "
+            "starting with a letter or digit",
+        )
+    return value
+
+
+def environment_scope(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _ENVIRONMENT_SCOPE.match(value):
+        raise InvalidArgument(field, value, "must be '*' or an environment name, optionally with '*' wildcards")
+    return value
+
+
+def project_path(field: str, value: Any) -> str:
+    """A GitLab project path with its namespace, e.g. ``acme/platform/hello``."""
+    parts = value.split("/") if isinstance(value, str) else []
+    if len(parts) < 2 or not all(_PROJECT_PATH_PART.match(p) and not p.endswith((".git", ".atom")) for p in parts):
+        raise InvalidArgument(field, value, "must be a GitLab project path with its group, such as 'acme/hello'")
+    return value
+
+
+def one_of(field: str, value: Any, allowed: Sequence[Any]) -> Any:
+    if isinstance(value, bool) or value not in allowed:
+        raise InvalidArgument(field, value, f"must be one of {', '.join(repr(a) for a in allowed)}")
+    return value
+
+
+# GitLab evaluates cleanup regexes with RE2, which has no lookaround and no backreferences.
+_RE2_UNSUPPORTED = re.compile(r"\(\?[=!]|\(\?<[=!]|\\[1-9]|\(\?P=")
+
+
+def re2_pattern(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument(field, value, "must be a non-empty regular expression")
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise InvalidArgument(field, value, f"must be a valid regular expression ({error})") from None
+    if _RE2_UNSUPPORTED.search(value):
+        raise InvalidArgument(field, value, "must be RE2 syntax (GitLab's): no lookaround, no backreferences")
+    if any(c in value for c in "\n\r"):
+        raise InvalidArgument(field, value, "must be a single line")
+    return value
+
+
+def renamed(build: Any, names: Mapping[str, str]) -> Any:
+    """Call ``build()`` and rename the fields of any InvalidArgument it raises (``name`` -> ``namespace``)."""
+    try:
+        return build()
+    except InvalidArgument as error:
+        fields = tuple(_rename(f, names) for f in error.fields)
+        values = error.values if len(fields) > 1 else error.values[0]
+        raise InvalidArgument(fields, values, error.expected) from None
+
+
+def _rename(field_path: str, names: Mapping[str, str]) -> str:
+    head, dot, rest = field_path.partition(".")
+    return names.get(head, head) + dot + rest

@@ -1,0 +1,306 @@
+"""The app itself: its ServiceAccount, settings, Deployment, Service, PDB and ingress policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from . import validation as v
+from .labels import recommended_labels, selector_labels
+
+
+@dataclass(frozen=True, kw_only=True)
+class RolloutArgs:
+    """How a new version replaces the old one. The defaults never lower capacity during a rollout."""
+
+    max_surge: int | str = "25%"
+    """Extra pods allowed above ``replicas`` during a rollout. Default ``25%`` (at least one pod)."""
+    max_unavailable: int | str = 0
+    """Pods allowed below ``replicas`` during a rollout. Default ``0``: no capacity is lost."""
+    min_ready_seconds: int = 5
+    """How long a new pod must stay ready before it counts as available. Default 5."""
+    progress_deadline_seconds: int = 300
+    """How long a rollout may make no progress before the Deployment reports it failed. Default 300."""
+    revision_history_limit: int = 5
+    """Old ReplicaSets kept for ``kubectl rollout undo``. Default 5."""
+
+    def __post_init__(self) -> None:
+        v.int_or_percent("max_surge", self.max_surge)
+        v.int_or_percent("max_unavailable", self.max_unavailable)
+        if v.is_zero(self.max_surge) and v.is_zero(self.max_unavailable):
+            raise v.InvalidArgument(
+                ("max_surge", "max_unavailable"),
+                (self.max_surge, self.max_unavailable),
+                "cannot both be 0, or the rollout could never start",
+            )
+        if self.max_unavailable == "100%":
+            raise v.InvalidArgument(
+                "max_unavailable", self.max_unavailable, "must be below 100%, or a rollout takes every pod down"
+            )
+        v.integer("min_ready_seconds", self.min_ready_seconds, minimum=0)
+        v.integer("progress_deadline_seconds", self.progress_deadline_seconds, minimum=1)
+        v.integer("revision_history_limit", self.revision_history_limit, minimum=0)
+        if self.progress_deadline_seconds <= self.min_ready_seconds:
+            raise v.InvalidArgument(
+                ("progress_deadline_seconds", "min_ready_seconds"),
+                (self.progress_deadline_seconds, self.min_ready_seconds),
+                "the progress deadline must be longer than the min ready time",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeArgs:
+    """An HTTP GET probe on the container's ``http`` port."""
+
+    path: str
+    """The path to GET, starting with '/'."""
+    initial_delay_seconds: int = 0
+    """Seconds before the first probe. Default 0 (use a startup probe for slow starts)."""
+    period_seconds: int = 10
+    """Seconds between probes. Default 10."""
+    timeout_seconds: int = 1
+    """Seconds before a probe times out. Default 1."""
+    failure_threshold: int = 3
+    """Failures in a row before the probe fails. Default 3."""
+
+    def __post_init__(self) -> None:
+        v.http_path("path", self.path)
+        v.integer("initial_delay_seconds", self.initial_delay_seconds, minimum=0)
+        v.integer("period_seconds", self.period_seconds, minimum=1)
+        v.integer("timeout_seconds", self.timeout_seconds, minimum=1)
+        v.integer("failure_threshold", self.failure_threshold, minimum=1)
+
+    def manifest(self) -> dict[str, object]:
+        return {
+            "httpGet": {"path": self.path, "port": "http"},
+            "initialDelaySeconds": self.initial_delay_seconds,
+            "periodSeconds": self.period_seconds,
+            "timeoutSeconds": self.timeout_seconds,
+            "failureThreshold": self.failure_threshold,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourcesArgs:
+    cpu_request: str = "100m"
+    """CPU the scheduler reserves. Default 100m."""
+    memory_request: str = "128Mi"
+    """Memory the scheduler reserves. Default 128Mi."""
+    cpu_limit: str = "500m"
+    """CPU the container is throttled at. Default 500m."""
+    memory_limit: str = "256Mi"
+    """Memory the container is killed at. Default 256Mi."""
+
+    def __post_init__(self) -> None:
+        for name in ("cpu_request", "memory_request", "cpu_limit", "memory_limit"):
+            v.quantity(name, getattr(self, name))
+        for resource in ("cpu", "memory"):
+            request, limit = getattr(self, f"{resource}_request"), getattr(self, f"{resource}_limit")
+            if v.parse_quantity(request) > v.parse_quantity(limit):
+                raise v.InvalidArgument(
+                    (f"{resource}_request", f"{resource}_limit"), (request, limit), "a request cannot exceed its limit"
+                )
+
+    def manifest(self) -> dict[str, dict[str, str]]:
+        return {
+            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
+            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppSpec:
+    """How the app runs: everything about the workload except where it runs and which image."""
+
+    replicas: int = 2
+    """Pods to run. Default 2, so that a node drain never takes the app down."""
+    container_port: int = 8080
+    """The port the app listens on. Default 8080."""
+    service_port: int = 80
+    """The Service's port. Default 80."""
+    rollout: RolloutArgs = field(default_factory=RolloutArgs)
+    """The rolling-update strategy. Default :class:`RolloutArgs`."""
+    readiness: ProbeArgs = field(default_factory=lambda: ProbeArgs(path="/readyz"))
+    """When a pod may take traffic. Default GET ``/readyz``."""
+    liveness: ProbeArgs = field(default_factory=lambda: ProbeArgs(path="/healthz"))
+    """When a pod must be restarted. Default GET ``/healthz``."""
+    startup: ProbeArgs | None = None
+    """Holds the other probes back until the app has started. Default: none."""
+    resources: ResourcesArgs = field(default_factory=ResourcesArgs)
+    """Requests and limits. Default :class:`ResourcesArgs`."""
+    settings: Mapping[str, str] = field(default_factory=dict)
+    """Non-secret settings, passed to the app as environment variables through a ConfigMap. Default none."""
+    run_as_user: int = 10001
+    """The UID (and GID) the container runs as. Default 10001: not root, and outside host ranges."""
+
+    def __post_init__(self) -> None:
+        v.integer("replicas", self.replicas, minimum=1)
+        v.integer("container_port", self.container_port, minimum=1, maximum=65535)
+        v.integer("service_port", self.service_port, minimum=1, maximum=65535)
+        v.configmap_data("settings", self.settings)
+        v.integer("run_as_user", self.run_as_user, minimum=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadArgs:
+    app: str
+    """The app's name (DNS-1123 label): the Service's and the container's name."""
+    instance: str
+    """The app instance (app and environment), for the recommended labels."""
+    namespace: pulumi.Input[str]
+    """The namespace to deploy into."""
+    image: str
+    """The image, by tag or by digest."""
+    spec: AppSpec = field(default_factory=AppSpec)
+    """How the app runs. Default :class:`AppSpec`."""
+    image_pull_secrets: Sequence[pulumi.Input[str]] = ()
+    """Names of ``kubernetes.io/dockerconfigjson`` Secrets to pull the image with. Default: none."""
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    """Extra annotations for the Deployment and its pods (e.g. GitLab's ``app.gitlab.com/*``). Default none."""
+
+    def __post_init__(self) -> None:
+        v.dns1123_label("app", self.app)
+        v.image_reference("image", self.image)
+
+
+class Workload(pulumi.ComponentResource):
+    """The app, deployed with a zero-downtime rolling update.
+
+    Creates:
+    - the app's ServiceAccount, with token automount off;
+    - an autonamed ConfigMap of its settings (a change gets a new name, which rolls the pods);
+    - a Deployment: RollingUpdate, probes, requests and limits, a restricted securityContext;
+    - a Service named after the app;
+    - a PodDisruptionBudget when ``replicas > 1``;
+    - a NetworkPolicy that admits ingress to the app's port (the namespace denies the rest).
+    """
+
+    deployment_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    image: pulumi.Output[str]
+
+    def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("gitlab-k8s-cd:workload:Workload", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = recommended_labels(args.app, args.instance, "app")
+        selector = selector_labels(args.app, args.instance)
+        metadata = {"namespace": args.namespace, "labels": labels}
+
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata={"name": args.app, **metadata},
+            # The app does not talk to the Kubernetes API; no token in its pods.
+            automount_service_account_token=False,
+            opts=child,
+        )
+        settings = k8s.core.v1.ConfigMap(
+            f"{name}-settings", metadata=metadata, data=dict(args.spec.settings), opts=child
+        )
+
+        spec = args.spec
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata={**metadata, "annotations": dict(args.annotations)},
+            spec={
+                "replicas": spec.replicas,
+                # The selector never contains anything that changes with a deploy.
+                "selector": {"matchLabels": selector},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rollingUpdate": {
+                        "maxSurge": spec.rollout.max_surge,
+                        "maxUnavailable": spec.rollout.max_unavailable,
+                    },
+                },
+                "minReadySeconds": spec.rollout.min_ready_seconds,
+                "progressDeadlineSeconds": spec.rollout.progress_deadline_seconds,
+                "revisionHistoryLimit": spec.rollout.revision_history_limit,
+                "template": {
+                    "metadata": {"labels": labels, "annotations": dict(args.annotations)},
+                    "spec": _pod_spec(args, account.metadata.name, settings.metadata.name),
+                },
+            },
+            opts=child,
+        )
+        service = k8s.core.v1.Service(
+            f"{name}-service",
+            # Named: clients reach the app by this name.
+            metadata={"name": args.app, **metadata},
+            spec={
+                "type": "ClusterIP",
+                "selector": selector,
+                "ports": [{"name": "http", "port": spec.service_port, "targetPort": "http", "protocol": "TCP"}],
+            },
+            opts=child,
+        )
+        if spec.replicas > 1:
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-disruption-budget",
+                metadata=metadata,
+                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+                opts=child,
+            )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-allow-http",
+            metadata=metadata,
+            spec={
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress"],
+                "ingress": [{"ports": [{"port": spec.container_port, "protocol": "TCP"}]}],
+            },
+            opts=child,
+        )
+
+        self.deployment_name = deployment.metadata.name
+        self.service_name = service.metadata.name
+        self.image = deployment.spec.template.spec.containers[0].image
+        self.register_outputs(
+            {
+                "deployment_name": self.deployment_name,
+                "service_name": self.service_name,
+                "image": self.image,
+            }
+        )
+
+
+def _pod_spec(args: WorkloadArgs, account: pulumi.Input[str], settings: pulumi.Input[str]) -> dict[str, object]:
+    spec = args.spec
+    container: dict[str, object] = {
+        "name": args.app,
+        "image": args.image,
+        "ports": [{"name": "http", "containerPort": spec.container_port, "protocol": "TCP"}],
+        "envFrom": [{"configMapRef": {"name": settings}}],
+        "readinessProbe": spec.readiness.manifest(),
+        "livenessProbe": spec.liveness.manifest(),
+        "resources": spec.resources.manifest(),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": spec.run_as_user,
+            "runAsGroup": spec.run_as_user,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        # A read-only root filesystem still needs somewhere to write temporary files.
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    if spec.startup is not None:
+        container["startupProbe"] = spec.startup.manifest()
+    return {
+        "serviceAccountName": account,
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": spec.run_as_user,
+            "runAsGroup": spec.run_as_user,
+            "fsGroup": spec.run_as_user,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "imagePullSecrets": [{"name": secret} for secret in args.image_pull_secrets],
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}],
+    }
