@@ -43,9 +43,13 @@ class PulumiBackendArgs:
         v.https_url("url", self.url, schemes=BACKEND_SCHEMES)
         if self.is_pulumi_cloud:
             if self.access_token is None:
-                raise v.InvalidArgument("access_token", None, f"is required for the Pulumi Cloud backend {self.url}")
+                raise v.InvalidArgument(
+                    "access_token", None, f"is required for the Pulumi Cloud backend {self.url} (PULUMI_ACCESS_TOKEN)"
+                )
         elif self.passphrase is None:
-            raise v.InvalidArgument("passphrase", None, f"is required for the self-managed backend {self.url}")
+            raise v.InvalidArgument(
+                "passphrase", None, f"is required for the self-managed backend {self.url} (PULUMI_CONFIG_PASSPHRASE)"
+            )
         for name in ("passphrase", "access_token"):
             value = getattr(self, name)
             if isinstance(value, str):

@@ -589,13 +589,19 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
 
     outputs: dict[str, Any] = {}
     root = get_root_resource()
-    for key, output in (getattr(root, "outputs", None) or {}).items():
+    for key, value in (getattr(root, "outputs", None) or {}).items():
+        output = pulumi.Output.from_input(value)
         try:
-            value = _sync_await(output.future())
+            resolved = _sync_await(output.future())
             secret = _sync_await(output.is_secret())
-        except Exception as exc:
-            value, secret = f"<error: {exc}>", False
-        outputs[key] = {_SECRET_TAG: value} if secret else value
+        except Exception as exc:  # reported to the parent process
+            error = error or {
+                "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                "message": f"stack output {key!r}: {exc}",
+                "traceback": traceback.format_exc(),
+            }
+            continue
+        outputs[key] = {_SECRET_TAG: resolved} if secret else resolved
     Path(result_file).write_text(
         json.dumps({"resources": registered, "outputs": _to_wire(outputs), "error": error, "log": log}, default=str)
     )

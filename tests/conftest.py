@@ -1,0 +1,71 @@
+"""Shared fixtures: the staging stack's config, loaders and plans built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from components.config import NAMESPACE, Settings, load_settings
+from components.testing import Plan, cli_config_value, run_component, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGING: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+PASSPHRASE = "correct-horse-battery-staple"
+SECRETS = {f"{NAMESPACE}:pulumiConfigPassphrase": PASSPHRASE}
+DIGEST = "sha256:" + "ab" * 32
+
+
+def key(short: str) -> str:
+    return f"{NAMESPACE}:{short}"
+
+
+def staging_config(overrides: Mapping[str, Any] | None = None, drop: Iterable[str] = ()) -> dict[str, Any]:
+    """The staging stack's config with short-key ``overrides`` and without the ``drop`` keys."""
+    config = {**STAGING, **{key(k): v for k, v in (overrides or {}).items()}}
+    for short in drop:
+        config.pop(key(short))
+    return config
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None,
+    drop: Iterable[str] = (),
+    secrets: Mapping[str, str] | None = None,
+) -> Settings:
+    """``load_settings()`` in this process, with the staging config as the CLI would hand it over."""
+    secrets = SECRETS if secrets is None else secrets
+    config = {k: cli_config_value(v) for k, v in staging_config(overrides, drop).items()}
+    pulumi.runtime.set_all_config({**config, **secrets}, list(secrets))
+    return load_settings()
+
+
+def plan_staging(
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> Plan:
+    """The whole program on the staging config, under mocks, in a subprocess."""
+    return run_program(
+        ROOT / "__main__.py",
+        project="gitlab-k8s-cd",
+        stack="staging",
+        config={**staging_config(overrides), **SECRETS},
+        secret_keys=list(SECRETS),
+        env=env,
+        check=check,
+    )
+
+
+def component(target: str) -> Plan:
+    """Run ``tests.programs.components:<target>`` under mocks."""
+    return run_component(f"tests.programs.components:{target}", cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def staging_plan() -> Plan:
+    return plan_staging()

@@ -1,0 +1,145 @@
+"""Small programs that build one component at a time, for the component tests.
+
+Each function runs in its own process under the mock runtime (``components.testing.run_component``).
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pulumi
+
+from components import (
+    AppSpec,
+    CiVariable,
+    CiVariables,
+    CiVariablesArgs,
+    ClusterArgs,
+    Deployer,
+    DeployerArgs,
+    EnvironmentProtectionArgs,
+    GitLabEnvironment,
+    GitLabEnvironmentArgs,
+    GitLabProject,
+    GitLabProjectArgs,
+    LimitRangeArgs,
+    Namespace,
+    NamespaceArgs,
+    ProbeArgs,
+    RegistryAccess,
+    RegistryAccessArgs,
+    Workload,
+    WorkloadArgs,
+)
+
+CA_DATA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n").decode()
+CLUSTER = ClusterArgs(name="test-cluster", server="https://k8s.test.example:6443", ca_data=CA_DATA)
+
+
+def namespaces() -> None:
+    Namespace("bare", NamespaceArgs(name="bare-test", app="bare", instance="bare-test"))
+    Namespace(
+        "full",
+        NamespaceArgs(
+            name="full-test",
+            app="full",
+            instance="full-test",
+            pod_security_version="v1.31",
+            quota={"requests.cpu": "2", "pods": "10"},
+            limit_range=LimitRangeArgs(),
+        ),
+    )
+
+
+def deployer() -> None:
+    made = Deployer("ci", DeployerArgs(namespace="app-test", app="app", instance="app-test", cluster=CLUSTER))
+    pulumi.export("kubeconfig", made.kubeconfig)
+    pulumi.export("token", made.token)
+
+
+def workloads() -> None:
+    Workload(
+        "single",
+        WorkloadArgs(
+            app="single",
+            instance="single-test",
+            namespace="single-test",
+            image="registry.example.com/acme/single@sha256:" + "cd" * 32,
+            spec=AppSpec(replicas=1, startup=ProbeArgs(path="/startz", failure_threshold=30), settings={"MODE": "one"}),
+        ),
+    )
+
+
+def gitlab_projects() -> None:
+    GitLabProject("owned", GitLabProjectArgs(path="acme/platform/owned"))
+    looked_up = GitLabProject("shared", GitLabProjectArgs(path="acme/shared", manage=False))
+    pulumi.export("shared_id", looked_up.project_id)
+
+
+def environments() -> None:
+    GitLabEnvironment(
+        "open",
+        GitLabEnvironmentArgs(
+            project="7",
+            name="review/feature-x",
+            external_url="https://x.example.com",
+            kubernetes_namespace="x",
+        ),
+    )
+    GitLabEnvironment(
+        "guarded",
+        GitLabEnvironmentArgs(
+            project="7",
+            name="production",
+            external_url="https://example.com",
+            kubernetes_namespace="prod",
+            protection=EnvironmentProtectionArgs(required_approvals=2),
+        ),
+    )
+
+
+def ci_variables() -> None:
+    CiVariables(
+        "vars",
+        CiVariablesArgs(
+            project="7",
+            environment_scope="staging",
+            variables=[
+                CiVariable(key="PLAIN", value="hello world", protected=False),
+                CiVariable(
+                    key="FROM_OUTPUT", value=pulumi.Output.from_input("s3cr3t-value-0123"), masked=True, hidden=True
+                ),
+                CiVariable(key="CONFIG_FILE", value="a: 1\n", variable_type="file"),
+            ],
+        ),
+    )
+
+
+def ci_variable_unmaskable_output() -> None:
+    """A masked variable whose Output value GitLab could not mask: must fail before it is registered."""
+    CiVariables(
+        "bad",
+        CiVariablesArgs(
+            project="7",
+            environment_scope="*",
+            variables=[
+                CiVariable(key="GOOD", value="fine-value-123"),
+                CiVariable(key="BAD", value=pulumi.Output.from_input("has a space"), masked=True),
+            ],
+        ),
+    )
+
+
+def registry_access() -> None:
+    access = RegistryAccess(
+        "pull",
+        RegistryAccessArgs(
+            project="7",
+            namespace="app-test",
+            registry="registry.example.com",
+            expires_at="2099-01-01",
+            app="app",
+            instance="app-test",
+        ),
+    )
+    pulumi.export("pull_secret_name", access.pull_secret_name)

@@ -1,0 +1,140 @@
+"""ContinuousDeployment: the composition, and what CI's pulumi up is handed."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+
+import pytest
+import yaml
+
+from components import ContinuousDeploymentArgs, InvalidArgument, PulumiBackendArgs
+from components.testing import Secret
+from tests.conftest import PASSPHRASE, load, plan_staging
+
+VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
+CD = "gitlab-k8s-cd:continuous_deployment:ContinuousDeployment"
+
+
+def variables(plan):
+    return {r.inputs["key"]: r.inputs for r in plan.find(VARIABLE)}
+
+
+def test_it_composes_every_component_under_itself(staging_plan):
+    root = staging_plan.get(CD, "hello")
+    children = {(r.type.split(":")[-1], r.name) for r in staging_plan.children(root)}
+    assert children == {
+        ("GitLabProject", "hello-project"),
+        ("Namespace", "hello-namespace"),
+        ("Deployer", "hello-deployer"),
+        ("RegistryAccess", "hello-registry"),
+        ("Workload", "hello-workload"),
+        ("GitLabEnvironment", "hello-environment"),
+        ("ProjectAccessToken", "hello-ci-token"),
+        ("CiVariables", "hello-ci-variables"),
+    }
+
+
+def test_ci_gets_exactly_what_its_pulumi_up_needs_scoped_to_the_environment(staging_plan):
+    found = variables(staging_plan)
+    assert set(found) == {
+        "KUBE_NAMESPACE",
+        "KUBECONFIG_B64",
+        "GITLAB_TOKEN",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE",
+    }
+    assert {v["environmentScope"] for v in found.values()} == {"staging"}
+
+
+@pytest.mark.parametrize("secret", ["KUBECONFIG_B64", "GITLAB_TOKEN", "PULUMI_CONFIG_PASSPHRASE"])
+def test_every_credential_is_a_masked_hidden_protected_secret(staging_plan, secret):
+    variable = variables(staging_plan)[secret]
+    assert isinstance(variable["value"], Secret)
+    assert (variable["masked"], variable["hidden"], variable["protected"]) == (True, True, True)
+
+
+def test_the_namespace_and_backend_url_are_plain_values(staging_plan):
+    found = variables(staging_plan)
+    assert found["KUBE_NAMESPACE"]["value"] == "hello-staging"
+    assert found["PULUMI_BACKEND_URL"]["value"] == "s3://acme-pulumi-state?region=eu-west-1"
+    assert found["PULUMI_CONFIG_PASSPHRASE"]["value"].value == PASSPHRASE
+
+
+def test_the_kubeconfig_variable_is_the_deployers_kubeconfig_in_base64(staging_plan):
+    encoded = variables(staging_plan)["KUBECONFIG_B64"]["value"].value
+    kubeconfig = yaml.safe_load(base64.b64decode(encoded))
+    assert kubeconfig["contexts"][0]["context"]["namespace"] == "hello-staging"
+    assert kubeconfig["users"][0]["name"] == "hello-deployer"
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://k8s.staging.example.com:6443"
+    assert base64.b64decode(encoded).decode() == staging_plan.outputs["deployer_kubeconfig"].value
+
+
+def test_the_gitlab_token_is_a_rotating_project_access_token(staging_plan):
+    token = staging_plan.get("gitlab:index/projectAccessToken:ProjectAccessToken", "hello-ci-token").inputs
+    assert token["scopes"] == ["api"]
+    assert token["accessLevel"] == "maintainer"
+    assert token["rotationConfiguration"] == {"expirationDays": 30, "rotateBeforeDays": 7}
+    assert variables(staging_plan)["GITLAB_TOKEN"]["value"].value.startswith("glpat-")
+
+
+def test_the_environment_points_at_the_namespace_and_the_url(staging_plan):
+    environment = staging_plan.get("gitlab:index/projectEnvironment:ProjectEnvironment").inputs
+    assert (environment["name"], environment["tier"]) == ("staging", "staging")
+    assert environment["externalUrl"] == "https://hello.staging.example.com"
+    assert environment["kubernetesNamespace"] == "hello-staging"
+
+
+def test_everything_is_in_the_apps_namespace(staging_plan):
+    for resource in staging_plan.resources:
+        if resource.is_kubernetes and resource.inputs["kind"] != "Namespace":
+            assert resource.inputs["metadata"]["namespace"] == "hello-staging", resource.name
+
+
+def test_hidden_variables_can_be_turned_off_for_gitlab_before_17_4():
+    plan = plan_staging({"hiddenVariables": "false"})
+    found = variables(plan)
+    assert found["GITLAB_TOKEN"]["hidden"] is False and found["GITLAB_TOKEN"]["masked"] is True
+
+
+def test_a_pulumi_cloud_backend_hands_ci_an_access_token_instead_of_a_passphrase():
+    backend = PulumiBackendArgs(url="https://api.pulumi.com", access_token="pul-0123456789")
+    assert [v.key for v in backend.ci_variables(hidden=True)] == ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN"]
+
+
+def test_the_namespace_defaults_to_app_and_environment_slug():
+    app = load({"environment": "review/feature-1"}).deployment
+    assert app.namespace_args().name == app.instance
+    assert app.instance.startswith("hello-review-feature-1-")
+
+
+def test_a_derived_namespace_that_is_too_long_is_reported_as_the_namespace():
+    app = load().deployment
+    with pytest.raises(InvalidArgument, match=r"^namespace: must be a DNS-1123 label"):
+        dataclasses.replace(app, app="a" * 60)
+
+
+def test_an_environment_error_found_by_a_child_args_names_the_composition_field():
+    app = load().deployment
+    with pytest.raises(InvalidArgument, match=r"^environment_url: must be an absolute https:// URL"):
+        dataclasses.replace(app, environment_url="http://x.example.com")
+    with pytest.raises(InvalidArgument, match=r"^environment_tier: must be one of"):
+        dataclasses.replace(app, environment_tier="live")
+
+
+def test_an_image_without_a_registry_host_is_refused():
+    with pytest.raises(InvalidArgument, match=r"^image: must name its registry host"):
+        dataclasses.replace(load().deployment, image="hello:1.0")
+
+
+def test_backend_args_reject_an_unmaskable_passphrase():
+    with pytest.raises(InvalidArgument, match=r"^passphrase: GitLab cannot mask this value"):
+        PulumiBackendArgs(url="s3://bucket", passphrase="has spaces in it")
+
+
+def test_args_are_frozen_and_keyword_only():
+    app = load().deployment
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        app.app = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        ContinuousDeploymentArgs("hello")  # type: ignore[misc]

@@ -1,0 +1,61 @@
+"""The offline diff: create, update, replace and delete, and the footprint of a deploy."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.diff import compare, differences
+from tests.conftest import DIGEST, plan_staging
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def resource(urn, type_="kubernetes:apps/v1:Deployment", **inputs):
+    return {"urn": urn, "type": type_, "name": urn, "inputs": inputs}
+
+
+def test_differences_name_the_paths_that_changed():
+    old = {"spec": {"replicas": 2, "containers": [{"image": "a"}, {"image": "b"}]}, "x": 1}
+    new = {"spec": {"replicas": 3, "containers": [{"image": "a"}, {"image": "c"}]}, "x": 1}
+    assert list(differences(old, new)) == ["spec.containers[1].image", "spec.replicas"]
+
+
+def test_compare_classifies_create_update_replace_and_delete():
+    before = [resource("a", spec={"replicas": 2}), resource("b", spec={"selector": {"app": "x"}}), resource("gone")]
+    after = [resource("a", spec={"replicas": 3}), resource("b", spec={"selector": {"app": "y"}}), resource("new")]
+    comparison = compare(before, after)
+    assert {(c.name, c.action) for c in comparison.changes} == {
+        ("a", "update"),
+        ("b", "replace"),
+        ("gone", "delete"),
+        ("new", "create"),
+    }
+    assert comparison.of("replace")[0].replaced_by == ("spec.selector.app",)
+    assert comparison.summary() == "1 to create, 1 to update, 1 to replace, 1 to delete, 0 unchanged"
+
+
+def test_a_config_map_change_is_a_replacement_because_pulumi_treats_it_as_immutable():
+    before = [resource("cm", "kubernetes:core/v1:ConfigMap", data={"A": "1"})]
+    after = [resource("cm", "kubernetes:core/v1:ConfigMap", data={"A": "2"})]
+    assert compare(before, after).changes[0].action == "replace"
+
+
+@pytest.fixture(scope="module")
+def image_bump(staging_plan):
+    bumped = plan_staging({"image": f"registry.gitlab.com/acme/hello@{DIGEST}"})
+    return compare(staging_plan.resource_table(), bumped.resource_table())
+
+
+def test_an_image_bump_updates_exactly_the_deployment_and_replaces_nothing(image_bump, staging_plan):
+    assert [(c.action, c.type) for c in image_bump.changes] == [("update", DEPLOYMENT)]
+    assert image_bump.changes[0].fields == ("spec.template.spec.containers[0].image",)
+    assert image_bump.unchanged == len(staging_plan.resources) - 1
+
+
+def test_a_settings_change_replaces_the_config_map_and_rolls_the_deployment(staging_plan):
+    changed = plan_staging({"settings": {"LOG_LEVEL": "debug", "GREETING": "Hello from staging"}})
+    comparison = compare(staging_plan.resource_table(), changed.resource_table())
+    actions = {(c.action, c.type.split(":")[-1]) for c in comparison.changes}
+    assert actions == {("replace", "ConfigMap"), ("update", "Deployment")}
+    deployment = next(c for c in comparison.changes if c.type == DEPLOYMENT)
+    assert deployment.fields == ("spec.template.spec.containers[0].envFrom[0].configMapRef.name",)

@@ -1,0 +1,91 @@
+"""GitLabProject: registry on, cleanup policy, archived (never deleted) on destroy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProjectArgs, InvalidArgument, RegistryCleanupArgs
+from tests.conftest import component
+
+PROJECT = "gitlab:index/project:Project"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return component("gitlab_projects")
+
+
+def gitlab_full_match(pattern: str, tag: str) -> bool:
+    """GitLab matches cleanup regexes against the whole tag name."""
+    return re.fullmatch(pattern, tag) is not None
+
+
+def test_project_is_archived_not_deleted_on_destroy(plan):
+    assert plan.get(PROJECT, "owned-project").inputs["archiveOnDestroy"] is True
+
+
+def test_project_lives_in_its_group_with_a_members_only_registry(plan):
+    inputs = plan.get(PROJECT, "owned-project").inputs
+    assert (inputs["name"], inputs["path"], inputs["visibilityLevel"]) == ("owned", "owned", "private")
+    assert inputs["namespaceId"] == 4242  # the mock's answer to gitlab.get_group("acme/platform")
+    assert inputs["containerRegistryAccessLevel"] == "private"
+
+
+def test_cleanup_policy_deletes_ci_tags_and_keeps_release_tags_and_the_latest_n(plan):
+    policy = plan.get(PROJECT, "owned-project").inputs["containerExpirationPolicy"]
+    assert policy == {
+        "enabled": True,
+        "cadence": "1d",
+        "keepN": 10,
+        "olderThan": "7d",
+        "nameRegexDelete": CI_TAG_REGEX,
+        "nameRegexKeep": RELEASE_TAG_REGEX,
+    }
+
+
+@pytest.mark.parametrize("tag", ["ci-1234-0a1b2c3d", "ci-98765-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"])
+def test_default_delete_regex_matches_the_pipelines_ci_tags(tag):
+    assert gitlab_full_match(CI_TAG_REGEX, tag)
+    assert not gitlab_full_match(RELEASE_TAG_REGEX, tag)
+
+
+@pytest.mark.parametrize("tag", ["release-0a1b2c3d", "v1.2.3", "1.2.3", "v2.0.0-rc.1", "main", "latest"])
+def test_default_keep_regex_protects_release_tags_from_the_delete_regex(tag):
+    assert gitlab_full_match(RELEASE_TAG_REGEX, tag)
+    assert not gitlab_full_match(CI_TAG_REGEX, tag)
+
+
+def test_a_project_managed_by_another_stack_is_only_looked_up(plan):
+    assert plan.find(PROJECT, "shared-project") == []
+    assert plan.outputs["shared_id"] == "4343"  # the mock's answer to gitlab.get_project("acme/shared")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cadence": "2d"}, r"^cadence: must be one of '1d', '7d', '14d', '1month', '3month'"),
+        ({"keep_n": 3}, r"^keep_n: must be one of 1, 5, 10, 25, 50, 100"),
+        ({"older_than": "1d"}, r"^older_than: must be one of '7d', '14d', '30d', '90d'"),
+        ({"name_regex_delete": "ci-[0-9"}, r"^name_regex_delete: must be a valid regular expression"),
+        ({"name_regex_keep": "(?!ci-).*"}, r"^name_regex_keep: must be RE2 syntax"),
+        ({"enabled": "yes"}, r"^enabled: must be true or false"),
+    ],
+)
+def test_registry_cleanup_args_reject_what_gitlab_would_refuse(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        RegistryCleanupArgs(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"path": "hello"}, r"^path: must be a GitLab project path with its group"),
+        ({"visibility": "secret"}, r"^visibility: must be one of 'private', 'internal', 'public'"),
+        ({"description": "two\nlines"}, r"^description: must be a single line"),
+    ],
+)
+def test_gitlab_project_args_reject_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        GitLabProjectArgs(**{"path": "acme/hello", **kwargs})

@@ -1,0 +1,78 @@
+"""Labels, selectors and GitLab's slugs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components.labels import (
+    environment_slug,
+    gitlab_annotations,
+    project_path_slug,
+    recommended_labels,
+    selector_labels,
+)
+
+
+def test_selector_is_a_subset_of_the_recommended_labels():
+    labels = recommended_labels("hello", "hello-staging", "app")
+    selector = selector_labels("hello", "hello-staging")
+    assert selector.items() <= labels.items()
+    assert labels["app.kubernetes.io/managed-by"] == "pulumi"
+    assert labels["app.kubernetes.io/component"] == "app"
+
+
+def test_selector_contains_nothing_that_changes_with_a_deploy():
+    assert set(selector_labels("hello", "hello-staging")) == {"app.kubernetes.io/name", "app.kubernetes.io/instance"}
+
+
+@pytest.mark.parametrize("name", ["production", "staging", "staging-1234567890123456"])
+def test_environment_slug_keeps_a_name_that_is_already_a_slug(name):
+    assert environment_slug(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    # Cases from GitLab's Gitlab::Slug::Environment; the 6-character suffix hashes the name.
+    [
+        ("staging-12345678901234567", "staging-123456789-"),
+        ("9-staging-123456789012345", "env-9-staging-123-"),
+        ("staging-1234567890123456-", "staging-123456789-"),
+        ("PRODUCTION", "production-"),
+        ("review/1-foo", "review-1-foo-"),
+        ("1-foo", "env-1-foo-"),
+        ("1/foo", "env-1-foo-"),
+        ("foo--bar", "foo-bar-"),
+        ("foo**bar", "foo-bar-"),
+        ("*-foo", "env-foo-"),
+        ("staging-12345678-01234567", "staging-12345678-"),
+    ],
+)
+def test_environment_slug_shortens_and_suffixes_like_gitlab(name, prefix):
+    slug = environment_slug(name)
+    assert slug.startswith(prefix)
+    assert re.fullmatch(re.escape(prefix) + r"[0-9a-z]{6}", slug)
+    assert len(slug) <= 24
+    assert environment_slug(name) == slug  # deterministic
+
+
+@pytest.mark.parametrize(("name", "slug"), [("foo-", "foo"), ("staging-12345678-", "staging-12345678")])
+def test_environment_slug_drops_a_trailing_dash_from_a_name_it_did_not_change(name, slug):
+    assert environment_slug(name) == slug
+
+
+def test_environment_slug_suffix_tells_similar_names_apart():
+    assert environment_slug("review/a") != environment_slug("review-a")
+
+
+def test_project_path_slug_matches_ci_project_path_slug():
+    assert project_path_slug("Acme/Platform/hello_world.app") == "acme-platform-hello-world-app"
+    assert len(project_path_slug("a/" + "b" * 100)) == 63
+
+
+def test_gitlab_annotations_link_the_deployment_to_the_environment():
+    assert gitlab_annotations("acme/hello", "review/x") == {
+        "app.gitlab.com/app": "acme-hello",
+        "app.gitlab.com/env": environment_slug("review/x"),
+    }

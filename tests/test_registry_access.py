@@ -1,0 +1,51 @@
+"""RegistryAccess: a read-only, expiring deploy token, as an image pull secret."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from components import InvalidArgument, RegistryAccessArgs
+from components.registry_access import docker_config_json
+from components.testing import Secret
+from tests.conftest import component
+
+TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return component("registry_access")
+
+
+def test_deploy_token_can_only_read_the_registry_and_expires(plan):
+    token = plan.get(TOKEN, "pull-deploy-token").inputs
+    assert token["scopes"] == ["read_registry"]
+    assert token["expiresAt"] == "2099-01-01"
+    assert token["project"] == "7"
+
+
+def test_pull_secret_is_a_dockerconfigjson_made_from_the_token(plan):
+    secret = plan.get("kubernetes:core/v1:Secret", "pull-pull-secret").inputs
+    assert secret["type"] == "kubernetes.io/dockerconfigjson"
+    assert secret["metadata"]["namespace"] == "app-test"
+    assert isinstance(secret["stringData"], Secret)
+    config = json.loads(secret["stringData"].value[".dockerconfigjson"])
+    entry = config["auths"]["registry.example.com"]
+    assert entry["username"] == "gitlab+deploy-token-offline-plan"
+    assert base64.b64decode(entry["auth"]).decode() == f"{entry['username']}:{entry['password']}"
+    assert plan.outputs["pull_secret_name"] == secret["metadata"]["name"]
+
+
+def test_docker_config_json_is_what_a_kubelet_reads():
+    config = json.loads(docker_config_json("r.example.com:5050", username="u", password="p"))
+    assert config == {"auths": {"r.example.com:5050": {"username": "u", "password": "p", "auth": "dTpw"}}}
+
+
+def test_registry_access_refuses_an_expired_token_date():
+    with pytest.raises(InvalidArgument, match=r"^expires_at: must be a date after today"):
+        RegistryAccessArgs(
+            project="1", namespace="n", registry="r.example.com", expires_at="2001-01-01", app="a", instance="a-b"
+        )

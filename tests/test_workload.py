@@ -1,0 +1,221 @@
+"""Workload: the app's Deployment (rolling, probes, limits, restricted), Service, PDB and ingress policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import AppSpec, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
+from components.labels import selector_labels
+from tests.conftest import component
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+@pytest.fixture(scope="module")
+def single():
+    return component("workloads")
+
+
+@pytest.fixture(scope="module")
+def deployment(staging_plan):
+    return staging_plan.get(DEPLOYMENT).inputs
+
+
+def container(deployment):
+    return deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_rolling_update_defaults_never_lose_capacity(deployment):
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+    }
+    assert RolloutArgs().max_unavailable == 0 and RolloutArgs().max_surge == "25%"
+
+
+def test_deployment_sets_the_rollout_timings(deployment):
+    spec = deployment["spec"]
+    assert (spec["minReadySeconds"], spec["progressDeadlineSeconds"], spec["revisionHistoryLimit"]) == (5, 300, 5)
+    assert isinstance(spec["replicas"], int) and spec["replicas"] == 2
+
+
+def test_selector_is_the_stable_subset_of_the_pod_labels(deployment):
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector == selector_labels("hello", "hello-staging")
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_probes_hit_the_http_port(deployment):
+    app = container(deployment)
+    assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert app["readinessProbe"]["periodSeconds"] == 5
+    assert app["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert "startupProbe" not in app
+    assert app["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+
+
+def test_startup_probe_is_added_when_configured(single):
+    app = container(single.get(DEPLOYMENT).inputs)
+    assert app["startupProbe"]["httpGet"]["path"] == "/startz"
+    assert app["startupProbe"]["failureThreshold"] == 30
+
+
+def test_requests_and_limits_are_set(deployment):
+    assert container(deployment)["resources"] == {
+        "requests": {"cpu": "100m", "memory": "64Mi"},
+        "limits": {"cpu": "500m", "memory": "128Mi"},
+    }
+
+
+def test_container_and_pod_run_restricted(deployment):
+    security = container(deployment)["securityContext"]
+    assert security["runAsNonRoot"] is True
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+
+
+def test_a_read_only_root_filesystem_still_gets_a_writable_tmp(deployment):
+    pod = deployment["spec"]["template"]["spec"]
+    assert container(deployment)["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert pod["volumes"] == [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
+
+
+def test_pods_pull_with_the_registry_secret(staging_plan, deployment):
+    pull_secret = staging_plan.get("kubernetes:core/v1:Secret", "hello-registry-pull-secret")
+    assert deployment["spec"]["template"]["spec"]["imagePullSecrets"] == [
+        {"name": pull_secret.inputs["metadata"]["name"]}
+    ]
+
+
+def test_gitlab_annotations_are_on_the_deployment_and_its_pods(deployment):
+    expected = {"app.gitlab.com/app": "acme-hello", "app.gitlab.com/env": "staging"}
+    assert deployment["metadata"]["annotations"] == expected
+    assert deployment["spec"]["template"]["metadata"]["annotations"] == expected
+
+
+def test_app_service_account_mounts_no_token(staging_plan, deployment):
+    account = staging_plan.get("kubernetes:core/v1:ServiceAccount", "hello-workload-service-account").inputs
+    assert account["automountServiceAccountToken"] is False
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == account["metadata"]["name"] == "hello"
+
+
+def test_settings_reach_the_pods_through_an_autonamed_config_map(staging_plan, deployment):
+    config_map = staging_plan.get("kubernetes:core/v1:ConfigMap", "hello-workload-settings").inputs
+    assert config_map["data"] == {"LOG_LEVEL": "info", "GREETING": "Hello from staging"}
+    assert config_map["metadata"]["name"].startswith("hello-workload-settings-")
+    assert container(deployment)["envFrom"] == [{"configMapRef": {"name": config_map["metadata"]["name"]}}]
+
+
+def test_service_is_named_after_the_app_and_targets_the_http_port(staging_plan):
+    service = staging_plan.get("kubernetes:core/v1:Service").inputs
+    assert service["metadata"]["name"] == "hello"
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["selector"] == selector_labels("hello", "hello-staging")
+    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+
+
+def test_disruption_budget_exists_when_there_is_more_than_one_replica(staging_plan, single):
+    budget = staging_plan.get("kubernetes:policy/v1:PodDisruptionBudget").inputs
+    assert budget["spec"] == {
+        "maxUnavailable": 1,
+        "selector": {"matchLabels": selector_labels("hello", "hello-staging")},
+    }
+    assert single.kind("PodDisruptionBudget") == []
+
+
+def test_ingress_policy_admits_only_the_app_port_to_the_app_pods(staging_plan):
+    policy = staging_plan.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "hello-workload-allow-http").inputs
+    assert policy["spec"] == {
+        "podSelector": {"matchLabels": selector_labels("hello", "hello-staging")},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"ports": [{"port": 8080, "protocol": "TCP"}]}],
+    }
+
+
+def test_image_may_be_given_by_digest(single):
+    assert container(single.get(DEPLOYMENT).inputs)["image"].endswith("@sha256:" + "cd" * 32)
+
+
+def test_rolling_update_rejects_zero_surge_and_zero_unavailable():
+    with pytest.raises(InvalidArgument, match=r"^max_surge and max_unavailable: cannot both be 0.*\(got 0 and '0%'\)"):
+        RolloutArgs(max_surge=0, max_unavailable="0%")
+
+
+def test_rolling_update_rejects_taking_every_pod_down():
+    with pytest.raises(InvalidArgument, match=r"^max_unavailable: must be below 100%"):
+        RolloutArgs(max_unavailable="100%")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_surge": "150%"}, r"^max_surge: must be an integer ≥ 0 or a percentage from 0% to 100%"),
+        ({"max_unavailable": -1}, r"^max_unavailable: must be an integer ≥ 0"),
+        ({"min_ready_seconds": -5}, r"^min_ready_seconds: must be an integer ≥ 0"),
+        ({"progress_deadline_seconds": 0}, r"^progress_deadline_seconds: must be an integer ≥ 1"),
+        ({"revision_history_limit": -1}, r"^revision_history_limit: must be an integer ≥ 0"),
+        (
+            {"progress_deadline_seconds": 10, "min_ready_seconds": 10},
+            r"^progress_deadline_seconds and min_ready_seconds: the progress deadline must be longer",
+        ),
+    ],
+)
+def test_rollout_args_reject_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        RolloutArgs(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"path": "healthz"}, r"^path: must be an HTTP path starting with '/'"),
+        ({"path": "/x", "period_seconds": 0}, r"^period_seconds: must be an integer ≥ 1"),
+        ({"path": "/x", "timeout_seconds": 0}, r"^timeout_seconds: must be an integer ≥ 1"),
+        ({"path": "/x", "failure_threshold": 0}, r"^failure_threshold: must be an integer ≥ 1"),
+        ({"path": "/x", "initial_delay_seconds": -1}, r"^initial_delay_seconds: must be an integer ≥ 0"),
+    ],
+)
+def test_probe_args_reject_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        ProbeArgs(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cpu_request": "lots"}, r"^cpu_request: must be a Kubernetes quantity"),
+        ({"memory_limit": "256MB"}, r"^memory_limit: must be a Kubernetes quantity"),
+        ({"cpu_request": "2", "cpu_limit": "1"}, r"^cpu_request and cpu_limit: a request cannot exceed its limit"),
+        ({"memory_request": "1Gi", "memory_limit": "512Mi"}, r"^memory_request and memory_limit: a request cannot"),
+    ],
+)
+def test_resources_args_reject_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        ResourcesArgs(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"replicas": 0}, r"^replicas: must be an integer ≥ 1 \(got 0\)"),
+        ({"replicas": -2}, r"^replicas: must be an integer ≥ 1"),
+        ({"container_port": 0}, r"^container_port: must be an integer from 1 to 65535"),
+        ({"service_port": 65536}, r"^service_port: must be an integer from 1 to 65535"),
+        ({"settings": {"N": 1}}, r"values must be strings"),
+        ({"run_as_user": 0}, r"^run_as_user: must be an integer ≥ 1"),
+    ],
+)
+def test_app_spec_rejects_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        AppSpec(**kwargs)
+
+
+def test_workload_args_reject_a_malformed_image():
+    with pytest.raises(InvalidArgument, match=r"^image: must be an image reference with a tag or a digest"):
+        WorkloadArgs(app="a", instance="a-b", namespace="n", image="registry.example.com/a")
