@@ -504,11 +504,11 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
 def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - runs in the child
     import logging
     import runpy
+    import threading
     import traceback
 
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
-    from pulumi.runtime import rpc
     from pulumi.runtime.settings import get_root_resource
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
@@ -519,8 +519,16 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
     log: list[str] = []
 
     class PlanMocks(pulumi.runtime.Mocks):
+        def __init__(self) -> None:
+            self.current = threading.local()  # RegisterResource runs on executor threads
+
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
             state = _computed_state(args.typ, args.name, args.inputs)
+            inputs = args.inputs  # deserialized by MockMonitor: secrets stay in their envelope
+            if isinstance(inputs.get("metadata"), dict) and not inputs["metadata"].get("name"):
+                # pulumi-kubernetes autonames in Check, so the name is part of the planned inputs.
+                inputs = {**inputs, "metadata": {**inputs["metadata"], "name": state["metadata"]["name"]}}
+            self.current.inputs = inputs
             return f"{args.name}-id", state
 
         def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
@@ -530,15 +538,11 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
             return {**args.args, **answer}
 
     class RecordingMonitor(pulumi_mocks.MockMonitor):
+        """MockMonitor that also records each registration's URN, parent and provider."""
+
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
-                # Deserialized as MockMonitor does: secrets stay in their envelope, so they stay known.
-                inputs = rpc.deserialize_properties(request.object)
-                if isinstance(inputs.get("metadata"), dict) and not inputs["metadata"].get("name"):
-                    # pulumi-kubernetes autonames in Check, so the name is part of the planned inputs.
-                    state = self.resources[response.urn].state
-                    inputs["metadata"] = {**inputs["metadata"], "name": state["metadata"]["name"]}
                 registered.append(
                     {
                         "urn": response.urn,
@@ -547,7 +551,7 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
                         "parent": None if _is_stack(request.parent) else request.parent,
                         "custom": bool(request.custom),
                         "provider": request.provider or None,
-                        "inputs": _to_wire(inputs),
+                        "inputs": _to_wire(mocks.current.inputs),
                     }
                 )
             return response
@@ -558,6 +562,7 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
 
     logger = logging.getLogger("gitlab-k8s-cd.plan")
     logger.addHandler(LogCollector())
+    logger.setLevel(logging.INFO)  # what pulumi.log.info/warn/error would show a user; not debug
     pulumi.runtime.set_all_config(request["config"], request["secret_keys"])
     mocks = PlanMocks()
     pulumi.runtime.set_mocks(
