@@ -52,8 +52,16 @@ def staging_program() -> None:
 
 def fleet(apps: int):
     def run() -> None:
-        plan = run_component("bench.programs:fleet", project="gitlab-k8s-cd", stack="staging", config=CONFIG,
-                             secret_keys=SECRET_KEYS, env={"BENCH_APPS": str(apps)}, cwd=ROOT, timeout=600)
+        plan = run_component(
+            "bench.programs:fleet",
+            project="gitlab-k8s-cd",
+            stack="staging",
+            config=CONFIG,
+            secret_keys=SECRET_KEYS,
+            env={"BENCH_APPS": str(apps)},
+            cwd=ROOT,
+            timeout=600,
+        )
         assert len(plan.find("gitlab-k8s-cd:continuous_deployment:ContinuousDeployment")) == apps
 
     return run

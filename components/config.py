@@ -71,6 +71,11 @@ OBJECT_KEYS: dict[str, type] = {
     "limitRange": LimitRangeArgs,
     "ciToken": CiTokenArgs,
 }
+# Members an object key starts from, so that setting one member keeps the others' defaults.
+OBJECT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "readinessProbe": {"path": "/readyz"},
+    "livenessProbe": {"path": "/healthz"},
+}
 MAPPING_KEYS = ("settings", "quota")
 SECRET_KEYS = {
     # config key: the environment variable it may come from instead
@@ -209,6 +214,8 @@ def _object(raw: Mapping[str, Any], key: str, cls: type[T]) -> T | Any:
     members = raw[key]
     fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     sources: dict[str, tuple[str, Any]] = {name: (f"{key}.{_camel(name)}", _UNSET) for name in fields}
+    for member, value in OBJECT_DEFAULTS.get(key, {}).items():
+        sources[_snake(member)] = (f"{key}.{member}", value)
     for member, value in members.items():
         name = _snake(member)
         if name not in fields:

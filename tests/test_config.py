@@ -32,6 +32,12 @@ def test_cli_strings_become_the_ints_and_bools_the_args_declare():
     assert (app.spec.rollout.max_surge, app.spec.rollout.max_unavailable) == (1, 0)
 
 
+def test_setting_one_probe_member_keeps_the_default_path():
+    app = load({"livenessProbe": {"periodSeconds": 20}, "readinessProbe": {"failureThreshold": 1}}).deployment
+    assert (app.spec.liveness.path, app.spec.liveness.period_seconds) == ("/healthz", 20)
+    assert (app.spec.readiness.path, app.spec.readiness.failure_threshold) == ("/readyz", 1)
+
+
 def test_image_can_be_overridden_with_a_digest():
     image = f"registry.gitlab.com/acme/hello@{DIGEST}"
     assert load({"image": image}).deployment.image == image
@@ -58,7 +64,7 @@ def test_unset_keys_keep_the_documented_defaults():
         ({"containerPort": "80000"}, r"^gitlab-k8s-cd:containerPort: must be an integer from 1 to 65535"),
         ({"resources": {"memoryLimit": "1GB"}}, r"^gitlab-k8s-cd:resources.memoryLimit: must be a Kubernetes quantity"),
         ({"readinessProbe": {"path": "readyz"}}, r"^gitlab-k8s-cd:readinessProbe.path: must be an HTTP path"),
-        ({"livenessProbe": {"periodSeconds": 5}}, r"^gitlab-k8s-cd:livenessProbe.path: is required"),
+        ({"startupProbe": {"periodSeconds": 5}}, r"^gitlab-k8s-cd:startupProbe.path: is required"),
         ({"rollout": {"maxSurge": "101%"}}, r"^gitlab-k8s-cd:rollout.maxSurge: must be an integer ≥ 0 or a percentage"),
         (
             {"rollout": {"maxSurge": 0, "maxUnavailable": 0}},
