@@ -10,7 +10,7 @@ secret alone is not seen here; ``pulumi preview`` sees it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .testing import replace_paths
@@ -39,7 +39,6 @@ class Change:
 class Comparison:
     changes: tuple[Change, ...]
     unchanged: int
-    counts: Mapping[str, int] = field(default_factory=dict)
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]

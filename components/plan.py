@@ -127,18 +127,18 @@ def stack_config(
     if not stack_file.exists():
         raise ValueError(f"no stack file {stack_file.name} in {project_dir}")
     config: dict[str, Any] = dict((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
-    secret_keys = []
+    secret_keys, placeholders = [], []
     for key, value in list(config.items()):
         if isinstance(value, Mapping) and set(value) == {"secure"}:
             # Encrypted with the stack's secrets provider, which is not here.
             config[key] = OFFLINE_SECRET
             secret_keys.append(key)
+            placeholders.append(key)
     for override in overrides:
         key, sep, value = override.partition("=")
         if not sep or not key:
             raise ValueError(f"-c {override!r}: expected KEY=VALUE")
         config[key if ":" in key else f"{NAMESPACE}:{key}"] = value
-    placeholders = []
     for key, env in SECRET_KEYS.items():
         full = f"{NAMESPACE}:{key}"
         if full not in config and env not in os.environ:

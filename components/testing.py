@@ -34,7 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,45 +94,37 @@ class Secret:
 REDACTED = "[secret]"
 
 
-def redact(value: Any) -> Any:
-    """``value`` with every secret's leaves replaced by ``[secret]``, keeping the shape
-    (so a redacted Secret manifest still has ``stringData: {".dockerconfigjson": "[secret]"}``)."""
+def _walk(value: Any, *, secret: Any, leaf: Any = lambda item: item) -> Any:
+    """Rebuild ``value``: ``secret(inner)`` for each :class:`Secret`, ``leaf(item)`` for each scalar."""
     if isinstance(value, Secret):
-        return _redact_leaves(value.value)
+        return secret(value.value)
     if isinstance(value, dict):
-        return {k: redact(item) for k, item in value.items()}
+        return {k: _walk(item, secret=secret, leaf=leaf) for k, item in value.items()}
     if isinstance(value, list):
-        return [redact(item) for item in value]
-    return value
+        return [_walk(item, secret=secret, leaf=leaf) for item in value]
+    return leaf(value)
 
 
 def _redact_leaves(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _redact_leaves(item) for k, item in value.items()}
-    if isinstance(value, list):
-        return [_redact_leaves(item) for item in value]
-    return REDACTED
+    return _walk(value, secret=_redact_leaves, leaf=lambda _: REDACTED)
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every secret's leaves replaced by ``[secret]``, keeping the shape
+    (so a redacted Secret manifest still has ``stringData: {".dockerconfigjson": "[secret]"}``)."""
+    return _walk(value, secret=_redact_leaves)
 
 
 def reveal(value: Any) -> Any:
     """``value`` with every :class:`Secret` unwrapped: for assertions on secret contents."""
-    if isinstance(value, Secret):
-        return reveal(value.value)
-    if isinstance(value, dict):
-        return {k: reveal(item) for k, item in value.items()}
-    if isinstance(value, list):
-        return [reveal(item) for item in value]
-    return value
+    return _walk(value, secret=reveal)
 
 
 def contains_secret(value: Any) -> bool:
-    if isinstance(value, Secret):
-        return True
-    if isinstance(value, dict):
-        return any(contains_secret(item) for item in value.values())
-    if isinstance(value, list):
-        return any(contains_secret(item) for item in value)
-    return False
+    """Whether ``value`` holds a :class:`Secret` anywhere."""
+    found: list[Any] = []
+    _walk(value, secret=found.append)
+    return bool(found)
 
 
 def _from_wire(value: Any) -> Any:
@@ -616,29 +608,6 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
 def _is_stack(urn: str) -> bool:
     """Whether ``urn`` is the root stack's (its type chain ends in ``pulumi:pulumi:Stack``)."""
     return not urn or urn.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack"
-
-
-def iter_secrets(value: Any) -> Iterator[Any]:
-    """Every secret leaf in ``value``."""
-    if isinstance(value, Secret):
-        yield from (leaf for leaf in _leaves(value.value))
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from iter_secrets(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from iter_secrets(item)
-
-
-def _leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
 
 
 if __name__ == "__main__":  # pragma: no cover
