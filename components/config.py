@@ -155,6 +155,9 @@ def _reject_unknown(raw: Mapping[str, Any]) -> None:
 def _error(keys: tuple[str, ...], value: Any, expected: str) -> ConfigError:
     full = tuple(f"{NAMESPACE}:{k}" for k in keys)
     values = value if len(keys) > 1 else (value,)
+    if any(runtime_config.is_config_secret(f"{NAMESPACE}:{k.split('.')[0]}") for k in keys):
+        # Whatever the key, a value set with --secret is never printed.
+        values = tuple(item if isinstance(item, v.Redacted) else v.Redacted(len(str(item))) for item in values)
     got = " and ".join(repr(item) for item in values)
     return ConfigError(full, f"{' and '.join(full)}: {expected} (got {got})")
 
@@ -319,6 +322,6 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
 def _gitlab_url(raw: Mapping[str, Any]) -> str:
     url = raw.get("gitlabUrl", "https://gitlab.com")
     try:
-        return v.https_url("gitlabUrl", url)
+        return v.absolute_url("gitlabUrl", url)
     except v.InvalidArgument as error:
         raise _error(("gitlabUrl",), url, error.expected) from None

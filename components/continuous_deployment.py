@@ -40,7 +40,7 @@ class PulumiBackendArgs:
     """``PULUMI_ACCESS_TOKEN`` for Pulumi Cloud. Default none."""
 
     def __post_init__(self) -> None:
-        v.https_url("url", self.url, schemes=BACKEND_SCHEMES)
+        v.absolute_url("url", self.url, schemes=BACKEND_SCHEMES)
         if self.is_pulumi_cloud:
             if self.access_token is None:
                 raise v.InvalidArgument(

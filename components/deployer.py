@@ -55,7 +55,7 @@ class ClusterArgs:
 
     def __post_init__(self) -> None:
         v.dns1123_subdomain("name", self.name)
-        v.https_url("server", self.server)
+        v.absolute_url("server", self.server)
         v.pem_certificate_base64("ca_data", self.ca_data)
 
 

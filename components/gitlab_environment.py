@@ -47,7 +47,7 @@ class GitLabEnvironmentArgs:
 
     def __post_init__(self) -> None:
         v.environment_name("name", self.name)
-        v.https_url("external_url", self.external_url)
+        v.absolute_url("external_url", self.external_url)
         if self.tier is not None:
             v.one_of("tier", self.tier, TIERS)
 

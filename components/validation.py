@@ -254,7 +254,7 @@ def image_reference(field: str, value: Any) -> ImageReference:
 # --- URLs, dates, certificates ---------------------------------------------------------------
 
 
-def https_url(field: str, value: Any, schemes: Sequence[str] = ("https",)) -> str:
+def absolute_url(field: str, value: Any, schemes: Sequence[str] = ("https",)) -> str:
     """An absolute URL with one of ``schemes`` and a host, and nothing that could break a YAML line."""
     expected = f"must be an absolute {' or '.join(s + '://' for s in schemes)} URL with a host"
     if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):

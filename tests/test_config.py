@@ -6,7 +6,7 @@ import pytest
 
 from components.config import ConfigError
 from components.testing import Secret
-from tests.conftest import DIGEST, PASSPHRASE, key, load, plan_staging
+from tests.conftest import DIGEST, PASSPHRASE, SECRETS, key, load, plan_staging
 
 PASSPHRASE_KEY = key("pulumiConfigPassphrase")
 
@@ -139,6 +139,13 @@ def test_a_secret_in_plain_config_is_refused_without_showing_it(monkeypatch):
     ) as e:
         load({"pulumiConfigPassphrase": PASSPHRASE}, secrets={})
     assert PASSPHRASE not in str(e.value)
+
+
+def test_a_secret_value_under_a_mistyped_key_is_refused_without_showing_it():
+    with pytest.raises(
+        ConfigError, match=r"pulumiConfigPasphrase: is not a known key; did you mean .*\(got \[secret, 12 ch"
+    ):
+        load(secrets={**SECRETS, key("pulumiConfigPasphrase"): "typo-secret!"})
 
 
 def test_a_secret_may_come_from_the_environment(monkeypatch):

@@ -127,10 +127,10 @@ def test_image_reference_rejects_malformed_references(image):
 
 
 def test_https_url_rejects_other_schemes_and_whitespace():
-    assert v.https_url("url", "https://example.com/x") == "https://example.com/x"
+    assert v.absolute_url("url", "https://example.com/x") == "https://example.com/x"
     for bad in ["http://example.com", "https://", "example.com", "https://exa mple.com", "https://x\n.com"]:
         with pytest.raises(InvalidArgument, match=r"^url: must be an absolute https:// URL"):
-            v.https_url("url", bad)
+            v.absolute_url("url", bad)
 
 
 def test_future_date_rejects_past_dates_and_other_formats():
