@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+GITLAB_CI_LOCAL := tools/node_modules/.bin/gitlab-ci-local
 
 .PHONY: plan test lint bench clean
 
@@ -15,8 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 plan: $(STAMP)
 	$(BIN)/python -m components.plan --stack staging
 
-## test: lint, then every test
-test: $(STAMP) lint
+# gitlab-ci-local, pinned by tools/package-lock.json (the end-to-end test runs it).
+$(GITLAB_CI_LOCAL): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --silent
+	touch $@
+
+## test: lint, then every test (the end-to-end test needs buildah, debootstrap, docker-registry:
+##       `.ci/run` installs them on Debian)
+test: $(STAMP) $(GITLAB_CI_LOCAL) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -269,10 +269,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     parser.add_argument(
         "--via",
         choices=("auto", "gitlab", "registry"),
-        default="auto",
+        default=env.get("CLEANUP_VIA", "auto"),
         help="gitlab: GitLab's REST API; registry: the v2 API; auto: gitlab inside GitLab CI",
     )
-    parser.add_argument("--registry-url", help="the registry's base URL (default https://<registry host>)")
+    parser.add_argument(
+        "--registry-url",
+        default=env.get("REGISTRY_URL") or None,
+        help="the registry's base URL (default $REGISTRY_URL, else https://<registry host>)",
+    )
     parser.add_argument("--username", default=env.get("REGISTRY_USER"), help="registry user (default $REGISTRY_USER)")
     parser.add_argument("--password-env", default="REGISTRY_PASSWORD", help="the variable holding the password")
     parser.add_argument("--retries", type=int, default=4, help="retries of a transient failure (default 4)")

@@ -1,0 +1,212 @@
+"""Running this repository's real .gitlab-ci.yml locally: gitlab-ci-local, buildah, a real
+docker-registry, and an offline-made Debian base image. Used by the end-to-end test and bench/.
+
+What differs from GitLab, and why:
+- jobs run in the host shell (``--force-shell-executor``), not in their ``image:``. The CI image's
+  content is checked separately, by running the app's tests inside it with ``buildah run``;
+- the test jobs therefore use the checkout's ``app/`` (``APP_DIR``) and the tools of this
+  project's virtualenv;
+- the base image is Debian bookworm with python3, made by debootstrap, because Docker Hub is
+  unreachable here; it trusts the host's CA bundle so that pip inside the build reaches PyPI;
+- buildah uses overlay storage in ``build/e2e`` (vfs, the component's default for unprivileged
+  shared runners, is several times slower);
+- ``pulumi`` is the test stand-in ``tests/bin/pulumi``: it records its arguments and runs the offline plan.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+E2E = ROOT / "build" / "e2e"
+BASE_IMAGE = "localhost/gitlab-k8s-cd-e2e/debian-python:bookworm"
+DEBIAN_MIRROR = os.environ.get("E2E_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+COMPONENT_JOBS = (
+    "gitlab-k8s-cd-build",
+    "gitlab-k8s-cd-tests",
+    "gitlab-k8s-cd-static-analysis",
+    "gitlab-k8s-cd-code-style",
+    "gitlab-k8s-cd-release",
+    "gitlab-k8s-cd-deploy",
+    "gitlab-k8s-cd-cleanup",
+)
+TEST_JOBS = ("gitlab-k8s-cd-tests", "gitlab-k8s-cd-static-analysis", "gitlab-k8s-cd-code-style")
+
+
+def require(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        raise RuntimeError(f"{tool} is not installed; .ci/run installs it (see README: running the pipeline locally)")
+    return found
+
+
+def gitlab_ci_local() -> str:
+    local = ROOT / "tools" / "node_modules" / ".bin" / "gitlab-ci-local"
+    return str(local) if local.exists() else require("gitlab-ci-local")
+
+
+def storage_conf() -> Path:
+    conf = E2E / "storage.conf"
+    if not conf.exists():
+        E2E.mkdir(parents=True, exist_ok=True)
+        conf.write_text(f'[storage]\ndriver = "overlay"\ngraphroot = "{E2E}/storage"\nrunroot = "{E2E}/run"\n')
+    return conf
+
+
+def buildah(*args: str, check: bool = True, capture: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CONTAINERS_STORAGE_CONF": str(storage_conf())}
+    return subprocess.run(
+        [require("buildah"), *args], env=env, check=check, text=True, capture_output=capture, timeout=600
+    )
+
+
+def ensure_base_image() -> str:
+    """Debian bookworm with python3 and venv, made offline-style with debootstrap (kept in build/e2e)."""
+    if buildah("inspect", "--type", "image", BASE_IMAGE, check=False).returncode == 0:
+        return BASE_IMAGE
+    rootfs = E2E / "rootfs"
+    if not (rootfs / "usr" / "bin" / "python3").exists():
+        shutil.rmtree(rootfs, ignore_errors=True)
+        subprocess.run(
+            [
+                require("debootstrap"),
+                "--variant=minbase",
+                "--include=python3,python3-venv",
+                "bookworm",
+                str(rootfs),
+                DEBIAN_MIRROR,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    # Trust what the host trusts (this network's TLS proxy included), for pip inside the build.
+    shutil.copy("/etc/ssl/certs/ca-certificates.crt", rootfs / "etc" / "ssl" / "certs" / "ca-certificates.crt")
+    (rootfs / "etc" / "pip.conf").write_text("[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n")
+    context = E2E / "base"
+    context.mkdir(exist_ok=True)
+    subprocess.run(["tar", "-C", str(rootfs), "-cf", str(context / "rootfs.tar"), "."], check=True)
+    (context / "Containerfile").write_text('FROM scratch\nADD rootfs.tar /\nCMD ["/bin/sh"]\n')
+    buildah("build", "--isolation", "chroot", "--tag", BASE_IMAGE, str(context))
+    (context / "rootfs.tar").unlink()
+    return BASE_IMAGE
+
+
+def checkout(destination: Path) -> Path:
+    """A git repository holding this project's working tree (tracked and new files), on main,
+    with an origin remote, as gitlab-ci-local needs."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git(destination, "init", "-q", "-b", "main")
+    git(destination, "remote", "add", "origin", "https://gitlab.com/acme/hello.git")
+    commit(destination, "the project under test")
+    return destination
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.email=e2e@example.com", "-c", "user.name=e2e", "commit", "-q", "-m", message)
+
+
+def job_virtualenv(where: Path) -> Path:
+    """A virtualenv for the jobs that sees this project's installed packages, so that
+    ``pip install .`` in the cleanup job installs only into it, and fast."""
+    if not (where / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+        purelib = sysconfig.get_paths()["purelib"]
+        site = Path(
+            subprocess.run(
+                [str(where / "bin" / "python"), "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
+        (site / "project.pth").write_text(purelib + "\n")
+    return where
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    returncode: int
+    log: str
+    pulumi_calls: list[str]
+
+    def result(self, job: str) -> str | None:
+        match = re.search(rf"^ (PASS|FAIL) +{re.escape(job)}\s*$", self.log, re.MULTILINE)
+        return match.group(1) if match else None
+
+    def line_of(self, job: str, event: str) -> int:
+        """The log line number of ``event`` ("starting shell" or "finished in") for ``job``."""
+        for number, line in enumerate(self.log.splitlines()):
+            if re.match(rf"^{re.escape(job)} +{event}", line):
+                return number
+        raise AssertionError(f"{job}: no '{event}' line in the pipeline log")
+
+    def ran(self, job: str) -> bool:
+        return re.search(rf"^{re.escape(job)} +starting shell", self.log, re.MULTILINE) is not None
+
+
+def run_pipeline(repo: Path, registry: object, workdir: Path, jobs: tuple[str, ...] = COMPONENT_JOBS) -> PipelineRun:
+    """Run ``jobs`` of the repository's .gitlab-ci.yml (with their needs) against ``registry``."""
+    pulumi_log = workdir / "pulumi.log"
+    pulumi_log.unlink(missing_ok=True)
+    venv = job_virtualenv(workdir / "job-venv")
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join(
+            [
+                str(repo / "tests" / "bin"),
+                str(venv / "bin"),
+                str(Path(sys.executable).parent),
+                os.environ.get("PATH", ""),
+            ]
+        ),
+        "CONTAINERS_STORAGE_CONF": str(storage_conf()),
+        "PULUMI_STAND_IN_LOG": str(pulumi_log),
+        "PULUMI_STAND_IN_PLAN_DIR": str(workdir / "plan"),
+    }
+    variables = {
+        "CI_PROJECT_DIR": str(repo),
+        "CI_REGISTRY": registry.host,  # type: ignore[attr-defined]
+        "CI_REGISTRY_IMAGE": f"{registry.host}/acme/hello",  # type: ignore[attr-defined]
+        "CI_REGISTRY_USER": registry.username,  # type: ignore[attr-defined]
+        "CI_REGISTRY_PASSWORD": registry.password,  # type: ignore[attr-defined]
+        "STORAGE_DRIVER": "overlay",
+        "BASE_IMAGE": ensure_base_image(),
+        "REGISTRY_TLS_VERIFY": "false",
+        "APP_DIR": str(repo / "app"),
+        "CLEANUP_VIA": "registry",
+        "REGISTRY_URL": registry.url,  # type: ignore[attr-defined]
+        "KUBECONFIG_B64": base64.b64encode(b"# the deployer kubeconfig stands here\n").decode(),
+    }
+    command = [gitlab_ci_local(), "--force-shell-executor"]
+    for key, value in variables.items():
+        command += ["--variable", f"{key}={value}"]
+    command += ["--needs", *jobs]
+    completed = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    calls = pulumi_log.read_text().splitlines() if pulumi_log.exists() else []
+    return PipelineRun(completed.returncode, _plain(completed.stdout + completed.stderr), calls)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)

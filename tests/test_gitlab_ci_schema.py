@@ -1,0 +1,123 @@
+"""The pipeline files against GitLab's own CI schema (check-jsonschema's vendor.gitlab-ci), and
+the component's inputs against what its jobs use."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENT = ROOT / "templates" / "continuous-deployment.yml"
+
+
+def gitlab_ci_schema() -> dict:
+    path = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "gitlab-ci.json"
+    return json.loads(path.read_text())
+
+
+def test_the_gitlab_ci_yml_is_valid_for_gitlab():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            "--data-transform",
+            "gitlab-ci",
+            "--regex-variant",
+            "nonunicode",
+            str(ROOT / ".gitlab-ci.yml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def component_documents() -> list[dict]:
+    # GitLab's own !reference tag does not appear here; safe_load suffices.
+    return list(yaml.safe_load_all(COMPONENT.read_text()))
+
+
+def interpolated_jobs() -> dict:
+    """The component's jobs as GitLab sees them once it has put in the inputs (defaults, and an
+    example for the one without a default)."""
+    header, _ = component_documents()
+    values = {
+        name: str(spec.get("default", "https://app.example.com")) for name, spec in header["spec"]["inputs"].items()
+    }
+    text = COMPONENT.read_text().split("\n---\n", 1)[1]
+    text = re.sub(r"\$\[\[\s*inputs\.(\w+)\s*\]\]", lambda m: values[m.group(1)], text)
+    return yaml.safe_load(text)
+
+
+def test_the_component_is_a_spec_header_and_valid_jobs():
+    header, _ = component_documents()
+    validator = jsonschema.Draft7Validator(gitlab_ci_schema())
+    assert sorted(header) == ["spec"]
+    errors = [*validator.iter_errors(header), *validator.iter_errors(interpolated_jobs())]
+    assert errors == [], [e.message for e in errors]
+
+
+def test_every_input_the_jobs_use_is_declared_and_every_declared_input_is_used():
+    header, _ = component_documents()
+    declared = set(header["spec"]["inputs"])
+    used = set(re.findall(r"\$\[\[\s*inputs\.(\w+)\s*\]\]", COMPONENT.read_text().split("\n---\n", 1)[1]))
+    assert used == declared
+
+
+@pytest.mark.parametrize("job", ["gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"])
+def test_release_and_deploy_run_only_on_the_default_branch(job):
+    _, jobs = component_documents()
+    assert jobs[job]["rules"][0] == {"if": "$CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH", "when": "never"}
+
+
+def test_deploy_is_serialised_per_environment_never_interrupted_and_never_waits_for_cleanup():
+    _, jobs = component_documents()
+    deploy = jobs["gitlab-k8s-cd-deploy"]
+    assert deploy["resource_group"] == "$[[ inputs.environment ]]"
+    assert deploy["interruptible"] is False
+    assert deploy["needs"] == ["gitlab-k8s-cd-release"]
+    assert deploy["environment"] == {"name": "$[[ inputs.environment ]]", "url": "$[[ inputs.environment_url ]]"}
+
+
+def test_cleanup_always_runs_after_the_tests_and_blocks_nothing():
+    _, jobs = component_documents()
+    cleanup = jobs["gitlab-k8s-cd-cleanup"]
+    assert cleanup["when"] == "always"
+    assert set(cleanup["needs"]) == {
+        "gitlab-k8s-cd-build",
+        "gitlab-k8s-cd-tests",
+        "gitlab-k8s-cd-static-analysis",
+        "gitlab-k8s-cd-code-style",
+    }
+    assert not [name for name, job in jobs.items() if "gitlab-k8s-cd-cleanup" in (job.get("needs") or [])]
+
+
+def test_the_ci_tag_matches_the_registry_cleanup_policy():
+    from components.gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX
+
+    _, jobs = component_documents()
+    ci = jobs[".gitlab-k8s-cd"]["variables"]["CI_IMAGE"].split(":")[-1]
+    release = jobs[".gitlab-k8s-cd"]["variables"]["RELEASE_IMAGE"].split(":")[-1]
+    example = {"${CI_PIPELINE_ID}": "123456", "${CI_COMMIT_SHORT_SHA}": "0a1b2c3d"}
+    for variable, value in example.items():
+        ci, release = ci.replace(variable, value), release.replace(variable, value)
+    assert re.fullmatch(CI_TAG_REGEX, ci) and not re.fullmatch(RELEASE_TAG_REGEX, ci)
+    assert re.fullmatch(RELEASE_TAG_REGEX, release) and not re.fullmatch(CI_TAG_REGEX, release)
+
+
+def test_tool_images_are_pinned_to_a_version():
+    header, _ = component_documents()
+    for name in ("buildah_image", "python_image", "pulumi_image"):
+        image = header["spec"]["inputs"][name]["default"]
+        assert re.search(r":v?[0-9][\w.-]*$", image) and not image.endswith(":latest"), image

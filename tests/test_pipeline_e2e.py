@@ -1,0 +1,170 @@
+"""End to end: this repository's real .gitlab-ci.yml, run locally by gitlab-ci-local, building
+with buildah and pushing to a real docker-registry. Never skipped: a missing tool is an error.
+
+``pulumi`` in the deploy job is the test stand-in tests/bin/pulumi (the CLI cannot be installed
+here); see tests/pipeline_run.py for everything that differs from a GitLab runner.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.pipeline_run import (
+    COMPONENT_JOBS,
+    TEST_JOBS,
+    buildah,
+    checkout,
+    commit,
+    run_pipeline,
+)
+from tests.registry import running_registry
+
+pytestmark = pytest.mark.e2e
+REPO = "acme/hello"
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory):
+    """Green run, then a run with a failing test job, then two more green runs."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    with running_registry(tmp_path_factory.mktemp("registry")) as registry:
+        repo = checkout(workdir / "repo")
+        green = run_pipeline(repo, registry, workdir)
+        tags_after_green = registry.tags(REPO)
+        plan = (
+            list(yaml.safe_load_all((workdir / "plan" / "kubernetes.yaml").read_text())) if green.pulumi_calls else []
+        )
+        ci_tag = next(
+            (line.split("ci-")[1] for line in green.log.splitlines() if "COMMIT " in line and ":ci-" in line), ""
+        )
+        ci_image = f"{registry.host}/{REPO}:ci-{ci_tag.strip()}"
+        in_image = buildah_run_tests(ci_image)
+
+        # A commit whose code style is wrong: the code-style job fails, the tests pass.
+        server = repo / "app" / "hello" / "server.py"
+        server.write_text(
+            server.read_text().replace('LOG = logging.getLogger("hello")', "LOG = logging.getLogger( 'hello' )")
+        )
+        commit(repo, "badly formatted")
+        failing = run_pipeline(repo, registry, workdir)
+        tags_after_failing = registry.tags(REPO)
+
+        server.write_text(
+            server.read_text().replace("LOG = logging.getLogger( 'hello' )", 'LOG = logging.getLogger("hello")')
+        )
+        commit(repo, "formatted again")
+        more = [run_pipeline(repo, registry, workdir), run_pipeline(repo, registry, workdir)]
+        yield {
+            "registry": registry,
+            "green": green,
+            "failing": failing,
+            "more": more,
+            "plan": plan,
+            "tags_after_green": tags_after_green,
+            "tags_after_failing": tags_after_failing,
+            "final_tags": registry.tags(REPO),
+            "in_image": in_image,
+            "ci_image": ci_image,
+            "release_digest": registry_digest(registry, "release-" + git_short_sha(repo, "HEAD~2")),
+        }
+
+
+def git_short_sha(repo, rev):
+    from tests.pipeline_run import git
+
+    return git(repo, "rev-parse", "--short=8", rev).strip()
+
+
+def registry_digest(registry, tag):
+    import requests
+
+    response = requests.head(
+        f"{registry.url}/v2/{REPO}/manifests/{tag}",
+        auth=registry.auth,
+        timeout=10,
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
+    return response.headers.get("Docker-Content-Digest") if response.status_code == 200 else None
+
+
+def buildah_run_tests(image):
+    container = buildah("from", "--pull-never", image).stdout.strip()
+    try:
+        return buildah(
+            "run",
+            "--isolation",
+            "chroot",
+            "--workingdir",
+            "/app",
+            container,
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            check=False,
+        )
+    finally:
+        buildah("rm", container, check=False)
+
+
+def test_the_green_pipeline_passes_every_job(e2e):
+    green = e2e["green"]
+    assert green.returncode == 0, green.log[-3000:]
+    assert {job: green.result(job) for job in COMPONENT_JOBS} == dict.fromkeys(COMPONENT_JOBS, "PASS")
+
+
+def test_the_ci_image_really_contains_the_code_and_its_tests(e2e):
+    result = e2e["in_image"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout
+
+
+def test_the_test_jobs_start_after_build_and_run_concurrently(e2e):
+    green = e2e["green"]
+    build_done = green.line_of("gitlab-k8s-cd-build", "finished in")
+    starts = [green.line_of(job, "starting shell") for job in TEST_JOBS]
+    ends = [green.line_of(job, "finished in") for job in TEST_JOBS]
+    assert all(start > build_done for start in starts)
+    assert max(starts) < min(ends), "every test job started before the first one finished"
+
+
+def test_cleanup_removed_the_ci_tag_and_kept_the_release(e2e):
+    assert not [t for t in e2e["tags_after_green"] if t.startswith("ci-")]
+    assert [t for t in e2e["tags_after_green"] if t.startswith("release-")]
+    assert "cleanup: deleted acme/hello:ci-" in e2e["green"].log
+
+
+def test_deploy_ran_pulumi_up_on_the_stack_with_the_release_digest(e2e):
+    calls = [json.loads(line) for line in e2e["green"].pulumi_calls]
+    digest = e2e["release_digest"]
+    assert digest and digest.startswith("sha256:")
+    image = f"{e2e['registry'].host}/{REPO}@{digest}"
+    assert [c["argv"] for c in calls] == [
+        ["up", "--yes", "--stack", "staging", "--config", f"gitlab-k8s-cd:image={image}"]
+    ]
+    assert calls[0]["kubeconfig"].endswith(".kubeconfig")
+    deployment = next(d for d in e2e["plan"] if d["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == image
+
+
+def test_a_failing_test_job_still_cleans_up_and_never_releases_or_deploys(e2e):
+    failing = e2e["failing"]
+    assert failing.returncode != 0
+    assert failing.result("gitlab-k8s-cd-code-style") == "FAIL"
+    assert failing.result("gitlab-k8s-cd-tests") == "PASS"
+    assert failing.result("gitlab-k8s-cd-cleanup") == "PASS"
+    assert not failing.ran("gitlab-k8s-cd-release") and not failing.ran("gitlab-k8s-cd-deploy")
+    assert failing.pulumi_calls == []
+    assert not [t for t in e2e["tags_after_failing"] if t.startswith("ci-")]
+
+
+def test_after_three_green_runs_the_registry_holds_no_ci_tags(e2e):
+    assert [run.returncode for run in e2e["more"]] == [0, 0]
+    assert not [t for t in e2e["final_tags"] if t.startswith("ci-")]
+    assert [t for t in e2e["final_tags"] if t.startswith("release-")]
