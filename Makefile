@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GITLAB_CI_LOCAL := tools/node_modules/.bin/gitlab-ci-local
 
-.PHONY: plan test lint bench clean
+.PHONY: plan test lint bench clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,12 @@ $(GITLAB_CI_LOCAL): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --silent
 	touch $@
 
-## test: lint, then every test (the end-to-end test needs buildah, debootstrap, docker-registry:
-##       `.ci/run` installs them on Debian)
-test: $(STAMP) $(GITLAB_CI_LOCAL) lint
+# Debian packages for the end-to-end test: installed when missing (as root), or named.
+system-deps:
+	tools/system-deps.sh
+
+## test: lint, then every test, the end-to-end pipeline run included
+test: system-deps $(STAMP) $(GITLAB_CI_LOCAL) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
