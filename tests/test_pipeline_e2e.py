@@ -42,6 +42,10 @@ def e2e(tmp_path_factory):
         )
         ci_image = f"{registry.host}/{REPO}:ci-{ci_tag.strip()}"
         in_image = buildah_run_tests(ci_image)
+        images = {
+            kind: image_config(f"{registry.host}/{REPO}:{kind}-{tag}")
+            for kind, tag in (("ci", ci_tag.strip()), ("release", ci_tag.strip().split("-", 1)[1]))
+        }
 
         # A commit whose code style is wrong: the code-style job fails, the tests pass.
         server = repo / "app" / "hello" / "server.py"
@@ -68,6 +72,7 @@ def e2e(tmp_path_factory):
             "final_tags": registry.tags(REPO),
             "in_image": in_image,
             "ci_image": ci_image,
+            "images": images,
             "release_digest": registry_digest(registry, "release-" + git_short_sha(repo, "HEAD~2")),
         }
 
@@ -88,6 +93,12 @@ def registry_digest(registry, tag):
         headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
     )
     return response.headers.get("Docker-Content-Digest") if response.status_code == 200 else None
+
+
+def image_config(image):
+    """The image's ID and OCI config, from the local buildah storage the jobs built into."""
+    inspected = json.loads(buildah("inspect", "--type", "image", image).stdout)
+    return {"id": inspected["FromImageID"], "config": inspected["OCIv1"]["config"]}
 
 
 def buildah_run_tests(image):
@@ -123,6 +134,14 @@ def test_the_ci_image_really_contains_the_code_and_its_tests(e2e):
     result = e2e["in_image"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+
+
+def test_the_release_image_differs_from_the_ci_image_and_runs_as_non_root(e2e):
+    ci, release = e2e["images"]["ci"], e2e["images"]["release"]
+    assert ci["id"] != release["id"]
+    assert release["config"]["User"] == "10001:10001"
+    assert release["config"]["Entrypoint"] == ["python3", "-m", "hello.server"]
+    assert "/opt/ci/bin" not in " ".join(release["config"].get("Env", []))
 
 
 def test_the_test_jobs_start_after_build_and_run_concurrently(e2e):

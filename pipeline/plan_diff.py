@@ -1,0 +1,58 @@
+"""The offline diff for a merge request: plan the target branch, plan this checkout, compare.
+
+    python -m pipeline.plan_diff --stack staging --target FETCH_HEAD [--project-dir .] [--out build/plan]
+
+The target's plan runs from a ``git worktree`` of ``--target``, with the target's own code, so
+that a change to the components themselves shows up too. This checkout's plan is written to
+``--out`` with ``changes.json`` (the artifact a reviewer opens); the target's to ``--out``-target.
+Exit status: that of this checkout's plan (0 valid, 1 invalid manifest, 2 configuration error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def plan(project_dir: Path, stack: str, out: Path, *extra: str) -> int:
+    """``python -m components.plan`` run from ``project_dir``, which so imports its own components."""
+    command = [sys.executable, "-m", "components.plan", "--stack", stack, "--out", str(out.resolve()), *extra]
+    return subprocess.run(command, cwd=project_dir, check=False).returncode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.plan_diff", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--target", required=True, help="the git revision to compare with, e.g. FETCH_HEAD")
+    parser.add_argument("--project-dir", default=".", help="the Pulumi project, within the git checkout")
+    parser.add_argument("--out", default="build/plan", help="where this checkout's plan goes")
+    args = parser.parse_args(argv)
+
+    project = Path(args.project_dir).resolve()
+    top = Path(git("rev-parse", "--show-toplevel", cwd=project))
+    out = Path(args.out).resolve()
+    target_out = out.with_name(out.name + "-target")
+    with tempfile.TemporaryDirectory(prefix="plan-target-") as tmp:
+        worktree = Path(tmp) / "target"
+        git("worktree", "add", "--detach", str(worktree), args.target, cwd=top)
+        try:
+            status = plan(worktree / project.relative_to(top), args.stack, target_out)
+            if status != 0:
+                print(f"plan_diff: the target's plan failed (exit {status}); comparing with nothing", file=sys.stderr)
+                target_out.mkdir(parents=True, exist_ok=True)
+                (target_out / "resources.json").write_text("[]\n")
+        finally:
+            git("worktree", "remove", "--force", str(worktree), cwd=top)
+    return plan(project, args.stack, out, "--compare", str(target_out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

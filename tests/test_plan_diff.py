@@ -1,0 +1,52 @@
+"""pipeline.plan_diff: a merge request's offline diff against its target branch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import DIGEST
+from tests.pipeline_run import checkout, commit
+
+
+def run(repo, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.plan_diff", *args], cwd=repo, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_an_image_bump_on_a_branch_shows_as_one_update_against_the_target(tmp_path):
+    repo = checkout(tmp_path / "repo")
+    stack = repo / "Pulumi.staging.yaml"
+    stack.write_text(
+        stack.read_text().replace(
+            "registry.gitlab.com/acme/hello:release-0a1b2c3d", f"registry.gitlab.com/acme/hello@{DIGEST}"
+        )
+    )
+    commit(repo, "deploy by digest")
+    result = run(repo, "--stack", "staging", "--target", "HEAD~1", "--out", str(tmp_path / "plan"))
+    assert result.returncode == 0, result.stderr
+    changes = json.loads((tmp_path / "plan" / "changes.json").read_text())
+    assert changes["summary"]["update"] == 1 and changes["summary"]["replace"] == 0
+    assert [c["type"] for c in changes["changes"]] == ["kubernetes:apps/v1:Deployment"]
+    assert (tmp_path / "plan-target" / "kubernetes.yaml").exists()
+    assert (
+        "worktree"
+        not in subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout.split(
+            "\n", 1
+        )[-1]
+    )
+
+
+def test_the_target_is_planned_with_its_own_code(tmp_path):
+    repo = checkout(tmp_path / "repo")
+    labels = repo / "components" / "labels.py"
+    labels.write_text(labels.read_text().replace('PART_OF = "gitlab-k8s-cd"', 'PART_OF = "gitlab-k8s-cd-v2"'))
+    commit(repo, "rename part-of")
+    result = run(repo, "--stack", "staging", "--target", "HEAD~1", "--out", str(tmp_path / "plan"))
+    assert result.returncode == 0, result.stderr
+    changes = json.loads((tmp_path / "plan" / "changes.json").read_text())
+    assert changes["summary"]["update"] >= 10  # every object's labels changed
+    assert "gitlab-k8s-cd-v2" not in (tmp_path / "plan-target" / "kubernetes.yaml").read_text()
+    assert "gitlab-k8s-cd-v2" in (tmp_path / "plan" / "kubernetes.yaml").read_text()
