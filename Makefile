@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GITLAB_CI_LOCAL := tools/node_modules/.bin/gitlab-ci-local
 
-.PHONY: plan test lint bench clean system-deps
+.PHONY: plan test lint bench bench-pipeline clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: the performance figures of bench/README.md
+## bench: the performance figures of bench/README.md (P1, P2; P3, P5 need the pipeline's tools)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+bench-pipeline: system-deps $(STAMP) $(GITLAB_CI_LOCAL)
+	$(BIN)/python bench/pipeline.py
 
 clean:
 	rm -rf build

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +151,14 @@ class PipelineRun:
     returncode: int
     log: str
     pulumi_calls: list[str]
+    timeline: tuple[tuple[float, str], ...] = ()
+    """Each log line with the seconds since the run started."""
+
+    def seconds_until(self, job: str, event: str = "starting shell") -> float:
+        for seconds, line in self.timeline:
+            if re.match(rf"^{re.escape(job)} +{event}", line):
+                return seconds
+        raise AssertionError(f"{job}: no '{event}' line in the pipeline log")
 
     def result(self, job: str) -> str | None:
         match = re.search(rf"^ (PASS|FAIL) +{re.escape(job)}\s*$", self.log, re.MULTILINE)
@@ -203,9 +212,17 @@ def run_pipeline(repo: Path, registry: object, workdir: Path, jobs: tuple[str, .
     for key, value in variables.items():
         command += ["--variable", f"{key}={value}"]
     command += ["--needs", *jobs]
-    completed = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    start = time.monotonic()
+    timeline = []
+    with subprocess.Popen(
+        command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            timeline.append((time.monotonic() - start, _plain(line.rstrip("\n"))))
+        returncode = process.wait(timeout=900)
     calls = pulumi_log.read_text().splitlines() if pulumi_log.exists() else []
-    return PipelineRun(completed.returncode, _plain(completed.stdout + completed.stderr), calls)
+    return PipelineRun(returncode, "\n".join(line for _, line in timeline), calls, tuple(timeline))
 
 
 def _plain(text: str) -> str:
