@@ -15,6 +15,9 @@ Two ways to delete, chosen by where it runs:
   (default ``REGISTRY_PASSWORD``), never from the command line. Basic and Bearer-token
   (``WWW-Authenticate: Bearer``) registries both work.
 
+``--via`` and ``--registry-url`` default to ``$CLEANUP_VIA`` and ``$REGISTRY_URL``, so that the
+CI job's command line stays the same everywhere.
+
 A tag that is already gone is success. Transient failures (connection errors, 5xx) are retried
 a bounded number of times with backoff; a registry that stays down fails the job, having deleted
 nothing else. Exit status: 0 deleted or already gone; 1 failed; 2 usage; 3 refused (shared digest).

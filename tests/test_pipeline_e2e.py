@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 import yaml
 
 from tests.pipeline_run import (
@@ -18,6 +19,7 @@ from tests.pipeline_run import (
     buildah,
     checkout,
     commit,
+    git,
     run_pipeline,
 )
 from tests.registry import running_registry
@@ -78,14 +80,10 @@ def e2e(tmp_path_factory):
 
 
 def git_short_sha(repo, rev):
-    from tests.pipeline_run import git
-
     return git(repo, "rev-parse", "--short=8", rev).strip()
 
 
 def registry_digest(registry, tag):
-    import requests
-
     response = requests.head(
         f"{registry.url}/v2/{REPO}/manifests/{tag}",
         auth=registry.auth,
