@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 GITLAB_CI_LOCAL := tools/node_modules/.bin/gitlab-ci-local
+CHECKOV := .venv-checkov/bin/checkov
 
 .PHONY: plan test test-unit lint bench bench-pipeline clean system-deps
 
@@ -21,17 +22,23 @@ $(GITLAB_CI_LOCAL): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --silent
 	touch $@
 
+# checkov in a virtualenv of its own: in the main one it would downgrade `packaging`.
+$(CHECKOV): tools/checkov-requirements.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
+	touch $@
+
 # Debian packages for the end-to-end test: installed when missing (as root), or named.
 system-deps:
 	tools/system-deps.sh
 
 ## test: lint, then every test, the end-to-end pipeline run included
-test: system-deps $(STAMP) $(GITLAB_CI_LOCAL) lint
+test: system-deps $(STAMP) $(GITLAB_CI_LOCAL) $(CHECKOV) lint
 	$(BIN)/python -m pytest
 
 # Every test but the local pipeline run (which needs root, buildah and gitlab-ci-local): what
 # the library-tests job runs on GitLab, where the pipeline itself is the end-to-end run.
-test-unit: $(STAMP) lint
+test-unit: $(STAMP) $(CHECKOV) lint
 	$(BIN)/python -m pytest -m "not e2e"
 
 lint: $(STAMP)

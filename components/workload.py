@@ -271,6 +271,10 @@ def _pod_spec(args: WorkloadArgs, account: pulumi.Input[str], settings: pulumi.I
     container: dict[str, object] = {
         "name": args.app,
         "image": args.image,
+        # Every pod start checks the pull secret with the registry, so a pod cannot run an image
+        # some other tenant's pod left in the node's cache (the AlwaysPullImages concern). With a
+        # digest, "Always" costs a manifest check, not a download.
+        "imagePullPolicy": "Always",
         "ports": [{"name": "http", "containerPort": spec.container_port, "protocol": "TCP"}],
         "envFrom": [{"configMapRef": {"name": settings}}],
         "readinessProbe": spec.readiness.manifest(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from components.diff import compare
 from components.testing import Secret
-from tests.conftest import plan_staging
+from tests.conftest import STAGING, key, plan_staging
 
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 
@@ -40,7 +40,8 @@ def test_staging_exports_what_consumers_need(staging_plan):
     outputs = staging_plan.outputs
     assert set(outputs) == {"namespace", "image", "deployment_name", "environment_url", "deployer_kubeconfig"}
     assert outputs["namespace"] == "hello-staging"
-    assert outputs["image"] == "registry.gitlab.com/acme/hello:release-0a1b2c3d"
+    assert outputs["image"] == STAGING[key("image")]
+    assert "@sha256:" in outputs["image"]
     assert outputs["environment_url"] == "https://hello.staging.example.com"
     assert outputs["deployment_name"].startswith("hello-workload-deployment-")
     assert isinstance(outputs["deployer_kubeconfig"], Secret)

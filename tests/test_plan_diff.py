@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import DIGEST
+from tests.conftest import STAGING, key
 from tests.pipeline_run import checkout, commit
 
 
@@ -16,15 +16,13 @@ def run(repo, *args):
     )
 
 
-def test_an_image_bump_on_a_branch_shows_as_one_update_against_the_target(tmp_path):
+def test_an_image_change_on_a_branch_shows_as_one_update_against_the_target(tmp_path):
     repo = checkout(tmp_path / "repo")
     stack = repo / "Pulumi.staging.yaml"
     stack.write_text(
-        stack.read_text().replace(
-            "registry.gitlab.com/acme/hello:release-0a1b2c3d", f"registry.gitlab.com/acme/hello@{DIGEST}"
-        )
+        stack.read_text().replace(STAGING[key("image")], "registry.gitlab.com/acme/hello:release-0a1b2c3d")
     )
-    commit(repo, "deploy by digest")
+    commit(repo, "deploy a release tag")
     result = run(repo, "--stack", "staging", "--target", "HEAD~1", "--out", str(tmp_path / "plan"))
     assert result.returncode == 0, result.stderr
     changes = json.loads((tmp_path / "plan" / "changes.json").read_text())
