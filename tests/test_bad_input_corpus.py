@@ -9,6 +9,7 @@ process (tests/programs/corpus.py). A configuration error is what the plan comma
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.config import KNOWN_KEYS
 from components.plan import CONFIG_ERRORS
 from components.testing import cli_config_value
 from tests.conftest import DIGEST, PASSPHRASE, ROOT, SECRETS, key, staging_config
@@ -162,6 +164,26 @@ CASES = [
         SECRET,
         secrets={},
     ),
+    Case(
+        "access-token-missing-for-cloud",
+        {"pulumiBackendUrl": "https://api.pulumi.com"},
+        "pulumiAccessToken",
+        "is required for the Pulumi Cloud backend",
+        "None",
+    ),
+    Case(
+        "protection-approvals",
+        {"protection": {"requiredApprovals": 9}},
+        "protection.requiredApprovals",
+        "from 0 to 5",
+        "9",
+    ),
+    Case(
+        "protection-access-level",
+        {"protection": {"deployAccessLevel": "owner"}},
+        "protection.deployAccessLevel",
+        "must be one of 'developer', 'maintainer'",
+    ),
     # environment names
     Case("environment-colon", {"environment": "staging:1"}, "environment", "GitLab environment name"),
     Case("environment-leading-space", {"environment": " staging"}, "environment", "GitLab environment name"),
@@ -219,6 +241,11 @@ def test_the_corpus_is_large_and_each_case_distinct():
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+def test_every_config_key_has_a_case():
+    covered = {c.key.split(".")[0].split("[")[0] for c in CASES}
+    assert KNOWN_KEYS - covered == set()
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
     work = tmp_path_factory.mktemp("corpus")
@@ -233,6 +260,8 @@ def outcomes(tmp_path_factory):
         capture_output=True,
         text=True,
         timeout=300,
+        # Secrets come from each case alone, never from this machine's environment.
+        env={k: v for k, v in os.environ.items() if k not in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_ACCESS_TOKEN")},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return {r["id"]: r for r in json.loads((work / "result.json").read_text())}

@@ -1,0 +1,226 @@
+"""The rules of the gitlab-k8s-cd policy pack, as plain functions over a resource's type and inputs.
+
+Each rule reports every violation with a message that says how to fix it. ``__main__.py`` turns
+them into a CrossGuard ``PolicyPack``; the tests call them on the staging plan's resources and on
+crafted bad ones, since the Pulumi CLI cannot run here.
+
+Inputs are the engine's (camelCase) property names, as a policy pack receives them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import EnforcementLevel
+
+DEVELOPMENT_TAG = "gitlab-k8s-cd:development"
+"""Stack tag (`pulumi stack tag set gitlab-k8s-cd:development true`) that allows tag-only images."""
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
+CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSPHRASE|SECRET|KEY|KUBECONFIG", re.IGNORECASE)
+WRITE_SCOPES = ("write_registry", "write_repository", "write_package_registry", "api")
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    level: EnforcementLevel
+    check: Callable[[str, Mapping[str, Any], Mapping[str, str]], Iterator[str]]
+    """(resource type, inputs, stack tags) -> violation messages."""
+
+
+def _kind(resource_type: str) -> str:
+    return resource_type.rsplit(":", 1)[-1] if resource_type.startswith("kubernetes:") else ""
+
+
+def _pod_spec(kind: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    spec = props.get("spec") or {}
+    if kind == "Pod":
+        return spec
+    if kind == "CronJob":
+        return (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec")
+    return (spec.get("template") or {}).get("spec")
+
+
+def _containers(resource_type: str, props: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    kind = _kind(resource_type)
+    if kind in WORKLOAD_KINDS:
+        yield from (_pod_spec(kind, props) or {}).get("containers") or []
+
+
+def probes_and_resources(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    for container in _containers(resource_type, props):
+        name = container.get("name")
+        for probe in ("readinessProbe", "livenessProbe"):
+            if not container.get(probe):
+                yield (
+                    f"container {name} has no {probe}: add one so Kubernetes knows when it can take traffic "
+                    "and when to restart it"
+                )
+        resources = container.get("resources") or {}
+        for part in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                if not (resources.get(part) or {}).get(resource):
+                    yield f"container {name} sets no {part}.{resource}: set resources.{part}.{resource}"
+
+
+def restricted_security(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    kind = _kind(resource_type)
+    pod = (_pod_spec(kind, props) or {}) if kind in WORKLOAD_KINDS else {}
+    pod_context = pod.get("securityContext") or {}
+    for container in _containers(resource_type, props):
+        context = container.get("securityContext") or {}
+        name = container.get("name")
+        if not (context.get("runAsNonRoot") or pod_context.get("runAsNonRoot")):
+            yield f"container {name} may run as root: set securityContext.runAsNonRoot: true"
+        if context.get("readOnlyRootFilesystem") is not True:
+            yield f"container {name} can write its root filesystem: set securityContext.readOnlyRootFilesystem: true"
+        if context.get("allowPrivilegeEscalation") is not False:
+            yield f"container {name} allows privilege escalation: set securityContext.allowPrivilegeEscalation: false"
+        if "ALL" not in ((context.get("capabilities") or {}).get("drop") or []):
+            yield f"container {name} keeps Linux capabilities: set securityContext.capabilities.drop: [ALL]"
+
+
+def pinned_images(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    development = str(tags.get(DEVELOPMENT_TAG, "")).lower() == "true"
+    for container in _containers(resource_type, props):
+        image = str(container.get("image", ""))
+        if image.endswith(":latest") or (":" not in image.rsplit("/", 1)[-1] and "@" not in image):
+            yield f"container {container.get('name')} uses {image!r}, i.e. :latest: pin a digest (image@sha256:...)"
+        elif not development and not DIGEST.search(image):
+            yield (
+                f"container {container.get('name')} uses the tag-only image {image!r}: deploy by digest "
+                f"(image@sha256:...), or tag the stack {DEVELOPMENT_TAG}=true if it is a development stack"
+            )
+
+
+def rollout_bounds(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if _kind(resource_type) != "Deployment":
+        return
+    strategy = (props.get("spec") or {}).get("strategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        yield "the Deployment does not use RollingUpdate: a Recreate rollout takes every pod down"
+        return
+    rolling = strategy.get("rollingUpdate") or {}
+    surge, unavailable = rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%")
+    if str(unavailable) == "100%":
+        yield "maxUnavailable is 100%: a rollout may take every pod down; use 0 (the default here) or a small value"
+    if str(surge) in ("0", "0%") and str(unavailable) in ("0", "0%"):
+        yield "maxSurge and maxUnavailable are both 0: the rollout can never start; set maxSurge to 25% or 1"
+
+
+def no_rbac_wildcards(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if _kind(resource_type) not in ("Role", "ClusterRole"):
+        return
+    for index, rule in enumerate(props.get("rules") or []):
+        for field in ("apiGroups", "resources", "verbs"):
+            if "*" in (rule.get(field) or []):
+                yield f"rules[{index}].{field} contains '*': list the {field} this identity needs, explicitly"
+
+
+def no_cluster_role_binding(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if _kind(resource_type) == "ClusterRoleBinding":
+        yield (
+            "the app stack creates a ClusterRoleBinding: grant a namespaced Role with a RoleBinding; "
+            "cluster-wide grants belong to the platform, not to an app's stack"
+        )
+
+
+def exposed_services(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if _kind(resource_type) == "Service":
+        service_type = (props.get("spec") or {}).get("type", "ClusterIP")
+        if service_type in ("LoadBalancer", "NodePort"):
+            yield (
+                f"the Service is of type {service_type}, reachable from outside the cluster: use ClusterIP "
+                "behind an Ingress or Gateway unless the exposure is intended"
+            )
+
+
+def credential_variables_masked(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if resource_type not in (
+        "gitlab:index/projectVariable:ProjectVariable",
+        "gitlab:index/groupVariable:GroupVariable",
+    ):
+        return
+    key = str(props.get("key", ""))
+    if CREDENTIAL.search(key):
+        if props.get("masked") is not True:
+            yield f"the variable {key} looks like a credential but is not masked: set masked (and hidden) to true"
+        if props.get("protected") is not True:
+            yield f"the variable {key} looks like a credential but is not protected: set protected to true"
+
+
+def read_only_deploy_token(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if resource_type in (
+        "gitlab:index/projectDeployToken:ProjectDeployToken",
+        "gitlab:index/groupDeployToken:GroupDeployToken",
+    ):
+        for scope in props.get("scopes") or []:
+            if scope in WRITE_SCOPES:
+                yield f"the deploy token has the write scope {scope}: a cluster only needs read_registry"
+
+
+def registry_cleanup_enabled(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    if resource_type == "gitlab:index/project:Project":
+        policy = props.get("containerExpirationPolicy") or {}
+        if policy.get("enabled") is not True:
+            yield "the project's registry cleanup policy is not enabled: set container_expiration_policy.enabled"
+
+
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+RULES = (
+    Rule(
+        "k8s-probes-and-resources",
+        "Every container has readiness and liveness probes, requests and limits.",
+        MANDATORY,
+        probes_and_resources,
+    ),
+    Rule(
+        "k8s-restricted-security-context",
+        "Containers run as non-root, read-only, without escalation or capabilities.",
+        MANDATORY,
+        restricted_security,
+    ),
+    Rule(
+        "k8s-pinned-images",
+        "No :latest; outside development stacks, images are pinned by digest.",
+        MANDATORY,
+        pinned_images,
+    ),
+    Rule(
+        "k8s-rollout-bounds",
+        "Rolling updates never take every pod down and can always start.",
+        MANDATORY,
+        rollout_bounds,
+    ),
+    Rule(
+        "k8s-no-rbac-wildcards",
+        "RBAC rules list their API groups, resources and verbs explicitly.",
+        MANDATORY,
+        no_rbac_wildcards,
+    ),
+    Rule(
+        "k8s-no-cluster-role-binding", "An app stack makes no cluster-wide grant.", MANDATORY, no_cluster_role_binding
+    ),
+    Rule(
+        "k8s-no-external-services", "Services of type LoadBalancer or NodePort are flagged.", ADVISORY, exposed_services
+    ),
+    Rule(
+        "gitlab-credential-variables-masked",
+        "Variables that look like credentials are masked and protected.",
+        MANDATORY,
+        credential_variables_masked,
+    ),
+    Rule("gitlab-read-only-deploy-token", "Deploy tokens have no write scope.", MANDATORY, read_only_deploy_token),
+    Rule(
+        "gitlab-registry-cleanup-enabled",
+        "The project's registry cleanup policy is enabled.",
+        MANDATORY,
+        registry_cleanup_enabled,
+    ),
+)

@@ -1,0 +1,160 @@
+"""The policy pack (policy/): every rule passes the staging plan, and fails a crafted bad resource
+with a message that says how to fix it. The CLI cannot run here, so the rules are called directly,
+and the pack itself is built to check that every rule becomes a CrossGuard policy."""
+
+from __future__ import annotations
+
+import copy
+import runpy
+import sys
+
+import pytest
+from pulumi_policy import EnforcementLevel
+
+from components.testing import reveal
+from policy.rules import DEVELOPMENT_TAG, RULES
+from tests.conftest import ROOT
+
+BY_NAME = {rule.name: rule for rule in RULES}
+
+
+def violations(rule_name, resource_type, props, tags=None):
+    return list(BY_NAME[rule_name].check(resource_type, props, tags or {}))
+
+
+@pytest.fixture(scope="module")
+def resources(staging_plan):
+    return [(r.type, reveal(r.inputs)) for r in staging_plan.resources if r.custom]
+
+
+@pytest.fixture
+def deployment(resources):
+    return copy.deepcopy(next(props for t, props in resources if t == "kubernetes:apps/v1:Deployment"))
+
+
+def container(props):
+    return props["spec"]["template"]["spec"]["containers"][0]
+
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def test_the_pack_has_ten_rules_with_enforcement_levels():
+    assert len(RULES) == 10
+    assert {r.level for r in RULES} == {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_every_rule_passes_the_staging_plan(rule, resources):
+    assert [(t, m) for t, props in resources for m in rule.check(t, props, {})] == []
+
+
+def test_missing_probes_and_limits_are_reported(deployment):
+    del container(deployment)["livenessProbe"]
+    del container(deployment)["resources"]["limits"]["memory"]
+    found = violations("k8s-probes-and-resources", DEPLOYMENT, deployment)
+    assert "container hello has no livenessProbe: add one" in found[0]
+    assert found[1] == "container hello sets no limits.memory: set resources.limits.memory"
+
+
+def test_a_root_writable_escalating_container_is_reported(deployment):
+    container(deployment)["securityContext"] = {}
+    deployment["spec"]["template"]["spec"]["securityContext"] = {}
+    found = violations("k8s-restricted-security-context", DEPLOYMENT, deployment)
+    assert [m.split(": set ")[1] for m in found] == [
+        "securityContext.runAsNonRoot: true",
+        "securityContext.readOnlyRootFilesystem: true",
+        "securityContext.allowPrivilegeEscalation: false",
+        "securityContext.capabilities.drop: [ALL]",
+    ]
+
+
+@pytest.mark.parametrize("image", ["registry.gitlab.com/acme/hello:latest", "registry.gitlab.com/acme/hello"])
+def test_latest_is_refused_even_in_development(deployment, image):
+    container(deployment)["image"] = image
+    found = violations("k8s-pinned-images", DEPLOYMENT, deployment, {DEVELOPMENT_TAG: "true"})
+    assert found and "pin a digest (image@sha256:...)" in found[0]
+
+
+def test_a_tag_only_image_is_refused_outside_development(deployment):
+    container(deployment)["image"] = "registry.gitlab.com/acme/hello:1.2.3"
+    assert "deploy by digest" in violations("k8s-pinned-images", DEPLOYMENT, deployment)[0]
+    assert violations("k8s-pinned-images", DEPLOYMENT, deployment, {DEVELOPMENT_TAG: "true"}) == []
+
+
+@pytest.mark.parametrize(
+    ("rolling", "fix"),
+    [
+        ({"maxSurge": 1, "maxUnavailable": "100%"}, "maxUnavailable is 100%"),
+        ({"maxSurge": 0, "maxUnavailable": 0}, "set maxSurge to 25% or 1"),
+    ],
+)
+def test_rollouts_that_drop_every_pod_or_never_start_are_reported(deployment, rolling, fix):
+    deployment["spec"]["strategy"]["rollingUpdate"] = rolling
+    assert fix in violations("k8s-rollout-bounds", DEPLOYMENT, deployment)[0]
+
+
+def test_a_recreate_strategy_is_reported(deployment):
+    deployment["spec"]["strategy"] = {"type": "Recreate"}
+    assert "takes every pod down" in violations("k8s-rollout-bounds", DEPLOYMENT, deployment)[0]
+
+
+def test_rbac_wildcards_are_reported():
+    role = {"rules": [{"apiGroups": ["*"], "resources": ["pods"], "verbs": ["*"]}]}
+    found = violations("k8s-no-rbac-wildcards", "kubernetes:rbac.authorization.k8s.io/v1:Role", role)
+    assert found == [
+        "rules[0].apiGroups contains '*': list the apiGroups this identity needs, explicitly",
+        "rules[0].verbs contains '*': list the verbs this identity needs, explicitly",
+    ]
+
+
+def test_a_cluster_role_binding_is_reported():
+    found = violations("k8s-no-cluster-role-binding", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", {})
+    assert "grant a namespaced Role with a RoleBinding" in found[0]
+
+
+@pytest.mark.parametrize("service_type", ["LoadBalancer", "NodePort"])
+def test_externally_reachable_services_are_flagged(service_type):
+    found = violations("k8s-no-external-services", "kubernetes:core/v1:Service", {"spec": {"type": service_type}})
+    assert f"of type {service_type}" in found[0] and "use ClusterIP" in found[0]
+    assert BY_NAME["k8s-no-external-services"].level is EnforcementLevel.ADVISORY
+
+
+@pytest.mark.parametrize("key", ["DEPLOY_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "KUBECONFIG", "SSH_KEY"])
+def test_a_credential_variable_must_be_masked_and_protected(key):
+    variable = {"key": key, "value": "x", "masked": False, "protected": False}
+    found = violations("gitlab-credential-variables-masked", "gitlab:index/projectVariable:ProjectVariable", variable)
+    assert [m.split(": ")[1] for m in found] == ["set masked (and hidden) to true", "set protected to true"]
+
+
+def test_a_deploy_token_with_a_write_scope_is_reported():
+    token = {"scopes": ["read_registry", "write_registry"]}
+    found = violations("gitlab-read-only-deploy-token", "gitlab:index/projectDeployToken:ProjectDeployToken", token)
+    assert found == ["the deploy token has the write scope write_registry: a cluster only needs read_registry"]
+
+
+@pytest.mark.parametrize("policy", [{}, {"enabled": False}])
+def test_a_project_without_registry_cleanup_is_reported(policy):
+    found = violations(
+        "gitlab-registry-cleanup-enabled", "gitlab:index/project:Project", {"containerExpirationPolicy": policy}
+    )
+    assert "set container_expiration_policy.enabled" in found[0]
+
+
+def test_the_pack_declares_one_crossguard_policy_per_rule(monkeypatch):
+    """Build the PolicyPack as `pulumi preview --policy-pack policy` would, capturing its policies."""
+    import pulumi_policy
+
+    captured = {}
+
+    class Capture:
+        def __init__(self, name, policies, **kwargs):
+            captured["name"], captured["policies"] = name, policies
+
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", Capture)
+    monkeypatch.syspath_prepend(str(ROOT / "policy"))
+    runpy.run_path(str(ROOT / "policy" / "__main__.py"))
+    assert captured["name"] == "gitlab-k8s-cd"
+    assert [p.name for p in captured["policies"]] == [r.name for r in RULES]
+    assert all(isinstance(p, pulumi_policy.ResourceValidationPolicy) for p in captured["policies"])
+    sys.modules.pop("rules", None)
