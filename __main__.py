@@ -27,3 +27,5 @@ pulumi.export("image", deployment.image)
 pulumi.export("deployment_name", deployment.deployment_name)
 pulumi.export("environment_url", deployment.environment_url)
 pulumi.export("deployer_kubeconfig", deployment.deployer_kubeconfig)
+pulumi.export("deployed_digest", deployment.deployed_digest)  # "what is running?"
+pulumi.export("commit", deployment.commit)

@@ -104,6 +104,9 @@ SCALAR_KEYS = (
     "pulumiBackendUrl",
     "deployTokenExpiresAt",
     "hiddenVariables",
+    "commitSha",
+    "pipelineUrl",
+    "jobUrl",
 )
 KNOWN_KEYS = frozenset(SCALAR_KEYS) | frozenset(OBJECT_KEYS) | frozenset(MAPPING_KEYS) | frozenset(SECRET_KEYS)
 
@@ -222,8 +225,10 @@ def _object(raw: Mapping[str, Any], key: str, cls: type[T]) -> T | Any:
     for member, value in members.items():
         name = _snake(member)
         if name not in fields:
-            allowed = ", ".join(sorted(_camel(f) for f in fields))
-            raise _error((f"{key}.{member}",), value, f"is not a known key; expected one of {allowed}")
+            allowed = sorted(_camel(f) for f in fields)
+            close = difflib.get_close_matches(member, allowed, n=1)
+            hint = f"did you mean {NAMESPACE}:{key}.{close[0]}? " if close else ""
+            raise _error((f"{key}.{member}",), value, f"is not a known key; {hint}(one of {', '.join(allowed)})")
         sources[name] = (f"{key}.{member}", value)
     return _build(cls, sources)
 
@@ -250,8 +255,11 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
-def _get(raw: Mapping[str, Any], key: str) -> tuple[str, Any]:
-    return key, raw.get(key, _UNSET)
+def _get(raw: Mapping[str, Any], key: str, empty_is_unset: bool = False) -> tuple[str, Any]:
+    """(key, value), or (key, _UNSET) when absent, or empty and ``empty_is_unset`` (a CI variable
+    that a local run leaves empty, e.g. ``-c gitlab-k8s-cd:jobUrl=$CI_JOB_URL``)."""
+    value = raw.get(key, _UNSET)
+    return key, _UNSET if empty_is_unset and value == "" else value
 
 
 def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
@@ -307,6 +315,9 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "image": _get(raw, "image"),
             "deploy_token_expires_at": _get(raw, "deployTokenExpiresAt"),
             "hidden_variables": _get(raw, "hiddenVariables"),
+            "commit_sha": _get(raw, "commitSha", empty_is_unset=True),
+            "pipeline_url": _get(raw, "pipelineUrl", empty_is_unset=True),
+            "job_url": _get(raw, "jobUrl", empty_is_unset=True),
             "quota": _get(raw, "quota"),
             "limit_range": ("limitRange", _object(raw, "limitRange", LimitRangeArgs)),
             "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),

@@ -15,7 +15,7 @@ from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
-from .labels import environment_slug, gitlab_annotations
+from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .workload import AppSpec, Workload, WorkloadArgs
@@ -138,12 +138,23 @@ class ContinuousDeploymentArgs:
     """CI's GitLab token rotation. Default :class:`CiTokenArgs`."""
     hidden_variables: bool = True
     """Make secret CI variables hidden as well as masked (GitLab 17.4+). Default true."""
+    commit_sha: str | None = None
+    """The deployed commit (CI passes ``$CI_COMMIT_SHA``). An annotation and a stack output. Default none."""
+    pipeline_url: str | None = None
+    """The deploying pipeline (``$CI_PIPELINE_URL``). An annotation. Default none."""
+    job_url: str | None = None
+    """The deploying job (``$CI_JOB_URL``). An annotation. Default none."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
         v.environment_name("environment", self.environment)
         v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
         v.boolean("hidden_variables", self.hidden_variables)
+        if self.commit_sha is not None:
+            v.commit_sha("commit_sha", self.commit_sha)
+        for name in ("pipeline_url", "job_url"):
+            if getattr(self, name) is not None:
+                v.absolute_url(name, getattr(self, name))
         if v.image_reference("image", self.image).registry is None:
             raise v.InvalidArgument(
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
@@ -154,6 +165,11 @@ class ContinuousDeploymentArgs:
             lambda: self.environment_args(project="", namespace=""),
             {"name": "environment", "external_url": "environment_url", "tier": "environment_tier"},
         )
+
+    @property
+    def deployed_digest(self) -> str:
+        """The image's digest when it is pinned by one, else ""."""
+        return v.image_reference("image", self.image).digest or ""
 
     @property
     def instance(self) -> str:
@@ -197,6 +213,8 @@ class ContinuousDeployment(pulumi.ComponentResource):
     deployment_name: pulumi.Output[str]
     environment_url: pulumi.Output[str]
     deployer_kubeconfig: pulumi.Output[str]
+    deployed_digest: pulumi.Output[str]
+    commit: pulumi.Output[str]
 
     def __init__(self, name: str, args: ContinuousDeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:continuous_deployment:ContinuousDeployment", name, None, opts)
@@ -235,7 +253,11 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 image=args.image,
                 spec=args.spec,
                 image_pull_secrets=[registry.pull_secret_name],
-                annotations=gitlab_annotations(args.project.path, args.environment),
+                # Annotations only: a new commit or pipeline rolls the pods, and replaces nothing.
+                annotations={
+                    **gitlab_annotations(args.project.path, args.environment),
+                    **trace_annotations(args.project.path, args.commit_sha, args.pipeline_url, args.job_url),
+                },
             ),
             opts=child,
         )
@@ -298,8 +320,12 @@ class ContinuousDeployment(pulumi.ComponentResource):
         self.deployment_name = workload.deployment_name
         self.environment_url = environment.external_url
         self.deployer_kubeconfig = deployer.kubeconfig
+        self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
+        self.commit = pulumi.Output.from_input(args.commit_sha or "")
         self.register_outputs(
             {
+                "deployed_digest": self.deployed_digest,
+                "commit": self.commit,
                 "namespace": self.namespace,
                 "image": self.image,
                 "deployment_name": self.deployment_name,

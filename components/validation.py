@@ -265,6 +265,13 @@ def absolute_url(field: str, value: Any, schemes: Sequence[str] = ("https",)) ->
     return value
 
 
+def commit_sha(field: str, value: Any) -> str:
+    """A git commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits, as GitLab's CI_COMMIT_SHA."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
+        raise InvalidArgument(field, value, "must be a full commit SHA: 40 or 64 lowercase hex digits")
+    return value
+
+
 def future_date(field: str, value: Any, today: _dt.date | None = None) -> str:
     """A ``YYYY-MM-DD`` date after today: GitLab refuses tokens that expire in the past."""
     try:

@@ -22,8 +22,11 @@ class RolloutArgs:
     """Pods allowed below ``replicas`` during a rollout. Default ``0``: no capacity is lost."""
     min_ready_seconds: int = 5
     """How long a new pod must stay ready before it counts as available. Default 5."""
-    progress_deadline_seconds: int = 300
-    """How long a rollout may make no progress before the Deployment reports it failed. Default 300."""
+    budget_seconds: int = 300
+    """How long a rollout may take, in seconds. Default 300. It is both the Deployment's
+    ``progressDeadlineSeconds`` and Pulumi's wait for the rollout (``pulumi.com/timeoutSeconds``),
+    so a rollout that cannot finish fails the deploy job within the budget, not after Pulumi's
+    10-minute default."""
     revision_history_limit: int = 5
     """Old ReplicaSets kept for ``kubectl rollout undo``. Default 5."""
 
@@ -41,13 +44,13 @@ class RolloutArgs:
                 "max_unavailable", self.max_unavailable, "must be below 100%, or a rollout takes every pod down"
             )
         v.integer("min_ready_seconds", self.min_ready_seconds, minimum=0)
-        v.integer("progress_deadline_seconds", self.progress_deadline_seconds, minimum=1)
+        v.integer("budget_seconds", self.budget_seconds, minimum=1)
         v.integer("revision_history_limit", self.revision_history_limit, minimum=0)
-        if self.progress_deadline_seconds <= self.min_ready_seconds:
+        if self.budget_seconds <= self.min_ready_seconds:
             raise v.InvalidArgument(
-                ("progress_deadline_seconds", "min_ready_seconds"),
-                (self.progress_deadline_seconds, self.min_ready_seconds),
-                "the progress deadline must be longer than the min ready time",
+                ("budget_seconds", "min_ready_seconds"),
+                (self.budget_seconds, self.min_ready_seconds),
+                "the rollout budget must be longer than the min ready time",
             )
 
 
@@ -203,7 +206,12 @@ class Workload(pulumi.ComponentResource):
         spec = args.spec
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata={**metadata, "annotations": dict(args.annotations)},
+            metadata={
+                **metadata,
+                # Pulumi waits for the rollout as long as the Deployment may take to progress, no
+                # longer. (Never pulumi.com/skipAwait: a deploy must fail when its rollout does.)
+                "annotations": {**args.annotations, "pulumi.com/timeoutSeconds": str(spec.rollout.budget_seconds)},
+            },
             spec={
                 "replicas": spec.replicas,
                 # The selector never contains anything that changes with a deploy.
@@ -216,7 +224,7 @@ class Workload(pulumi.ComponentResource):
                     },
                 },
                 "minReadySeconds": spec.rollout.min_ready_seconds,
-                "progressDeadlineSeconds": spec.rollout.progress_deadline_seconds,
+                "progressDeadlineSeconds": spec.rollout.budget_seconds,
                 "revisionHistoryLimit": spec.rollout.revision_history_limit,
                 "template": {
                     "metadata": {"labels": labels, "annotations": dict(args.annotations)},

@@ -112,9 +112,9 @@ CASES = [
     Case("unavailable-100", {"rollout": {"maxUnavailable": "100%"}}, "rollout.maxUnavailable", "must be below 100%"),
     Case(
         "deadline-not-after-ready",
-        {"rollout": {"minReadySeconds": 60, "progressDeadlineSeconds": 30}},
-        "rollout.progressDeadlineSeconds",
-        "must be longer than the min ready time",
+        {"rollout": {"minReadySeconds": 60, "budgetSeconds": 30}},
+        "rollout.budgetSeconds",
+        "the rollout budget must be longer than the min ready time",
         "30 and 60",
     ),
     Case(
@@ -184,6 +184,10 @@ CASES = [
         "protection.deployAccessLevel",
         "must be one of 'developer', 'maintainer'",
     ),
+    # traceability, from GitLab's CI variables
+    Case("commit-short", {"commitSha": "abc1234"}, "commitSha", "40 or 64 lowercase hex digits"),
+    Case("pipeline-url-http", {"pipelineUrl": "http://gitlab.example.com/p/1"}, "pipelineUrl", "https:// URL"),
+    Case("job-url-script", {"jobUrl": "javascript:alert(1)"}, "jobUrl", "https:// URL"),
     # environment names
     Case("environment-colon", {"environment": "staging:1"}, "environment", "GitLab environment name"),
     Case("environment-leading-space", {"environment": " staging"}, "environment", "GitLab environment name"),
@@ -195,7 +199,12 @@ CASES = [
     Case("backend-url-scheme", {"pulumiBackendUrl": "mysql://state"}, "pulumiBackendUrl", "absolute https://"),
     # unknown keys
     Case("unknown-key", {"replica": "2"}, "replica", "did you mean gitlab-k8s-cd:replicas?"),
-    Case("unknown-member", {"rollout": {"maxSurg": "1"}}, "rollout.maxSurg", "expected one of maxSurge"),
+    Case(
+        "unknown-member",
+        {"rollout": {"maxSurg": "1"}},
+        "rollout.maxSurg",
+        "did you mean gitlab-k8s-cd:rollout.maxSurge?",
+    ),
     Case(
         "unknown-key-typo",
         {"imagee": "registry.gitlab.com/acme/hello:1"},

@@ -72,7 +72,7 @@ def test_unset_keys_keep_the_documented_defaults():
         ),
         (
             {"rollout": {"maxSurg": "1"}},
-            r"^gitlab-k8s-cd:rollout.maxSurg: is not a known key; expected one of maxSurge",
+            r"^gitlab-k8s-cd:rollout.maxSurg: is not a known key; did you mean gitlab-k8s-cd:rollout.maxSurge\?",
         ),
         ({"rollout": "fast"}, r"^gitlab-k8s-cd:rollout: must be an object"),
         ({"replica": "2"}, r"^gitlab-k8s-cd:replica: is not a known key; did you mean gitlab-k8s-cd:replicas\?"),

@@ -138,3 +138,46 @@ def test_args_are_frozen_and_keyword_only():
         app.app = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         ContinuousDeploymentArgs("hello")  # type: ignore[misc]
+
+
+SHA = "0a1b2c3d" * 5
+TRACE = {
+    "commitSha": SHA,
+    "pipelineUrl": "https://gitlab.com/acme/hello/-/pipelines/7",
+    "jobUrl": "https://gitlab.com/acme/hello/-/jobs/70",
+}
+
+
+@pytest.fixture(scope="module")
+def traced():
+    return plan_staging(TRACE)
+
+
+def test_the_deployment_and_its_pods_carry_commit_pipeline_job_and_project(traced):
+    deployment = traced.get("kubernetes:apps/v1:Deployment").inputs
+    expected = {
+        "gitlab-k8s-cd/commit-sha": SHA,
+        "gitlab-k8s-cd/pipeline-url": TRACE["pipelineUrl"],
+        "gitlab-k8s-cd/job-url": TRACE["jobUrl"],
+        "gitlab-k8s-cd/project-path": "acme/hello",
+    }
+    assert expected.items() <= deployment["metadata"]["annotations"].items()
+    assert expected.items() <= deployment["spec"]["template"]["metadata"]["annotations"].items()
+
+
+def test_the_stack_exports_the_commit_and_the_digest(traced):
+    assert traced.outputs["commit"] == SHA
+    assert traced.outputs["deployed_digest"].startswith("sha256:")
+
+
+def test_a_new_commit_alone_updates_the_deployment_and_replaces_nothing(traced):
+    from components.diff import compare
+
+    other = plan_staging({**TRACE, "commitSha": "f" * 40, "jobUrl": "https://gitlab.com/acme/hello/-/jobs/71"})
+    changes = compare(traced.resource_table(), other.resource_table()).changes
+    assert [(c.action, c.type) for c in changes] == [("update", "kubernetes:apps/v1:Deployment")]
+
+
+def test_empty_trace_values_from_a_local_run_are_ignored():
+    app = load({"commitSha": "", "pipelineUrl": "", "jobUrl": ""}).deployment
+    assert (app.commit_sha, app.pipeline_url, app.job_url) == (None, None, None)

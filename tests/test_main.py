@@ -38,10 +38,20 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
 
 def test_staging_exports_what_consumers_need(staging_plan):
     outputs = staging_plan.outputs
-    assert set(outputs) == {"namespace", "image", "deployment_name", "environment_url", "deployer_kubeconfig"}
+    assert set(outputs) == {
+        "namespace",
+        "image",
+        "deployment_name",
+        "environment_url",
+        "deployer_kubeconfig",
+        "deployed_digest",
+        "commit",
+    }
     assert outputs["namespace"] == "hello-staging"
     assert outputs["image"] == STAGING[key("image")]
     assert "@sha256:" in outputs["image"]
+    assert outputs["deployed_digest"] == outputs["image"].split("@")[1]
+    assert outputs["commit"] == ""  # no CI run: no commit to record
     assert outputs["environment_url"] == "https://hello.staging.example.com"
     assert outputs["deployment_name"].startswith("hello-workload-deployment-")
     assert isinstance(outputs["deployer_kubeconfig"], Secret)

@@ -76,6 +76,7 @@ def e2e(tmp_path_factory):
             "ci_image": ci_image,
             "images": images,
             "release_digest": registry_digest(registry, "release-" + git_short_sha(repo, "HEAD~2")),
+            "green_commit": git(repo, "rev-parse", "HEAD~2").strip(),
         }
 
 
@@ -162,12 +163,16 @@ def test_deploy_ran_pulumi_up_on_the_stack_with_the_release_digest(e2e):
     digest = e2e["release_digest"]
     assert digest and digest.startswith("sha256:")
     image = f"{e2e['registry'].host}/{REPO}@{digest}"
-    assert [c["argv"] for c in calls] == [
-        ["up", "--yes", "--stack", "staging", "--config", f"gitlab-k8s-cd:image={image}"]
-    ]
+    assert len(calls) == 1
+    argv = calls[0]["argv"]
+    assert argv[:6] == ["up", "--yes", "--stack", "staging", "--config", f"gitlab-k8s-cd:image={image}"]
+    assert argv[6:8] == ["--config", f"gitlab-k8s-cd:commitSha={e2e['green_commit']}"]
+    assert argv[8].startswith("--config") and argv[9].startswith("gitlab-k8s-cd:pipelineUrl=https://")
+    assert argv[10].startswith("--config") and argv[11].startswith("gitlab-k8s-cd:jobUrl=https://")
     assert calls[0]["kubeconfig"].endswith(".kubeconfig")
     deployment = next(d for d in e2e["plan"] if d["kind"] == "Deployment")
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == image
+    assert deployment["metadata"]["annotations"]["gitlab-k8s-cd/commit-sha"] == e2e["green_commit"]
 
 
 def test_a_failing_test_job_still_cleans_up_and_never_releases_or_deploys(e2e):

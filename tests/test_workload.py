@@ -45,6 +45,13 @@ def test_selector_is_the_stable_subset_of_the_pod_labels(deployment):
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
 
 
+def test_one_rollout_budget_sets_the_progress_deadline_and_pulumis_wait(deployment):
+    assert deployment["spec"]["progressDeadlineSeconds"] == 300
+    assert deployment["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == "300"
+    assert not any(k.startswith("pulumi.com/skipAwait") for k in deployment["metadata"]["annotations"])
+    assert RolloutArgs(budget_seconds=120).budget_seconds == 120
+
+
 def test_probes_hit_the_http_port(deployment):
     app = container(deployment)
     assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
@@ -95,8 +102,8 @@ def test_pods_pull_with_the_registry_secret(staging_plan, deployment):
 
 def test_gitlab_annotations_are_on_the_deployment_and_its_pods(deployment):
     expected = {"app.gitlab.com/app": "acme-hello", "app.gitlab.com/env": "staging"}
-    assert deployment["metadata"]["annotations"] == expected
-    assert deployment["spec"]["template"]["metadata"]["annotations"] == expected
+    assert expected.items() <= deployment["metadata"]["annotations"].items()
+    assert expected.items() <= deployment["spec"]["template"]["metadata"]["annotations"].items()
 
 
 def test_app_service_account_mounts_no_token(staging_plan, deployment):
@@ -158,11 +165,11 @@ def test_rolling_update_rejects_taking_every_pod_down():
         ({"max_surge": "150%"}, r"^max_surge: must be an integer ≥ 0 or a percentage from 0% to 100%"),
         ({"max_unavailable": -1}, r"^max_unavailable: must be an integer ≥ 0"),
         ({"min_ready_seconds": -5}, r"^min_ready_seconds: must be an integer ≥ 0"),
-        ({"progress_deadline_seconds": 0}, r"^progress_deadline_seconds: must be an integer ≥ 1"),
+        ({"budget_seconds": 0}, r"^budget_seconds: must be an integer ≥ 1"),
         ({"revision_history_limit": -1}, r"^revision_history_limit: must be an integer ≥ 0"),
         (
-            {"progress_deadline_seconds": 10, "min_ready_seconds": 10},
-            r"^progress_deadline_seconds and min_ready_seconds: the progress deadline must be longer",
+            {"budget_seconds": 10, "min_ready_seconds": 10},
+            r"^budget_seconds and min_ready_seconds: the rollout budget must be longer",
         ),
     ],
 )
