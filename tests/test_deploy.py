@@ -1,0 +1,159 @@
+"""The deploy tool (pipeline.deploy): deploy by digest, explain a failed rollout, roll back once.
+
+The Pulumi CLI and a cluster cannot run here: the tests use StandInPulumi and StandInClusterReader
+below, and, for the signal path, the stand-in executable tests/bin/pulumi.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from pipeline.deploy import EXIT_DEPLOYED, EXIT_INTERRUPTED, EXIT_ROLLBACK_FAILED, EXIT_ROLLED_BACK, deploy
+from tests.conftest import ROOT
+
+REPO = "registry.example.com/acme/hello"
+GOOD, BAD = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+
+
+@dataclass
+class StandInPulumi:
+    """A stand-in for the Pulumi CLI: stack outputs from a dict; ``up`` fails for the given digests."""
+
+    outputs: dict[str, str] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
+    ups: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def output(self, name: str) -> str:
+        return self.outputs.get(name, "")
+
+    def up(self, image: str, configs) -> int:
+        self.ups.append((image, list(configs)))
+        if image.split("@")[1] in self.failing:
+            return 255
+        self.outputs["deployed_digest"] = image.split("@")[1]
+        return 0
+
+
+class StandInClusterReader:
+    """A stand-in for the cluster: what a CrashLoopBackOff looks like to the deployer."""
+
+    def diagnose(self, namespace, deployment):
+        return (
+            "ProgressDeadlineExceeded: ReplicaSet hello-7d9 has timed out progressing.",
+            [
+                f"Deployment Progressing=False: ProgressDeadlineExceeded: ReplicaSet in {namespace}/{deployment}",
+                "pod hello-7d9-x2x: BackOff: Back-off restarting failed container hello",
+                "hello-7d9-x2x/hello | Traceback (most recent call last):",
+                "hello-7d9-x2x/hello | KeyError: 'GREETING'",
+            ],
+        )
+
+
+def running(digest=GOOD):
+    return StandInPulumi(
+        outputs={
+            "deployed_digest": digest,
+            "namespace": "hello-staging",
+            "deployment_name": "hello-workload-deployment-6020680a",
+        }
+    )
+
+
+def test_a_good_image_is_deployed_once(capsys):
+    pulumi = running()
+    status, summary = deploy(f"{REPO}@{BAD}", ["gitlab-k8s-cd:commitSha=" + "f" * 40], pulumi, StandInClusterReader())
+    assert (status, summary) == (EXIT_DEPLOYED, f"deployed {BAD}")
+    assert pulumi.ups == [(f"{REPO}@{BAD}", ["gitlab-k8s-cd:commitSha=" + "f" * 40])]
+
+
+def test_a_failed_rollout_is_explained_and_rolled_back_to_the_last_good_digest(capsys):
+    pulumi = running()
+    pulumi.failing = {BAD}
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())
+    assert status == EXIT_ROLLED_BACK
+    assert summary == (
+        f"rollout of {BAD} failed: ProgressDeadlineExceeded: ReplicaSet hello-7d9 has timed out "
+        f"progressing.; rolled back to {GOOD}"
+    )
+    assert [image for image, _ in pulumi.ups] == [f"{REPO}@{BAD}", f"{REPO}@{GOOD}"]
+    printed = capsys.readouterr().out
+    assert "BackOff: Back-off restarting failed container hello" in printed
+    assert "KeyError: 'GREETING'" in printed
+
+
+def test_a_failed_rollback_is_reported_as_such_and_never_retried():
+    pulumi = running()
+    pulumi.failing = {BAD, GOOD}
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())
+    assert status == EXIT_ROLLBACK_FAILED
+    assert f"rollback to {GOOD} failed too (pulumi up exited 255)" in summary
+    assert len(pulumi.ups) == 2
+
+
+def test_the_first_deploy_has_nothing_to_roll_back_to():
+    pulumi = StandInPulumi(failing={BAD})
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())
+    assert status == EXIT_ROLLED_BACK
+    assert summary.endswith("nothing to roll back to (first deploy)")
+    assert len(pulumi.ups) == 1
+
+
+def test_redeploying_the_running_image_that_fails_does_not_loop():
+    pulumi = running(BAD)
+    pulumi.failing = {BAD}
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())
+    assert status == EXIT_ROLLED_BACK and "not rolled back" in summary
+    assert len(pulumi.ups) == 1
+
+
+def test_a_cluster_that_cannot_be_read_does_not_stop_the_rollback(capsys):
+    class Unreachable:
+        def diagnose(self, namespace, deployment):
+            raise ConnectionError("connection refused")
+
+    pulumi = running()
+    pulumi.failing = {BAD}
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, Unreachable())
+    assert status == EXIT_ROLLED_BACK and summary.endswith(f"rolled back to {GOOD}")
+    assert "could not read the cluster: connection refused" in capsys.readouterr().out
+
+
+def test_an_interrupted_deploy_signals_pulumi_and_does_not_roll_back(tmp_path):
+    """The real tool and its signal handling, against the stand-in tests/bin/pulumi."""
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"deployed_digest": GOOD}))
+    log = tmp_path / "pulumi.log"
+    env = {
+        **os.environ,
+        "PATH": f"{ROOT / 'tests' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PULUMI_STAND_IN_LOG": str(log),
+        "PULUMI_STAND_IN_OUTPUTS": str(outputs),
+        "PULUMI_STAND_IN_UP_SECONDS": "30",
+        "PULUMI_STAND_IN_PLAN_DIR": str(tmp_path / "plan"),
+        "PYTHONPATH": str(ROOT),
+    }
+    tool = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.deploy", "--stack", "staging", "--image", f"{REPO}@{BAD}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not (log.exists() and '"up"' in log.read_text()):
+        time.sleep(0.05)
+    time.sleep(0.3)  # let the stand-in install its handler
+    tool.send_signal(signal.SIGTERM)
+    _, err = tool.communicate(timeout=30)
+    assert tool.returncode == EXIT_INTERRUPTED, err
+    assert "interrupted: pulumi up was cancelled; no rollback attempted" in err
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {"signal": 15} in entries
+    assert [e["argv"][0] for e in entries if "argv" in e and e["argv"][0] == "up"] == ["up"]
