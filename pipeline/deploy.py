@@ -91,12 +91,12 @@ class KubernetesReader:
         replica_sets = apps.list_namespaced_replica_set(namespace, label_selector=selector).items
         newest = max(
             replica_sets,
-            key=lambda rs: int(rs.metadata.annotations.get("deployment.kubernetes.io/revision", "0")),
+            key=lambda rs: int((rs.metadata.annotations or {}).get("deployment.kubernetes.io/revision", "0")),
             default=None,
         )
         if newest is None:
             return reason or "the rollout did not finish", lines
-        pod_hash = newest.metadata.labels.get("pod-template-hash", "")
+        pod_hash = (newest.metadata.labels or {}).get("pod-template-hash", "")
         for pod in core.list_namespaced_pod(namespace, label_selector=f"pod-template-hash={pod_hash}").items:
             name = pod.metadata.name
             events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}").items

@@ -157,3 +157,70 @@ def test_an_interrupted_deploy_signals_pulumi_and_does_not_roll_back(tmp_path):
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert {"signal": 15} in entries
     assert [e["argv"][0] for e in entries if "argv" in e and e["argv"][0] == "up"] == ["up"]
+
+
+def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_replica_set(monkeypatch):
+    """KubernetesReader against a stand-in of the Kubernetes API (the client's objects, faked):
+    the newest ReplicaSet's crashing pod gives the reason, its events and its previous logs."""
+    from types import SimpleNamespace as Obj
+
+    import kubernetes
+
+    from pipeline.deploy import KubernetesReader
+
+    condition = Obj(
+        type="Progressing",
+        status="False",
+        reason="ProgressDeadlineExceeded",
+        message='ReplicaSet "hello-2" has timed out progressing.',
+    )
+    deployment = Obj(
+        status=Obj(
+            conditions=[
+                Obj(type="Available", status="True", reason="MinimumReplicasAvailable", message="ok"),
+                condition,
+            ]
+        ),
+        spec=Obj(selector=Obj(match_labels={"app.kubernetes.io/name": "hello"})),
+    )
+    replica_sets = [
+        Obj(
+            metadata=Obj(
+                annotations={"deployment.kubernetes.io/revision": str(n)}, labels={"pod-template-hash": f"h{n}"}
+            )
+        )
+        for n in (1, 2)
+    ]
+    crashing = Obj(name="hello", restart_count=3, state=Obj(waiting=Obj(reason="CrashLoopBackOff")))
+    pods = {"pod-template-hash=h2": [Obj(metadata=Obj(name="hello-2-abc"), status=Obj(container_statuses=[crashing]))]}
+    asked = []
+
+    class StandInApps:
+        def read_namespaced_deployment(self, name, namespace):
+            asked.append(("deployment", name, namespace))
+            return deployment
+
+        def list_namespaced_replica_set(self, namespace, label_selector):
+            assert label_selector == "app.kubernetes.io/name=hello"
+            return Obj(items=replica_sets)
+
+    class StandInCore:
+        def list_namespaced_pod(self, namespace, label_selector):
+            return Obj(items=pods.get(label_selector, []))
+
+        def list_namespaced_event(self, namespace, field_selector):
+            assert field_selector == "involvedObject.name=hello-2-abc"
+            return Obj(items=[Obj(reason="BackOff", message="Back-off restarting failed container hello")])
+
+        def read_namespaced_pod_log(self, name, namespace, container, previous, tail_lines):
+            assert (previous, tail_lines) == (True, 20)
+            return "Traceback (most recent call last):\nKeyError: 'GREETING'\n"
+
+    monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
+    monkeypatch.setattr(kubernetes.client, "AppsV1Api", StandInApps)
+    monkeypatch.setattr(kubernetes.client, "CoreV1Api", StandInCore)
+    reason, lines = KubernetesReader().diagnose("hello-staging", "hello-deploy")
+    assert reason == 'ProgressDeadlineExceeded: ReplicaSet "hello-2" has timed out progressing.'
+    assert asked == [("deployment", "hello-deploy", "hello-staging")]
+    assert "pod hello-2-abc: BackOff: Back-off restarting failed container hello" in lines
+    assert "hello-2-abc/hello | KeyError: 'GREETING'" in lines
