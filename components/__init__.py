@@ -4,6 +4,7 @@ from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
 from .continuous_deployment import CiTokenArgs, ContinuousDeployment, ContinuousDeploymentArgs, PulumiBackendArgs
 from .deployer import DEPLOYER_RULES, ClusterArgs, Deployer, DeployerArgs
+from .drift_check import DRIFT_CHECK_VARIABLE, DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
@@ -14,6 +15,7 @@ from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, 
 __all__ = [
     "CI_TAG_REGEX",
     "DEPLOYER_RULES",
+    "DRIFT_CHECK_VARIABLE",
     "RELEASE_TAG_REGEX",
     "AppSpec",
     "CiTokenArgs",
@@ -26,6 +28,9 @@ __all__ = [
     "ContinuousDeploymentArgs",
     "Deployer",
     "DeployerArgs",
+    "DriftCheck",
+    "DriftCheckArgs",
+    "DriftCheckSpec",
     "EnvironmentProtectionArgs",
     "GitLabEnvironment",
     "GitLabEnvironmentArgs",

@@ -29,6 +29,7 @@ from pulumi.runtime import config as runtime_config
 from . import validation as v
 from .continuous_deployment import CiTokenArgs, ContinuousDeploymentArgs, PulumiBackendArgs
 from .deployer import ClusterArgs
+from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
 from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs
@@ -70,6 +71,7 @@ OBJECT_KEYS: dict[str, type] = {
     "protection": EnvironmentProtectionArgs,
     "limitRange": LimitRangeArgs,
     "ciToken": CiTokenArgs,
+    "driftCheck": DriftCheckSpec,
 }
 # Members an object key starts from, so that setting one member keeps the others' defaults.
 OBJECT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -322,6 +324,7 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "limit_range": ("limitRange", _object(raw, "limitRange", LimitRangeArgs)),
             "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),
             "ci_token": ("ciToken", _object(raw, "ciToken", CiTokenArgs)),
+            "drift_check": ("driftCheck", _object(raw, "driftCheck", DriftCheckSpec)),
             "spec": ("", spec),
             "project": ("", project),
             "cluster": ("", cluster),

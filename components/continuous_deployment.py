@@ -13,6 +13,7 @@ import pulumi_gitlab as gitlab
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .deployer import ClusterArgs, Deployer, DeployerArgs
+from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
 from .labels import environment_slug, gitlab_annotations, trace_annotations
@@ -138,6 +139,8 @@ class ContinuousDeploymentArgs:
     """CI's GitLab token rotation. Default :class:`CiTokenArgs`."""
     hidden_variables: bool = True
     """Make secret CI variables hidden as well as masked (GitLab 17.4+). Default true."""
+    drift_check: DriftCheckSpec = field(default_factory=DriftCheckSpec)
+    """The nightly drift check's schedule. Default :class:`DriftCheckSpec` (03:00 UTC, on main)."""
     commit_sha: str | None = None
     """The deployed commit (CI passes ``$CI_COMMIT_SHA``). An annotation and a stack output. Default none."""
     pipeline_url: str | None = None
@@ -203,7 +206,8 @@ class ContinuousDeployment(pulumi.ComponentResource):
     - :class:`Namespace`, :class:`Deployer`, :class:`RegistryAccess`, :class:`Workload`: the cluster side;
     - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
     - a ProjectAccessToken for CI, rotated by GitLab;
-    - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment.
+    - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment;
+    - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted.
 
     Pass the Kubernetes and GitLab providers in ``opts.providers``.
     """
@@ -312,6 +316,12 @@ class ContinuousDeployment(pulumi.ComponentResource):
                     *args.backend.ci_variables(hidden=hidden),
                 ],
             ),
+            opts=child,
+        )
+
+        DriftCheck(
+            f"{name}-drift-check",
+            DriftCheckArgs(project=project.project_id, stack=pulumi.get_stack(), spec=args.drift_check),
             opts=child,
         )
 

@@ -20,7 +20,7 @@ plans of the same program compare equal):
   as it does for real;
 - a ``kubernetes.io/service-account-token`` Secret gets a ``data.token``, as the token
   controller would give it;
-- GitLab tokens get a ``token`` (and a deploy token a ``username``);
+- GitLab tokens get a ``token`` (and a deploy token a ``username``), a pipeline schedule its id;
 - the invokes this library makes (``gitlab.get_group``, ``gitlab.get_project``) get plausible
   answers. ``run_program(invokes=...)`` adds or overrides answers by invoke token.
 """
@@ -488,6 +488,8 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
     elif type_ == "gitlab:index/projectDeployToken:ProjectDeployToken":
         state.setdefault("username", "gitlab+deploy-token-offline-plan")
         state["token"] = {_SIG_KEY: _SECRET_SIG, "value": _stand_in(f"deploy-token:{name}")}
+    elif type_ == "gitlab:index/pipelineSchedule:PipelineSchedule":
+        state.setdefault("pipelineScheduleId", 4444)
     elif type_ == "gitlab:index/projectAccessToken:ProjectAccessToken":
         state["token"] = {_SIG_KEY: _SECRET_SIG, "value": "glpat-" + _stand_in(f"access-token:{name}")}
     return state

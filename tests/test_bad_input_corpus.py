@@ -184,6 +184,10 @@ CASES = [
         "protection.deployAccessLevel",
         "must be one of 'developer', 'maintainer'",
     ),
+    # the drift check's schedule
+    Case("drift-cron-fields", {"driftCheck": {"cron": "every night"}}, "driftCheck.cron", "five-field cron expression"),
+    Case("drift-ref-dots", {"driftCheck": {"ref": "main/../x"}}, "driftCheck.ref", "must be a branch name"),
+    Case("drift-cron-injection", {"driftCheck": {"cron": "0 3 * * *\nref: evil"}}, "driftCheck.cron", "five-field"),
     # traceability, from GitLab's CI variables
     Case("commit-short", {"commitSha": "abc1234"}, "commitSha", "40 or 64 lowercase hex digits"),
     Case("pipeline-url-http", {"pipelineUrl": "http://gitlab.example.com/p/1"}, "pipelineUrl", "https:// URL"),

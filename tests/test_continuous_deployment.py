@@ -32,6 +32,7 @@ def test_it_composes_every_component_under_itself(staging_plan):
         ("GitLabEnvironment", "hello-environment"),
         ("ProjectAccessToken", "hello-ci-token"),
         ("CiVariables", "hello-ci-variables"),
+        ("DriftCheck", "hello-drift-check"),
     }
 
 

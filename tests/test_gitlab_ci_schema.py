@@ -78,7 +78,7 @@ def test_every_input_the_jobs_use_is_declared_and_every_declared_input_is_used()
 @pytest.mark.parametrize("job", ["gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"])
 def test_release_and_deploy_run_only_on_the_default_branch(job):
     _, jobs = component_documents()
-    assert jobs[job]["rules"][0] == {"if": "$CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH", "when": "never"}
+    assert {"if": "$CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH", "when": "never"} in jobs[job]["rules"]
 
 
 def test_deploy_is_serialised_per_environment_never_interrupted_and_never_waits_for_cleanup():
@@ -93,7 +93,7 @@ def test_deploy_is_serialised_per_environment_never_interrupted_and_never_waits_
 def test_cleanup_always_runs_after_the_tests_and_blocks_nothing():
     _, jobs = component_documents()
     cleanup = jobs["gitlab-k8s-cd-cleanup"]
-    assert cleanup["when"] == "always"
+    assert cleanup["rules"][-1] == {"when": "always"}
     assert set(cleanup["needs"]) == {
         "gitlab-k8s-cd-build",
         "gitlab-k8s-cd-tests",

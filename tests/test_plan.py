@@ -106,10 +106,10 @@ def test_compare_reports_an_image_bump_as_one_update(staging, tmp_path):
         f"gitlab-k8s-cd:image=registry.gitlab.com/acme/hello@{DIGEST}",
     )
     assert result.returncode == 0, result.stderr
-    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 33 unchanged" in result.stdout
+    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 36 unchanged" in result.stdout
     assert "~ update  kubernetes:apps/v1:Deployment  hello-workload-deployment" in result.stdout
     changes = json.loads((tmp_path / "changes.json").read_text())
-    assert changes["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 33}
+    assert changes["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 36}
 
 
 def test_the_kubernetes_version_is_configurable(tmp_path):

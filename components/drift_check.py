@@ -1,0 +1,80 @@
+"""A nightly drift check: a GitLab pipeline schedule that runs `pulumi preview --refresh
+--expect-no-changes` for this stack, and fails when the live state has drifted from the code."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gitlab as gitlab
+
+from . import validation as v
+
+DRIFT_CHECK_VARIABLE = "GITLAB_K8S_CD_DRIFT_CHECK"
+"""Set on the schedule to the stack's name; the CI/CD component's drift job runs only then."""
+
+# Five cron fields, each of digits, '*', ',', '-' and '/'.
+_CRON = re.compile(r"^\s*([0-9*,/-]+\s+){4}[0-9*,/-]+\s*$")
+_REF = re.compile(r"^[A-Za-z0-9._/-]{1,255}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftCheckSpec:
+    """When the drift check runs."""
+
+    enabled: bool = True
+    """Whether the schedule is active. Default true."""
+    cron: str = "0 3 * * *"
+    """When it runs, as a five-field cron expression. Default 03:00 every night."""
+    timezone: str = "UTC"
+    """The cron expression's time zone. Default UTC."""
+    ref: str = "main"
+    """The branch whose code is compared with the live state. Default main."""
+
+    def __post_init__(self) -> None:
+        v.boolean("enabled", self.enabled)
+        if not isinstance(self.cron, str) or not _CRON.match(self.cron):
+            raise v.InvalidArgument("cron", self.cron, "must be a five-field cron expression, e.g. '0 3 * * *'")
+        if not isinstance(self.timezone, str) or not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*", self.timezone):
+            raise v.InvalidArgument(
+                "timezone", self.timezone, "must be a time zone name such as 'UTC' or 'Europe/Paris'"
+            )
+        if not isinstance(self.ref, str) or not _REF.match(self.ref) or ".." in self.ref:
+            raise v.InvalidArgument("ref", self.ref, "must be a branch name")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftCheckArgs:
+    project: pulumi.Input[str]
+    """The project whose pipeline runs the check."""
+    stack: str
+    """The stack to check; the schedule's variable names it."""
+    spec: DriftCheckSpec = field(default_factory=DriftCheckSpec)
+    """When it runs. Default :class:`DriftCheckSpec`."""
+
+
+class DriftCheck(pulumi.ComponentResource):
+    """Creates a PipelineSchedule and its ``GITLAB_K8S_CD_DRIFT_CHECK=<stack>`` variable."""
+
+    def __init__(self, name: str, args: DriftCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("gitlab-k8s-cd:drift_check:DriftCheck", name, None, opts)
+        schedule = gitlab.PipelineSchedule(
+            f"{name}-schedule",
+            project=args.project,
+            description=f"gitlab-k8s-cd drift check of stack {args.stack}",
+            ref=f"refs/heads/{args.spec.ref}",
+            cron=args.spec.cron,
+            cron_timezone=args.spec.timezone,
+            active=args.spec.enabled,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        gitlab.PipelineScheduleVariable(
+            f"{name}-variable",
+            project=args.project,
+            pipeline_schedule_id=schedule.pipeline_schedule_id,
+            key=DRIFT_CHECK_VARIABLE,
+            value=args.stack,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({})
