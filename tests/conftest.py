@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,19 @@ def plan_staging(
         secret_keys=list(SECRETS),
         env=env,
         check=check,
+    )
+
+
+def plan_cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``python -m components.plan *args`` in a clean environment (plus ``env``)."""
+    environment = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {}), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "components.plan", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
     )
 
 

@@ -21,7 +21,7 @@ import yaml
 from components.config import KNOWN_KEYS
 from components.plan import CONFIG_ERRORS
 from components.testing import cli_config_value
-from tests.conftest import DIGEST, PASSPHRASE, ROOT, SECRETS, key, staging_config
+from tests.conftest import DIGEST, PASSPHRASE, ROOT, SECRETS, key, plan_cli, staging_config
 
 SECRET = "[secret"  # how a secret value is shown: never its text
 
@@ -310,25 +310,16 @@ def _leaf_values(value):
 def test_quotes_newlines_and_braces_in_a_setting_value_stay_inside_that_value(tmp_path):
     """A setting's value may hold anything; it must come out quoted, as one ConfigMap value."""
     hostile = "x\"\n---\nkind: ClusterRoleBinding\n{{ .Values }}: 'y'"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "components.plan",
-            "--stack",
-            "staging",
-            "--out",
-            str(tmp_path),
-            "-c",
-            f"settings={json.dumps({'EVIL': hostile})}",
-            "-c",
-            f"image=registry.gitlab.com/acme/hello@{DIGEST}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(ROOT)},
+    result = plan_cli(
+        "--stack",
+        "staging",
+        "--out",
+        str(tmp_path),
+        "-c",
+        f"settings={json.dumps({'EVIL': hostile})}",
+        "-c",
+        f"image=registry.gitlab.com/acme/hello@{DIGEST}",
+        env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
     )
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()))

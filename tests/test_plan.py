@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from components.plan import OFFLINE_SECRET
 from tests.conftest import DIGEST, PASSPHRASE, ROOT
-
-
-def plan(*args: str, env: dict | None = None, cwd=ROOT) -> subprocess.CompletedProcess:
-    environment = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "components.plan", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**environment, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+from tests.conftest import plan_cli as plan
 
 
 @pytest.fixture(scope="module")

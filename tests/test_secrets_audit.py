@@ -3,42 +3,14 @@
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 
 import pytest
 
-from components.testing import Secret, reveal
-from tests.conftest import PASSPHRASE, ROOT, plan_staging
+from components.testing import REDACTED, Secret, redact, reveal
+from tests.conftest import PASSPHRASE, plan_cli, plan_staging
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 CREDENTIAL_WORDS = ("TOKEN", "PASSWORD", "PASSPHRASE", "SECRET", "KEY", "KUBECONFIG")
-
-
-def secret_leaves(value):
-    """Every string inside a :class:`Secret`, anywhere in ``value``."""
-    if isinstance(value, Secret):
-        yield from (leaf for leaf in _strings(reveal(value.value)))
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from secret_leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from secret_leaves(item)
-
-
-def plain_leaves(value):
-    """Every string *not* inside a Secret."""
-    if isinstance(value, Secret):
-        return
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from plain_leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from plain_leaves(item)
-    elif isinstance(value, str):
-        yield value
 
 
 def _strings(value):
@@ -50,6 +22,28 @@ def _strings(value):
             yield from _strings(item)
     elif isinstance(value, str):
         yield value
+
+
+def secret_leaves(value):
+    """Every string inside a :class:`Secret`, anywhere in ``value``: the revealed leaves at the
+    places redact() marks "[secret]"."""
+    return list(_at_redactions(redact(value), reveal(value)))
+
+
+def _at_redactions(redacted, revealed):
+    if isinstance(redacted, dict):
+        for key, item in redacted.items():
+            yield from _at_redactions(item, revealed[key])
+    elif isinstance(redacted, list):
+        for item, original in zip(redacted, revealed, strict=True):
+            yield from _at_redactions(item, original)
+    elif redacted == REDACTED and isinstance(revealed, str):
+        yield revealed
+
+
+def plain_leaves(value):
+    """Every string *not* inside a Secret (redact() turns each secret leaf into "[secret]")."""
+    return [leaf for leaf in _strings(redact(value)) if leaf != REDACTED]
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +81,7 @@ def test_no_secret_appears_in_the_log(secrets, staging_plan):
 
 
 def test_no_secret_appears_in_the_printed_plan_or_its_files(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "components.plan", "--stack", "staging", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(ROOT)},
-    )
+    result = plan_cli("--stack", "staging", "--out", str(tmp_path), env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
     assert result.returncode == 0, result.stderr
     # The same program and config as the staging plan: the same stand-in secrets.
     secrets = set()
