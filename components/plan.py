@@ -71,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     written = plan.write(args.out)
 
-    problems = validate_manifests(plan.manifests(), args.kubernetes_version)
-    manifests = len(plan.manifests())
+    documents = plan.manifests()
+    problems = validate_manifests(documents, args.kubernetes_version)
+    manifests = len(documents)
     if args.compare:
         comparison = compare(json.loads((Path(args.compare) / "resources.json").read_text()), plan.resource_table())
         (Path(args.out) / "changes.json").write_text(json.dumps(comparison.to_json(), indent=1) + "\n")
