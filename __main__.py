@@ -1,31 +1,41 @@
-"""gitlab-k8s-cd: continuous deployment of one app to one environment (one stack each)."""
+"""gitlab-k8s-cd: continuous deployment of one app to one environment (one stack each), or a
+merge request's review app (a review stack, ``review-<iid>``)."""
 
 import pulumi
 import pulumi_gitlab as gitlab
 import pulumi_kubernetes as kubernetes
+import pulumi_random as random
 
-from components import ContinuousDeployment, load_settings
+from components import ContinuousDeployment, ReviewApp, load_settings
 
 # 1. Settings: every config value is validated here, before any resource exists.
 settings = load_settings()
-app = settings.deployment
 
 # 2. Providers, created once. The Kubernetes provider reads the ambient KUBECONFIG (admin at
 #    bootstrap, the deployer in CI); its stable cluster_identifier means that switching
 #    credentials never plans a provider replacement, which would replace every object.
-providers = [
-    kubernetes.Provider("kubernetes", cluster_identifier=app.cluster.name),
-    gitlab.Provider("gitlab", base_url=settings.gitlab_api_url),
-]
+providers = [kubernetes.Provider("kubernetes", cluster_identifier=settings.cluster_name)]
 
-# 3. Everything, from the GitLab project to the running pods.
-deployment = ContinuousDeployment(app.app, app, opts=pulumi.ResourceOptions(providers=providers))
+if settings.review is not None:
+    # 3a. A review stack: the merge request's app alone, in the review namespace. It declares
+    #     nothing in GitLab, so it needs no GitLab provider (nor token).
+    deployment = ReviewApp(settings.review.instance, settings.review, opts=pulumi.ResourceOptions(providers=providers))
+else:
+    # 3b. An environment: everything, from the GitLab project to the running pods.
+    assert settings.deployment is not None
+    providers += [gitlab.Provider("gitlab", base_url=settings.gitlab_api_url), random.Provider("random")]
+    app = settings.deployment
+    environment = ContinuousDeployment(app.app, app, opts=pulumi.ResourceOptions(providers=providers))
+    pulumi.export("deployer_kubeconfig", environment.deployer_kubeconfig)
+    if environment.review_apps is not None:
+        # For running a review stack by hand (`pulumi stack output --show-secrets`).
+        pulumi.export("review_pulumi_config_passphrase", environment.review_apps.passphrase)
+    deployment = environment
 
 # 4. What consumers read with `pulumi stack output`.
 pulumi.export("namespace", deployment.namespace)
 pulumi.export("image", deployment.image)
 pulumi.export("deployment_name", deployment.deployment_name)
 pulumi.export("environment_url", deployment.environment_url)
-pulumi.export("deployer_kubeconfig", deployment.deployer_kubeconfig)
 pulumi.export("deployed_digest", deployment.deployed_digest)  # "what is running?"
 pulumi.export("commit", deployment.commit)

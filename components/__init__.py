@@ -9,14 +9,18 @@ from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, Gi
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
+from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
+from .review_apps import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER_RULES, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .validation import InvalidArgument
-from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
+from .workload import AppSpec, IngressArgs, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
 
 __all__ = [
     "CI_TAG_REGEX",
     "DEPLOYER_RULES",
     "DRIFT_CHECK_VARIABLE",
     "RELEASE_TAG_REGEX",
+    "REVIEW_APPS_VARIABLE",
+    "REVIEW_DEPLOYER_RULES",
     "AppSpec",
     "CiTokenArgs",
     "CiVariable",
@@ -36,6 +40,7 @@ __all__ = [
     "GitLabEnvironmentArgs",
     "GitLabProject",
     "GitLabProjectArgs",
+    "IngressArgs",
     "InvalidArgument",
     "LimitRangeArgs",
     "Namespace",
@@ -46,9 +51,15 @@ __all__ = [
     "RegistryAccessArgs",
     "RegistryCleanupArgs",
     "ResourcesArgs",
+    "ReviewApp",
+    "ReviewAppArgs",
+    "ReviewApps",
+    "ReviewAppsArgs",
+    "ReviewAppsSpec",
     "RolloutArgs",
     "Settings",
     "Workload",
     "WorkloadArgs",
     "load_settings",
+    "review_stack_name",
 ]

@@ -33,6 +33,8 @@ from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
 from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs
+from .review_app import ReviewAppArgs
+from .review_apps import ReviewAppsSpec
 from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs
 
 NAMESPACE = "gitlab-k8s-cd"
@@ -50,10 +52,22 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    deployment: ContinuousDeploymentArgs
-    """Everything the stack declares."""
+    """A stack's settings: an environment's (``deployment``) or a review stack's (``review``)."""
+
+    deployment: ContinuousDeploymentArgs | None
+    """Everything an environment's stack declares; None for a review stack."""
     gitlab_url: str
     """The GitLab instance, e.g. ``https://gitlab.com``."""
+    review: ReviewAppArgs | None = None
+    """A review stack's app (its config has ``mergeRequestIid``); None for an environment's stack."""
+
+    @property
+    def cluster_name(self) -> str:
+        """The Kubernetes provider's ``cluster_identifier``."""
+        if self.review is not None:
+            return self.review.cluster_name
+        assert self.deployment is not None
+        return self.deployment.cluster.name
 
     @property
     def gitlab_api_url(self) -> str:
@@ -72,6 +86,7 @@ OBJECT_KEYS: dict[str, type] = {
     "limitRange": LimitRangeArgs,
     "ciToken": CiTokenArgs,
     "driftCheck": DriftCheckSpec,
+    "reviewApps": ReviewAppsSpec,
 }
 # Members an object key starts from, so that setting one member keeps the others' defaults.
 OBJECT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -109,15 +124,75 @@ SCALAR_KEYS = (
     "commitSha",
     "pipelineUrl",
     "jobUrl",
+    "mergeRequestIid",
 )
 KNOWN_KEYS = frozenset(SCALAR_KEYS) | frozenset(OBJECT_KEYS) | frozenset(MAPPING_KEYS) | frozenset(SECRET_KEYS)
+
+# A review stack (one with mergeRequestIid) reads only these. derive_review_config copies the
+# first group from the base stack and sets the second; CI passes the third with each deploy.
+REVIEW_COPIED_KEYS = (
+    "app",
+    "image",
+    "containerPort",
+    "servicePort",
+    "runAsUser",
+    "settings",
+    "rollout",
+    "readinessProbe",
+    "livenessProbe",
+    "startupProbe",
+    "resources",
+    "gitlabUrl",
+    "gitlabProject",
+    "clusterName",
+    "reviewApps",
+)
+REVIEW_SET_KEYS = ("mergeRequestIid", "environment", "environmentUrl", "namespace", "replicas")
+REVIEW_CI_KEYS = ("commitSha", "pipelineUrl", "jobUrl")
+REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS)
 
 
 def load_settings() -> Settings:
     """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing."""
     raw = _read_raw()
     _reject_unknown(raw)
+    if "mergeRequestIid" in raw:
+        return Settings(deployment=None, review=_review(raw), gitlab_url=_gitlab_url(raw))
     return Settings(deployment=_deployment(raw), gitlab_url=_gitlab_url(raw))
+
+
+def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, environment: str) -> dict[str, Any]:
+    """The config of merge request ``!merge_request_iid``'s review stack, from the base stack's.
+
+    ``base`` is the ``config:`` mapping of the base stack's file (full keys). The result keeps
+    what a review app shares with the base (the image, ports, probes, resources, settings, the
+    project and the cluster), drops the rest (secrets included), and sets one replica, the
+    merge request, the environment, its URL and the review namespace. Raises ConfigError when
+    the base stack has no review apps.
+    """
+    ours = {key.partition(":")[2]: value for key, value in base.items() if key.partition(":")[0] == NAMESPACE}
+    review_apps = _object(ours, "reviewApps", ReviewAppsSpec)
+    if review_apps is _UNSET or not review_apps.enabled:
+        enabled = ours.get("reviewApps", {}).get("enabled") if isinstance(ours.get("reviewApps"), dict) else None
+        raise _error(
+            ("reviewApps.enabled",), enabled, "must be true in the base stack for merge requests to get review apps"
+        )
+    if "app" not in ours:
+        raise _error(("app",), None, "is required")
+    try:
+        v.integer("mergeRequestIid", merge_request_iid, minimum=1)
+        v.environment_name("environment", environment)
+    except v.InvalidArgument as error:
+        raise _error(error.fields, error.values[0], error.expected) from None
+    derived = {key: ours[key] for key in REVIEW_COPIED_KEYS if key in ours}
+    derived.update(
+        mergeRequestIid=merge_request_iid,
+        environment=environment,
+        environmentUrl=review_apps.url(environment),
+        namespace=review_apps.namespace_for(ours["app"]),
+        replicas=1,
+    )
+    return {f"{NAMESPACE}:{key}": value for key, value in derived.items()}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -211,7 +286,7 @@ def _build(cls: type[T], sources: Mapping[str, tuple[str, Any]]) -> T:
         for field_path in error.fields:
             head, dot, rest = field_path.partition(".")
             key = sources[head][0] if head in sources else _camel(head)
-            keys.append(key + dot + rest)
+            keys.append(key + dot + ".".join(_camel(part) for part in rest.split(".")) if rest else key)
         raise _error(tuple(keys), error.values if len(keys) > 1 else error.values[0], error.expected) from None
 
 
@@ -264,8 +339,8 @@ def _get(raw: Mapping[str, Any], key: str, empty_is_unset: bool = False) -> tupl
     return key, _UNSET if empty_is_unset and value == "" else value
 
 
-def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
-    spec = _build(
+def _spec(raw: Mapping[str, Any]) -> AppSpec:
+    return _build(
         AppSpec,
         {
             "replicas": _get(raw, "replicas"),
@@ -280,6 +355,39 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "resources": ("resources", _object(raw, "resources", ResourcesArgs)),
         },
     )
+
+
+def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
+    for key in raw:
+        if key not in REVIEW_KEYS:
+            raise _error(
+                (key,),
+                raw[key],
+                "is not used by a review stack (its config has mergeRequestIid); derive the review config "
+                "from the base stack with `python -m pipeline.review config`",
+            )
+    return _build(
+        ReviewAppArgs,
+        {
+            "app": _get(raw, "app"),
+            "merge_request_iid": _get(raw, "mergeRequestIid"),
+            "environment": _get(raw, "environment"),
+            "environment_url": _get(raw, "environmentUrl"),
+            "namespace": _get(raw, "namespace"),
+            "image": _get(raw, "image"),
+            "project_path": _get(raw, "gitlabProject"),
+            "cluster_name": _get(raw, "clusterName"),
+            "commit_sha": _get(raw, "commitSha", empty_is_unset=True),
+            "pipeline_url": _get(raw, "pipelineUrl", empty_is_unset=True),
+            "job_url": _get(raw, "jobUrl", empty_is_unset=True),
+            "review_apps": ("reviewApps", _object(raw, "reviewApps", ReviewAppsSpec)),
+            "spec": ("", _spec(raw)),
+        },
+    )
+
+
+def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
+    spec = _spec(raw)
     project = _build(
         GitLabProjectArgs,
         {
@@ -325,6 +433,7 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),
             "ci_token": ("ciToken", _object(raw, "ciToken", CiTokenArgs)),
             "drift_check": ("driftCheck", _object(raw, "driftCheck", DriftCheckSpec)),
+            "review_apps": ("reviewApps", _object(raw, "reviewApps", ReviewAppsSpec)),
             "spec": ("", spec),
             "project": ("", project),
             "cluster": ("", cluster),

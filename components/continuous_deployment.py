@@ -19,6 +19,7 @@ from .gitlab_project import GitLabProject, GitLabProjectArgs
 from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
+from .review_apps import ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs
 
 PULUMI_CLOUD_HOSTS = ("api.pulumi.com", "app.pulumi.com")
@@ -141,6 +142,8 @@ class ContinuousDeploymentArgs:
     """Make secret CI variables hidden as well as masked (GitLab 17.4+). Default true."""
     drift_check: DriftCheckSpec = field(default_factory=DriftCheckSpec)
     """The nightly drift check's schedule. Default :class:`DriftCheckSpec` (03:00 UTC, on main)."""
+    review_apps: ReviewAppsSpec = field(default_factory=ReviewAppsSpec)
+    """Review apps per merge request, derived from this stack. Default :class:`ReviewAppsSpec` (off)."""
     commit_sha: str | None = None
     """The deployed commit (CI passes ``$CI_COMMIT_SHA``). An annotation and a stack output. Default none."""
     pipeline_url: str | None = None
@@ -168,6 +171,8 @@ class ContinuousDeploymentArgs:
             lambda: self.environment_args(project="", namespace=""),
             {"name": "environment", "external_url": "environment_url", "tier": "environment_tier"},
         )
+        if self.review_apps.enabled:
+            v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
 
     @property
     def deployed_digest(self) -> str:
@@ -185,6 +190,20 @@ class ContinuousDeploymentArgs:
             instance=self.instance,
             quota=self.quota,
             limit_range=self.limit_range,
+        )
+
+    def review_apps_args(self, *, project: pulumi.Input[str], base_stack: str) -> ReviewAppsArgs:
+        return ReviewAppsArgs(
+            project=project,
+            app=self.app,
+            base_stack=base_stack,
+            spec=self.review_apps,
+            cluster=self.cluster,
+            registry=v.image_reference("image", self.image).registry or "",
+            deploy_token_expires_at=self.deploy_token_expires_at,
+            container_port=self.spec.container_port,
+            backend_url=self.backend.url,
+            hidden_variables=self.hidden_variables,
         )
 
     def environment_args(self, *, project: pulumi.Input[str], namespace: pulumi.Input[str]) -> GitLabEnvironmentArgs:
@@ -207,7 +226,8 @@ class ContinuousDeployment(pulumi.ComponentResource):
     - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
     - a ProjectAccessToken for CI, rotated by GitLab;
     - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment;
-    - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted.
+    - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted;
+    - :class:`ReviewApps`, when enabled: what every merge request's review app shares.
 
     Pass the Kubernetes and GitLab providers in ``opts.providers``.
     """
@@ -219,6 +239,8 @@ class ContinuousDeployment(pulumi.ComponentResource):
     deployer_kubeconfig: pulumi.Output[str]
     deployed_digest: pulumi.Output[str]
     commit: pulumi.Output[str]
+    review_apps: ReviewApps | None
+    """The review apps' shared objects, when enabled."""
 
     def __init__(self, name: str, args: ContinuousDeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:continuous_deployment:ContinuousDeployment", name, None, opts)
@@ -323,6 +345,15 @@ class ContinuousDeployment(pulumi.ComponentResource):
             f"{name}-drift-check",
             DriftCheckArgs(project=project.project_id, stack=pulumi.get_stack(), spec=args.drift_check),
             opts=child,
+        )
+        self.review_apps = (
+            ReviewApps(
+                f"{name}-review-apps",
+                args.review_apps_args(project=project.project_id, base_stack=pulumi.get_stack()),
+                opts=child,
+            )
+            if args.review_apps.enabled
+            else None
         )
 
         self.namespace = namespace.name

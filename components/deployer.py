@@ -14,25 +14,25 @@ import yaml
 from . import validation as v
 from .labels import recommended_labels
 
-_READ = ["get", "list", "watch"]
-_MANAGE = ["get", "list", "watch", "create", "update", "patch", "delete"]
+READ_VERBS = ["get", "list", "watch"]
+MANAGE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 
 DEPLOYER_RULES: tuple[Mapping[str, Any], ...] = (
     # The workload: CI creates, changes and deletes these on every deploy. A ConfigMap change
     # creates a new autonamed ConfigMap and deletes the old one; a PDB comes and goes with replicas.
-    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": _MANAGE},
-    {"apiGroups": [""], "resources": ["configmaps", "services", "secrets"], "verbs": _MANAGE},
-    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": _MANAGE},
+    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": MANAGE_VERBS},
+    {"apiGroups": [""], "resources": ["configmaps", "services", "secrets"], "verbs": MANAGE_VERBS},
+    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": MANAGE_VERBS},
     # Read-only, for the rollout wait (without list/watch it hangs instead of failing) and for
     # the logs and events a failed rollout is diagnosed with.
-    {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": _READ},
-    {"apiGroups": [""], "resources": ["pods", "pods/log", "events", "persistentvolumeclaims"], "verbs": _READ},
-    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": _READ},
+    {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": READ_VERBS},
+    {"apiGroups": [""], "resources": ["pods", "pods/log", "events", "persistentvolumeclaims"], "verbs": READ_VERBS},
+    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ_VERBS},
     # What only an admin run may change, readable so that `pulumi refresh` works from CI:
     # network exposure, quotas, the app's and the deployer's own identity and RBAC.
-    {"apiGroups": [""], "resources": ["serviceaccounts", "resourcequotas", "limitranges"], "verbs": _READ},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": _READ},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": _READ},
+    {"apiGroups": [""], "resources": ["serviceaccounts", "resourcequotas", "limitranges"], "verbs": READ_VERBS},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": READ_VERBS},
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": READ_VERBS},
 )
 """The deployer Role's rules: every resource and verb spelled out, nothing cluster-scoped.
 

@@ -11,6 +11,10 @@ from . import validation as v
 
 CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
 """The tags the pipeline gives its throwaway CI images: ``ci-<pipeline id>-<short sha>``."""
+REVIEW_TAG_REGEX = r"review-[0-9]+-[0-9a-f]{8,40}"
+"""The tags of review apps' images: ``review-<merge request iid>-<short sha>``."""
+EXPIRING_TAG_REGEX = f"({CI_TAG_REGEX}|{REVIEW_TAG_REGEX})"
+"""The tags the cleanup policy deletes by default: CI images, and review images once stale."""
 RELEASE_TAG_REGEX = r"(release-[0-9a-f]{8,40}|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?|main|latest)"
 """Tags the cleanup policy never deletes: release images, semantic versions, main and latest."""
 
@@ -36,8 +40,8 @@ class RegistryCleanupArgs:
     """Newest tags kept per image whatever they match: one of 1, 5, 10, 25, 50, 100. Default 10."""
     older_than: str = "7d"
     """Only tags older than this are deleted: one of 7d, 14d, 30d, 90d. Default 7d."""
-    name_regex_delete: str = CI_TAG_REGEX
-    """Tags to delete (RE2, matched in full). Default: the pipeline's CI tags."""
+    name_regex_delete: str = EXPIRING_TAG_REGEX
+    """Tags to delete (RE2, matched in full). Default: the pipeline's CI tags and review tags."""
     name_regex_keep: str = RELEASE_TAG_REGEX
     """Tags never deleted (RE2, matched in full). Default: release tags, versions, main, latest."""
 

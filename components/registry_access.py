@@ -28,10 +28,16 @@ class RegistryAccessArgs:
     """The app's name, for labels and the token's name."""
     instance: str
     """The app instance, for labels and the token's name."""
+    secret_name: str | None = None
+    """The pull secret's name. Default: autonamed, so that a new token gets a new Secret and the
+    Deployment rolls onto it. Set it where other stacks refer to the Secret by name (the shared
+    review namespace)."""
 
     def __post_init__(self) -> None:
         v.dns1123_subdomain("registry", self.registry.split(":")[0].lower())
         v.future_date("expires_at", self.expires_at)
+        if self.secret_name is not None:
+            v.dns1123_subdomain("secret_name", self.secret_name)
 
 
 class RegistryAccess(pulumi.ComponentResource):
@@ -39,8 +45,8 @@ class RegistryAccess(pulumi.ComponentResource):
 
     Creates:
     - a ProjectDeployToken with the ``read_registry`` scope only, and an expiry date;
-    - an autonamed ``kubernetes.io/dockerconfigjson`` Secret made from it. A new token gives a
-      new Secret name, and the Deployment follows it.
+    - a ``kubernetes.io/dockerconfigjson`` Secret made from it, autonamed unless ``secret_name``
+      is given: a new token gives a new Secret name, and the Deployment follows it.
     """
 
     pull_secret_name: pulumi.Output[str]
@@ -65,6 +71,7 @@ class RegistryAccess(pulumi.ComponentResource):
             metadata={
                 "namespace": args.namespace,
                 "labels": recommended_labels(args.app, args.instance, "registry-access"),
+                **({"name": args.secret_name} if args.secret_name else {}),
             },
             type="kubernetes.io/dockerconfigjson",
             string_data={".dockerconfigjson": docker_config},

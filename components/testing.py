@@ -279,6 +279,15 @@ class Plan:
     def children(self, parent: PlannedResource) -> list[PlannedResource]:
         return [r for r in self.resources if r.parent == parent.urn]
 
+    def descendants(self, ancestor: PlannedResource) -> list[PlannedResource]:
+        """Every resource under ``ancestor``: its children, theirs, and so on."""
+        found, frontier = [], [ancestor]
+        while frontier:
+            children = [child for parent in frontier for child in self.children(parent)]
+            found += children
+            frontier = children
+        return found
+
     def manifests(self, *, redacted: bool = True) -> list[dict[str, Any]]:
         """Every Kubernetes object, in apply order, then by namespace and name."""
         objects = [r.manifest(redacted=redacted) for r in self.resources if r.is_kubernetes]
@@ -490,6 +499,8 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
         state["token"] = {_SIG_KEY: _SECRET_SIG, "value": _stand_in(f"deploy-token:{name}")}
     elif type_ == "gitlab:index/pipelineSchedule:PipelineSchedule":
         state.setdefault("pipelineScheduleId", 4444)
+    elif type_ == "random:index/randomPassword:RandomPassword":
+        state["result"] = {_SIG_KEY: _SECRET_SIG, "value": _stand_in(f"password:{name}")}
     elif type_ == "gitlab:index/projectAccessToken:ProjectAccessToken":
         state["token"] = {_SIG_KEY: _SECRET_SIG, "value": "glpat-" + _stand_in(f"access-token:{name}")}
     return state

@@ -1,4 +1,5 @@
-"""The app itself: its ServiceAccount, settings, Deployment, Service, PDB and ingress policy."""
+"""The app itself: its ServiceAccount, settings, Deployment, Service, PDB, ingress policy and
+(optionally) an Ingress."""
 
 from __future__ import annotations
 
@@ -148,6 +149,25 @@ class AppSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IngressArgs:
+    """An Ingress that routes ``https://<host>/`` to the app's Service."""
+
+    host: str
+    """The host name (a DNS-1123 subdomain)."""
+    class_name: str | None = None
+    """The IngressClass. Default: the cluster's default class."""
+    tls_secret: str | None = None
+    """A TLS Secret in the namespace for ``host`` (e.g. a wildcard certificate). Default: none,
+    the ingress controller's default certificate."""
+
+    def __post_init__(self) -> None:
+        v.dns1123_subdomain("host", self.host)
+        for name in ("class_name", "tls_secret"):
+            if getattr(self, name) is not None:
+                v.dns1123_subdomain(name, getattr(self, name))
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkloadArgs:
     app: str
     """The app's name (DNS-1123 label): the Service's and the container's name."""
@@ -163,22 +183,37 @@ class WorkloadArgs:
     """Names of ``kubernetes.io/dockerconfigjson`` Secrets to pull the image with. Default: none."""
     annotations: Mapping[str, str] = field(default_factory=dict)
     """Extra annotations for the Deployment and its pods (e.g. GitLab's ``app.gitlab.com/*``). Default none."""
+    service_name: str | None = None
+    """The Service's name, which clients use. Default: the app's name."""
+    service_account: str | None = None
+    """An existing ServiceAccount to run as. Default: none, the Workload creates one named after the app."""
+    allow_http: bool = True
+    """Create the NetworkPolicy that admits traffic to the app's port. Default true; false where
+    the namespace's owner already admits it (the shared review namespace)."""
+    ingress: IngressArgs | None = None
+    """Route a host name to the Service. Default: none."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
         v.image_reference("image", self.image)
+        v.boolean("allow_http", self.allow_http)
+        for name in ("service_name", "service_account"):
+            if getattr(self, name) is not None:
+                v.dns1123_label(name, getattr(self, name))
 
 
 class Workload(pulumi.ComponentResource):
     """The app, deployed with a zero-downtime rolling update.
 
     Creates:
-    - the app's ServiceAccount, with token automount off;
+    - the app's ServiceAccount, with token automount off (unless ``service_account`` names one);
     - an autonamed ConfigMap of its settings (a change gets a new name, which rolls the pods);
     - a Deployment: RollingUpdate, probes, requests and limits, a restricted securityContext;
     - a Service named after the app;
     - a PodDisruptionBudget when ``replicas > 1``;
-    - a NetworkPolicy that admits ingress to the app's port (the namespace denies the rest).
+    - a NetworkPolicy that admits ingress to the app's port (the namespace denies the rest),
+      unless ``allow_http`` is false;
+    - an Ingress when ``ingress`` is given.
     """
 
     deployment_name: pulumi.Output[str]
@@ -192,13 +227,16 @@ class Workload(pulumi.ComponentResource):
         selector = selector_labels(args.app, args.instance)
         metadata = {"namespace": args.namespace, "labels": labels}
 
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            metadata={"name": args.app, **metadata},
-            # The app does not talk to the Kubernetes API; no token in its pods.
-            automount_service_account_token=False,
-            opts=child,
-        )
+        if args.service_account is None:
+            account_name: pulumi.Input[str] = k8s.core.v1.ServiceAccount(
+                f"{name}-service-account",
+                metadata={"name": args.app, **metadata},
+                # The app does not talk to the Kubernetes API; no token in its pods.
+                automount_service_account_token=False,
+                opts=child,
+            ).metadata.name
+        else:
+            account_name = args.service_account
         settings = k8s.core.v1.ConfigMap(
             f"{name}-settings", metadata=metadata, data=dict(args.spec.settings), opts=child
         )
@@ -228,7 +266,7 @@ class Workload(pulumi.ComponentResource):
                 "revisionHistoryLimit": spec.rollout.revision_history_limit,
                 "template": {
                     "metadata": {"labels": labels, "annotations": dict(args.annotations)},
-                    "spec": _pod_spec(args, account.metadata.name, settings.metadata.name),
+                    "spec": _pod_spec(args, account_name, settings.metadata.name),
                 },
             },
             opts=child,
@@ -236,7 +274,7 @@ class Workload(pulumi.ComponentResource):
         service = k8s.core.v1.Service(
             f"{name}-service",
             # Named: clients reach the app by this name.
-            metadata={"name": args.app, **metadata},
+            metadata={"name": args.service_name or args.app, **metadata},
             spec={
                 "type": "ClusterIP",
                 "selector": selector,
@@ -251,16 +289,15 @@ class Workload(pulumi.ComponentResource):
                 spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
                 opts=child,
             )
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-allow-http",
-            metadata=metadata,
-            spec={
-                "podSelector": {"matchLabels": selector},
-                "policyTypes": ["Ingress"],
-                "ingress": [{"ports": [{"port": spec.container_port, "protocol": "TCP"}]}],
-            },
-            opts=child,
-        )
+        if args.allow_http:
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-allow-http",
+                metadata=metadata,
+                spec=allow_http_spec(selector, spec.container_port),
+                opts=child,
+            )
+        if args.ingress is not None:
+            _ingress(f"{name}-ingress", args.ingress, metadata, service.metadata.name, spec.service_port, child)
 
         self.deployment_name = deployment.metadata.name
         self.service_name = service.metadata.name
@@ -272,6 +309,46 @@ class Workload(pulumi.ComponentResource):
                 "image": self.image,
             }
         )
+
+
+def allow_http_spec(selector: Mapping[str, str], port: int) -> dict[str, object]:
+    """A NetworkPolicy spec that admits TCP traffic to ``port`` of the pods ``selector`` matches."""
+    return {
+        "podSelector": {"matchLabels": dict(selector)},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"ports": [{"port": port, "protocol": "TCP"}]}],
+    }
+
+
+def _ingress(
+    name: str,
+    args: IngressArgs,
+    metadata: Mapping[str, object],
+    service: pulumi.Input[str],
+    port: int,
+    opts: pulumi.ResourceOptions,
+) -> k8s.networking.v1.Ingress:
+    spec: dict[str, object] = {
+        "rules": [
+            {
+                "host": args.host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": service, "port": {"number": port}}},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    if args.class_name is not None:
+        spec["ingressClassName"] = args.class_name
+    if args.tls_secret is not None:
+        spec["tls"] = [{"hosts": [args.host], "secretName": args.tls_secret}]
+    return k8s.networking.v1.Ingress(name, metadata=dict(metadata), spec=spec, opts=opts)
 
 
 def _pod_spec(args: WorkloadArgs, account: pulumi.Input[str], settings: pulumi.Input[str]) -> dict[str, object]:

@@ -23,6 +23,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "R
 CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSPHRASE|SECRET|KEY|KUBECONFIG", re.IGNORECASE)
 WRITE_SCOPES = ("write_registry", "write_repository", "write_package_registry", "api")
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+REVIEW_SCOPE_PREFIX = "review/"
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,14 @@ def credential_variables_masked(resource_type: str, props: Mapping[str, Any], ta
     if CREDENTIAL.search(key):
         if props.get("masked") is not True:
             yield f"the variable {key} looks like a credential but is not masked: set masked (and hidden) to true"
-        if props.get("protected") is not True:
-            yield f"the variable {key} looks like a credential but is not protected: set protected to true"
+        # The one exception: review apps' variables, which merge request pipelines on unprotected
+        # branches must read; they open only the review namespace and the review stacks.
+        review = str(props.get("environmentScope", "")).startswith(REVIEW_SCOPE_PREFIX)
+        if props.get("protected") is not True and not review:
+            yield (
+                f"the variable {key} looks like a credential but is not protected: set protected to true "
+                f"(only {REVIEW_SCOPE_PREFIX}* variables, for review apps, may be unprotected)"
+            )
 
 
 def read_only_deploy_token(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
@@ -212,7 +219,7 @@ RULES = (
     ),
     Rule(
         "gitlab-credential-variables-masked",
-        "Variables that look like credentials are masked and protected.",
+        "Variables that look like credentials are masked, and protected unless scoped to review/*.",
         MANDATORY,
         credential_variables_masked,
     ),

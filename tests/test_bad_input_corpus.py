@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import KNOWN_KEYS
+from components.config import KNOWN_KEYS, REVIEW_KEYS
 from components.plan import CONFIG_ERRORS
 from components.testing import cli_config_value
 from tests.conftest import DIGEST, PASSPHRASE, ROOT, SECRETS, key, plan_cli, staging_config
@@ -36,6 +36,16 @@ class Case:
     drop: tuple[str, ...] = ()
     secrets: dict[str, str] = field(default_factory=lambda: dict(SECRETS))
 
+
+# A review stack's own config (what pipeline.review writes), for the cases that need one.
+REVIEW_STACK = {
+    "mergeRequestIid": "7",
+    "environment": "review/feature-x",
+    "environmentUrl": "https://review-feature-x.review.hello.example.com",
+    "namespace": "hello-review",
+    "replicas": "1",
+}
+STAGING_ONLY = tuple(k.partition(":")[2] for k in staging_config() if k.partition(":")[2] not in REVIEW_KEYS)
 
 CASES = [
     # types and ranges
@@ -188,6 +198,55 @@ CASES = [
     Case("drift-cron-fields", {"driftCheck": {"cron": "every night"}}, "driftCheck.cron", "five-field cron expression"),
     Case("drift-ref-dots", {"driftCheck": {"ref": "main/../x"}}, "driftCheck.ref", "must be a branch name"),
     Case("drift-cron-injection", {"driftCheck": {"cron": "0 3 * * *\nref: evil"}}, "driftCheck.cron", "five-field"),
+    # review apps (the base stack's reviewApps, and a review stack's own config)
+    Case("review-apps-no-domain", {"reviewApps": {"enabled": "true"}}, "reviewApps.domain", "is required when review", "None"),
+    Case(
+        "review-apps-domain-injection",
+        {"reviewApps": {"enabled": "true", "domain": "x.example.com;rm -rf /"}},
+        "reviewApps.domain",
+        "DNS-1123 subdomain",
+        "'x.example.com;rm -rf /'",
+    ),
+    Case(
+        "review-apps-namespace-upper",
+        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "namespace": "Review"}},
+        "reviewApps.namespace",
+        "DNS-1123 label",
+        "'Review'",
+    ),
+    Case(
+        "review-apps-state-in-pulumi-cloud",
+        {"pulumiBackendUrl": "https://api.pulumi.com", "reviewApps": {"enabled": "true", "domain": "r.example.com"}},
+        "reviewApps.backendUrl",
+        "must be a self-managed backend",
+        "None",
+        secrets={key("pulumiAccessToken"): "pul-0123456789abcdef0123456789abcdef01234567"},
+    ),
+    Case(
+        "review-stack-with-a-staging-key",
+        {"mergeRequestIid": "7"},
+        "clusterCaData",
+        "is not used by a review stack",
+        "'LS0tLS1CRUdJTi",
+    ),
+    Case(
+        "review-stack-iid-zero",
+        {**REVIEW_STACK, "mergeRequestIid": "0"},
+        "mergeRequestIid",
+        "must be an integer ≥ 1",
+        "0",
+        drop=STAGING_ONLY,
+        secrets={},
+    ),
+    Case(
+        "review-stack-not-a-review-environment",
+        {**REVIEW_STACK, "environment": "staging"},
+        "environment",
+        "must be a review environment",
+        "'staging'",
+        drop=STAGING_ONLY,
+        secrets={},
+    ),
     # traceability, from GitLab's CI variables
     Case("commit-short", {"commitSha": "abc1234"}, "commitSha", "40 or 64 lowercase hex digits"),
     Case("pipeline-url-http", {"pipelineUrl": "http://gitlab.example.com/p/1"}, "pipelineUrl", "https:// URL"),
@@ -323,7 +382,7 @@ def test_quotes_newlines_and_braces_in_a_setting_value_stay_inside_that_value(tm
     )
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()))
-    assert len(documents) == 15
+    assert len(documents) == 24  # as many objects as without the hostile value
     assert not [d for d in documents if d["kind"] == "ClusterRoleBinding"]
     config_map = next(d for d in documents if d["kind"] == "ConfigMap")
     assert config_map["data"] == {"EVIL": hostile}

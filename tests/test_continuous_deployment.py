@@ -16,8 +16,9 @@ VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 CD = "gitlab-k8s-cd:continuous_deployment:ContinuousDeployment"
 
 
-def variables(plan):
-    return {r.inputs["key"]: r.inputs for r in plan.find(VARIABLE)}
+def variables(plan, scope="staging"):
+    """The CI variables of one environment scope (the review apps' are ``review/*``, see test_review_apps)."""
+    return {r.inputs["key"]: r.inputs for r in plan.find(VARIABLE) if r.inputs["environmentScope"] == scope}
 
 
 def test_it_composes_every_component_under_itself(staging_plan):
@@ -33,7 +34,15 @@ def test_it_composes_every_component_under_itself(staging_plan):
         ("ProjectAccessToken", "hello-ci-token"),
         ("CiVariables", "hello-ci-variables"),
         ("DriftCheck", "hello-drift-check"),
+        ("ReviewApps", "hello-review-apps"),  # staging's reviewApps.enabled
     }
+
+
+def test_without_review_apps_there_is_no_review_resource():
+    plan = plan_staging({"reviewApps": {"enabled": False}})
+    assert plan.find("gitlab-k8s-cd:review_apps:ReviewApps") == []
+    assert not [r for r in plan.resources if "review" in r.name]
+    assert "review_pulumi_config_passphrase" not in plan.outputs
 
 
 def test_ci_gets_exactly_what_its_pulumi_up_needs_scoped_to_the_environment(staging_plan):
@@ -46,6 +55,8 @@ def test_ci_gets_exactly_what_its_pulumi_up_needs_scoped_to_the_environment(stag
         "PULUMI_CONFIG_PASSPHRASE",
     }
     assert {v["environmentScope"] for v in found.values()} == {"staging"}
+    every = {(r.inputs["environmentScope"], r.inputs["key"]) for r in staging_plan.find(VARIABLE)}
+    assert {scope for scope, _ in every} == {"staging", "review/*", "*"}  # review apps' own, see test_review_apps
 
 
 @pytest.mark.parametrize("secret", ["KUBECONFIG_B64", "GITLAB_TOKEN", "PULUMI_CONFIG_PASSPHRASE"])
@@ -86,10 +97,12 @@ def test_the_environment_points_at_the_namespace_and_the_url(staging_plan):
     assert environment["kubernetesNamespace"] == "hello-staging"
 
 
-def test_everything_is_in_the_apps_namespace(staging_plan):
+def test_everything_is_in_the_apps_namespace_or_the_review_namespace(staging_plan):
+    review = {r.urn for r in staging_plan.descendants(staging_plan.get("gitlab-k8s-cd:review_apps:ReviewApps"))}
     for resource in staging_plan.resources:
         if resource.is_kubernetes and resource.inputs["kind"] != "Namespace":
-            assert resource.inputs["metadata"]["namespace"] == "hello-staging", resource.name
+            expected = "hello-review" if resource.urn in review else "hello-staging"
+            assert resource.inputs["metadata"]["namespace"] == expected, resource.name
 
 
 def test_hidden_variables_can_be_turned_off_for_gitlab_before_17_4():

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from components import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProjectArgs, InvalidArgument, RegistryCleanupArgs
+from components.gitlab_project import EXPIRING_TAG_REGEX
 from tests.conftest import component
 
 PROJECT = "gitlab:index/project:Project"
@@ -33,14 +34,14 @@ def test_project_lives_in_its_group_with_a_members_only_registry(plan):
     assert inputs["containerRegistryAccessLevel"] == "private"
 
 
-def test_cleanup_policy_deletes_ci_tags_and_keeps_release_tags_and_the_latest_n(plan):
+def test_cleanup_policy_deletes_ci_and_review_tags_and_keeps_release_tags_and_the_latest_n(plan):
     policy = plan.get(PROJECT, "owned-project").inputs["containerExpirationPolicy"]
     assert policy == {
         "enabled": True,
         "cadence": "1d",
         "keepN": 10,
         "olderThan": "7d",
-        "nameRegexDelete": CI_TAG_REGEX,
+        "nameRegexDelete": EXPIRING_TAG_REGEX,
         "nameRegexKeep": RELEASE_TAG_REGEX,
     }
 
@@ -48,13 +49,20 @@ def test_cleanup_policy_deletes_ci_tags_and_keeps_release_tags_and_the_latest_n(
 @pytest.mark.parametrize("tag", ["ci-1234-0a1b2c3d", "ci-98765-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"])
 def test_default_delete_regex_matches_the_pipelines_ci_tags(tag):
     assert gitlab_full_match(CI_TAG_REGEX, tag)
+    assert gitlab_full_match(EXPIRING_TAG_REGEX, tag)
+    assert not gitlab_full_match(RELEASE_TAG_REGEX, tag)
+
+
+@pytest.mark.parametrize("tag", ["review-42-0a1b2c3d", "review-1-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"])
+def test_default_delete_regex_expires_review_images(tag):
+    assert gitlab_full_match(EXPIRING_TAG_REGEX, tag)
     assert not gitlab_full_match(RELEASE_TAG_REGEX, tag)
 
 
 @pytest.mark.parametrize("tag", ["release-0a1b2c3d", "v1.2.3", "1.2.3", "v2.0.0-rc.1", "main", "latest"])
 def test_default_keep_regex_protects_release_tags_from_the_delete_regex(tag):
     assert gitlab_full_match(RELEASE_TAG_REGEX, tag)
-    assert not gitlab_full_match(CI_TAG_REGEX, tag)
+    assert not gitlab_full_match(EXPIRING_TAG_REGEX, tag)
 
 
 def test_a_project_managed_by_another_stack_is_only_looked_up(plan):

@@ -29,12 +29,19 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
             "Service",
             "PodDisruptionBudget",
         ]
+        # What review apps share (reviewApps.enabled): the review namespace and its default
+        # deny, its deployer, the review apps' ServiceAccount, NetworkPolicy and pull secret.
+        + ["Namespace", "NetworkPolicy", "ServiceAccount", "Role", "RoleBinding", "Secret"]
+        + ["ServiceAccount", "NetworkPolicy", "Secret"]
     )
     gitlab = sorted(r.type.split(":")[-1] for r in staging_plan.resources if r.type.startswith("gitlab:"))
     assert gitlab == sorted(
         ["Project", "ProjectDeployToken", "ProjectAccessToken", "ProjectEnvironment"]
         + ["ProjectVariable"] * 5
         + ["PipelineSchedule", "PipelineScheduleVariable"]
+        # review apps: their deploy token, their 4 variables (review/*) and the switch (*)
+        + ["ProjectDeployToken"]
+        + ["ProjectVariable"] * 5
     )
 
 
@@ -48,6 +55,7 @@ def test_staging_exports_what_consumers_need(staging_plan):
         "deployer_kubeconfig",
         "deployed_digest",
         "commit",
+        "review_pulumi_config_passphrase",
     }
     assert outputs["namespace"] == "hello-staging"
     assert outputs["image"] == STAGING[key("image")]
@@ -57,11 +65,12 @@ def test_staging_exports_what_consumers_need(staging_plan):
     assert outputs["environment_url"] == "https://hello.staging.example.com"
     assert outputs["deployment_name"].startswith("hello-workload-deployment-")
     assert isinstance(outputs["deployer_kubeconfig"], Secret)
+    assert isinstance(outputs["review_pulumi_config_passphrase"], Secret)
 
 
 def test_every_resource_uses_the_explicit_providers(staging_plan):
     providers = {r.type: r.urn for r in staging_plan.resources if r.type.startswith("pulumi:providers:")}
-    assert set(providers) == {K8S_PROVIDER, "pulumi:providers:gitlab"}
+    assert set(providers) == {K8S_PROVIDER, "pulumi:providers:gitlab", "pulumi:providers:random"}
     for resource in staging_plan.resources:
         if resource.custom and not resource.type.startswith("pulumi:providers:"):
             package = resource.type.split(":")[0]

@@ -124,7 +124,19 @@ def test_externally_reachable_services_are_flagged(service_type):
 def test_a_credential_variable_must_be_masked_and_protected(key):
     variable = {"key": key, "value": "x", "masked": False, "protected": False}
     found = violations("gitlab-credential-variables-masked", "gitlab:index/projectVariable:ProjectVariable", variable)
-    assert [m.split(": ")[1] for m in found] == ["set masked (and hidden) to true", "set protected to true"]
+    assert [m.split(": ")[1] for m in found] == [
+        "set masked (and hidden) to true",
+        "set protected to true (only review/* variables, for review apps, may be unprotected)",
+    ]
+
+
+def test_only_review_apps_credentials_may_be_unprotected():
+    variable = {"key": "KUBECONFIG_B64", "value": "x", "masked": True, "protected": False}
+    rule, kind = "gitlab-credential-variables-masked", "gitlab:index/projectVariable:ProjectVariable"
+    assert violations(rule, kind, {**variable, "environmentScope": "review/*"}) == []
+    assert violations(rule, kind, {**variable, "environmentScope": "staging"}) != []
+    assert violations(rule, kind, {**variable, "environmentScope": "*"}) != []
+    assert violations(rule, kind, {**variable, "environmentScope": "review/*", "masked": False}) != []
 
 
 def test_a_deploy_token_with_a_write_scope_is_reported():

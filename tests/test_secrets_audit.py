@@ -56,15 +56,27 @@ def secrets(staging_plan):
     found.update(secret_leaves(staging_plan.outputs))
     found.add(PASSPHRASE)
     found.add(staging_plan.outputs["deployer_kubeconfig"].value.split("token: ")[1].split()[0])
+    review_kubeconfig = base64.b64decode(_variable(staging_plan, "review/*", "KUBECONFIG_B64").value).decode()
+    found.add(review_kubeconfig.split("token: ")[1].split()[0])  # the review deployer's token
     found = {s for s in found if len(s) >= 8}
     return found | {base64.b64encode(s.encode()).decode() for s in found}
 
 
+def _variable(plan, scope, key):
+    (found,) = [
+        r.inputs["value"]
+        for r in plan.find(VARIABLE)
+        if (r.inputs["environmentScope"], r.inputs["key"]) == (scope, key)
+    ]
+    return found
+
+
 def test_the_audit_knows_every_kind_of_secret(secrets, staging_plan):
-    variables = {r.inputs["key"]: r.inputs["value"] for r in staging_plan.find(VARIABLE)}
     assert PASSPHRASE in secrets
-    assert variables["GITLAB_TOKEN"].value in secrets  # the project access token
-    assert variables["KUBECONFIG_B64"].value in secrets
+    assert _variable(staging_plan, "staging", "GITLAB_TOKEN").value in secrets  # the project access token
+    assert _variable(staging_plan, "staging", "KUBECONFIG_B64").value in secrets
+    assert _variable(staging_plan, "review/*", "KUBECONFIG_B64").value in secrets
+    assert _variable(staging_plan, "review/*", "PULUMI_CONFIG_PASSPHRASE").value in secrets  # random, review's own
     assert any(s.startswith("offline-plan-") for s in secrets)  # the deploy token and SA token stand-ins
 
 
@@ -96,11 +108,19 @@ def test_no_secret_appears_in_the_printed_plan_or_its_files(tmp_path):
 
 
 def test_every_variable_carrying_a_secret_is_masked_hidden_and_protected(staging_plan):
+    """Protected, except review apps' (review/*): merge request pipelines on unprotected branches
+    read them, which is why they open only the review namespace and the review stacks."""
     for resource in staging_plan.find(VARIABLE):
         inputs = resource.inputs
         if isinstance(inputs["value"], Secret) or any(w in inputs["key"] for w in CREDENTIAL_WORDS):
+            protected = not inputs["environmentScope"].startswith("review/")
             assert isinstance(inputs["value"], Secret), inputs["key"]
-            assert (inputs["masked"], inputs["hidden"], inputs["protected"]) == (True, True, True), inputs["key"]
+            assert (inputs["masked"], inputs["hidden"], inputs["protected"]) == (True, True, protected), inputs["key"]
+
+
+def test_the_review_passphrase_is_not_the_base_stacks(staging_plan):
+    review = _variable(staging_plan, "review/*", "PULUMI_CONFIG_PASSPHRASE").value
+    assert review != PASSPHRASE and review == staging_plan.outputs["review_pulumi_config_passphrase"].value
 
 
 def test_every_output_carrying_a_secret_is_secret(secrets, staging_plan):

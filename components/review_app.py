@@ -1,0 +1,146 @@
+"""One merge request's review app: what a review stack (``review-<iid>``) declares.
+
+A review stack's config is derived from the base stack's (``config.derive_review_config``):
+one replica, names suffixed with ``-review-<iid>``, the review namespace. It declares only the
+app: no namespace, no RBAC, no GitLab resource. Those the base stack made once
+(:mod:`.review_apps`), so CI creates and destroys review stacks with the review deployer's
+namespaced rights, and the GitLab environment is CI's own (``review/$CI_COMMIT_REF_SLUG``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pulumi
+
+from . import validation as v
+from .labels import gitlab_annotations, trace_annotations
+from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
+from .workload import AppSpec, IngressArgs, Workload, WorkloadArgs
+
+
+def review_stack_name(merge_request_iid: int) -> str:
+    """The review stack of merge request ``!<iid>``."""
+    return f"review-{merge_request_iid}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewAppArgs:
+    app: str
+    """The app's name."""
+    merge_request_iid: int
+    """The merge request's number in its project (``$CI_MERGE_REQUEST_IID``)."""
+    environment: str
+    """The GitLab environment, ``review/<ref slug>``."""
+    environment_url: str
+    """Where the review app is reached (https); its host is the Ingress's."""
+    namespace: str
+    """The review namespace, made by the base stack."""
+    image: str
+    """The image, by digest in CI."""
+    project_path: str
+    """The GitLab project's path, for GitLab's annotations."""
+    cluster_name: str
+    """The cluster's stable name, as in the base stack: the Kubernetes provider's ``cluster_identifier``."""
+    spec: AppSpec = field(default_factory=lambda: AppSpec(replicas=1))
+    """How the app runs. Default :class:`AppSpec` with one replica."""
+    review_apps: ReviewAppsSpec = field(default_factory=ReviewAppsSpec)
+    """The ingress class and TLS secret review apps use. Default: the cluster's defaults."""
+    commit_sha: str | None = None
+    """The deployed commit. Default none."""
+    pipeline_url: str | None = None
+    """The deploying pipeline. Default none."""
+    job_url: str | None = None
+    """The deploying job. Default none."""
+
+    def __post_init__(self) -> None:
+        v.dns1123_label("app", self.app)
+        v.integer("merge_request_iid", self.merge_request_iid, minimum=1)
+        v.environment_name("environment", self.environment)
+        if not self.environment.startswith("review/"):
+            raise v.InvalidArgument(
+                "environment", self.environment, "must be a review environment, 'review/<ref slug>'"
+            )
+        v.absolute_url("environment_url", self.environment_url)
+        v.dns1123_label("namespace", self.namespace)
+        v.image_reference("image", self.image)
+        v.project_path("project_path", self.project_path)
+        v.dns1123_subdomain("cluster_name", self.cluster_name)
+        if self.commit_sha is not None:
+            v.commit_sha("commit_sha", self.commit_sha)
+        for name in ("pipeline_url", "job_url"):
+            if getattr(self, name) is not None:
+                v.absolute_url(name, getattr(self, name))
+        if len(self.instance) > 63:
+            raise v.InvalidArgument(
+                "app", self.app, f"is too long for a review app: {self.instance!r} must fit in 63 characters"
+            )
+        v.renamed(self.workload_args, {"host": "environment_url"})
+
+    @property
+    def instance(self) -> str:
+        """The suffixed name: the Service's, and the ``app.kubernetes.io/instance`` label."""
+        return f"{self.app}-review-{self.merge_request_iid}"
+
+    @property
+    def deployed_digest(self) -> str:
+        return v.image_reference("image", self.image).digest or ""
+
+    def workload_args(self) -> WorkloadArgs:
+        return WorkloadArgs(
+            app=self.app,
+            instance=self.instance,
+            namespace=self.namespace,
+            image=self.image,
+            spec=self.spec,
+            image_pull_secrets=[review_pull_secret(self.app)],
+            annotations={
+                **gitlab_annotations(self.project_path, self.environment),
+                **trace_annotations(self.project_path, self.commit_sha, self.pipeline_url, self.job_url),
+            },
+            service_name=self.instance,
+            # The base stack made these; the review deployer may not.
+            service_account=review_service_account(self.app),
+            allow_http=False,
+            ingress=IngressArgs(
+                host=urlsplit(self.environment_url).hostname or "",
+                class_name=self.review_apps.ingress_class,
+                tls_secret=self.review_apps.tls_secret,
+            ),
+        )
+
+
+class ReviewApp(pulumi.ComponentResource):
+    """A merge request's running copy of the app, in the review namespace.
+
+    Creates a :class:`Workload` named after the merge request (ConfigMap, Deployment, Service,
+    Ingress), which runs as the review namespace's ServiceAccount with its pull secret.
+    """
+
+    namespace: pulumi.Output[str]
+    image: pulumi.Output[str]
+    deployment_name: pulumi.Output[str]
+    environment_url: pulumi.Output[str]
+    deployed_digest: pulumi.Output[str]
+    commit: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ReviewAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("gitlab-k8s-cd:review_app:ReviewApp", name, None, opts)
+        workload = Workload(f"{name}-workload", args.workload_args(), opts=pulumi.ResourceOptions(parent=self))
+        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.image = workload.image
+        self.deployment_name = workload.deployment_name
+        self.environment_url = pulumi.Output.from_input(args.environment_url)
+        self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
+        self.commit = pulumi.Output.from_input(args.commit_sha or "")
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "image": self.image,
+                "deployment_name": self.deployment_name,
+                "environment_url": self.environment_url,
+                "deployed_digest": self.deployed_digest,
+                "commit": self.commit,
+            }
+        )

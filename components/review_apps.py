@@ -1,0 +1,271 @@
+"""What review apps share, made once by the bootstrap run of the base stack (say staging).
+
+Every merge request gets its own review stack (``review-<iid>``, see :mod:`.review_app`), which
+CI creates and destroys. CI must never need cluster-scoped rights for that, nor rights over
+anyone's RBAC, so the base stack's admin run makes, once:
+
+- the review namespace (Pod Security ``restricted``, default-deny ingress);
+- a review deployer confined to it, which may also manage Ingresses (each review app has a host);
+- the ServiceAccount review apps run as, and the NetworkPolicy admitting their HTTP port;
+- a registry pull secret with a fixed name, from a deploy token of its own;
+- the review stacks' own passphrase, random, never seen by anyone;
+- the CI/CD variables the review jobs run with, scoped to ``review/*``;
+- the project variable that switches the component's review jobs on.
+
+Merge request pipelines run on unprotected branches, so the ``review/*`` variables cannot be
+protected: anyone who can push a branch can read them. That is why they open nothing but the
+review namespace and the review stacks: their own kubeconfig, their own passphrase (the base
+stack's state stays unreadable), and optionally their own backend URL.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from . import validation as v
+from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .deployer import DEPLOYER_RULES, MANAGE_VERBS, ClusterArgs, Deployer, DeployerArgs
+from .labels import environment_slug, recommended_labels
+from .namespace import Namespace, NamespaceArgs
+from .registry_access import RegistryAccess, RegistryAccessArgs
+from .workload import allow_http_spec
+
+REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
+"""A project variable holding the base stack's name; the component's review jobs run only when it is set."""
+REVIEW_ENVIRONMENT_SCOPE = "review/*"
+"""The environments review apps deploy to (``review/$CI_COMMIT_REF_SLUG``)."""
+REVIEW_DEPLOYER_RULES = (
+    *DEPLOYER_RULES,
+    # Each review app has its own host name. (The NetworkPolicy stays read-only: the namespace's
+    # owner, the base stack, admits review apps' HTTP port once for all.)
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": MANAGE_VERBS},
+)
+"""The review deployer's Role: the deployer's, plus Ingresses."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewAppsSpec:
+    """Review apps per merge request (config key ``reviewApps``)."""
+
+    enabled: bool = False
+    """Whether the base stack makes what review apps share, and switches the review jobs on. Default false."""
+    domain: str | None = None
+    """Review apps are reached at ``https://<environment slug>.<domain>``: a wildcard DNS record
+    for it must point at the ingress controller. Required when enabled."""
+    namespace: str | None = None
+    """The review namespace. Default ``<app>-review``."""
+    ingress_class: str | None = None
+    """The review apps' IngressClass. Default: the cluster's default class."""
+    tls_secret: str | None = None
+    """A TLS Secret in the review namespace for ``*.<domain>`` (e.g. from cert-manager). Default:
+    none, the ingress controller's default certificate."""
+    backend_url: str | None = None
+    """Where review stacks keep their state. Default: the base stack's backend. A separate
+    bucket (or prefix) with its own credentials keeps branch pipelines away from the base stack's state."""
+
+    def __post_init__(self) -> None:
+        v.boolean("enabled", self.enabled)
+        if self.enabled and self.domain is None:
+            raise v.InvalidArgument(
+                "domain", None, "is required when review apps are enabled, e.g. 'review.example.com'"
+            )
+        if self.domain is not None:
+            v.dns1123_subdomain("domain", self.domain)
+        if self.namespace is not None:
+            v.dns1123_label("namespace", self.namespace)
+        for name in ("ingress_class", "tls_secret"):
+            if getattr(self, name) is not None:
+                v.dns1123_subdomain(name, getattr(self, name))
+        if self.backend_url is not None:
+            v.absolute_url("backend_url", self.backend_url, schemes=("s3", "gs", "azblob", "file"))
+
+    def namespace_for(self, app: str) -> str:
+        return self.namespace or f"{app}-review"
+
+    def url(self, environment: str) -> str:
+        """Where the review app of ``environment`` is reached."""
+        return f"https://{environment_slug(environment)}.{self.domain}"
+
+
+def review_service_account(app: str) -> str:
+    """The ServiceAccount every review app of ``app`` runs as."""
+    return app
+
+
+def review_pull_secret(app: str) -> str:
+    """The pull secret every review app of ``app`` pulls with."""
+    return f"{app}-registry-pull"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewAppsArgs:
+    project: pulumi.Input[str]
+    """The GitLab project."""
+    app: str
+    """The app's name."""
+    base_stack: str
+    """The stack review configs are derived from (this one); the project variable names it."""
+    spec: ReviewAppsSpec
+    """Domain, namespace, ingress. ``spec.enabled`` must be true."""
+    cluster: ClusterArgs
+    """The cluster, for the review deployer's kubeconfig."""
+    registry: str
+    """The registry host the app's images are pulled from."""
+    deploy_token_expires_at: str
+    """When the review namespace's deploy token expires (YYYY-MM-DD)."""
+    container_port: int
+    """The app's port, which the review namespace admits."""
+    backend_url: str
+    """The base stack's backend, the review stacks' default."""
+    hidden_variables: bool = True
+    """Make the secret variables hidden as well as masked (GitLab 17.4+). Default true."""
+
+    def __post_init__(self) -> None:
+        if not self.spec.enabled:
+            raise v.InvalidArgument("spec.enabled", False, "must be true to make the review apps' shared objects")
+        if urlsplit(self.review_backend_url).scheme not in ("s3", "gs", "azblob", "file"):
+            raise v.InvalidArgument(
+                "spec.backend_url",
+                self.spec.backend_url,
+                f"must be a self-managed backend (s3, gs, azblob): the base stack's {self.backend_url} needs an "
+                "access token, which would be readable by every branch's pipeline",
+            )
+
+    @property
+    def review_backend_url(self) -> str:
+        return self.spec.backend_url or self.backend_url
+
+
+class ReviewApps(pulumi.ComponentResource):
+    """What every review app of one app shares (see the module docstring)."""
+
+    namespace: pulumi.Output[str]
+    passphrase: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ReviewAppsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("gitlab-k8s-cd:review_apps:ReviewApps", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        instance = f"{args.app}-review"
+        namespace = Namespace(
+            f"{name}-namespace",
+            NamespaceArgs(name=args.spec.namespace_for(args.app), app=args.app, instance=instance),
+            opts=child,
+        )
+        deployer = Deployer(
+            f"{name}-deployer",
+            DeployerArgs(
+                namespace=namespace.name,
+                app=args.app,
+                instance=instance,
+                cluster=args.cluster,
+                rules=REVIEW_DEPLOYER_RULES,
+            ),
+            opts=child,
+        )
+        labels = recommended_labels(args.app, instance, "app")
+        k8s.core.v1.ServiceAccount(
+            f"{name}-app-service-account",
+            metadata={"name": review_service_account(args.app), "namespace": namespace.name, "labels": labels},
+            automount_service_account_token=False,
+            opts=child,
+        )
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-allow-http",
+            metadata={"namespace": namespace.name, "labels": labels},
+            # Every review app of this app (they differ by instance), on the app's port only.
+            spec=allow_http_spec({"app.kubernetes.io/name": args.app}, args.container_port),
+            opts=child,
+        )
+        RegistryAccess(
+            f"{name}-registry",
+            RegistryAccessArgs(
+                project=args.project,
+                namespace=namespace.name,
+                registry=args.registry,
+                expires_at=args.deploy_token_expires_at,
+                app=args.app,
+                instance=instance,
+                secret_name=review_pull_secret(args.app),
+            ),
+            opts=child,
+        )
+        # The review stacks' passphrase: not the base stack's, which the review variables,
+        # readable from any branch, must never carry. Alphanumeric, so GitLab can mask it.
+        passphrase = random.RandomPassword(f"{name}-passphrase", length=40, special=False, opts=child)
+        hidden = args.hidden_variables
+        CiVariables(
+            f"{name}-ci-variables",
+            CiVariablesArgs(
+                project=args.project,
+                environment_scope=REVIEW_ENVIRONMENT_SCOPE,
+                # Not protected: merge request pipelines run on unprotected branches.
+                variables=[
+                    CiVariable(
+                        key="KUBE_NAMESPACE",
+                        value=namespace.name,
+                        protected=False,
+                        description="The review namespace",
+                    ),
+                    CiVariable(
+                        key="KUBECONFIG_B64",
+                        value=deployer.kubeconfig.apply(lambda text: base64.b64encode(text.encode()).decode()),
+                        masked=True,
+                        hidden=hidden,
+                        protected=False,
+                        description="base64 of the review deployer's kubeconfig: the review namespace only",
+                    ),
+                    CiVariable(
+                        key="PULUMI_BACKEND_URL",
+                        value=args.review_backend_url,
+                        protected=False,
+                        description="Where the review stacks' state lives",
+                    ),
+                    CiVariable(
+                        key="PULUMI_CONFIG_PASSPHRASE",
+                        value=passphrase.result,
+                        masked=True,
+                        hidden=hidden,
+                        protected=False,
+                        description="Unlocks the review stacks' secrets (not the base stack's)",
+                    ),
+                ],
+            ),
+            opts=child,
+        )
+        CiVariables(
+            f"{name}-switch",
+            CiVariablesArgs(
+                project=args.project,
+                environment_scope="*",
+                variables=[
+                    CiVariable(
+                        key=REVIEW_APPS_VARIABLE,
+                        value=args.base_stack,
+                        protected=False,
+                        description="gitlab-k8s-cd: merge requests get review apps derived from this stack",
+                    )
+                ],
+            ),
+            opts=child,
+        )
+        self.namespace = namespace.name
+        self.passphrase = pulumi.Output.secret(passphrase.result)
+        self.register_outputs({"namespace": self.namespace, "passphrase": self.passphrase})
+
+
+__all__ = [
+    "REVIEW_APPS_VARIABLE",
+    "REVIEW_DEPLOYER_RULES",
+    "REVIEW_ENVIRONMENT_SCOPE",
+    "ReviewApps",
+    "ReviewAppsArgs",
+    "ReviewAppsSpec",
+    "review_pull_secret",
+    "review_service_account",
+]
