@@ -199,7 +199,7 @@ CASES = [
     Case("drift-ref-dots", {"driftCheck": {"ref": "main/../x"}}, "driftCheck.ref", "must be a branch name"),
     Case("drift-cron-injection", {"driftCheck": {"cron": "0 3 * * *\nref: evil"}}, "driftCheck.cron", "five-field"),
     # review apps (the base stack's reviewApps, and a review stack's own config)
-    Case("review-apps-no-domain", {"reviewApps": {"enabled": "true"}}, "reviewApps.domain", "is required when review", "None"),
+    Case("review-apps-no-domain", {"reviewApps": {"enabled": "true"}}, "reviewApps.domain", "required when", "None"),
     Case(
         "review-apps-domain-injection",
         {"reviewApps": {"enabled": "true", "domain": "x.example.com;rm -rf /"}},

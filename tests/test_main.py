@@ -28,11 +28,11 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
             "Deployment",
             "Service",
             "PodDisruptionBudget",
+            # What review apps share (reviewApps.enabled): the review namespace and its default
+            # deny, its deployer, the review apps' ServiceAccount, NetworkPolicy and pull secret.
+            *["Namespace", "NetworkPolicy", "ServiceAccount", "Role", "RoleBinding", "Secret"],
+            *["ServiceAccount", "NetworkPolicy", "Secret"],
         ]
-        # What review apps share (reviewApps.enabled): the review namespace and its default
-        # deny, its deployer, the review apps' ServiceAccount, NetworkPolicy and pull secret.
-        + ["Namespace", "NetworkPolicy", "ServiceAccount", "Role", "RoleBinding", "Secret"]
-        + ["ServiceAccount", "NetworkPolicy", "Secret"]
     )
     gitlab = sorted(r.type.split(":")[-1] for r in staging_plan.resources if r.type.startswith("gitlab:"))
     assert gitlab == sorted(
