@@ -12,7 +12,7 @@ import pulumi
 import pytest
 import yaml
 
-from components.config import NAMESPACE, Settings, load_settings
+from components.config import NAMESPACE, Settings, derive_review_config, load_settings
 from components.testing import Plan, cli_config_value, run_component, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,30 @@ def plan_staging(
         config={**staging_config(overrides), **SECRETS},
         secret_keys=list(SECRETS),
         env=env,
+        check=check,
+    )
+
+
+def review_config(merge_request_iid: int = 42, environment: str = "review/feature-x") -> dict[str, Any]:
+    """A review stack's config, derived from the staging stack's as ``pipeline.review`` does."""
+    return derive_review_config(STAGING, merge_request_iid=merge_request_iid, environment=environment)
+
+
+def plan_review(
+    merge_request_iid: int = 42,
+    environment: str = "review/feature-x",
+    overrides: Mapping[str, Any] | None = None,
+    check: bool = True,
+) -> Plan:
+    """The whole program on a review stack derived from staging, under mocks, in a subprocess.
+    No secret: a review stack is handed none."""
+    config = {**review_config(merge_request_iid, environment), **{key(k): v for k, v in (overrides or {}).items()}}
+    return run_program(
+        ROOT / "__main__.py",
+        project="gitlab-k8s-cd",
+        stack=f"review-{merge_request_iid}",
+        config=config,
+        secret_keys=[],
         check=check,
     )
 

@@ -121,3 +121,51 @@ def test_tool_images_are_pinned_to_a_version():
     for name in ("buildah_image", "python_image", "pulumi_image"):
         image = header["spec"]["inputs"][name]["default"]
         assert re.search(r":v?[0-9][\w.-]*$", image) and not image.endswith(":latest"), image
+
+
+def test_a_merge_requests_image_gets_a_review_tag_the_cleanup_policy_expires():
+    from components.gitlab_project import EXPIRING_TAG_REGEX, RELEASE_TAG_REGEX, REVIEW_TAG_REGEX
+
+    _, jobs = component_documents()
+    (review_rule,) = [r for r in jobs["gitlab-k8s-cd-release"]["rules"] if "variables" in r]
+    assert "merge_request_event" in review_rule["if"]
+    tag = review_rule["variables"]["RELEASE_IMAGE"].split(":")[-1]
+    for variable, value in {"${CI_MERGE_REQUEST_IID}": "42", "${CI_COMMIT_SHORT_SHA}": "0a1b2c3d"}.items():
+        tag = tag.replace(variable, value)
+    assert tag == "review-42-0a1b2c3d"
+    assert re.fullmatch(REVIEW_TAG_REGEX, tag) and re.fullmatch(EXPIRING_TAG_REGEX, tag)
+    assert not re.fullmatch(RELEASE_TAG_REGEX, tag)
+
+
+def test_the_review_environment_is_stopped_by_the_stop_job_which_destroys_the_review_stack():
+    from components import review_stack_name
+
+    jobs = interpolated_jobs()
+    review, stop = jobs["gitlab-k8s-cd-review"], jobs["gitlab-k8s-cd-stop-review"]
+    assert review["environment"]["name"] == stop["environment"]["name"] == "review/$CI_COMMIT_REF_SLUG"
+    assert review["environment"]["on_stop"] == "gitlab-k8s-cd-stop-review"
+    assert review["environment"]["auto_stop_in"] == "1 week"  # the input's default
+    assert stop["environment"]["action"] == "stop"
+    # GitLab asks for the same rules on both, the stop job's manual.
+    base = jobs[".gitlab-k8s-cd-review"]["rules"]
+    assert [r["if"] for r in stop["rules"]] == [r["if"] for r in base]
+    assert stop["rules"][-1]["when"] == "manual" and stop.get("allow_failure") is True
+    stack = jobs[".gitlab-k8s-cd-review"]["variables"]["REVIEW_STACK"]
+    assert stack.replace("$CI_MERGE_REQUEST_IID", "42") == review_stack_name(42)
+    assert stop["script"] == ['pulumi destroy --yes --remove --stack "$REVIEW_STACK"']
+
+
+def test_the_review_job_reports_its_url_to_the_environment():
+    jobs = interpolated_jobs()
+    review = jobs["gitlab-k8s-cd-review"]
+    assert review["environment"]["url"] == "$REVIEW_URL"
+    assert review["artifacts"]["reports"]["dotenv"] == "review.env"
+    (derive,) = [line for line in review["script"] if "pipeline.review" in line]
+    assert '--dotenv "$CI_PROJECT_DIR/review.env"' in derive and '--environment "$CI_ENVIRONMENT_NAME"' in derive
+
+
+def test_the_review_kubeconfig_path_does_not_depend_on_the_build_directory():
+    """pulumi-kubernetes keeps $KUBECONFIG's path in the state, and the stop job's destroy reads it there."""
+    variables = interpolated_jobs()[".gitlab-k8s-cd-review"]["variables"]
+    assert variables["KUBECONFIG"].startswith("/") and "$" not in variables["KUBECONFIG"]
+    assert variables["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"

@@ -54,3 +54,41 @@ def test_the_drift_schedule_runs_the_drift_check_of_its_stack_and_nothing_else(r
         "gitlab-k8s-cd-drift-check"
     }
     assert running(jobs(repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="production")) == set()
+
+
+REVIEW_JOBS = {"gitlab-k8s-cd-review", "gitlab-k8s-cd-stop-review"}
+
+
+def merge_request(repo, **variables) -> dict[str, str]:
+    """A merge request pipeline. GitLab sets no CI_COMMIT_BRANCH in one; empty acts the same in these rules."""
+    return jobs(
+        repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="", CI_MERGE_REQUEST_IID="7", **variables
+    )
+
+
+def test_a_merge_request_deploys_its_review_app_when_the_base_stack_switched_review_apps_on(repo):
+    listing = merge_request(repo, GITLAB_K8S_CD_REVIEW_APPS="staging")
+    found = running(listing)
+    assert {"gitlab-k8s-cd-release", "gitlab-k8s-cd-review", "gitlab-k8s-cd-preview"} <= found
+    assert listing["gitlab-k8s-cd-review"] == "on_success"
+    assert listing["gitlab-k8s-cd-stop-review"] == "manual"  # GitLab plays it on merge, close or auto-stop
+    assert not {"gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check"} & found
+
+
+def test_a_merge_request_gets_no_review_app_without_the_switch(repo):
+    found = running(merge_request(repo))
+    assert not (REVIEW_JOBS | {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"}) & found
+    assert "gitlab-k8s-cd-preview" in found
+
+
+def test_a_default_branch_pipeline_never_deploys_a_review_app(repo):
+    listing = jobs(repo, CI_PIPELINE_SOURCE="push", GITLAB_K8S_CD_REVIEW_APPS="staging")
+    assert {listing[name] for name in REVIEW_JOBS} == {"never"}
+    assert {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"} <= running(listing)
+
+
+def test_the_drift_schedule_runs_no_review_job(repo):
+    listing = jobs(
+        repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="staging", GITLAB_K8S_CD_REVIEW_APPS="staging"
+    )
+    assert running(listing) == {"gitlab-k8s-cd-drift-check"}

@@ -13,7 +13,7 @@ from pulumi_policy import EnforcementLevel
 
 from components.testing import reveal
 from policy.rules import DEVELOPMENT_TAG, RULES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plan_review
 
 BY_NAME = {rule.name: rule for rule in RULES}
 
@@ -47,6 +47,16 @@ def test_the_pack_has_ten_rules_with_enforcement_levels():
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
 def test_every_rule_passes_the_staging_plan(rule, resources):
     assert [(t, m) for t, props in resources for m in rule.check(t, props, {})] == []
+
+
+@pytest.fixture(scope="module")
+def review_resources():
+    return [(r.type, reveal(r.inputs)) for r in plan_review().resources if r.custom]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_every_rule_passes_a_review_stacks_plan(rule, review_resources):
+    assert [(t, m) for t, props in review_resources for m in rule.check(t, props, {})] == []
 
 
 def test_missing_probes_and_limits_are_reported(deployment):

@@ -49,3 +49,22 @@ def test_registry_access_refuses_an_expired_token_date():
         RegistryAccessArgs(
             project="1", namespace="n", registry="r.example.com", expires_at="2001-01-01", app="a", instance="a-b"
         )
+
+
+def test_a_pull_secret_other_stacks_refer_to_has_a_fixed_name(plan):
+    assert plan.outputs["named_pull_secret_name"] == "app-registry-pull"
+    assert plan.outputs["pull_secret_name"] != "app-registry-pull"  # the default: autonamed
+    assert plan.outputs["pull_secret_name"].startswith("pull-pull-secret-")
+
+
+def test_a_pull_secret_name_must_be_a_kubernetes_name():
+    with pytest.raises(InvalidArgument, match=r"^secret_name: must be a DNS-1123 subdomain"):
+        RegistryAccessArgs(
+            project="7",
+            namespace="ns",
+            registry="registry.example.com",
+            expires_at="2099-01-01",
+            app="app",
+            instance="app-1",
+            secret_name="Pull Secret",
+        )

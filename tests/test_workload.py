@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import AppSpec, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
+from components import AppSpec, IngressArgs, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
 from components.labels import selector_labels
 from tests.conftest import component
 
@@ -62,7 +62,7 @@ def test_probes_hit_the_http_port(deployment):
 
 
 def test_startup_probe_is_added_when_configured(single):
-    app = container(single.get(DEPLOYMENT).inputs)
+    app = container(single.get(DEPLOYMENT, "single-deployment").inputs)
     assert app["startupProbe"]["httpGet"]["path"] == "/startz"
     assert app["startupProbe"]["failureThreshold"] == 30
 
@@ -146,7 +146,7 @@ def test_ingress_policy_admits_only_the_app_port_to_the_app_pods(staging_plan):
 
 
 def test_image_may_be_given_by_digest(single):
-    assert container(single.get(DEPLOYMENT).inputs)["image"].endswith("@sha256:" + "cd" * 32)
+    assert container(single.get(DEPLOYMENT, "single-deployment").inputs)["image"].endswith("@sha256:" + "cd" * 32)
 
 
 def test_rolling_update_rejects_zero_surge_and_zero_unavailable():
@@ -226,3 +226,55 @@ def test_app_spec_rejects_bad_values(kwargs, message):
 def test_workload_args_reject_a_malformed_image():
     with pytest.raises(InvalidArgument, match=r"^image: must be an image reference with a tag or a digest"):
         WorkloadArgs(app="a", instance="a-b", namespace="n", image="registry.example.com/a")
+
+
+def test_a_workload_in_a_shared_namespace_uses_its_owners_service_account_and_policy(single):
+    """The review namespace's owner made the ServiceAccount and the HTTP policy; the guest makes neither."""
+    guest = [r for r in single.resources if r.name.startswith("guest-")]
+    kinds = sorted(r.inputs["kind"] for r in guest if r.is_kubernetes)
+    assert kinds == ["ConfigMap", "Deployment", "Ingress", "Service"]
+    deployment = next(r for r in guest if r.is_kubernetes and r.inputs["kind"] == "Deployment")
+    assert deployment.inputs["spec"]["template"]["spec"]["serviceAccountName"] == "guest"
+    service = next(r for r in guest if r.is_kubernetes and r.inputs["kind"] == "Service")
+    assert service.inputs["metadata"]["name"] == "guest-review-7"
+
+
+def test_an_ingress_routes_its_host_to_the_service_port_with_tls(single):
+    ingress = single.kind("Ingress")[0].inputs
+    assert ingress["metadata"]["namespace"] == "guest-review"
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["mr-7.review.example.com"], "secretName": "review-tls"}]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "mr-7.review.example.com"
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "guest-review-7", "port": {"number": 8000}}
+
+
+def test_the_staging_app_has_no_ingress(staging_plan):
+    assert staging_plan.kind("Ingress") == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"host": "Review.Example.com"}, r"^host: must be a DNS-1123 subdomain"),
+        ({"host": "ok.example.com", "class_name": "nginx class"}, r"^class_name: must be a DNS-1123 subdomain"),
+        ({"host": "ok.example.com", "tls_secret": "TLS"}, r"^tls_secret: must be a DNS-1123 subdomain"),
+    ],
+)
+def test_ingress_args_reject_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        IngressArgs(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"service_name": "Hello_1"}, r"^service_name: must be a DNS-1123 label"),
+        ({"service_account": "a" * 64}, r"^service_account: must be a DNS-1123 label"),
+        ({"allow_http": "no"}, r"^allow_http: must be true or false"),
+    ],
+)
+def test_workload_args_reject_bad_shared_namespace_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        WorkloadArgs(app="a", instance="a-1", namespace="ns", image="registry.example.com/a:1", **kwargs)

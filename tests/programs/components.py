@@ -22,6 +22,7 @@ from components import (
     GitLabEnvironmentArgs,
     GitLabProject,
     GitLabProjectArgs,
+    IngressArgs,
     LimitRangeArgs,
     Namespace,
     NamespaceArgs,
@@ -66,6 +67,21 @@ def workloads() -> None:
             namespace="single-test",
             image="registry.example.com/acme/single@sha256:" + "cd" * 32,
             spec=AppSpec(replicas=1, startup=ProbeArgs(path="/startz", failure_threshold=30), settings={"MODE": "one"}),
+        ),
+    )
+    # In a namespace whose owner made its ServiceAccount and HTTP policy (the review namespace).
+    Workload(
+        "guest",
+        WorkloadArgs(
+            app="guest",
+            instance="guest-review-7",
+            namespace="guest-review",
+            image="registry.example.com/acme/guest@sha256:" + "ef" * 32,
+            spec=AppSpec(replicas=1, service_port=8000),
+            service_name="guest-review-7",
+            service_account="guest",
+            allow_http=False,
+            ingress=IngressArgs(host="mr-7.review.example.com", class_name="nginx", tls_secret="review-tls"),
         ),
     )
 
@@ -143,3 +159,16 @@ def registry_access() -> None:
         ),
     )
     pulumi.export("pull_secret_name", access.pull_secret_name)
+    named = RegistryAccess(
+        "named",
+        RegistryAccessArgs(
+            project="7",
+            namespace="app-review",
+            registry="registry.example.com",
+            expires_at="2099-01-01",
+            app="app",
+            instance="app-review",
+            secret_name="app-registry-pull",
+        ),
+    )
+    pulumi.export("named_pull_secret_name", named.pull_secret_name)

@@ -1,0 +1,92 @@
+"""pipeline.review: the review job's first step, which writes the review stack's file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from pipeline.review import main
+from tests.conftest import ROOT, STAGING, key, plan_cli
+
+URL = "https://review-feature-x-bjrazc.review.hello.example.com"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A Pulumi project with this repository's program and staging stack file."""
+    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "__main__.py"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    return tmp_path
+
+
+def review(project, *extra, iid="42", environment="review/feature-x"):
+    argv = ["config", "--base", "staging", "--merge-request-iid", iid, "--environment", environment]
+    return main([*argv, "--project-dir", str(project), *extra])
+
+
+def test_it_writes_the_review_stack_file_and_the_dotenv_report(project, capsys):
+    assert review(project, "--dotenv", str(project / "review.env")) == 0
+    assert capsys.readouterr().out == f"review-42: {URL}\n"
+    written = yaml.safe_load((project / "Pulumi.review-42.yaml").read_text())
+    assert written["config"][key("replicas")] == 1
+    assert written["config"][key("environmentUrl")] == URL
+    assert written["config"][key("image")] == STAGING[key("image")]
+    assert (project / "review.env").read_text() == f"REVIEW_STACK=review-42\nREVIEW_URL={URL}\n"
+    assert (project / "Pulumi.review-42.yaml").read_text().startswith("# Derived from Pulumi.staging.yaml")
+
+
+def test_a_rewrite_keeps_the_stacks_own_settings(project):
+    """`pulumi stack init` writes the passphrase's salt into the file; a later deploy keeps it."""
+    stack_file = project / "Pulumi.review-42.yaml"
+    stack_file.write_text("encryptionsalt: v1:c2FsdA==:v1:abc\nconfig:\n  gitlab-k8s-cd:replicas: 3\n")
+    assert review(project) == 0
+    written = yaml.safe_load(stack_file.read_text())
+    assert written["encryptionsalt"] == "v1:c2FsdA==:v1:abc"
+    assert written["config"][key("replicas")] == 1
+
+
+def test_the_written_stack_plans_valid_manifests(project):
+    """The offline plan of the written file: what CI's `pulumi up --stack review-42` would declare."""
+    assert review(project) == 0
+    result = plan_cli("--stack", "review-42", "--project-dir", str(project), "--out", str(project / "plan"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Valid: 4 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "note:" not in result.stdout  # no placeholder secret: a review stack needs none
+
+
+def test_a_base_stack_without_review_apps_is_refused_with_exit_2(project, capsys):
+    base = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
+    del base["config"][key("reviewApps")]
+    (project / "Pulumi.staging.yaml").unlink()
+    (project / "Pulumi.staging.yaml").write_text(yaml.safe_dump(base))
+    assert review(project) == 2
+    assert "gitlab-k8s-cd:reviewApps.enabled: must be true in the base stack" in capsys.readouterr().err
+    assert not (project / "Pulumi.review-42.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("iid", "environment", "message"),
+    [
+        ("abc", "review/x", "gitlab-k8s-cd:mergeRequestIid: must be an integer ≥ 1 (got 'abc')"),
+        ("7", "review x\n", "gitlab-k8s-cd:environment: must be a GitLab environment name"),
+    ],
+)
+def test_bad_merge_request_values_are_refused_with_exit_2(project, capsys, iid, environment, message):
+    assert review(project, iid=iid, environment=environment) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_base_stack_is_named(project, capsys):
+    argv = ["config", "--base", "production", "--merge-request-iid", "1", "--environment", "review/x"]
+    assert main([*argv, "--project-dir", str(project)]) == 2
+    assert f"no base stack file {project / 'Pulumi.production.yaml'}" in capsys.readouterr().err
+
+
+def test_it_runs_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.review", "--help"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0 and "config" in result.stdout

@@ -1,0 +1,217 @@
+"""A merge request's review stack: its config, derived from staging's, and what it declares."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import InvalidArgument, ReviewAppArgs, review_stack_name
+from components.config import REVIEW_KEYS, ConfigError, derive_review_config
+from components.testing import ProgramError
+from tests.conftest import STAGING, key, plan_review, review_config
+
+REVIEW_APP = "gitlab-k8s-cd:review_app:ReviewApp"
+URL = "https://review-feature-x-bjrazc.review.hello.example.com"  # GitLab's slug of review/feature-x
+
+
+@pytest.fixture(scope="module")
+def review_plan():
+    return plan_review(42, "review/feature-x")
+
+
+def kubernetes_objects(plan):
+    return [r.inputs for r in plan.resources if r.is_kubernetes]
+
+
+def of_kind(plan, kind):
+    return [o for o in kubernetes_objects(plan) if o["kind"] == kind]
+
+
+# --- the derivation ---------------------------------------------------------------------------
+
+
+def test_the_review_config_overrides_replicas_names_environment_url_and_namespace():
+    config = review_config(42, "review/feature-x")
+    assert config[key("replicas")] == 1
+    assert config[key("mergeRequestIid")] == 42
+    assert config[key("environment")] == "review/feature-x"
+    assert config[key("environmentUrl")] == URL
+    assert config[key("namespace")] == "hello-review"
+
+
+def test_the_review_config_keeps_what_the_app_shares_with_staging():
+    config = review_config()
+    for short in ("app", "image", "containerPort", "settings", "rollout", "readinessProbe", "resources"):
+        assert config[key(short)] == STAGING[key(short)], short
+    assert (config[key("gitlabProject")], config[key("clusterName")]) == ("acme/hello", "staging-eu-1")
+
+
+def test_the_review_config_drops_what_only_the_base_stack_owns():
+    """No backend, passphrase, cluster credentials, quota, tokens or schedules: those are staging's."""
+    config = review_config()
+    assert {k.partition(":")[2] for k in config} <= REVIEW_KEYS
+    for short in ("pulumiBackendUrl", "clusterServer", "clusterCaData", "quota", "limitRange", "manageProject"):
+        assert key(short) in STAGING and key(short) not in config, short
+
+
+def test_secrets_in_the_base_stack_never_reach_the_review_config():
+    base = {**STAGING, key("pulumiConfigPassphrase"): {"secure": "v1:abc:def"}}
+    assert key("pulumiConfigPassphrase") not in derive_review_config(base, merge_request_iid=1, environment="review/x")
+
+
+def test_a_base_stack_without_review_apps_gets_none():
+    base = {k: v for k, v in STAGING.items() if k != key("reviewApps")}
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:reviewApps.enabled: must be true in the base stack"):
+        derive_review_config(base, merge_request_iid=42, environment="review/x")
+    disabled = {**STAGING, key("reviewApps"): {"enabled": False}}
+    with pytest.raises(ConfigError, match=r"\(got False\)$"):
+        derive_review_config(disabled, merge_request_iid=42, environment="review/x")
+
+
+@pytest.mark.parametrize(
+    ("iid", "environment", "message"),
+    [
+        (0, "review/x", r"^gitlab-k8s-cd:mergeRequestIid: must be an integer ≥ 1 \(got 0\)"),
+        ("7; rm", "review/x", r"^gitlab-k8s-cd:mergeRequestIid: must be an integer"),
+        (7, "review/x:y", r"^gitlab-k8s-cd:environment: must be a GitLab environment name"),
+    ],
+)
+def test_the_derivation_refuses_a_bad_merge_request_or_environment(iid, environment, message):
+    with pytest.raises(ConfigError, match=message):
+        derive_review_config(STAGING, merge_request_iid=iid, environment=environment)
+
+
+def test_review_stacks_are_named_after_the_merge_request():
+    assert review_stack_name(42) == "review-42"
+
+
+# --- what a review stack declares ---------------------------------------------------------------
+
+
+def test_a_review_stack_declares_the_app_alone(review_plan):
+    assert sorted(o["kind"] for o in kubernetes_objects(review_plan)) == [
+        "ConfigMap",
+        "Deployment",
+        "Ingress",
+        "Service",
+    ]
+    assert not [r for r in review_plan.resources if r.is_gitlab]
+    providers = {r.type for r in review_plan.resources if r.type.startswith("pulumi:providers:")}
+    assert providers == {"pulumi:providers:kubernetes"}  # no GitLab token needed
+
+
+def test_every_object_is_namespaced_in_the_review_namespace(review_plan):
+    for manifest in kubernetes_objects(review_plan):
+        assert manifest["metadata"]["namespace"] == "hello-review", manifest["kind"]
+
+
+def test_the_review_deployer_may_create_change_and_delete_everything_a_review_stack_declares(review_plan, staging_plan):
+    """CI runs review stacks with the review deployer's Role, made by the base stack: no more is needed."""
+    (role,) = [
+        r.inputs
+        for r in staging_plan.kind("Role")
+        if r.inputs["metadata"]["namespace"] == review_plan.outputs["namespace"]
+    ]
+    for manifest in kubernetes_objects(review_plan):
+        group = manifest["apiVersion"].rpartition("/")[0]
+        kind = manifest["kind"].lower()
+        resource = kind + ("es" if kind.endswith("s") else "s")  # ingress -> ingresses
+        verbs = {
+            verb
+            for rule in role["rules"]
+            if group in rule["apiGroups"] and resource in rule["resources"] and "resourceNames" not in rule
+            for verb in rule["verbs"]
+        }
+        assert {"create", "update", "patch", "delete", "get"} <= verbs, manifest["kind"]
+
+
+def test_it_uses_what_the_base_stack_made_for_review_apps(review_plan, staging_plan):
+    (deployment,) = of_kind(review_plan, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    base_accounts = {a.inputs["metadata"]["name"] for a in staging_plan.kind("ServiceAccount")}
+    base_secrets = {s.inputs["metadata"]["name"] for s in staging_plan.kind("Secret")}
+    assert pod["serviceAccountName"] == "hello" and "hello" in base_accounts
+    assert pod["imagePullSecrets"] == [{"name": "hello-registry-pull"}]
+    assert "hello-registry-pull" in base_secrets
+
+
+def test_one_replica_and_names_suffixed_with_the_merge_request(review_plan):
+    (deployment,) = of_kind(review_plan, "Deployment")
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["metadata"]["name"].startswith("hello-review-42-")
+    assert deployment["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "hello",
+        "app.kubernetes.io/instance": "hello-review-42",
+    }
+    (service,) = of_kind(review_plan, "Service")
+    assert service["metadata"]["name"] == "hello-review-42"
+    assert of_kind(review_plan, "PodDisruptionBudget") == []  # one replica: nothing to protect
+
+
+def test_the_ingress_serves_the_environment_url(review_plan):
+    (ingress,) = of_kind(review_plan, "Ingress")
+    (rule,) = ingress["spec"]["rules"]
+    assert f"https://{rule['host']}" == URL == review_plan.outputs["environment_url"]
+    assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "hello-review-42", "port": {"number": 80}}
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": [rule["host"]], "secretName": "review-wildcard-tls"}]
+
+
+def test_gitlab_links_the_pods_to_the_review_environment(review_plan):
+    (deployment,) = of_kind(review_plan, "Deployment")
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["app.gitlab.com/env"] == "review-feature-x-bjrazc"  # CI_ENVIRONMENT_SLUG
+    assert annotations["app.gitlab.com/app"] == "acme-hello"
+
+
+def test_a_review_stack_exports_what_the_deploy_tool_reads(review_plan):
+    outputs = review_plan.outputs
+    assert set(outputs) == {"namespace", "image", "deployment_name", "environment_url", "deployed_digest", "commit"}
+    assert outputs["deployed_digest"] == STAGING[key("image")].split("@")[1]
+
+
+def test_two_merge_requests_review_apps_do_not_collide(review_plan):
+    other = plan_review(43, "review/other-branch")
+
+    def names(plan):
+        return {(o["kind"], o["metadata"]["name"]) for o in kubernetes_objects(plan)}
+
+    assert not names(review_plan) & names(other)
+    (mine,) = of_kind(review_plan, "Deployment")
+    (theirs,) = of_kind(other, "Deployment")
+    assert mine["spec"]["selector"] != theirs["spec"]["selector"]
+    assert (
+        of_kind(review_plan, "Ingress")[0]["spec"]["rules"][0]["host"]
+        != (of_kind(other, "Ingress")[0]["spec"]["rules"][0]["host"])
+    )
+
+
+def test_a_review_stack_refuses_a_key_only_the_base_stack_uses():
+    plan = plan_review(overrides={"quota": {"pods": "5"}}, check=False)
+    assert len(plan.resources) == 0  # refused before anything is registered
+    with pytest.raises(ProgramError, match=r"gitlab-k8s-cd:quota: is not used by a review stack"):
+        plan_review(overrides={"quota": {"pods": "5"}})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"app": "a" * 60}, r"^app: is too long for a review app: 'a{60}-review-7' must fit in 63"),
+        ({"environment": "staging"}, r"^environment: must be a review environment"),
+        ({"merge_request_iid": 0}, r"^merge_request_iid: must be an integer ≥ 1"),
+        ({"environment_url": "https://Bad_Host.example.com"}, r"^environment_url: must be a DNS-1123 subdomain"),
+    ],
+)
+def test_review_app_args_reject_bad_values(kwargs, message):
+    args = {
+        "app": "hello",
+        "merge_request_iid": 7,
+        "environment": "review/x",
+        "environment_url": "https://x.review.example.com",
+        "namespace": "hello-review",
+        "image": "registry.example.com/acme/hello:1.0",
+        "project_path": "acme/hello",
+        "cluster_name": "c1",
+        **kwargs,
+    }
+    with pytest.raises(InvalidArgument, match=message):
+        ReviewAppArgs(**args)

@@ -1,0 +1,144 @@
+"""ReviewApps: what every merge request's review app shares, made once by the base stack (staging)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import yaml
+
+from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER_RULES, InvalidArgument, ReviewAppsSpec
+from components.testing import Secret
+from tests.conftest import PASSPHRASE, STAGING, key, plan_staging
+
+VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
+REVIEW_APPS = "gitlab-k8s-cd:review_apps:ReviewApps"
+
+
+@pytest.fixture(scope="module")
+def review(staging_plan):
+    """The staging plan's resources under its ReviewApps component."""
+    return staging_plan.descendants(staging_plan.get(REVIEW_APPS, "hello-review-apps"))
+
+
+def of_kind(resources, kind):
+    return [r.inputs for r in resources if r.is_kubernetes and r.inputs["kind"] == kind]
+
+
+def review_variables(plan, scope="review/*"):
+    return {r.inputs["key"]: r.inputs for r in plan.find(VARIABLE) if r.inputs["environmentScope"] == scope}
+
+
+def test_the_review_namespace_is_restricted_and_denies_ingress_by_default(review):
+    (namespace,) = of_kind(review, "Namespace")
+    assert namespace["metadata"]["name"] == "hello-review"
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    deny = [p for p in of_kind(review, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
+    assert deny and deny[0]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+def test_every_review_object_is_in_the_review_namespace(review):
+    for resource in review:
+        if resource.is_kubernetes and resource.inputs["kind"] != "Namespace":
+            assert resource.inputs["metadata"]["namespace"] == "hello-review", resource.name
+
+
+def test_the_review_deployer_is_confined_to_the_review_namespace_and_may_manage_ingresses(review):
+    (role,) = of_kind(review, "Role")
+    assert role["metadata"]["namespace"] == "hello-review"
+    own = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["hello-review"]}
+    assert role["rules"] == [*REVIEW_DEPLOYER_RULES, own]
+    ingresses = [r for r in role["rules"] if "ingresses" in r["resources"]]
+    assert ingresses == [
+        {
+            "apiGroups": ["networking.k8s.io"],
+            "resources": ["ingresses"],
+            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
+        }
+    ]
+    # It can neither open the namespace's network policy nor touch RBAC or ServiceAccounts.
+    for rule in role["rules"]:
+        if {"networkpolicies", "roles", "rolebindings", "serviceaccounts"} & set(rule["resources"]):
+            assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
+    (binding,) = of_kind(review, "RoleBinding")
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hello-deployer", "namespace": "hello-review"}]
+
+
+def test_review_apps_share_one_tokenless_service_account_and_one_http_policy(review):
+    accounts = {a["metadata"]["name"]: a for a in of_kind(review, "ServiceAccount")}
+    assert set(accounts) == {"hello", "hello-deployer"}
+    assert accounts["hello"]["automountServiceAccountToken"] is False
+    (allow,) = [p for p in of_kind(review, "NetworkPolicy") if p["spec"]["podSelector"] != {}]
+    # Every review app of hello (they differ by instance), on the app's port only.
+    assert allow["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "hello"}}
+    assert allow["spec"]["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
+
+
+def test_the_review_pull_secret_has_a_fixed_name_and_a_read_only_token_of_its_own(review, staging_plan):
+    pulls = [s for s in of_kind(review, "Secret") if s["type"] == "kubernetes.io/dockerconfigjson"]
+    assert [s["metadata"]["name"] for s in pulls] == ["hello-registry-pull"]
+    tokens = staging_plan.find("gitlab:index/projectDeployToken:ProjectDeployToken")
+    assert {t.name for t in tokens} == {"hello-registry-deploy-token", "hello-review-apps-registry-deploy-token"}
+    assert all(t.inputs["scopes"] == ["read_registry"] for t in tokens)
+
+
+def test_review_variables_are_scoped_to_review_environments_and_readable_by_branch_pipelines(staging_plan):
+    found = review_variables(staging_plan)
+    assert set(found) == {"KUBE_NAMESPACE", "KUBECONFIG_B64", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"}
+    assert all(v["protected"] is False for v in found.values())  # merge request pipelines are unprotected
+    for secret in ("KUBECONFIG_B64", "PULUMI_CONFIG_PASSPHRASE"):
+        assert isinstance(found[secret]["value"], Secret)
+        assert (found[secret]["masked"], found[secret]["hidden"]) == (True, True)
+    assert found["KUBE_NAMESPACE"]["value"] == "hello-review"
+    assert found["PULUMI_BACKEND_URL"]["value"] == "s3://acme-pulumi-state-review?region=eu-west-1"
+
+
+def test_the_review_kubeconfig_reaches_the_review_namespace_only(staging_plan):
+    kubeconfig = yaml.safe_load(base64.b64decode(review_variables(staging_plan)["KUBECONFIG_B64"]["value"].value))
+    assert kubeconfig["contexts"][0]["context"]["namespace"] == "hello-review"
+    staging = yaml.safe_load(staging_plan.outputs["deployer_kubeconfig"].value)
+    assert kubeconfig["users"][0]["user"]["token"] != staging["users"][0]["user"]["token"]
+
+
+def test_the_review_stacks_passphrase_is_random_and_not_the_base_stacks(staging_plan):
+    passphrase = review_variables(staging_plan)["PULUMI_CONFIG_PASSPHRASE"]["value"].value
+    assert passphrase != PASSPHRASE
+    generator = staging_plan.get("random:index/randomPassword:RandomPassword").inputs
+    assert generator == {"length": 40, "special": False}  # maskable: letters and digits
+
+
+def test_a_project_variable_switches_the_review_jobs_on_and_names_the_base_stack(staging_plan):
+    (switch,) = review_variables(staging_plan, scope="*").values()
+    assert (switch["key"], switch["value"]) == (REVIEW_APPS_VARIABLE, "staging")
+    assert (switch["masked"], switch["protected"]) == (False, False)  # rules of every pipeline read it
+
+
+def test_review_stacks_share_the_base_stacks_backend_by_default():
+    review_apps = {k: v for k, v in STAGING[key("reviewApps")].items() if k != "backendUrl"}
+    plan = plan_staging({"reviewApps": review_apps})
+    assert review_variables(plan)["PULUMI_BACKEND_URL"]["value"] == STAGING[key("pulumiBackendUrl")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"enabled": True}, r"^domain: is required when review apps are enabled"),
+        ({"enabled": "yes", "domain": "r.example.com"}, r"^enabled: must be true or false"),
+        ({"domain": "*.example.com"}, r"^domain: must be a DNS-1123 subdomain"),
+        ({"domain": "r.example.com", "namespace": "a" * 64}, r"^namespace: must be a DNS-1123 label"),
+        ({"domain": "r.example.com", "ingress_class": "Nginx"}, r"^ingress_class: must be a DNS-1123 subdomain"),
+        ({"domain": "r.example.com", "tls_secret": "tls secret"}, r"^tls_secret: must be a DNS-1123 subdomain"),
+        ({"domain": "r.example.com", "backend_url": "https://api.pulumi.com"}, r"^backend_url: must be an? "),
+    ],
+)
+def test_review_apps_spec_rejects_bad_values(kwargs, message):
+    with pytest.raises(InvalidArgument, match=message):
+        ReviewAppsSpec(**kwargs)
+
+
+def test_a_review_app_url_is_its_environment_slug_under_the_domain():
+    spec = ReviewAppsSpec(enabled=True, domain="review.example.com")
+    # GitLab's CI_ENVIRONMENT_SLUG of review/feature-x: the '/' changed, so a hash suffix.
+    assert spec.url("review/feature-x") == "https://review-feature-x-bjrazc.review.example.com"
+    assert spec.namespace_for("hello") == "hello-review"
+    assert ReviewAppsSpec(domain="r.example.com", namespace="previews").namespace_for("hello") == "previews"
