@@ -23,6 +23,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,16 @@ COMPONENT_JOBS = (
     "gitlab-k8s-cd-cleanup",
 )
 TEST_JOBS = ("gitlab-k8s-cd-tests", "gitlab-k8s-cd-static-analysis", "gitlab-k8s-cd-code-style")
+REVIEW_JOBS = (*(job for job in COMPONENT_JOBS if job != "gitlab-k8s-cd-deploy"), "gitlab-k8s-cd-review")
+MERGE_REQUEST = {
+    # What GitLab sets in a merge request pipeline (it sets no CI_COMMIT_BRANCH there), and the
+    # project variable a base stack with reviewApps creates.
+    "CI_PIPELINE_SOURCE": "merge_request_event",
+    "CI_COMMIT_BRANCH": "",
+    "CI_COMMIT_REF_SLUG": "feature-x",
+    "CI_MERGE_REQUEST_IID": "7",
+    "GITLAB_K8S_CD_REVIEW_APPS": "staging",
+}
 
 
 def require(tool: str) -> str:
@@ -175,8 +186,18 @@ class PipelineRun:
         return re.search(rf"^{re.escape(job)} +starting shell", self.log, re.MULTILINE) is not None
 
 
-def run_pipeline(repo: Path, registry: object, workdir: Path, jobs: tuple[str, ...] = COMPONENT_JOBS) -> PipelineRun:
-    """Run ``jobs`` of the repository's .gitlab-ci.yml (with their needs) against ``registry``."""
+def run_pipeline(
+    repo: Path,
+    registry: object,
+    workdir: Path,
+    jobs: tuple[str, ...] = COMPONENT_JOBS,
+    predefined: Mapping[str, str] | None = None,
+    manual: tuple[str, ...] = (),
+) -> PipelineRun:
+    """Run ``jobs`` of the repository's .gitlab-ci.yml (with their needs) against ``registry``.
+
+    ``predefined`` overrides GitLab's predefined variables (e.g. :data:`MERGE_REQUEST`);
+    ``manual`` names the manual jobs to run."""
     pulumi_log = workdir / "pulumi.log"
     pulumi_log.unlink(missing_ok=True)
     venv = job_virtualenv(workdir / "job-venv")
@@ -209,9 +230,14 @@ def run_pipeline(repo: Path, registry: object, workdir: Path, jobs: tuple[str, .
         "KUBECONFIG_B64": base64.b64encode(b"# the deployer kubeconfig stands here\n").decode(),
     }
     command = [gitlab_ci_local(), "--force-shell-executor"]
+    if predefined:
+        variables.update(predefined)
+        command += ["--ignore-predefined-vars", ",".join(predefined)]
     for key, value in variables.items():
         command += ["--variable", f"{key}={value}"]
     command += ["--needs", *jobs]
+    if manual:
+        command += ["--manual", *manual]
     start = time.monotonic()
     timeline = []
     with subprocess.Popen(

@@ -15,6 +15,8 @@ import yaml
 
 from tests.pipeline_run import (
     COMPONENT_JOBS,
+    MERGE_REQUEST,
+    REVIEW_JOBS,
     TEST_JOBS,
     buildah,
     checkout,
@@ -30,7 +32,9 @@ REPO = "acme/hello"
 
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory):
-    """Green run, then a run with a failing test job, then two more green runs."""
+    """Green run, then a run with a failing test job, then two more green runs: a push to the
+    default branch and a merge request's (which deploys its review app), then the stop of that
+    review app."""
     workdir = tmp_path_factory.mktemp("e2e")
     with running_registry(tmp_path_factory.mktemp("registry")) as registry:
         repo = checkout(workdir / "repo")
@@ -62,12 +66,22 @@ def e2e(tmp_path_factory):
             server.read_text().replace("LOG = logging.getLogger( 'hello' )", 'LOG = logging.getLogger("hello")')
         )
         commit(repo, "formatted again")
-        more = [run_pipeline(repo, registry, workdir), run_pipeline(repo, registry, workdir)]
+        more = [run_pipeline(repo, registry, workdir)]
+        more.append(run_pipeline(repo, registry, workdir, REVIEW_JOBS, predefined=MERGE_REQUEST))
+        review_plan = list(yaml.safe_load_all((workdir / "plan" / "kubernetes.yaml").read_text()))
+        review_stack = yaml.safe_load((repo / "Pulumi.review-7.yaml").read_text())
+        review_env = (repo / "review.env").read_text()
+        stop_job = "gitlab-k8s-cd-stop-review"
+        stop = run_pipeline(repo, registry, workdir, (stop_job,), predefined=MERGE_REQUEST, manual=(stop_job,))
         yield {
             "registry": registry,
             "green": green,
             "failing": failing,
             "more": more,
+            "review_plan": review_plan,
+            "review_stack": review_stack,
+            "review_env": review_env,
+            "stop": stop,
             "plan": plan,
             "tags_after_green": tags_after_green,
             "tags_after_failing": tags_after_failing,
@@ -190,6 +204,50 @@ def test_a_failing_test_job_still_cleans_up_and_never_releases_or_deploys(e2e):
 
 
 def test_after_three_green_runs_the_registry_holds_no_ci_tags(e2e):
+    """The third green run is a merge request's: it cleans up its CI image too."""
     assert [run.returncode for run in e2e["more"]] == [0, 0]
     assert not [t for t in e2e["final_tags"] if t.startswith("ci-")]
     assert [t for t in e2e["final_tags"] if t.startswith("release-")]
+
+
+def test_a_merge_request_pipeline_releases_a_review_image_and_deploys_its_review_stack(e2e):
+    review = e2e["more"][1]
+    assert review.returncode == 0, review.log[-3000:]
+    assert review.result("gitlab-k8s-cd-review") == "PASS" and not review.ran("gitlab-k8s-cd-deploy")
+    review_tags = [t for t in e2e["final_tags"] if t.startswith("review-7-")]
+    assert len(review_tags) == 1
+    calls = [json.loads(line)["argv"] for line in review.pulumi_calls]
+    assert calls[0] == ["stack", "select", "--create", "--secrets-provider", "passphrase", "review-7"]
+    assert calls[1] == ["stack", "output", "deployed_digest", "--stack", "review-7"]
+    (up,) = [c for c in calls if c[0] == "up"]
+    digest = registry_digest(e2e["registry"], review_tags[0])
+    assert up[:6] == [
+        "up",
+        "--yes",
+        "--stack",
+        "review-7",
+        "--config",
+        f"gitlab-k8s-cd:image={e2e['registry'].host}/{REPO}@{digest}",
+    ]
+
+
+def test_the_review_stack_is_derived_from_staging_and_planned_with_the_review_image(e2e):
+    config = e2e["review_stack"]["config"]
+    assert config["gitlab-k8s-cd:mergeRequestIid"] == 7 and config["gitlab-k8s-cd:replicas"] == 1
+    assert config["gitlab-k8s-cd:environment"] == "review/feature-x"
+    deployment = next(d for d in e2e["review_plan"] if d["kind"] == "Deployment")
+    assert deployment["metadata"]["namespace"] == "hello-review"
+    assert deployment["spec"]["replicas"] == 1
+    assert "@sha256:" in deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    ingress = next(d for d in e2e["review_plan"] if d["kind"] == "Ingress")
+    assert f"https://{ingress['spec']['rules'][0]['host']}" == config["gitlab-k8s-cd:environmentUrl"]
+    # The dotenv report GitLab sets the environment's URL from.
+    assert e2e["review_env"] == f"REVIEW_STACK=review-7\nREVIEW_URL={config['gitlab-k8s-cd:environmentUrl']}\n"
+
+
+def test_stopping_the_review_app_destroys_and_removes_its_stack(e2e):
+    stop = e2e["stop"]
+    assert stop.returncode == 0, stop.log[-3000:]
+    calls = [json.loads(line) for line in stop.pulumi_calls]
+    assert [c["argv"] for c in calls] == [["destroy", "--yes", "--remove", "--stack", "review-7"]]
+    assert calls[0]["kubeconfig"] == "/tmp/gitlab-k8s-cd-review.kubeconfig"
