@@ -8,13 +8,15 @@ import pulumi_random as random
 
 from components import ContinuousDeployment, ReviewApp, load_settings
 
+deployment: ContinuousDeployment | ReviewApp
+
 # 1. Settings: every config value is validated here, before any resource exists.
 settings = load_settings()
 
 # 2. Providers, created once. The Kubernetes provider reads the ambient KUBECONFIG (admin at
 #    bootstrap, the deployer in CI); its stable cluster_identifier means that switching
 #    credentials never plans a provider replacement, which would replace every object.
-providers = [kubernetes.Provider("kubernetes", cluster_identifier=settings.cluster_name)]
+providers: list[pulumi.ProviderResource] = [kubernetes.Provider("kubernetes", cluster_identifier=settings.cluster_name)]
 
 if settings.review is not None:
     # 3a. A review stack: the merge request's app alone, in the review namespace. It declares

@@ -20,7 +20,8 @@ plans of the same program compare equal):
   as it does for real;
 - a ``kubernetes.io/service-account-token`` Secret gets a ``data.token``, as the token
   controller would give it;
-- GitLab tokens get a ``token`` (and a deploy token a ``username``), a pipeline schedule its id;
+- GitLab tokens get a ``token`` (and a deploy token a ``username``), a pipeline schedule its id,
+  a ``random.RandomPassword`` a (secret) ``result``;
 - the invokes this library makes (``gitlab.get_group``, ``gitlab.get_project``) get plausible
   answers. ``run_program(invokes=...)`` adds or overrides answers by invoke token.
 """
