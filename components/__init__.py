@@ -2,12 +2,13 @@
 
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
-from .continuous_deployment import CiTokenArgs, ContinuousDeployment, ContinuousDeploymentArgs, PulumiBackendArgs
+from .continuous_deployment import CiTokenArgs, ContinuousDeployment, ContinuousDeploymentArgs
 from .deployer import DEPLOYER_RULES, ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DRIFT_CHECK_VARIABLE, DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .pulumi_backend import PulumiBackendArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
 from .review_apps import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER_RULES, ReviewApps, ReviewAppsArgs, ReviewAppsSpec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -97,3 +98,18 @@ class CiVariables(pulumi.ComponentResource):
             )
         self.keys = [variable.key for variable in args.variables]
         self.register_outputs({"keys": self.keys})
+
+
+def kubeconfig_variable(
+    kubeconfig: pulumi.Output[str], *, hidden: bool, description: str, protected: bool = True
+) -> CiVariable:
+    """``KUBECONFIG_B64``: GitLab can only mask a value with no whitespace, so a kubeconfig goes in
+    as base64 (the jobs decode it with ``base64 -d``)."""
+    return CiVariable(
+        key="KUBECONFIG_B64",
+        value=kubeconfig.apply(lambda text: base64.b64encode(text.encode()).decode()),
+        masked=True,
+        hidden=hidden,
+        protected=protected,
+        description=description,
+    )

@@ -27,12 +27,13 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from . import validation as v
-from .continuous_deployment import CiTokenArgs, ContinuousDeploymentArgs, PulumiBackendArgs
+from .continuous_deployment import CiTokenArgs, ContinuousDeploymentArgs
 from .deployer import ClusterArgs
 from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
 from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs
+from .pulumi_backend import PulumiBackendArgs
 from .review_app import ReviewAppArgs
 from .review_apps import ReviewAppsSpec
 from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs
@@ -377,13 +378,20 @@ def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
             "image": _get(raw, "image"),
             "project_path": _get(raw, "gitlabProject"),
             "cluster_name": _get(raw, "clusterName"),
-            "commit_sha": _get(raw, "commitSha", empty_is_unset=True),
-            "pipeline_url": _get(raw, "pipelineUrl", empty_is_unset=True),
-            "job_url": _get(raw, "jobUrl", empty_is_unset=True),
+            **_trace(raw),
             "review_apps": ("reviewApps", _object(raw, "reviewApps", ReviewAppsSpec)),
             "spec": ("", _spec(raw)),
         },
     )
+
+
+def _trace(raw: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
+    """The deploying commit, pipeline and job: CI passes them; a local run leaves them empty."""
+    return {
+        "commit_sha": _get(raw, "commitSha", empty_is_unset=True),
+        "pipeline_url": _get(raw, "pipelineUrl", empty_is_unset=True),
+        "job_url": _get(raw, "jobUrl", empty_is_unset=True),
+    }
 
 
 def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
@@ -425,9 +433,7 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "image": _get(raw, "image"),
             "deploy_token_expires_at": _get(raw, "deployTokenExpiresAt"),
             "hidden_variables": _get(raw, "hiddenVariables"),
-            "commit_sha": _get(raw, "commitSha", empty_is_unset=True),
-            "pipeline_url": _get(raw, "pipelineUrl", empty_is_unset=True),
-            "job_url": _get(raw, "jobUrl", empty_is_unset=True),
+            **_trace(raw),
             "quota": _get(raw, "quota"),
             "limit_range": ("limitRange", _object(raw, "limitRange", LimitRangeArgs)),
             "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),

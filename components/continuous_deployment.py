@@ -2,87 +2,24 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_gitlab as gitlab
 
 from . import validation as v
-from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
 from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .pulumi_backend import PulumiBackendArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_apps import ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs
-
-PULUMI_CLOUD_HOSTS = ("api.pulumi.com", "app.pulumi.com")
-BACKEND_SCHEMES = ("https", "s3", "gs", "azblob", "file")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PulumiBackendArgs:
-    """Where CI's ``pulumi up`` keeps the stack's state, and the secret that unlocks it.
-
-    Pulumi Cloud (``https://api.pulumi.com``) needs an access token; a self-managed backend
-    (s3, gs, azblob, file) needs the passphrase of the stack's secrets provider.
-    """
-
-    url: str
-    """The backend URL, as for ``pulumi login``."""
-    passphrase: pulumi.Input[str] | None = None
-    """``PULUMI_CONFIG_PASSPHRASE`` for a self-managed backend. Default none."""
-    access_token: pulumi.Input[str] | None = None
-    """``PULUMI_ACCESS_TOKEN`` for Pulumi Cloud. Default none."""
-
-    def __post_init__(self) -> None:
-        v.absolute_url("url", self.url, schemes=BACKEND_SCHEMES)
-        if self.is_pulumi_cloud:
-            if self.access_token is None:
-                raise v.InvalidArgument(
-                    "access_token", None, f"is required for the Pulumi Cloud backend {self.url} (PULUMI_ACCESS_TOKEN)"
-                )
-        elif self.passphrase is None:
-            raise v.InvalidArgument(
-                "passphrase", None, f"is required for the self-managed backend {self.url} (PULUMI_CONFIG_PASSPHRASE)"
-            )
-        for name in ("passphrase", "access_token"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                v.maskable(name, value)
-
-    @property
-    def is_pulumi_cloud(self) -> bool:
-        return urlsplit(self.url).hostname in PULUMI_CLOUD_HOSTS
-
-    def ci_variables(self, *, hidden: bool) -> list[CiVariable]:
-        secret = (
-            CiVariable(
-                key="PULUMI_ACCESS_TOKEN",
-                value=self.access_token,
-                masked=True,
-                hidden=hidden,
-                description="Pulumi Cloud token for CI's pulumi up",
-            )
-            if self.is_pulumi_cloud
-            else CiVariable(
-                key="PULUMI_CONFIG_PASSPHRASE",
-                value=self.passphrase,
-                masked=True,
-                hidden=hidden,
-                description="Unlocks the stack's secrets for CI's pulumi up",
-            )
-        )
-        return [
-            CiVariable(key="PULUMI_BACKEND_URL", value=self.url, description="Where the stack's state lives"),
-            secret,
-        ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,11 +93,7 @@ class ContinuousDeploymentArgs:
         v.environment_name("environment", self.environment)
         v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
         v.boolean("hidden_variables", self.hidden_variables)
-        if self.commit_sha is not None:
-            v.commit_sha("commit_sha", self.commit_sha)
-        for name in ("pipeline_url", "job_url"):
-            if getattr(self, name) is not None:
-                v.absolute_url(name, getattr(self, name))
+        v.deploy_trace(self)
         if v.image_reference("image", self.image).registry is None:
             raise v.InvalidArgument(
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
@@ -320,11 +253,8 @@ class ContinuousDeployment(pulumi.ComponentResource):
                         protected=False,
                         description="The namespace this environment deploys into",
                     ),
-                    # GitLab can only mask a value with no whitespace, so the kubeconfig goes in as base64.
-                    CiVariable(
-                        key="KUBECONFIG_B64",
-                        value=deployer.kubeconfig.apply(_base64),
-                        masked=True,
+                    kubeconfig_variable(
+                        deployer.kubeconfig,
                         hidden=hidden,
                         description="base64 of the deployer's kubeconfig: namespace-scoped cluster access",
                     ),
@@ -374,7 +304,3 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "deployer_kubeconfig": self.deployer_kubeconfig,
             }
         )
-
-
-def _base64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()

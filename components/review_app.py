@@ -67,11 +67,7 @@ class ReviewAppArgs:
         v.image_reference("image", self.image)
         v.project_path("project_path", self.project_path)
         v.dns1123_subdomain("cluster_name", self.cluster_name)
-        if self.commit_sha is not None:
-            v.commit_sha("commit_sha", self.commit_sha)
-        for name in ("pipeline_url", "job_url"):
-            if getattr(self, name) is not None:
-                v.absolute_url(name, getattr(self, name))
+        v.deploy_trace(self)
         if len(self.instance) > 63:
             raise v.InvalidArgument(
                 "app", self.app, f"is too long for a review app: {self.instance!r} must fit in 63 characters"

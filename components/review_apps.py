@@ -20,19 +20,18 @@ stack's state stays unreadable), and optionally their own backend URL.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from . import validation as v
-from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import DEPLOYER_RULES, MANAGE_VERBS, ClusterArgs, Deployer, DeployerArgs
 from .labels import environment_slug, recommended_labels
 from .namespace import Namespace, NamespaceArgs
+from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .workload import allow_http_spec
 
@@ -83,7 +82,7 @@ class ReviewAppsSpec:
             if getattr(self, name) is not None:
                 v.dns1123_subdomain(name, getattr(self, name))
         if self.backend_url is not None:
-            v.absolute_url("backend_url", self.backend_url, schemes=("s3", "gs", "azblob", "file"))
+            v.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
 
     def namespace_for(self, app: str) -> str:
         return self.namespace or f"{app}-review"
@@ -129,7 +128,7 @@ class ReviewAppsArgs:
     def __post_init__(self) -> None:
         if not self.spec.enabled:
             raise v.InvalidArgument("spec.enabled", False, "must be true to make the review apps' shared objects")
-        if urlsplit(self.review_backend_url).scheme not in ("s3", "gs", "azblob", "file"):
+        if not is_self_managed(self.review_backend_url):
             raise v.InvalidArgument(
                 "spec.backend_url",
                 self.spec.backend_url,
@@ -212,27 +211,14 @@ class ReviewApps(pulumi.ComponentResource):
                         protected=False,
                         description="The review namespace",
                     ),
-                    CiVariable(
-                        key="KUBECONFIG_B64",
-                        value=deployer.kubeconfig.apply(lambda text: base64.b64encode(text.encode()).decode()),
-                        masked=True,
+                    kubeconfig_variable(
+                        deployer.kubeconfig,
                         hidden=hidden,
                         protected=False,
                         description="base64 of the review deployer's kubeconfig: the review namespace only",
                     ),
-                    CiVariable(
-                        key="PULUMI_BACKEND_URL",
-                        value=args.review_backend_url,
-                        protected=False,
-                        description="Where the review stacks' state lives",
-                    ),
-                    CiVariable(
-                        key="PULUMI_CONFIG_PASSPHRASE",
-                        value=passphrase.result,
-                        masked=True,
-                        hidden=hidden,
-                        protected=False,
-                        description="Unlocks the review stacks' secrets (not the base stack's)",
+                    *PulumiBackendArgs(url=args.review_backend_url, passphrase=passphrase.result).ci_variables(
+                        hidden=hidden, protected=False
                     ),
                 ],
             ),

@@ -286,6 +286,16 @@ def future_date(field: str, value: Any, today: _dt.date | None = None) -> str:
     return value
 
 
+def deploy_trace(args: Any) -> None:
+    """``args.commit_sha``, ``args.pipeline_url`` and ``args.job_url``: what GitLab CI passes to
+    a deploy (``$CI_COMMIT_SHA``, ``$CI_PIPELINE_URL``, ``$CI_JOB_URL``), each optional."""
+    if args.commit_sha is not None:
+        commit_sha("commit_sha", args.commit_sha)
+    for name in ("pipeline_url", "job_url"):
+        if getattr(args, name) is not None:
+            absolute_url(name, getattr(args, name))
+
+
 def pem_certificate_base64(field: str, value: Any) -> str:
     """Base64 of a PEM certificate bundle, as in a kubeconfig's ``certificate-authority-data``."""
     expected = "must be the base64 of a PEM certificate (a kubeconfig's certificate-authority-data)"
