@@ -108,3 +108,9 @@ def component(target: str) -> Plan:
 @pytest.fixture(scope="session")
 def staging_plan() -> Plan:
     return plan_staging()
+
+
+@pytest.fixture(scope="session")
+def review_plan() -> Plan:
+    """Merge request !42's review stack (branch feature-x), derived from staging."""
+    return plan_review(42, "review/feature-x")

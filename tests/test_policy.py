@@ -13,7 +13,7 @@ from pulumi_policy import EnforcementLevel
 
 from components.testing import reveal
 from policy.rules import DEVELOPMENT_TAG, RULES
-from tests.conftest import ROOT, plan_review
+from tests.conftest import ROOT
 
 BY_NAME = {rule.name: rule for rule in RULES}
 
@@ -50,8 +50,8 @@ def test_every_rule_passes_the_staging_plan(rule, resources):
 
 
 @pytest.fixture(scope="module")
-def review_resources():
-    return [(r.type, reveal(r.inputs)) for r in plan_review().resources if r.custom]
+def review_resources(review_plan):
+    return [(r.type, reveal(r.inputs)) for r in review_plan.resources if r.custom]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
