@@ -9,12 +9,16 @@ import pulumi
 import pulumi_gitlab as gitlab
 import pulumi_kubernetes as kubernetes
 
-from components import ContinuousDeployment, load_settings
+from components import ContinuousDeployment, ReviewAppsSpec, load_settings
 
 
 def fleet() -> None:
-    """BENCH_APPS ContinuousDeployments built from the staging config, one per app name."""
+    """BENCH_APPS ContinuousDeployments built from the staging config, one per app name; with
+    the staging config's review apps unless BENCH_REVIEW_APPS is "0"."""
     template = load_settings().deployment
+    assert template is not None
+    if os.environ.get("BENCH_REVIEW_APPS") == "0":
+        template = dataclasses.replace(template, review_apps=ReviewAppsSpec())
     providers = [
         kubernetes.Provider("kubernetes", cluster_identifier=template.cluster.name),
         gitlab.Provider("gitlab", base_url="https://gitlab.com/api/v4/"),

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from components.testing import run_component, run_program  # noqa: E402
 
 IMPORTS = (
-    "import pulumi, yaml, pulumi_gitlab, pulumi_kubernetes;"
+    "import pulumi, yaml, pulumi_gitlab, pulumi_kubernetes, pulumi_random;"
     "import pulumi_kubernetes.core.v1, pulumi_kubernetes.apps.v1, pulumi_kubernetes.networking.v1,"
     " pulumi_kubernetes.policy.v1, pulumi_kubernetes.rbac.v1"
 )
@@ -50,7 +50,10 @@ def staging_program() -> None:
     run_program(ROOT / "__main__.py", project="gitlab-k8s-cd", stack="staging", config=CONFIG, secret_keys=SECRET_KEYS)
 
 
-def fleet(apps: int):
+RESOURCES: dict[tuple[int, bool], int] = {}
+
+
+def fleet(apps: int, review_apps: bool = True):
     def run() -> None:
         plan = run_component(
             "bench.programs:fleet",
@@ -58,11 +61,12 @@ def fleet(apps: int):
             stack="staging",
             config=CONFIG,
             secret_keys=SECRET_KEYS,
-            env={"BENCH_APPS": str(apps)},
+            env={"BENCH_APPS": str(apps), "BENCH_REVIEW_APPS": "1" if review_apps else "0"},
             cwd=ROOT,
             timeout=600,
         )
         assert len(plan.find("gitlab-k8s-cd:continuous_deployment:ContinuousDeployment")) == apps
+        RESOURCES[apps, review_apps] = len(plan.resources)
 
     return run
 
@@ -85,9 +89,12 @@ def main() -> int:
     print(f"P1 bare SDK import        {imports:6.2f} s")
     print(f"P1 staging program run    {program:6.2f} s   ratio {program / imports:.2f}x (goal ≤ 1.25x)")
 
-    one, fifty = medians(fleet(1), fleet(50), args.rounds)
-    print(f"P2 1 ContinuousDeployment {one:6.2f} s")
-    print(f"P2 50                     {fifty:6.2f} s   ratio {fifty / one:.2f}x (goal ≤ 3x)")
+    for review_apps in (False, True):
+        one, fifty = medians(fleet(1, review_apps), fleet(50, review_apps), args.rounds)
+        label = "with review apps" if review_apps else "no review apps"
+        counts = f"{RESOURCES[1, review_apps]} / {RESOURCES[50, review_apps]} resources"
+        print(f"P2 1 ContinuousDeployment {one:6.2f} s   ({label}; {counts})")
+        print(f"P2 50                     {fifty:6.2f} s   ratio {fifty / one:.2f}x (goal ≤ 3x)")
     return 0
 
 
