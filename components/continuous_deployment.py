@@ -125,7 +125,13 @@ class ContinuousDeploymentArgs:
             limit_range=self.limit_range,
         )
 
-    def review_apps_args(self, *, project: pulumi.Input[str], base_stack: str) -> ReviewAppsArgs:
+    def review_apps_args(
+        self,
+        *,
+        project: pulumi.Input[str],
+        base_stack: str,
+        base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None,
+    ) -> ReviewAppsArgs:
         return ReviewAppsArgs(
             project=project,
             app=self.app,
@@ -136,6 +142,7 @@ class ContinuousDeploymentArgs:
             deploy_token_expires_at=self.deploy_token_expires_at,
             container_port=self.spec.container_port,
             backend_url=self.backend.url,
+            base_deployer=base_deployer,
             hidden_variables=self.hidden_variables,
         )
 
@@ -279,7 +286,12 @@ class ContinuousDeployment(pulumi.ComponentResource):
         self.review_apps = (
             ReviewApps(
                 f"{name}-review-apps",
-                args.review_apps_args(project=project.project_id, base_stack=pulumi.get_stack()),
+                args.review_apps_args(
+                    project=project.project_id,
+                    base_stack=pulumi.get_stack(),
+                    # Its drift check refreshes what this stack makes in the review namespace.
+                    base_deployer=(namespace.name, deployer.service_account_name),
+                ),
                 opts=child,
             )
             if args.review_apps.enabled

@@ -9,6 +9,7 @@ anyone's RBAC, so the base stack's admin run makes, once:
 - the ServiceAccount review apps run as, and the NetworkPolicy admitting their HTTP port;
 - a registry pull secret with a fixed name, from a deploy token of its own;
 - the review stacks' own passphrase, random, never seen by anyone;
+- read access there for the base stack's deployer, whose refresh (the drift check) reads them;
 - the CI/CD variables the review jobs run with, scoped to ``review/*``;
 - the project variable that switches the component's review jobs on.
 
@@ -39,6 +40,14 @@ REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
 """A project variable holding the base stack's name; the component's review jobs run only when it is set."""
 REVIEW_ENVIRONMENT_SCOPE = "review/*"
 """The environments review apps deploy to (``review/$CI_COMMIT_REF_SLUG``)."""
+BASE_READER_RULES = (
+    {"apiGroups": [""], "resources": ["serviceaccounts", "secrets"], "verbs": ["get"]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["get"]},
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ["get"]},
+)
+"""What the base stack's deployer may read in the review namespace: every kind the base stack
+makes there (and a ``get`` on the namespace itself), so that its refresh, the nightly drift
+check, can read them. Nothing more: changing them is an admin run's job."""
 REVIEW_DEPLOYER_RULES = (
     *DEPLOYER_RULES,
     # Each review app has its own host name. (The NetworkPolicy stays read-only: the namespace's
@@ -122,6 +131,9 @@ class ReviewAppsArgs:
     """The app's port, which the review namespace admits."""
     backend_url: str
     """The base stack's backend, the review stacks' default."""
+    base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
+    """The base stack's deployer, (namespace, ServiceAccount): it gets :data:`BASE_READER_RULES`
+    in the review namespace. Default: none."""
     hidden_variables: bool = True
     """Make the secret variables hidden as well as masked (GitLab 17.4+). Default true."""
 
@@ -167,6 +179,8 @@ class ReviewApps(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if args.base_deployer is not None:
+            self._base_reader(name, args, namespace.name, instance)
         labels = recommended_labels(args.app, instance, "app")
         k8s.core.v1.ServiceAccount(
             f"{name}-app-service-account",
@@ -244,8 +258,28 @@ class ReviewApps(pulumi.ComponentResource):
         self.passphrase = pulumi.Output.secret(passphrase.result)
         self.register_outputs({"namespace": self.namespace, "passphrase": self.passphrase})
 
+    def _base_reader(self, name: str, args: ReviewAppsArgs, namespace: pulumi.Output[str], instance: str) -> None:
+        assert args.base_deployer is not None
+        base_namespace, base_account = args.base_deployer
+        labels = recommended_labels(args.app, instance, "base-reader")
+        own_namespace = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": [namespace]}
+        role = k8s.rbac.v1.Role(
+            f"{name}-base-reader",
+            metadata={"name": f"{args.app}-base-reader", "namespace": namespace, "labels": labels},
+            rules=[*(dict(rule) for rule in BASE_READER_RULES), own_namespace],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-base-reader-binding",
+            metadata={"namespace": namespace, "labels": labels},
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
+            subjects=[{"kind": "ServiceAccount", "name": base_account, "namespace": base_namespace}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
 
 __all__ = [
+    "BASE_READER_RULES",
     "REVIEW_APPS_VARIABLE",
     "REVIEW_DEPLOYER_RULES",
     "REVIEW_ENVIRONMENT_SCOPE",

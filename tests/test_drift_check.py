@@ -6,6 +6,7 @@ import pytest
 
 from components import DRIFT_CHECK_VARIABLE, DriftCheckSpec, InvalidArgument
 from tests.conftest import plan_staging
+from tests.rbac import allows
 
 SCHEDULE = "gitlab:index/pipelineSchedule:PipelineSchedule"
 
@@ -41,3 +42,28 @@ def test_the_schedule_is_configurable_and_can_be_paused():
 def test_drift_check_spec_rejects_bad_values(kwargs, message):
     with pytest.raises(InvalidArgument, match=message):
         DriftCheckSpec(**kwargs)
+
+
+def test_the_drift_checks_refresh_can_read_everything_the_stack_made_in_the_cluster(staging_plan):
+    """`pulumi preview --refresh` GETs every object with the deployer's identity: in its own
+    namespace, and in the review namespace, where the base stack grants it read access."""
+    deployer = ("hello-staging", "hello-deployer")
+    unreadable = [
+        (r.inputs["kind"], r.inputs["metadata"]["name"])
+        for r in staging_plan.resources
+        if r.is_kubernetes and not allows(staging_plan, deployer, "get", r.inputs)
+    ]
+    assert unreadable == []
+
+
+def test_the_deployer_cannot_change_what_the_stack_made_in_the_review_namespace(staging_plan):
+    deployer = ("hello-staging", "hello-deployer")
+    review = [
+        r.inputs
+        for r in staging_plan.resources
+        if r.is_kubernetes and "review" in r.inputs["metadata"].get("namespace", r.inputs["metadata"]["name"])
+    ]
+    assert review
+    for manifest in review:
+        for verb in ("create", "patch", "update", "delete"):
+            assert not allows(staging_plan, deployer, verb, manifest), (manifest["kind"], verb)

@@ -29,9 +29,10 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
             "Service",
             "PodDisruptionBudget",
             # What review apps share (reviewApps.enabled): the review namespace and its default
-            # deny, its deployer, the review apps' ServiceAccount, NetworkPolicy and pull secret.
+            # deny, its deployer, the review apps' ServiceAccount, NetworkPolicy and pull secret,
+            # and the base deployer's read access there.
             *["Namespace", "NetworkPolicy", "ServiceAccount", "Role", "RoleBinding", "Secret"],
-            *["ServiceAccount", "NetworkPolicy", "Secret"],
+            *["ServiceAccount", "NetworkPolicy", "Secret", "Role", "RoleBinding"],
         ]
     )
     gitlab = sorted(r.type.split(":")[-1] for r in staging_plan.resources if r.type.startswith("gitlab:"))

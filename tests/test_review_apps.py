@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER_RULES, InvalidArgument, ReviewAppsSpec
+from components.review_apps import BASE_READER_RULES
 from components.testing import Secret
 from tests.conftest import PASSPHRASE, STAGING, key, plan_staging
 
@@ -44,7 +45,7 @@ def test_every_review_object_is_in_the_review_namespace(review):
 
 
 def test_the_review_deployer_is_confined_to_the_review_namespace_and_may_manage_ingresses(review):
-    (role,) = of_kind(review, "Role")
+    (role,) = [r for r in of_kind(review, "Role") if r["metadata"]["name"] == "hello-deployer"]
     assert role["metadata"]["namespace"] == "hello-review"
     own = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["hello-review"]}
     assert role["rules"] == [*REVIEW_DEPLOYER_RULES, own]
@@ -60,8 +61,18 @@ def test_the_review_deployer_is_confined_to_the_review_namespace_and_may_manage_
     for rule in role["rules"]:
         if {"networkpolicies", "roles", "rolebindings", "serviceaccounts"} & set(rule["resources"]):
             assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
-    (binding,) = of_kind(review, "RoleBinding")
+    (binding,) = [b for b in of_kind(review, "RoleBinding") if b["roleRef"]["name"] == "hello-deployer"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hello-deployer", "namespace": "hello-review"}]
+
+
+def test_the_base_stacks_deployer_may_only_read_what_the_base_stack_made_in_the_review_namespace(review):
+    """For the base stack's refresh (its drift check); see test_drift_check for what that covers."""
+    (role,) = [r for r in of_kind(review, "Role") if r["metadata"]["name"] == "hello-base-reader"]
+    own = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["hello-review"]}
+    assert role["rules"] == [*BASE_READER_RULES, own]
+    assert {verb for rule in role["rules"] for verb in rule["verbs"]} == {"get"}
+    (binding,) = [b for b in of_kind(review, "RoleBinding") if b["roleRef"]["name"] == "hello-base-reader"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hello-deployer", "namespace": "hello-staging"}]
 
 
 def test_review_apps_share_one_tokenless_service_account_and_one_http_policy(review):
