@@ -363,7 +363,7 @@ def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
         if key not in REVIEW_KEYS:
             raise _error(
                 (key,),
-                raw[key],
+                v.Redacted(len(str(raw[key]))) if key in SECRET_KEYS else raw[key],
                 "is not used by a review stack (its config has mergeRequestIid); derive the review config "
                 "from the base stack with `python -m pipeline.review config`",
             )

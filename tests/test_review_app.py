@@ -198,3 +198,9 @@ def test_review_app_args_reject_bad_values(kwargs, message):
     }
     with pytest.raises(InvalidArgument, match=message):
         ReviewAppArgs(**args)
+
+
+def test_a_secret_key_in_a_review_stack_is_refused_without_showing_it():
+    plan = plan_review(overrides={"pulumiConfigPassphrase": "correct-horse-battery-staple"}, check=False)
+    assert plan.error["message"].startswith("gitlab-k8s-cd:pulumiConfigPassphrase: is not used by a review stack")
+    assert "correct-horse" not in plan.error["message"] and "[secret, 28 characters]" in plan.error["message"]
