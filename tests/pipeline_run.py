@@ -10,7 +10,10 @@ What differs from GitLab, and why:
   unreachable here; it trusts the host's CA bundle so that pip inside the build reaches PyPI;
 - buildah uses overlay storage in ``build/e2e`` (vfs, the component's default for unprivileged
   shared runners, is several times slower);
-- ``pulumi`` is the test stand-in ``tests/bin/pulumi``: it records its arguments and runs the offline plan.
+- ``pulumi`` is the test stand-in ``tests/bin/pulumi``: it records its arguments and runs the offline plan;
+- a merge request pipeline is GitLab's predefined variables set by hand (:data:`MERGE_REQUEST`):
+  no GitLab server opens a merge request here. Its review jobs' kubeconfig is written to the
+  host's ``/tmp``, as their fixed path says.
 """
 
 from __future__ import annotations
