@@ -164,8 +164,15 @@ def test_the_review_job_reports_its_url_to_the_environment():
     assert '--dotenv "$CI_PROJECT_DIR/review.env"' in derive and '--environment "$CI_ENVIRONMENT_NAME"' in derive
 
 
-def test_the_review_kubeconfig_path_does_not_depend_on_the_build_directory():
-    """pulumi-kubernetes keeps $KUBECONFIG's path in the state, and the stop job's destroy reads it there."""
+@pytest.mark.parametrize("job", ["gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check", ".gitlab-k8s-cd-review"])
+def test_the_kubeconfig_path_does_not_depend_on_the_build_directory(job):
+    """pulumi-kubernetes keeps $KUBECONFIG's path in the state, and a later destroy or refresh reads it there."""
+    found = interpolated_jobs()[job]
+    path = found["variables"]["KUBECONFIG"]
+    assert path.startswith("/tmp/") and "$" not in path
+    assert 'base64 -d > "$KUBECONFIG"' in " ".join(found["before_script"])
+
+
+def test_review_jobs_read_the_secrets_provider_from_the_state():
     variables = interpolated_jobs()[".gitlab-k8s-cd-review"]["variables"]
-    assert variables["KUBECONFIG"].startswith("/") and "$" not in variables["KUBECONFIG"]
     assert variables["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"

@@ -186,7 +186,7 @@ def test_deploy_ran_pulumi_up_on_the_stack_with_the_release_digest(e2e):
     assert argv[6:8] == ["--config", f"gitlab-k8s-cd:commitSha={e2e['green_commit']}"]
     assert argv[8].startswith("--config") and argv[9].startswith("gitlab-k8s-cd:pipelineUrl=https://")
     assert argv[10].startswith("--config") and argv[11].startswith("gitlab-k8s-cd:jobUrl=https://")
-    assert calls[0]["kubeconfig"].endswith(".kubeconfig")
+    assert calls[0]["kubeconfig"] == "/tmp/gitlab-k8s-cd.kubeconfig"
     deployment = next(d for d in e2e["plan"] if d["kind"] == "Deployment")
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == image
     assert deployment["metadata"]["annotations"]["gitlab-k8s-cd/commit-sha"] == e2e["green_commit"]
