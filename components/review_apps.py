@@ -4,7 +4,7 @@ Every merge request gets its own review stack (``review-<iid>``, see :mod:`.revi
 CI creates and destroys. CI must never need cluster-scoped rights for that, nor rights over
 anyone's RBAC, so the base stack's admin run makes, once:
 
-- the review namespace (Pod Security ``restricted``, default-deny ingress);
+- the review namespace (Pod Security ``restricted``, default-deny ingress, optionally a quota);
 - a review deployer confined to it, which may also manage Ingresses (each review app has a host);
 - the ServiceAccount review apps run as, and the NetworkPolicy admitting their HTTP port;
 - a registry pull secret with a fixed name, from a deploy token of its own;
@@ -21,6 +21,7 @@ stack's state stays unreadable), and optionally their own backend URL.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -41,7 +42,7 @@ REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
 REVIEW_ENVIRONMENT_SCOPE = "review/*"
 """The environments review apps deploy to (``review/$CI_COMMIT_REF_SLUG``)."""
 BASE_READER_RULES = (
-    {"apiGroups": [""], "resources": ["serviceaccounts", "secrets"], "verbs": ["get"]},
+    {"apiGroups": [""], "resources": ["serviceaccounts", "secrets", "resourcequotas"], "verbs": ["get"]},
     {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["get"]},
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ["get"]},
 )
@@ -76,6 +77,9 @@ class ReviewAppsSpec:
     backend_url: str | None = None
     """Where review stacks keep their state. Default: the base stack's backend. A separate
     bucket (or prefix) with its own credentials keeps branch pipelines away from the base stack's state."""
+    quota: Mapping[str, str] | None = None
+    """A ResourceQuota for the review namespace, which all open merge requests share, e.g.
+    ``{"pods": "20", "requests.cpu": "2"}``. Default: none."""
 
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
@@ -92,6 +96,8 @@ class ReviewAppsSpec:
                 v.dns1123_subdomain(name, getattr(self, name))
         if self.backend_url is not None:
             v.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
+        if self.quota is not None:
+            NamespaceArgs(name="review", app="review", instance="review", quota=self.quota)  # the same rules
 
     def namespace_for(self, app: str) -> str:
         return self.namespace or f"{app}-review"
@@ -165,7 +171,9 @@ class ReviewApps(pulumi.ComponentResource):
         instance = f"{args.app}-review"
         namespace = Namespace(
             f"{name}-namespace",
-            NamespaceArgs(name=args.spec.namespace_for(args.app), app=args.app, instance=instance),
+            NamespaceArgs(
+                name=args.spec.namespace_for(args.app), app=args.app, instance=instance, quota=args.spec.quota
+            ),
             opts=child,
         )
         deployer = Deployer(

@@ -215,6 +215,13 @@ CASES = [
         "'Review'",
     ),
     Case(
+        "review-apps-quota-bad-amount",
+        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "quota": {"pods": "lots"}}},
+        "reviewApps.quota.pods",
+        "Kubernetes quantity",
+        "'lots'",
+    ),
+    Case(
         "review-apps-state-in-pulumi-cloud",
         {"pulumiBackendUrl": "https://api.pulumi.com", "reviewApps": {"enabled": "true", "domain": "r.example.com"}},
         "reviewApps.backendUrl",
@@ -382,7 +389,7 @@ def test_quotes_newlines_and_braces_in_a_setting_value_stay_inside_that_value(tm
     )
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()))
-    assert len(documents) == 26  # as many objects as without the hostile value
+    assert len(documents) == 27  # as many objects as without the hostile value
     assert not [d for d in documents if d["kind"] == "ClusterRoleBinding"]
     config_map = next(d for d in documents if d["kind"] == "ConfigMap")
     assert config_map["data"] == {"EVIL": hostile}

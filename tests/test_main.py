@@ -28,10 +28,10 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
             "Deployment",
             "Service",
             "PodDisruptionBudget",
-            # What review apps share (reviewApps.enabled): the review namespace and its default
-            # deny, its deployer, the review apps' ServiceAccount, NetworkPolicy and pull secret,
-            # and the base deployer's read access there.
-            *["Namespace", "NetworkPolicy", "ServiceAccount", "Role", "RoleBinding", "Secret"],
+            # What review apps share (reviewApps.enabled): the review namespace, its default
+            # deny and quota, its deployer, the review apps' ServiceAccount, NetworkPolicy and
+            # pull secret, and the base deployer's read access there.
+            *["Namespace", "NetworkPolicy", "ResourceQuota", "ServiceAccount", "Role", "RoleBinding", "Secret"],
             *["ServiceAccount", "NetworkPolicy", "Secret", "Role", "RoleBinding"],
         ]
     )

@@ -21,7 +21,7 @@ def staging(tmp_path_factory):
 def test_the_staging_plan_is_valid_and_exits_0(staging):
     result, _ = staging
     assert result.returncode == 0, result.stderr
-    assert "Valid: 26 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Valid: 27 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
 
 
 def test_the_plan_prints_a_tree_with_secrets_redacted(staging):
@@ -35,7 +35,7 @@ def test_the_plan_prints_a_tree_with_secrets_redacted(staging):
 def test_the_plan_writes_manifests_and_gitlab_settings_with_no_secret_in_them(staging):
     _, out = staging
     manifests = list(yaml.safe_load_all((out / "kubernetes.yaml").read_text()))
-    assert [list(m)[:3] for m in manifests] == [["apiVersion", "kind", "metadata"]] * 26
+    assert [list(m)[:3] for m in manifests] == [["apiVersion", "kind", "metadata"]] * 27
     assert manifests[0]["kind"] == "Namespace" and manifests[-1]["kind"] == "Deployment"
     gitlab = yaml.safe_load((out / "gitlab.yaml").read_text())
     assert {"type", "name", "inputs"} == set(gitlab[0])
@@ -93,10 +93,10 @@ def test_compare_reports_an_image_bump_as_one_update(staging, tmp_path):
         f"gitlab-k8s-cd:image=registry.gitlab.com/acme/hello@{DIGEST}",
     )
     assert result.returncode == 0, result.stderr
-    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 61 unchanged" in result.stdout
+    assert "0 to create, 1 to update, 0 to replace, 0 to delete, 62 unchanged" in result.stdout
     assert "~ update  kubernetes:apps/v1:Deployment  hello-workload-deployment" in result.stdout
     changes = json.loads((tmp_path / "changes.json").read_text())
-    assert changes["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 61}
+    assert changes["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": 62}
 
 
 def test_the_kubernetes_version_is_configurable(tmp_path):

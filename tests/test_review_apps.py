@@ -38,6 +38,11 @@ def test_the_review_namespace_is_restricted_and_denies_ingress_by_default(review
     assert deny and deny[0]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
 
 
+def test_all_open_merge_requests_share_the_review_namespaces_quota(review):
+    (quota,) = of_kind(review, "ResourceQuota")
+    assert quota["spec"]["hard"] == {"pods": "20", "requests.cpu": "2", "requests.memory": "2Gi"}
+
+
 def test_every_review_object_is_in_the_review_namespace(review):
     for resource in review:
         if resource.is_kubernetes and resource.inputs["kind"] != "Namespace":
@@ -140,6 +145,7 @@ def test_review_stacks_share_the_base_stacks_backend_by_default():
         ({"domain": "r.example.com", "ingress_class": "Nginx"}, r"^ingress_class: must be a DNS-1123 subdomain"),
         ({"domain": "r.example.com", "tls_secret": "tls secret"}, r"^tls_secret: must be a DNS-1123 subdomain"),
         ({"domain": "r.example.com", "backend_url": "https://api.pulumi.com"}, r"^backend_url: must be an? "),
+        ({"domain": "r.example.com", "quota": {"pods": "many"}}, r"^quota.pods: must be a Kubernetes quantity"),
     ],
 )
 def test_review_apps_spec_rejects_bad_values(kwargs, message):
