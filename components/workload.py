@@ -297,7 +297,16 @@ class Workload(pulumi.ComponentResource):
                 opts=child,
             )
         if args.ingress is not None:
-            _ingress(f"{name}-ingress", args.ingress, metadata, service.metadata.name, spec.service_port, child)
+            # Pulumi waits for the Ingress to get an address and live endpoints: within the same budget.
+            budget = {"pulumi.com/timeoutSeconds": str(spec.rollout.budget_seconds)}
+            _ingress(
+                f"{name}-ingress",
+                args.ingress,
+                {**metadata, "annotations": budget},
+                service.metadata.name,
+                spec.service_port,
+                child,
+            )
 
         self.deployment_name = deployment.metadata.name
         self.service_name = service.metadata.name

@@ -248,6 +248,8 @@ def test_an_ingress_routes_its_host_to_the_service_port_with_tls(single):
     assert rule["host"] == "mr-7.review.example.com"
     backend = rule["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": "guest-review-7", "port": {"number": 8000}}
+    # Pulumi's wait for an address and endpoints: the rollout budget, as for the Deployment.
+    assert ingress["metadata"]["annotations"] == {"pulumi.com/timeoutSeconds": "300"}
 
 
 def test_the_staging_app_has_no_ingress(staging_plan):
