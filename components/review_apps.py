@@ -150,7 +150,8 @@ class ReviewAppsArgs:
             raise v.InvalidArgument(
                 "spec.backend_url",
                 self.spec.backend_url,
-                f"must be a self-managed backend (s3, gs, azblob): the base stack's {self.backend_url} needs an "
+                f"must be a self-managed backend ({', '.join(SELF_MANAGED_SCHEMES)}): the base stack's "
+                f"{self.backend_url} needs an "
                 "access token, which would be readable by every branch's pipeline",
             )
 
