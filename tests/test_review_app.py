@@ -18,7 +18,7 @@ def kubernetes_objects(plan):
 
 
 def of_kind(plan, kind):
-    return [o for o in kubernetes_objects(plan) if o["kind"] == kind]
+    return [r.inputs for r in plan.kind(kind)]
 
 
 # --- the derivation ---------------------------------------------------------------------------
