@@ -70,6 +70,7 @@ class CiVariables(pulumi.ComponentResource):
 
     Creates one ProjectVariable per variable, named ``{name}-{key}`` so that reordering the
     list never replaces anything. Masked values are secret from the moment they are handed in.
+    Each is replaced delete-before-create: GitLab allows one variable per key and scope.
     """
 
     keys: list[str]
@@ -94,7 +95,10 @@ class CiVariables(pulumi.ComponentResource):
                 raw=variable.raw,
                 variable_type=variable.variable_type,
                 description=variable.description or None,
-                opts=pulumi.ResourceOptions(parent=self),
+                # GitLab refuses a second variable with the same key and scope (400 "has already
+                # been taken"), and `hidden` can only be set on creation, so the provider replaces
+                # the variable when it changes: the old one must go before the new one is created.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
         self.keys = [variable.key for variable in args.variables]
         self.register_outputs({"keys": self.keys})

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +192,9 @@ class PlannedResource:
     custom: bool
     provider: str | None
     inputs: dict[str, Any]
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """The resource options the engine would act on, as registered: ``deleteBeforeReplace``,
+    ``retainOnDelete``, ``protect``, ``ignoreChanges``, ``replaceOnChanges`` (only those set)."""
 
     @property
     def is_kubernetes(self) -> bool:
@@ -347,6 +350,7 @@ class Plan:
                 custom=r["custom"],
                 provider=r["provider"] or None,
                 inputs=_from_wire(r["inputs"]),
+                options=r.get("options", {}),
             )
             for r in sorted(data["resources"], key=lambda r: r["urn"])
         )
@@ -558,6 +562,7 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
                         "custom": bool(request.custom),
                         "provider": request.provider or None,
                         "inputs": _to_wire(mocks.current.inputs),
+                        "options": _options(request),
                     }
                 )
             return response
@@ -617,6 +622,19 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
         json.dumps({"resources": registered, "outputs": _to_wire(outputs), "error": error, "log": log}, default=str)
     )
     return 0
+
+
+def _options(request: Any) -> dict[str, Any]:
+    """The options of a RegisterResourceRequest that change what the engine does on replace or
+    delete, only those set (a create-before-delete replacement is the engine's default)."""
+    options = {
+        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+        "retainOnDelete": bool(request.retainOnDelete),
+        "protect": bool(request.protect),
+        "ignoreChanges": sorted(request.ignoreChanges),
+        "replaceOnChanges": sorted(request.replaceOnChanges),
+    }
+    return {key: value for key, value in options.items() if value}
 
 
 def _is_stack(urn: str) -> bool:

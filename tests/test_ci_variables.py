@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components import CiVariable, CiVariablesArgs, InvalidArgument
-from components.testing import ProgramError, Secret, run_component
-from tests.conftest import ROOT, component
+from components.testing import ProgramError, Secret, replace_paths, run_component
+from components.diff import compare
+from tests.conftest import ROOT, component, plan_staging
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 
@@ -76,3 +77,42 @@ def test_ci_variables_reject_a_key_given_twice():
 def test_ci_variables_reject_a_bad_environment_scope():
     with pytest.raises(InvalidArgument, match=r"^environment_scope: must be '\*' or an environment name"):
         CiVariablesArgs(project="1", environment_scope="", variables=[])
+
+
+def test_each_variable_is_replaced_delete_before_create(plan):
+    """GitLab keeps one variable per key and scope: a create-before-delete replacement's POST
+    would get 400 "has already been taken" (see docs/contracts.md, "hidden forces a replacement")."""
+    assert {r.name: r.options.get("deleteBeforeReplace") for r in plan.find(VARIABLE)} == {
+        "vars-CONFIG_FILE": True,
+        "vars-FROM_OUTPUT": True,
+        "vars-PLAIN": True,
+    }
+
+
+def gitlab_replaces(before, after):
+    """A stand-in for GitLab's variables API replaying the engine's replacements of ``after``
+    over ``before``: one variable per (key, environment scope), as GitLab enforces, so the
+    create of a create-before-delete replacement is refused as GitLab refuses it."""
+    live = {(r.inputs["key"], r.inputs["environmentScope"]) for r in before.find(VARIABLE)}
+    refused = []
+    for change in compare(before.resource_table(), after.resource_table()).of("replace"):
+        if change.type != VARIABLE:
+            continue
+        new = after.get(VARIABLE, change.name)
+        identity = (new.inputs["key"], new.inputs["environmentScope"])
+        if new.options.get("deleteBeforeReplace"):
+            live.discard(identity)  # the engine deletes the old one first
+        if identity in live:
+            refused.append(f"400 {identity}: has already been taken")
+    return refused
+
+
+def test_turning_hidden_variables_off_on_an_existing_stack_replaces_them_without_a_collision(staging_plan):
+    """``hidden`` forces a replacement in the provider (docs/contracts.md): every secret variable
+    of the stack, the review/* ones included, is replaced, and GitLab accepts each replacement."""
+    unhidden = plan_staging({"hiddenVariables": False})
+    replaced = [c for c in compare(staging_plan.resource_table(), unhidden.resource_table()).of("replace")]
+    assert {c.type for c in replaced} == {VARIABLE}
+    assert {c.replaced_by for c in replaced} == {("hidden",)}
+    assert len(replaced) >= 5
+    assert gitlab_replaces(staging_plan, unhidden) == []
