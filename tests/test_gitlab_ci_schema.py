@@ -173,6 +173,20 @@ def test_the_kubeconfig_path_does_not_depend_on_the_build_directory(job):
     assert 'base64 -d > "$KUBECONFIG"' in " ".join(found["before_script"])
 
 
+def test_a_job_whose_environment_url_comes_from_its_dotenv_report_uploads_it_even_when_it_fails():
+    """GitLab uploads artifacts, dotenv reports included, on success only unless ``when: always``
+    (docs/contracts.md): a failed review deploy would leave its environment without a URL."""
+    jobs = interpolated_jobs()
+    checked = []
+    for name, job in jobs.items():
+        url = (job.get("environment") or {}).get("url", "") if isinstance(job, dict) else ""
+        dotenv = ((job.get("artifacts") or {}).get("reports") or {}).get("dotenv") if isinstance(job, dict) else None
+        if dotenv and url.startswith("$"):
+            checked.append(name)
+            assert job["artifacts"].get("when") == "always", name
+    assert checked == ["gitlab-k8s-cd-review"]
+
+
 def test_review_jobs_read_the_secrets_provider_from_the_state():
     variables = interpolated_jobs()[".gitlab-k8s-cd-review"]["variables"]
     assert variables["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"
