@@ -3,25 +3,27 @@
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
 from .continuous_deployment import CiTokenArgs, ContinuousDeployment, ContinuousDeploymentArgs
-from .deployer import DEPLOYER_RULES, ClusterArgs, Deployer, DeployerArgs
+from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DRIFT_CHECK_VARIABLE, DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .pulumi_backend import PulumiBackendArgs
+from .rbac import KINDS, REVIEW_DEPLOYER, STACK_DEPLOYER, DeployerAccess, role_rules
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
-from .review_apps import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER_RULES, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
+from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .validation import InvalidArgument
 from .workload import AppSpec, IngressArgs, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
 
 __all__ = [
     "CI_TAG_REGEX",
-    "DEPLOYER_RULES",
     "DRIFT_CHECK_VARIABLE",
+    "KINDS",
     "RELEASE_TAG_REGEX",
     "REVIEW_APPS_VARIABLE",
-    "REVIEW_DEPLOYER_RULES",
+    "REVIEW_DEPLOYER",
+    "STACK_DEPLOYER",
     "AppSpec",
     "CiTokenArgs",
     "CiVariable",
@@ -32,6 +34,7 @@ __all__ = [
     "ContinuousDeployment",
     "ContinuousDeploymentArgs",
     "Deployer",
+    "DeployerAccess",
     "DeployerArgs",
     "DriftCheck",
     "DriftCheckArgs",
@@ -63,4 +66,5 @@ __all__ = [
     "WorkloadArgs",
     "load_settings",
     "review_stack_name",
+    "role_rules",
 ]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -13,32 +11,7 @@ import yaml
 
 from . import validation as v
 from .labels import recommended_labels
-
-READ_VERBS = ["get", "list", "watch"]
-MANAGE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
-
-DEPLOYER_RULES: tuple[Mapping[str, Any], ...] = (
-    # The workload: CI creates, changes and deletes these on every deploy. A ConfigMap change
-    # creates a new autonamed ConfigMap and deletes the old one; a PDB comes and goes with replicas.
-    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": MANAGE_VERBS},
-    {"apiGroups": [""], "resources": ["configmaps", "services", "secrets"], "verbs": MANAGE_VERBS},
-    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": MANAGE_VERBS},
-    # Read-only, for the rollout wait (without list/watch it hangs instead of failing) and for
-    # the logs and events a failed rollout is diagnosed with.
-    {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": READ_VERBS},
-    {"apiGroups": [""], "resources": ["pods", "pods/log", "events", "persistentvolumeclaims"], "verbs": READ_VERBS},
-    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ_VERBS},
-    # What only an admin run may change, readable so that `pulumi refresh` works from CI:
-    # network exposure, quotas, the app's and the deployer's own identity and RBAC.
-    {"apiGroups": [""], "resources": ["serviceaccounts", "resourcequotas", "limitranges"], "verbs": READ_VERBS},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": READ_VERBS},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": READ_VERBS},
-)
-"""The deployer Role's rules: every resource and verb spelled out, nothing cluster-scoped.
-
-A rule for ``get`` on the namespace object itself (restricted to its own name) is added by
-:class:`Deployer`, because it needs the namespace's name.
-"""
+from .rbac import STACK_DEPLOYER, DeployerAccess, role_rules
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,19 +42,14 @@ class DeployerArgs:
     """The app instance, for labels."""
     cluster: ClusterArgs
     """The cluster the kubeconfig points at."""
-    rules: Sequence[Mapping[str, Any]] = field(default_factory=lambda: DEPLOYER_RULES)
-    """The Role's rules. Default :data:`DEPLOYER_RULES`. Wildcards are refused."""
+    access: DeployerAccess = STACK_DEPLOYER
+    """The kinds its runs deploy and read, from which its Role is derived
+    (:func:`components.rbac.role_rules`). Default :data:`components.rbac.STACK_DEPLOYER`."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
-        for index, rule in enumerate(self.rules):
-            for key in ("apiGroups", "resources", "verbs"):
-                if "*" in rule.get(key, ()):
-                    raise v.InvalidArgument(
-                        f"rules[{index}].{key}", list(rule[key]), "must list names explicitly, no '*'"
-                    )
-            if not rule.get("resources") or not rule.get("verbs"):
-                raise v.InvalidArgument(f"rules[{index}]", dict(rule), "must name resources and verbs")
+        if not isinstance(self.access, DeployerAccess):
+            raise v.InvalidArgument("access", self.access, "must be a components.rbac.DeployerAccess")
 
 
 class Deployer(pulumi.ComponentResource):
@@ -89,7 +57,8 @@ class Deployer(pulumi.ComponentResource):
 
     Creates:
     - a ServiceAccount;
-    - a namespaced Role with explicit resources and verbs, and a RoleBinding to it;
+    - a namespaced Role derived from what pulumi-kubernetes requests for the kinds in
+      ``args.access`` (:mod:`components.rbac`), and a RoleBinding to it;
     - a long-lived token Secret (``kubernetes.io/service-account-token``);
     - ``kubeconfig``: a kubeconfig for that token, as a secret Output.
     """
@@ -110,16 +79,10 @@ class Deployer(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        own_namespace = {
-            "apiGroups": [""],
-            "resources": ["namespaces"],
-            "verbs": ["get"],
-            "resourceNames": [args.namespace],
-        }
         role = k8s.rbac.v1.Role(
             f"{name}-role",
             metadata={"name": f"{args.app}-deployer", "namespace": args.namespace, "labels": labels},
-            rules=[dict(rule) for rule in args.rules] + [own_namespace],
+            rules=role_rules(args.access, args.namespace),
             opts=child,
         )
         k8s.rbac.v1.RoleBinding(

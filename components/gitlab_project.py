@@ -13,8 +13,18 @@ CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
 """The tags the pipeline gives its throwaway CI images: ``ci-<pipeline id>-<short sha>``."""
 REVIEW_TAG_REGEX = r"review-[0-9]+-[0-9a-f]{8,40}"
 """The tags of review apps' images: ``review-<merge request iid>-<short sha>``."""
-EXPIRING_TAG_REGEX = f"({CI_TAG_REGEX}|{REVIEW_TAG_REGEX})"
-"""The tags the cleanup policy deletes by default: CI images, and review images once stale."""
+CACHE_TAG_REGEX = r"[0-9a-f]{64}"
+"""The tags of the build's layer cache in ``<image>/cache``: the build job runs ``buildah build
+--layers --cache-to <image>/cache``, and buildah pushes one image per cached step there, tagged with
+that step's cache key: a SHA-256 as 64 lowercase hex digits (buildah v1.38.1,
+``imagebuildah/stage_executor.go``: ``generateCacheKey`` returns ``fmt.Sprintf("%x", hash.Sum(nil))``
+of a ``sha256.New()``, and ``cacheImageReferences`` tags it with ``reference.WithTag(repo, cachekey)``).
+Nothing else ever deletes them, so without this the cache grows with every build. GitLab runs the
+cleanup policy on every container repository of the project, ``<image>/cache`` included, and keeps
+``keep_n`` tags per repository, so the newest cache layers stay."""
+EXPIRING_TAG_REGEX = f"({CI_TAG_REGEX}|{REVIEW_TAG_REGEX}|{CACHE_TAG_REGEX})"
+"""The tags the cleanup policy deletes by default: CI images, review images once stale, and the
+build's layer cache once stale."""
 RELEASE_TAG_REGEX = r"(release-[0-9a-f]{8,40}|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?|main|latest)"
 """Tags the cleanup policy never deletes: release images, semantic versions, main and latest."""
 
@@ -29,7 +39,9 @@ class RegistryCleanupArgs:
     """GitLab's container registry cleanup policy (``container_expiration_policy``).
 
     GitLab deletes a tag when it matches ``name_regex_delete`` in full, does not match
-    ``name_regex_keep``, is older than ``older_than`` and is not among the ``keep_n`` newest.
+    ``name_regex_keep``, is older than ``older_than`` and is not among the ``keep_n`` newest. It
+    applies the policy to each of the project's container repositories separately (the image and
+    ``<image>/cache`` alike): ``keep_n`` counts the newest tags of each repository.
     """
 
     enabled: bool = True
@@ -37,11 +49,12 @@ class RegistryCleanupArgs:
     cadence: str = "1d"
     """How often it runs: one of 1d, 7d, 14d, 1month, 3month. Default 1d."""
     keep_n: int = 10
-    """Newest tags kept per image whatever they match: one of 1, 5, 10, 25, 50, 100. Default 10."""
+    """Newest tags kept per repository whatever they match: one of 1, 5, 10, 25, 50, 100. Default 10."""
     older_than: str = "7d"
     """Only tags older than this are deleted: one of 7d, 14d, 30d, 90d. Default 7d."""
     name_regex_delete: str = EXPIRING_TAG_REGEX
-    """Tags to delete (RE2, matched in full). Default: the pipeline's CI tags and review tags."""
+    """Tags to delete (RE2, matched in full). Default: the pipeline's CI tags, review tags and
+    layer-cache tags (:data:`EXPIRING_TAG_REGEX`)."""
     name_regex_keep: str = RELEASE_TAG_REGEX
     """Tags never deleted (RE2, matched in full). Default: release tags, versions, main, latest."""
 

@@ -30,10 +30,11 @@ import pulumi_random as random
 
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
-from .deployer import DEPLOYER_RULES, MANAGE_VERBS, ClusterArgs, Deployer, DeployerArgs
+from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .labels import environment_slug, recommended_labels
 from .namespace import Namespace, NamespaceArgs
 from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed
+from .rbac import BASE_READER, REVIEW_DEPLOYER, role_rules
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .workload import allow_http_spec
 
@@ -41,21 +42,6 @@ REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
 """A project variable holding the base stack's name; the component's review jobs run only when it is set."""
 REVIEW_ENVIRONMENT_SCOPE = "review/*"
 """The environments review apps deploy to (``review/$CI_COMMIT_REF_SLUG``)."""
-BASE_READER_RULES = (
-    {"apiGroups": [""], "resources": ["serviceaccounts", "secrets", "resourcequotas"], "verbs": ["get"]},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["get"]},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ["get"]},
-)
-"""What the base stack's deployer may read in the review namespace: every kind the base stack
-makes there (and a ``get`` on the namespace itself), so that its refresh, the nightly drift
-check, can read them. Nothing more: changing them is an admin run's job."""
-REVIEW_DEPLOYER_RULES = (
-    *DEPLOYER_RULES,
-    # Each review app has its own host name. (The NetworkPolicy stays read-only: the namespace's
-    # owner, the base stack, admits review apps' HTTP port once for all.)
-    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": MANAGE_VERBS},
-)
-"""The review deployer's Role: the deployer's, plus Ingresses."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,8 +124,8 @@ class ReviewAppsArgs:
     backend_url: str
     """The base stack's backend, the review stacks' default."""
     base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
-    """The base stack's deployer, (namespace, ServiceAccount): it gets :data:`BASE_READER_RULES`
-    in the review namespace. Default: none."""
+    """The base stack's deployer, (namespace, ServiceAccount): it may read what the base stack
+    makes in the review namespace (:data:`components.rbac.BASE_READER`). Default: none."""
     hidden_variables: bool = True
     """Make the secret variables hidden as well as masked (GitLab 17.4+). Default true."""
 
@@ -184,7 +170,7 @@ class ReviewApps(pulumi.ComponentResource):
                 app=args.app,
                 instance=instance,
                 cluster=args.cluster,
-                rules=REVIEW_DEPLOYER_RULES,
+                access=REVIEW_DEPLOYER,
             ),
             opts=child,
         )
@@ -271,11 +257,10 @@ class ReviewApps(pulumi.ComponentResource):
         assert args.base_deployer is not None
         base_namespace, base_account = args.base_deployer
         labels = recommended_labels(args.app, instance, "base-reader")
-        own_namespace = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": [namespace]}
         role = k8s.rbac.v1.Role(
             f"{name}-base-reader",
             metadata={"name": f"{args.app}-base-reader", "namespace": namespace, "labels": labels},
-            rules=[*(dict(rule) for rule in BASE_READER_RULES), own_namespace],
+            rules=role_rules(BASE_READER, namespace),
             opts=pulumi.ResourceOptions(parent=self),
         )
         k8s.rbac.v1.RoleBinding(
@@ -288,9 +273,7 @@ class ReviewApps(pulumi.ComponentResource):
 
 
 __all__ = [
-    "BASE_READER_RULES",
     "REVIEW_APPS_VARIABLE",
-    "REVIEW_DEPLOYER_RULES",
     "REVIEW_ENVIRONMENT_SCOPE",
     "ReviewApps",
     "ReviewAppsArgs",

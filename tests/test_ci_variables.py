@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components import CiVariable, CiVariablesArgs, InvalidArgument
-from components.testing import ProgramError, Secret, replace_paths, run_component
 from components.diff import compare
+from components.testing import ProgramError, Secret, run_component
 from tests.conftest import ROOT, component, plan_staging
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components import DEPLOYER_RULES, ClusterArgs, DeployerArgs, InvalidArgument
+from components import ClusterArgs, DeployerAccess, InvalidArgument
 from components.testing import Secret
 from tests.conftest import component
-from tests.programs.components import CA_DATA, CLUSTER
+from tests.programs.components import CA_DATA
 
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 
@@ -91,10 +91,14 @@ def test_deployer_service_account_mounts_no_token(plan):
     assert account["automountServiceAccountToken"] is False
 
 
-def test_deployer_args_refuse_wildcard_rules():
-    rules = [*DEPLOYER_RULES, {"apiGroups": [""], "resources": ["*"], "verbs": ["get"]}]
-    with pytest.raises(InvalidArgument, match=r"^rules\[\d+\]\.resources: must list names explicitly, no '\*'"):
-        DeployerArgs(namespace="x", app="app", instance="app-x", cluster=CLUSTER, rules=rules)
+def test_deployer_access_refuses_a_kind_with_no_row_in_the_table():
+    with pytest.raises(InvalidArgument, match=r"^deploys: must be kinds of the table in components.rbac"):
+        DeployerAccess(deploys=frozenset({"apps/v1/StatefulSet"}))
+
+
+def test_deployer_access_refuses_to_deploy_a_cluster_scoped_kind():
+    with pytest.raises(InvalidArgument, match=r"^deploys: must be namespaced: .*\(got 'v1/Namespace'\)"):
+        DeployerAccess(deploys=frozenset({"v1/Namespace"}))
 
 
 @pytest.mark.parametrize(

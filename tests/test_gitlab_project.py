@@ -65,6 +65,44 @@ def test_default_keep_regex_protects_release_tags_from_the_delete_regex(tag):
     assert not gitlab_full_match(EXPIRING_TAG_REGEX, tag)
 
 
+# Layer-cache tags as buildah's --cache-to pushes them to <image>/cache: SHA-256 cache keys, 64 lowercase hex.
+CACHE_TAGS = [
+    "0" * 64,
+    "5f2b1c0e9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807f6e5d4c3b2a19080",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+]
+RELEASE_TAGS = [
+    "release-0a1b2c3d",
+    "release-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+    "1.2.3",
+    "v1.2.3",
+    "main",
+    "latest",
+]
+
+
+@pytest.mark.parametrize("tag", CACHE_TAGS)
+def test_default_policy_expires_the_layer_cache_tags_and_does_not_keep_them(tag):
+    """Nothing else deletes the build's layer cache: without this it grows with every build."""
+    policy = RegistryCleanupArgs()
+    assert gitlab_full_match(policy.name_regex_delete, tag)
+    assert not gitlab_full_match(policy.name_regex_keep, tag)
+
+
+@pytest.mark.parametrize(
+    "tag", ["0" * 63, "0" * 65, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"]
+)
+def test_default_delete_regex_matches_only_whole_sha256_cache_keys(tag):
+    assert not gitlab_full_match(RegistryCleanupArgs().name_regex_delete, tag)
+
+
+@pytest.mark.parametrize("tag", RELEASE_TAGS)
+def test_default_delete_regex_never_matches_a_release_tag(tag):
+    policy = RegistryCleanupArgs()
+    assert not gitlab_full_match(policy.name_regex_delete, tag)
+    assert gitlab_full_match(policy.name_regex_keep, tag)
+
+
 def test_a_project_managed_by_another_stack_is_only_looked_up(plan):
     assert plan.find(PROJECT, "shared-project") == []
     assert plan.outputs["shared_id"] == "4343"  # the mock's answer to gitlab.get_project("acme/shared")

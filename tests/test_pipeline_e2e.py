@@ -8,11 +8,13 @@ here); see tests/pipeline_run.py for everything that differs from a GitLab runne
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
 import yaml
 
+from components import RegistryCleanupArgs
 from tests.pipeline_run import (
     COMPONENT_JOBS,
     MERGE_REQUEST,
@@ -86,6 +88,7 @@ def e2e(tmp_path_factory):
             "tags_after_green": tags_after_green,
             "tags_after_failing": tags_after_failing,
             "final_tags": registry.tags(REPO),
+            "cache_tags": registry.tags(REPO + "/cache"),
             "in_image": in_image,
             "ci_image": ci_image,
             "images": images,
@@ -251,3 +254,14 @@ def test_stopping_the_review_app_destroys_and_removes_its_stack(e2e):
     calls = [json.loads(line) for line in stop.pulumi_calls]
     assert [c["argv"] for c in calls] == [["destroy", "--yes", "--remove", "--stack", "review-7"]]
     assert calls[0]["kubeconfig"] == "/tmp/gitlab-k8s-cd-review.kubeconfig"
+
+
+def test_the_default_cleanup_policy_expires_the_layer_cache_buildah_really_pushed(e2e):
+    """The build job's ``--cache-to <image>/cache`` pushes one tag per cached step, its cache key,
+    and nothing in the pipeline deletes them: only the project's cleanup policy, which GitLab runs
+    on every container repository of the project, can. GitLab matches its regexes in full."""
+    cache_tags = e2e["cache_tags"]
+    assert cache_tags, f"buildah pushed no layer cache to {REPO}/cache"
+    policy = RegistryCleanupArgs()
+    assert [t for t in cache_tags if not re.fullmatch(policy.name_regex_delete, t)] == []
+    assert [t for t in cache_tags if re.fullmatch(policy.name_regex_keep, t)] == []

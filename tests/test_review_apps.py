@@ -7,8 +7,8 @@ import base64
 import pytest
 import yaml
 
-from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER_RULES, InvalidArgument, ReviewAppsSpec
-from components.review_apps import BASE_READER_RULES
+from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER, InvalidArgument, ReviewAppsSpec, role_rules
+from components.rbac import BASE_READER
 from components.testing import Secret
 from tests.conftest import PASSPHRASE, STAGING, key, plan_staging
 
@@ -52,16 +52,17 @@ def test_every_review_object_is_in_the_review_namespace(review):
 def test_the_review_deployer_is_confined_to_the_review_namespace_and_may_manage_ingresses(review):
     (role,) = [r for r in of_kind(review, "Role") if r["metadata"]["name"] == "hello-deployer"]
     assert role["metadata"]["namespace"] == "hello-review"
-    own = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["hello-review"]}
-    assert role["rules"] == [*REVIEW_DEPLOYER_RULES, own]
+    assert role["rules"] == role_rules(REVIEW_DEPLOYER, "hello-review")
     ingresses = [r for r in role["rules"] if "ingresses" in r["resources"]]
     assert ingresses == [
         {
             "apiGroups": ["networking.k8s.io"],
             "resources": ["ingresses"],
-            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
+            "verbs": ["create", "delete", "get", "list", "patch", "watch"],
         }
     ]
+    # A review stack owns nothing else there: not even a get on the namespace object.
+    assert not [r for r in role["rules"] if "namespaces" in r["resources"]]
     # It can neither open the namespace's network policy nor touch RBAC or ServiceAccounts.
     for rule in role["rules"]:
         if {"networkpolicies", "roles", "rolebindings", "serviceaccounts"} & set(rule["resources"]):
@@ -73,8 +74,9 @@ def test_the_review_deployer_is_confined_to_the_review_namespace_and_may_manage_
 def test_the_base_stacks_deployer_may_only_read_what_the_base_stack_made_in_the_review_namespace(review):
     """For the base stack's refresh (its drift check); see test_drift_check for what that covers."""
     (role,) = [r for r in of_kind(review, "Role") if r["metadata"]["name"] == "hello-base-reader"]
+    assert role["rules"] == role_rules(BASE_READER, "hello-review")
     own = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["hello-review"]}
-    assert role["rules"] == [*BASE_READER_RULES, own]
+    assert own in role["rules"]
     assert {verb for rule in role["rules"] for verb in rule["verbs"]} == {"get"}
     (binding,) = [b for b in of_kind(review, "RoleBinding") if b["roleRef"]["name"] == "hello-base-reader"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hello-deployer", "namespace": "hello-staging"}]
