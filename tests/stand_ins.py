@@ -16,6 +16,7 @@ class Recorded:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 @dataclass
@@ -34,7 +35,9 @@ def stand_in_server(answer: Callable[[Recorded, StandIn], Reply]) -> Iterator[St
 
     class Handler(BaseHTTPRequestHandler):
         def _handle(self) -> None:
-            recorded = Recorded(self.command, self.path, {k: v for k, v in self.headers.items()})
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            recorded = Recorded(self.command, self.path, {k: v for k, v in self.headers.items()}, body)
             server_state.requests.append(recorded)
             status, headers, body = answer(recorded, server_state)
             payload = b"" if body is None else json.dumps(body).encode()

@@ -1,0 +1,219 @@
+"""pipeline.ci_token: CI's GitLab token rotates itself, never revoking what it still needs.
+
+The GitLab here is a stand-in (no GitLab server runs on this machine) that refuses what GitLab
+refuses, per docs/contracts.md: a project access token may not create tokens nor rotate one by
+id (project bots are prevented ``manage_resource_access_tokens``), ``self/rotate`` revokes the
+token at once, a revoked token gets 401 on every later call, and a variable exists once per key
+and scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from pipeline import ci_token
+from tests.stand_ins import stand_in_server
+
+TODAY = dt.date(2026, 11, 28)
+OLD, ADMIN = "glpat-old-token-0000", "glpat-admin-token-9999"
+
+
+class StandInGitLab:
+    """Tokens by value, and the project's variables by (key, scope)."""
+
+    def __init__(self) -> None:
+        self.tokens = {OLD: {"bot": True, "revoked": False}, ADMIN: {"bot": False, "revoked": False}}
+        self.variables = {
+            ("GITLAB_TOKEN", "staging"): OLD,
+            ("GITLAB_TOKEN_EXPIRES_AT", "staging"): "2026-12-01",
+        }
+        self.issued = 0
+        self.fail_puts = 0
+
+    def answer(self, request, _server):
+        token = self.tokens.get(request.headers.get("PRIVATE-TOKEN", ""))
+        if token is None or token["revoked"]:
+            return 401, {}, {"message": "401 Unauthorized"}
+        url = urlsplit(request.path)
+        path, query = unquote(url.path), {k: v[0] for k, v in parse_qs(url.query).items()}
+        body = _form_or_json(request)
+        if request.method == "POST" and path.endswith("/access_tokens/self/rotate"):
+            if not token["bot"]:
+                return 403, {}, {"message": "403 Forbidden"}
+            token["revoked"] = True  # at once, as GitLab does
+            return 200, {}, {"token": self._issue(bot=True), "expires_at": body["expires_at"]}
+        if request.method == "POST" and re.search(r"/access_tokens/\d+/rotate$", path):
+            return 401, {}, {"message": "401 Unauthorized"}  # a bot may not rotate by id
+        if request.method == "POST" and path.endswith("/access_tokens"):
+            if token["bot"]:
+                return 403, {}, {"message": "403 Forbidden"}
+            return 201, {}, {"token": self._issue(bot=True), "expires_at": body["expires_at"]}
+        match = re.search(r"/variables(?:/(\w+))?$", path)
+        if match:
+            return self._variables(request.method, match.group(1), query, body)
+        return 404, {}, {"message": "404 Not Found"}
+
+    def _variables(self, method, key, query, body):
+        scope = query.get("filter[environment_scope]") or body.get("environment_scope")
+        if method == "PUT":
+            if self.fail_puts:
+                self.fail_puts -= 1
+                return 503, {}, None
+            if (key, scope) not in self.variables:
+                return 404, {}, {"message": "404 Variable Not Found"}
+            self.variables[(key, scope)] = body["value"]
+            return 200, {}, {"key": key}
+        if method == "DELETE":
+            return (204, {}, None) if self.variables.pop((key, scope), None) is not None else (404, {}, None)
+        if method == "POST":
+            if (body["key"], scope) in self.variables:
+                return 400, {}, {"message": {"key": [f"({body['key']}) has already been taken"]}}
+            self.variables[(body["key"], scope)] = body["value"]
+            return 201, {}, {"key": body["key"]}
+        return 405, {}, None
+
+    def _issue(self, *, bot: bool) -> str:
+        self.issued += 1
+        value = f"glpat-new-token-{self.issued:04d}"
+        self.tokens[value] = {"bot": bot, "revoked": False}
+        return value
+
+
+def _form_or_json(request):
+    if not request.body:
+        return {}
+    if request.headers.get("Content-Type", "").startswith("application/json"):
+        return json.loads(request.body)
+    return {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+
+
+@pytest.fixture
+def gitlab():
+    model = StandInGitLab()
+    with stand_in_server(model.answer) as server:
+        yield model, ci_token.GitLab(api_url=f"{server.url}/api/v4", project="acme/hello", backoff=0), server
+
+
+def rotate(client, **overrides):
+    arguments = {
+        "token": OLD,
+        "environment": "staging",
+        "expires_at": "2026-12-01",
+        "today": TODAY,
+        "expiration_days": 30,
+        "rotate_before_days": 7,
+        **overrides,
+    }
+    return ci_token.rotate(client, **arguments)
+
+
+def test_a_token_far_from_expiry_is_not_rotated(gitlab):
+    model, client, server = gitlab
+    message = rotate(client, expires_at="2027-01-15")
+    assert "not rotated" in message
+    assert server.requests == [] and model.tokens[OLD]["revoked"] is False
+
+
+def test_a_due_token_rotates_itself_and_stores_its_successor_with_the_successor(gitlab):
+    model, client, server = gitlab
+    message = rotate(client)
+    new = model.variables[("GITLAB_TOKEN", "staging")]
+    assert new != OLD and model.tokens[new]["revoked"] is False
+    assert model.tokens[OLD]["revoked"] is True
+    assert model.variables[("GITLAB_TOKEN_EXPIRES_AT", "staging")] == "2026-12-28"
+    assert message == "rotated GITLAB_TOKEN of staging: the new token expires on 2026-12-28"
+    # The rotation is the old token's last use; every later call carries the new one.
+    rotation = [i for i, r in enumerate(server.requests) if r.path.endswith("/self/rotate")]
+    assert rotation == [0]
+    assert {r.headers["PRIVATE-TOKEN"] for r in server.requests[1:]} == {new}
+
+
+def test_the_old_token_is_dead_the_moment_it_is_rotated(gitlab):
+    """What made the provider's rotation unusable from CI: after the rotate call the token that
+    made it gets 401, so nothing may use it afterwards."""
+    _model, client, _ = gitlab
+    rotate(client)
+    again = client.call("PUT", "/variables/GITLAB_TOKEN", OLD, retry=False, params={}, data={"value": "x"})
+    assert again.status_code == 401
+
+
+def test_a_project_token_cannot_rotate_by_id_as_the_provider_would(gitlab):
+    """gitlab.ProjectAccessToken's rotation_configuration calls the rotate-by-id endpoint."""
+    _, client, _ = gitlab
+    assert client.call("POST", "/access_tokens/42/rotate", OLD, retry=False).status_code == 401
+
+
+def test_a_store_that_fails_once_is_retried_with_the_new_token(gitlab):
+    model, client, _ = gitlab
+    model.fail_puts = 1
+    rotate(client)
+    assert model.tokens[model.variables[("GITLAB_TOKEN", "staging")]]["revoked"] is False
+
+
+def test_a_refused_rotation_changes_nothing_and_the_old_token_still_works(gitlab):
+    model, client, _ = gitlab
+    model.tokens[OLD]["bot"] = False  # not a project access token: self/rotate is refused here
+    with pytest.raises(ci_token.TokenError, match=r"^GitLab refused to rotate the token: HTTP 403") as caught:
+        rotate(client)
+    assert caught.value.lost is False
+    assert model.variables[("GITLAB_TOKEN", "staging")] == OLD and model.tokens[OLD]["revoked"] is False
+
+
+def test_a_successor_that_cannot_be_stored_is_reported_as_lost_without_printing_it(gitlab, capsys):
+    model, client, _server = gitlab
+    model.variables.pop(("GITLAB_TOKEN", "staging"))  # someone deleted the variable
+    with pytest.raises(ci_token.TokenError, match=r"could not be updated .* an admin must run") as caught:
+        rotate(client)
+    assert caught.value.lost is True
+    assert "glpat-" not in str(caught.value)
+
+
+@pytest.mark.parametrize("expires_at", [None, "", "not-a-date"])
+def test_an_unknown_expiry_rotates(expires_at):
+    assert ci_token.rotation_due(expires_at, TODAY, 7) is True
+
+
+@pytest.mark.parametrize(("expires_at", "due"), [("2026-12-05", True), ("2026-12-06", False), ("2026-11-01", True)])
+def test_rotation_starts_rotate_before_days_ahead(expires_at, due):
+    assert ci_token.rotation_due(expires_at, TODAY, 7) is due
+
+
+def test_an_admin_creates_the_token_and_its_hidden_protected_variables(gitlab):
+    model, client, server = gitlab
+    model.variables.clear()
+    message = ci_token.create(
+        client, admin_token=ADMIN, environment="staging", name="staging deploy", today=TODAY, expiration_days=30
+    )
+    token = model.variables[("GITLAB_TOKEN", "staging")]
+    assert model.tokens[token]["bot"] is True
+    assert model.variables[("GITLAB_TOKEN_EXPIRES_AT", "staging")] == "2026-12-28"
+    posted = [json.loads(r.body) for r in server.requests if r.method == "POST" and r.path.endswith("/variables")]
+    secret = next(b for b in posted if b["key"] == "GITLAB_TOKEN")
+    assert (secret["masked_and_hidden"], secret["protected"], secret["raw"]) == (True, True, True)
+    assert token not in message
+
+
+def test_a_project_token_cannot_create_tokens(gitlab):
+    _, client, _ = gitlab
+    with pytest.raises(ci_token.TokenError, match=r"HTTP 403"):
+        ci_token.create(client, admin_token=OLD, environment="staging", name="x", today=TODAY, expiration_days=30)
+
+
+def test_the_command_prints_no_token_and_exits_by_outcome(gitlab, capsys):
+    _model, client, _server = gitlab
+    env = {
+        "GITLAB_TOKEN": OLD,
+        "GITLAB_TOKEN_EXPIRES_AT": "2026-11-30",
+        "CI_PROJECT_ID": "acme/hello",
+        "CI_API_V4_URL": client.api_url,
+    }
+    assert ci_token.main(["rotate", "--environment", "staging"], env) == ci_token.EXIT_OK
+    out = capsys.readouterr()
+    assert "rotated GITLAB_TOKEN of staging" in out.out and "glpat-" not in out.out + out.err
+    # The same command again, with the now revoked token (as a stale job would have it): refused, nothing lost.
+    assert ci_token.main(["rotate", "--environment", "staging"], env) == ci_token.EXIT_FAILED
+    assert "HTTP 401" in capsys.readouterr().err
