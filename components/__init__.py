@@ -2,7 +2,7 @@
 
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
-from .continuous_deployment import CiTokenArgs, ContinuousDeployment, ContinuousDeploymentArgs
+from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DRIFT_CHECK_VARIABLE, DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
@@ -25,7 +25,6 @@ __all__ = [
     "REVIEW_DEPLOYER",
     "STACK_DEPLOYER",
     "AppSpec",
-    "CiTokenArgs",
     "CiVariable",
     "CiVariables",
     "CiVariablesArgs",

@@ -27,7 +27,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from . import validation as v
-from .continuous_deployment import CiTokenArgs, ContinuousDeploymentArgs
+from .continuous_deployment import ContinuousDeploymentArgs
 from .deployer import ClusterArgs
 from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
@@ -85,7 +85,6 @@ OBJECT_KEYS: dict[str, type] = {
     "registryCleanup": RegistryCleanupArgs,
     "protection": EnvironmentProtectionArgs,
     "limitRange": LimitRangeArgs,
-    "ciToken": CiTokenArgs,
     "driftCheck": DriftCheckSpec,
     "reviewApps": ReviewAppsSpec,
 }
@@ -437,7 +436,6 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "quota": _get(raw, "quota"),
             "limit_range": ("limitRange", _object(raw, "limitRange", LimitRangeArgs)),
             "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),
-            "ci_token": ("ciToken", _object(raw, "ciToken", CiTokenArgs)),
             "drift_check": ("driftCheck", _object(raw, "driftCheck", DriftCheckSpec)),
             "review_apps": ("reviewApps", _object(raw, "reviewApps", ReviewAppsSpec)),
             "spec": ("", spec),

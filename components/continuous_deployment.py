@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_gitlab as gitlab
 
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
@@ -20,27 +19,6 @@ from .pulumi_backend import PulumiBackendArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_apps import ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs
-
-
-@dataclass(frozen=True, kw_only=True)
-class CiTokenArgs:
-    """The project access token CI's ``pulumi up`` manages GitLab with. GitLab rotates it on
-    ``pulumi up`` when it nears expiry, so nobody has to."""
-
-    expiration_days: int = 30
-    """Each token's lifetime in days. Default 30."""
-    rotate_before_days: int = 7
-    """Rotate this many days before expiry. Default 7 (so a weekly deploy always rotates in time)."""
-
-    def __post_init__(self) -> None:
-        v.integer("expiration_days", self.expiration_days, minimum=2, maximum=365)
-        v.integer("rotate_before_days", self.rotate_before_days, minimum=1)
-        if self.rotate_before_days >= self.expiration_days:
-            raise v.InvalidArgument(
-                ("rotate_before_days", "expiration_days"),
-                (self.rotate_before_days, self.expiration_days),
-                "rotation must start before the token expires",
-            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,8 +51,6 @@ class ContinuousDeploymentArgs:
     """A ResourceQuota for the namespace. Default: none."""
     limit_range: LimitRangeArgs | None = None
     """Container defaults for the namespace. Default: none."""
-    ci_token: CiTokenArgs = field(default_factory=CiTokenArgs)
-    """CI's GitLab token rotation. Default :class:`CiTokenArgs`."""
     hidden_variables: bool = True
     """Make secret CI variables hidden as well as masked (GitLab 17.4+). Default true."""
     drift_check: DriftCheckSpec = field(default_factory=DriftCheckSpec)
@@ -164,8 +140,9 @@ class ContinuousDeployment(pulumi.ComponentResource):
     - :class:`GitLabProject`: the project, its registry and cleanup policy;
     - :class:`Namespace`, :class:`Deployer`, :class:`RegistryAccess`, :class:`Workload`: the cluster side;
     - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
-    - a ProjectAccessToken for CI, rotated by GitLab;
-    - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment;
+    - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment, but
+      its GitLab token: the stack never manages the credential CI runs it with (a run that
+      rotated it would revoke it under itself), see :mod:`pipeline.ci_token`;
     - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted;
     - :class:`ReviewApps`, when enabled: what every merge request's review app shares.
 
@@ -232,21 +209,6 @@ class ContinuousDeployment(pulumi.ComponentResource):
             args.environment_args(project=project.project_id, namespace=namespace.name),
             opts=child,
         )
-        ci_token = gitlab.ProjectAccessToken(
-            f"{name}-ci-token",
-            project=project.project_id,
-            name=f"{args.instance} deploy",
-            description="CI's pulumi up for this environment (managed by gitlab-k8s-cd)",
-            # `api` is the narrowest scope that lets the GitLab provider manage the project's
-            # variables, environment and deploy token; a project token reaches no other project.
-            scopes=["api"],
-            access_level="maintainer",
-            rotation_configuration={
-                "expiration_days": args.ci_token.expiration_days,
-                "rotate_before_days": args.ci_token.rotate_before_days,
-            },
-            opts=child,
-        )
         hidden = args.hidden_variables
         CiVariables(
             f"{name}-ci-variables",
@@ -264,13 +226,6 @@ class ContinuousDeployment(pulumi.ComponentResource):
                         deployer.kubeconfig,
                         hidden=hidden,
                         description="base64 of the deployer's kubeconfig: namespace-scoped cluster access",
-                    ),
-                    CiVariable(
-                        key="GITLAB_TOKEN",
-                        value=ci_token.token,
-                        masked=True,
-                        hidden=hidden,
-                        description="Project access token for CI's pulumi up, rotated by GitLab",
                     ),
                     *args.backend.ci_variables(hidden=hidden),
                 ],

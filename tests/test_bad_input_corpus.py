@@ -127,13 +127,6 @@ CASES = [
         "the rollout budget must be longer than the min ready time",
         "30 and 60",
     ),
-    Case(
-        "token-rotation-after-expiry",
-        {"ciToken": {"expirationDays": 7, "rotateBeforeDays": 10}},
-        "ciToken.rotateBeforeDays",
-        "rotation must start before the token expires",
-        "10 and 7",
-    ),
     # regexes and the cleanup policy
     Case(
         "delete-regex-broken",

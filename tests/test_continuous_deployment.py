@@ -31,7 +31,6 @@ def test_it_composes_every_component_under_itself(staging_plan):
         ("RegistryAccess", "hello-registry"),
         ("Workload", "hello-workload"),
         ("GitLabEnvironment", "hello-environment"),
-        ("ProjectAccessToken", "hello-ci-token"),
         ("CiVariables", "hello-ci-variables"),
         ("DriftCheck", "hello-drift-check"),
         ("ReviewApps", "hello-review-apps"),  # staging's reviewApps.enabled
@@ -50,7 +49,6 @@ def test_ci_gets_exactly_what_its_pulumi_up_needs_scoped_to_the_environment(stag
     assert set(found) == {
         "KUBE_NAMESPACE",
         "KUBECONFIG_B64",
-        "GITLAB_TOKEN",
         "PULUMI_BACKEND_URL",
         "PULUMI_CONFIG_PASSPHRASE",
     }
@@ -59,7 +57,7 @@ def test_ci_gets_exactly_what_its_pulumi_up_needs_scoped_to_the_environment(stag
     assert {scope for scope, _ in every} == {"staging", "review/*", "*"}  # review apps' own, see test_review_apps
 
 
-@pytest.mark.parametrize("secret", ["KUBECONFIG_B64", "GITLAB_TOKEN", "PULUMI_CONFIG_PASSPHRASE"])
+@pytest.mark.parametrize("secret", ["KUBECONFIG_B64", "PULUMI_CONFIG_PASSPHRASE"])
 def test_every_credential_is_a_masked_hidden_protected_secret(staging_plan, secret):
     variable = variables(staging_plan)[secret]
     assert isinstance(variable["value"], Secret)
@@ -82,12 +80,11 @@ def test_the_kubeconfig_variable_is_the_deployers_kubeconfig_in_base64(staging_p
     assert base64.b64decode(encoded).decode() == staging_plan.outputs["deployer_kubeconfig"].value
 
 
-def test_the_gitlab_token_is_a_rotating_project_access_token(staging_plan):
-    token = staging_plan.get("gitlab:index/projectAccessToken:ProjectAccessToken", "hello-ci-token").inputs
-    assert token["scopes"] == ["api"]
-    assert token["accessLevel"] == "maintainer"
-    assert token["rotationConfiguration"] == {"expirationDays": 30, "rotateBeforeDays": 7}
-    assert variables(staging_plan)["GITLAB_TOKEN"]["value"].value.startswith("glpat-")
+def test_the_stack_never_manages_the_gitlab_token_ci_runs_it_with(staging_plan):
+    """A run that rotated it would revoke it under itself, and a project access token may not
+    rotate another (docs/contracts.md): pipeline.ci_token makes it, and it rotates itself."""
+    assert staging_plan.find("gitlab:index/projectAccessToken:ProjectAccessToken") == []
+    assert not [r for r in staging_plan.find(VARIABLE) if r.inputs["key"].startswith("GITLAB_TOKEN")]
 
 
 def test_the_environment_points_at_the_namespace_and_the_url(staging_plan):
@@ -108,7 +105,7 @@ def test_everything_is_in_the_apps_namespace_or_the_review_namespace(staging_pla
 def test_hidden_variables_can_be_turned_off_for_gitlab_before_17_4():
     plan = plan_staging({"hiddenVariables": "false"})
     found = variables(plan)
-    assert found["GITLAB_TOKEN"]["hidden"] is False and found["GITLAB_TOKEN"]["masked"] is True
+    assert found["KUBECONFIG_B64"]["hidden"] is False and found["KUBECONFIG_B64"]["masked"] is True
 
 
 def test_a_pulumi_cloud_backend_hands_ci_an_access_token_instead_of_a_passphrase():

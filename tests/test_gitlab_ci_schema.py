@@ -190,3 +190,41 @@ def test_a_job_whose_environment_url_comes_from_its_dotenv_report_uploads_it_eve
 def test_review_jobs_read_the_secrets_provider_from_the_state():
     variables = interpolated_jobs()[".gitlab-k8s-cd-review"]["variables"]
     assert variables["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"
+
+
+def yaml_strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from yaml_strings(key)
+            yield from yaml_strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from yaml_strings(item)
+
+
+def test_every_yaml_string_of_the_component_interpolates_at_most_one_input():
+    """GitLab versions before the fix of gitlab-org/gitlab#442327 interpolate only the first
+    ``$[[ ]]`` block of a string (docs/contracts.md): a second one would reach the shell as is."""
+    _, jobs = component_documents()
+    crowded = [text for text in yaml_strings(jobs) if text.count("$[[") > 1]
+    assert crowded == []
+
+
+def test_the_token_rotation_runs_before_the_drift_check_and_never_beside_a_deploy():
+    jobs = interpolated_jobs()
+    rotate, drift, deploy = (jobs[f"gitlab-k8s-cd-{n}"] for n in ("rotate-token", "drift-check", "deploy"))
+    assert rotate["resource_group"] == drift["resource_group"] == deploy["resource_group"] == "staging"
+    assert drift["needs"] == ["gitlab-k8s-cd-rotate-token"]
+    assert rotate["environment"] == {"name": "staging", "action": "prepare"}
+    assert rotate["script"][-1] == 'python -m pipeline.ci_token rotate --environment "$K8S_CD_ENVIRONMENT"'
+    assert jobs[".gitlab-k8s-cd"]["variables"]["K8S_CD_ENVIRONMENT"] == "staging"
+
+
+def test_the_merge_request_preview_gets_the_environments_variables_and_a_kubeconfig():
+    preview = interpolated_jobs()["gitlab-k8s-cd-preview"]
+    assert preview["environment"] == {"name": "staging", "action": "prepare"}
+    assert preview["variables"]["KUBECONFIG"] == "/tmp/gitlab-k8s-cd.kubeconfig"
+    assert 'base64 -d > "$KUBECONFIG"' in " ".join(preview["before_script"])
+    assert {"if": '$CI_COMMIT_REF_PROTECTED != "true"', "when": "never"} in preview["rules"]

@@ -37,8 +37,8 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
     )
     gitlab = sorted(r.type.split(":")[-1] for r in staging_plan.resources if r.type.startswith("gitlab:"))
     assert gitlab == sorted(
-        ["Project", "ProjectDeployToken", "ProjectAccessToken", "ProjectEnvironment"]
-        + ["ProjectVariable"] * 5
+        ["Project", "ProjectDeployToken", "ProjectEnvironment"]
+        + ["ProjectVariable"] * 4
         + ["PipelineSchedule", "PipelineScheduleVariable"]
         # review apps: their deploy token, their 4 variables (review/*) and the switch (*)
         + ["ProjectDeployToken"]

@@ -43,15 +43,30 @@ def test_a_default_branch_push_builds_tests_releases_deploys_and_cleans_up(repo)
     }
 
 
-def test_a_merge_request_previews_and_never_releases_or_deploys(repo):
-    found = running(jobs(repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="feature"))
-    assert {"gitlab-k8s-cd-preview", "gitlab-k8s-cd-plan-diff", "gitlab-k8s-cd-tests"} <= found
+def test_a_merge_request_from_an_unprotected_branch_gets_the_offline_plan_diff_and_no_pulumi_preview(repo):
+    """Its pipeline gets no protected variable (no passphrase, no kubeconfig): a real preview could only fail."""
+    found = running(
+        jobs(
+            repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="feature", CI_COMMIT_REF_PROTECTED="false"
+        )
+    )
+    assert {"gitlab-k8s-cd-plan-diff", "gitlab-k8s-cd-tests"} <= found
+    assert "gitlab-k8s-cd-preview" not in found
     assert not {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check"} & found
 
 
-def test_the_drift_schedule_runs_the_drift_check_of_its_stack_and_nothing_else(repo):
+def test_a_merge_request_whose_pipeline_may_read_protected_variables_also_previews_for_real(repo):
+    found = running(
+        jobs(repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="release", CI_COMMIT_REF_PROTECTED="true")
+    )
+    assert {"gitlab-k8s-cd-preview", "gitlab-k8s-cd-plan-diff"} <= found
+    assert not {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"} & found
+
+
+def test_the_drift_schedule_rotates_the_token_then_checks_drift_and_does_nothing_else(repo):
     assert running(jobs(repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="staging")) == {
-        "gitlab-k8s-cd-drift-check"
+        "gitlab-k8s-cd-rotate-token",
+        "gitlab-k8s-cd-drift-check",
     }
     assert running(jobs(repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="production")) == set()
 
@@ -62,14 +77,19 @@ REVIEW_JOBS = {"gitlab-k8s-cd-review", "gitlab-k8s-cd-stop-review"}
 def merge_request(repo, **variables) -> dict[str, str]:
     """A merge request pipeline. GitLab sets no CI_COMMIT_BRANCH in one; empty acts the same in these rules."""
     return jobs(
-        repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="", CI_MERGE_REQUEST_IID="7", **variables
+        repo,
+        CI_PIPELINE_SOURCE="merge_request_event",
+        CI_COMMIT_BRANCH="",
+        CI_COMMIT_REF_PROTECTED="false",
+        CI_MERGE_REQUEST_IID="7",
+        **variables,
     )
 
 
 def test_a_merge_request_deploys_its_review_app_when_the_base_stack_switched_review_apps_on(repo):
     listing = merge_request(repo, GITLAB_K8S_CD_REVIEW_APPS="staging")
     found = running(listing)
-    assert {"gitlab-k8s-cd-release", "gitlab-k8s-cd-review", "gitlab-k8s-cd-preview"} <= found
+    assert {"gitlab-k8s-cd-release", "gitlab-k8s-cd-review", "gitlab-k8s-cd-plan-diff"} <= found
     assert listing["gitlab-k8s-cd-review"] == "on_success"
     assert listing["gitlab-k8s-cd-stop-review"] == "manual"  # GitLab plays it on merge, close or auto-stop
     assert not {"gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check"} & found
@@ -78,7 +98,7 @@ def test_a_merge_request_deploys_its_review_app_when_the_base_stack_switched_rev
 def test_a_merge_request_gets_no_review_app_without_the_switch(repo):
     found = running(merge_request(repo))
     assert not (REVIEW_JOBS | {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"}) & found
-    assert "gitlab-k8s-cd-preview" in found
+    assert "gitlab-k8s-cd-plan-diff" in found
 
 
 def test_a_default_branch_pipeline_never_deploys_a_review_app(repo):
@@ -91,4 +111,4 @@ def test_the_drift_schedule_runs_no_review_job(repo):
     listing = jobs(
         repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="staging", GITLAB_K8S_CD_REVIEW_APPS="staging"
     )
-    assert running(listing) == {"gitlab-k8s-cd-drift-check"}
+    assert running(listing) == {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"}

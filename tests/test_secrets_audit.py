@@ -73,7 +73,6 @@ def _variable(plan, scope, key):
 
 def test_the_audit_knows_every_kind_of_secret(secrets, staging_plan):
     assert PASSPHRASE in secrets
-    assert _variable(staging_plan, "staging", "GITLAB_TOKEN").value in secrets  # the project access token
     assert _variable(staging_plan, "staging", "KUBECONFIG_B64").value in secrets
     assert _variable(staging_plan, "review/*", "KUBECONFIG_B64").value in secrets
     assert _variable(staging_plan, "review/*", "PULUMI_CONFIG_PASSPHRASE").value in secrets  # random, review's own
