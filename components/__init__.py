@@ -4,7 +4,7 @@ from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
 from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs
 from .deployer import ClusterArgs, Deployer, DeployerArgs
-from .drift_check import DRIFT_CHECK_VARIABLE, DriftCheck, DriftCheckArgs, DriftCheckSpec
+from .drift_check import DRIFT_CHECK_DESCRIPTION, DriftCheck, DriftCheckArgs, DriftCheckSpec, drift_check_description
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
@@ -18,7 +18,7 @@ from .workload import AppSpec, IngressArgs, ProbeArgs, ResourcesArgs, RolloutArg
 
 __all__ = [
     "CI_TAG_REGEX",
-    "DRIFT_CHECK_VARIABLE",
+    "DRIFT_CHECK_DESCRIPTION",
     "KINDS",
     "RELEASE_TAG_REGEX",
     "REVIEW_APPS_VARIABLE",
@@ -63,6 +63,7 @@ __all__ = [
     "Settings",
     "Workload",
     "WorkloadArgs",
+    "drift_check_description",
     "load_settings",
     "review_stack_name",
     "role_rules",

@@ -1,5 +1,10 @@
 """A nightly drift check: a GitLab pipeline schedule that runs `pulumi preview --refresh
---expect-no-changes` for this stack, and fails when the live state has drifted from the code."""
+--expect-no-changes` for this stack, and fails when the live state has drifted from the code.
+
+The CI/CD component recognises the schedule's pipeline by its description
+(``$CI_PIPELINE_SCHEDULE_DESCRIPTION``, GitLab 17.8+), not by a schedule variable: schedule
+variables are pipeline variables, which projects created on GitLab.com since 17.7 refuse to
+everyone (``ci_pipeline_variables_minimum_override_role: no_one_allowed``)."""
 
 from __future__ import annotations
 
@@ -11,8 +16,15 @@ import pulumi_gitlab as gitlab
 
 from . import validation as v
 
-DRIFT_CHECK_VARIABLE = "GITLAB_K8S_CD_DRIFT_CHECK"
-"""Set on the schedule to the stack's name; the CI/CD component's drift job runs only then."""
+DRIFT_CHECK_DESCRIPTION = "gitlab-k8s-cd drift check of stack "
+"""The schedule's description, followed by the stack's name. The CI/CD component's drift jobs run
+only in a pipeline of the schedule so described, and its other jobs never do: keep both in step."""
+
+
+def drift_check_description(stack: str) -> str:
+    """The description of ``stack``'s drift-check schedule."""
+    return DRIFT_CHECK_DESCRIPTION + stack
+
 
 # Five cron fields, each of digits, '*', ',', '-' and '/'.
 _CRON = re.compile(r"^\s*([0-9*,/-]+\s+){4}[0-9*,/-]+\s*$")
@@ -55,26 +67,18 @@ class DriftCheckArgs:
 
 
 class DriftCheck(pulumi.ComponentResource):
-    """Creates a PipelineSchedule and its ``GITLAB_K8S_CD_DRIFT_CHECK=<stack>`` variable."""
+    """Creates a PipelineSchedule described ``gitlab-k8s-cd drift check of stack <stack>``."""
 
     def __init__(self, name: str, args: DriftCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:drift_check:DriftCheck", name, None, opts)
-        schedule = gitlab.PipelineSchedule(
+        gitlab.PipelineSchedule(
             f"{name}-schedule",
             project=args.project,
-            description=f"gitlab-k8s-cd drift check of stack {args.stack}",
+            description=drift_check_description(args.stack),
             ref=f"refs/heads/{args.spec.ref}",
             cron=args.spec.cron,
             cron_timezone=args.spec.timezone,
             active=args.spec.enabled,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        gitlab.PipelineScheduleVariable(
-            f"{name}-variable",
-            project=args.project,
-            pipeline_schedule_id=schedule.pipeline_schedule_id,
-            key=DRIFT_CHECK_VARIABLE,
-            value=args.stack,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import DRIFT_CHECK_VARIABLE, DriftCheckSpec, InvalidArgument
+from components import DriftCheckSpec, InvalidArgument, drift_check_description
 from tests.conftest import plan_staging
 from tests.rbac import allows
 
@@ -18,10 +18,21 @@ def test_the_stack_declares_a_nightly_schedule_on_main(staging_plan):
     assert schedule["description"] == "gitlab-k8s-cd drift check of stack staging"
 
 
-def test_the_schedule_names_the_stack_its_pipeline_checks(staging_plan):
-    variable = staging_plan.get("gitlab:index/pipelineScheduleVariable:PipelineScheduleVariable").inputs
-    assert (variable["key"], variable["value"]) == (DRIFT_CHECK_VARIABLE, "staging")
-    assert variable["pipelineScheduleId"] == 4444  # the stand-in id the mocks give the schedule
+def test_the_schedule_sets_no_pipeline_variable_which_gitlab_com_projects_refuse_by_default(staging_plan):
+    """Projects created on GitLab.com since 17.7 refuse pipeline variables to everyone, and
+    schedule variables are pipeline variables (docs/contracts.md): the component recognises the
+    schedule by its description instead."""
+    assert staging_plan.find("gitlab:index/pipelineScheduleVariable:PipelineScheduleVariable") == []
+    assert staging_plan.get(SCHEDULE).inputs["description"] == drift_check_description("staging")
+
+
+def test_the_component_runs_its_drift_jobs_exactly_for_the_description_the_stack_gives_its_schedule():
+    from tests.test_gitlab_ci_schema import interpolated_jobs
+
+    jobs = interpolated_jobs()
+    expected = f'$CI_PIPELINE_SCHEDULE_DESCRIPTION != "{drift_check_description("staging")}"'
+    for name in ("gitlab-k8s-cd-drift-check", "gitlab-k8s-cd-rotate-token"):
+        assert jobs[name]["rules"][0] == {"if": expected, "when": "never"}, name
 
 
 def test_the_schedule_is_configurable_and_can_be_paused():

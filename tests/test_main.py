@@ -39,7 +39,7 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
     assert gitlab == sorted(
         ["Project", "ProjectDeployToken", "ProjectEnvironment"]
         + ["ProjectVariable"] * 4
-        + ["PipelineSchedule", "PipelineScheduleVariable"]
+        + ["PipelineSchedule"]
         # review apps: their deploy token, their 4 variables (review/*) and the switch (*)
         + ["ProjectDeployToken"]
         + ["ProjectVariable"] * 5

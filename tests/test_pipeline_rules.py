@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from components import drift_check_description
 from tests.pipeline_run import checkout, gitlab_ci_local
 
 pytestmark = pytest.mark.e2e
@@ -64,11 +65,22 @@ def test_a_merge_request_whose_pipeline_may_read_protected_variables_also_previe
 
 
 def test_the_drift_schedule_rotates_the_token_then_checks_drift_and_does_nothing_else(repo):
-    assert running(jobs(repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="staging")) == {
+    assert running(schedule(repo, drift_check_description("staging"))) == {
         "gitlab-k8s-cd-rotate-token",
         "gitlab-k8s-cd-drift-check",
     }
-    assert running(jobs(repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="production")) == set()
+    assert running(schedule(repo, drift_check_description("production"))) == set()
+
+
+def test_another_schedule_of_the_project_runs_the_pipeline_without_the_drift_jobs(repo):
+    found = running(schedule(repo, "nightly dependency update"))
+    assert {"gitlab-k8s-cd-build", "gitlab-k8s-cd-tests"} <= found
+    assert not {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"} & found
+
+
+def schedule(repo, description, **variables):
+    """A scheduled pipeline: GitLab (17.8+) tells its jobs the schedule's description."""
+    return jobs(repo, CI_PIPELINE_SOURCE="schedule", CI_PIPELINE_SCHEDULE_DESCRIPTION=description, **variables)
 
 
 REVIEW_JOBS = {"gitlab-k8s-cd-review", "gitlab-k8s-cd-stop-review"}
@@ -108,7 +120,5 @@ def test_a_default_branch_pipeline_never_deploys_a_review_app(repo):
 
 
 def test_the_drift_schedule_runs_no_review_job(repo):
-    listing = jobs(
-        repo, CI_PIPELINE_SOURCE="schedule", GITLAB_K8S_CD_DRIFT_CHECK="staging", GITLAB_K8S_CD_REVIEW_APPS="staging"
-    )
+    listing = schedule(repo, drift_check_description("staging"), GITLAB_K8S_CD_REVIEW_APPS="staging")
     assert running(listing) == {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"}
