@@ -231,6 +231,8 @@ def run_pipeline(
         "CLEANUP_VIA": "registry",
         "REGISTRY_URL": registry.url,  # type: ignore[attr-defined]
         "KUBECONFIG_B64": base64.b64encode(b"# the deployer kubeconfig stands here\n").decode(),
+        # As GitLab hands the environment's protected variables to the deploy and review jobs.
+        "PULUMI_CONFIG_PASSPHRASE": "e2e-stand-in-passphrase",
     }
     command = [gitlab_ci_local(), "--force-shell-executor"]
     if predefined:

@@ -136,6 +136,7 @@ def test_an_interrupted_deploy_signals_pulumi_and_does_not_roll_back(tmp_path):
         "PULUMI_STAND_IN_OUTPUTS": str(outputs),
         "PULUMI_STAND_IN_UP_SECONDS": "30",
         "PULUMI_STAND_IN_PLAN_DIR": str(tmp_path / "plan"),
+        "PULUMI_CONFIG_PASSPHRASE": "stand-in-passphrase",
         "PYTHONPATH": str(ROOT),
     }
     tool = subprocess.Popen(
@@ -159,12 +160,25 @@ def test_an_interrupted_deploy_signals_pulumi_and_does_not_roll_back(tmp_path):
     assert [e["argv"][0] for e in entries if "argv" in e and e["argv"][0] == "up"] == ["up"]
 
 
-def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_replica_set(monkeypatch):
-    """KubernetesReader against a stand-in of the Kubernetes API (the client's objects, faked):
-    the newest ReplicaSet's crashing pod gives the reason, its events and its previous logs."""
+def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_replica_set(monkeypatch, staging_plan):
+    """KubernetesReader against a stand-in of the Kubernetes API (the client's objects, faked),
+    which answers 403 to what the staging deployer's planned Role does not grant, as the API
+    server would: the newest ReplicaSet's crashing pod gives the reason, its events and its
+    previous logs, and every request it makes is one the Role grants (components.rbac.DIAGNOSTICS)."""
     from types import SimpleNamespace as Obj
 
     import kubernetes
+    from kubernetes.client.exceptions import ApiException
+
+    from components.rbac import DIAGNOSTICS
+    from tests.rbac import grants
+
+    account, authorized = ("hello-staging", "hello-deployer"), set()
+
+    def authorize(namespace, group, resource, verb, name=None):
+        if not grants(staging_plan, account, namespace, group, resource, verb, name):
+            raise ApiException(status=403, reason=f"Forbidden: {verb} {resource}")
+        authorized.add(((group, resource), verb))
 
     from pipeline.deploy import KubernetesReader
 
@@ -197,22 +211,27 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
 
     class StandInApps:
         def read_namespaced_deployment(self, name, namespace):
+            authorize(namespace, "apps", "deployments", "get", name)
             asked.append(("deployment", name, namespace))
             return deployment
 
         def list_namespaced_replica_set(self, namespace, label_selector):
+            authorize(namespace, "apps", "replicasets", "list")
             assert label_selector == "app.kubernetes.io/name=hello"
             return Obj(items=replica_sets)
 
     class StandInCore:
         def list_namespaced_pod(self, namespace, label_selector):
+            authorize(namespace, "", "pods", "list")
             return Obj(items=pods.get(label_selector, []))
 
         def list_namespaced_event(self, namespace, field_selector):
+            authorize(namespace, "", "events", "list")
             assert field_selector == "involvedObject.name=hello-2-abc"
             return Obj(items=[Obj(reason="BackOff", message="Back-off restarting failed container hello")])
 
         def read_namespaced_pod_log(self, name, namespace, container, previous, tail_lines):
+            authorize(namespace, "", "pods/log", "get", name)
             assert (previous, tail_lines) == (True, 20)
             return "Traceback (most recent call last):\nKeyError: 'GREETING'\n"
 
@@ -224,3 +243,18 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
     assert asked == [("deployment", "hello-deploy", "hello-staging")]
     assert "pod hello-2-abc: BackOff: Back-off restarting failed container hello" in lines
     assert "hello-2-abc/hello | KeyError: 'GREETING'" in lines
+    assert authorized == {(api, verb) for api, verbs in DIAGNOSTICS.items() for verb in verbs}
+
+
+def test_the_stand_in_pulumi_refuses_a_stack_without_its_passphrase_as_the_cli_does(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG_PASSPHRASE")}
+    env["PULUMI_STAND_IN_LOG"] = str(tmp_path / "log")
+    result = subprocess.run(
+        [str(ROOT / "tests" / "bin" / "pulumi"), "preview", "--stack", "staging"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 255
+    assert "passphrase must be set with PULUMI_CONFIG_PASSPHRASE" in result.stderr
