@@ -111,10 +111,9 @@ def rotate(
     rotated = response.json()
     new_token = rotated["token"]
     stored_expiry = rotated.get("expires_at") or new_expiry
-    scope = {"filter[environment_scope]": environment}
     for key, value in ((TOKEN_VARIABLE, new_token), (EXPIRY_VARIABLE, stored_expiry)):
-        answer = gitlab.call("PUT", f"/variables/{key}", new_token, retry=True, params=scope, data={"value": value})
-        if answer.status_code != 200:
+        answer = _store(gitlab, new_token, environment, key, value)
+        if answer.status_code not in (200, 201):
             raise TokenError(
                 f"the token was rotated, but {key} of {environment} could not be updated "
                 f"(HTTP {answer.status_code} {_message(answer)}): the old token is revoked; "
@@ -122,6 +121,30 @@ def rotate(
                 lost=key == TOKEN_VARIABLE,
             )
     return f"rotated {TOKEN_VARIABLE} of {environment}: the new token expires on {stored_expiry}"
+
+
+def _store(gitlab: GitLab, token: str, environment: str, key: str, value: str) -> requests.Response:
+    """Set variable ``key`` of ``environment`` to ``value``; create it if it is missing (a stack
+    made by an earlier version has no ``GITLAB_TOKEN_EXPIRES_AT``)."""
+    scope = {"filter[environment_scope]": environment}
+    answer = gitlab.call("PUT", f"/variables/{key}", token, retry=True, params=scope, data={"value": value})
+    if answer.status_code != 404:
+        return answer
+    return gitlab.call("POST", "/variables", token, retry=False, json=_variable_body(key, value, environment))
+
+
+def _variable_body(key: str, value: str, environment: str) -> dict[str, object]:
+    secret = key == TOKEN_VARIABLE
+    return {
+        "key": key,
+        "value": value,
+        "environment_scope": environment,
+        "masked": secret,
+        "masked_and_hidden": secret,
+        "protected": True,
+        "raw": True,
+        "description": "managed by pipeline.ci_token",
+    }
 
 
 def create(
@@ -139,18 +162,14 @@ def create(
     if response.status_code != 201:
         raise TokenError(f"GitLab refused to create the token: HTTP {response.status_code} {_message(response)}")
     token = response.json()["token"]
-    variables = {
-        TOKEN_VARIABLE: {"value": token, "masked_and_hidden": True, "masked": True, "protected": True, "raw": True},
-        EXPIRY_VARIABLE: {"value": expires_at, "masked": False, "protected": True, "raw": True},
-    }
-    for key, settings in variables.items():
-        body = {"key": key, "environment_scope": environment, "description": "managed by pipeline.ci_token", **settings}
+    for key, value in ((TOKEN_VARIABLE, token), (EXPIRY_VARIABLE, expires_at)):
         # A variable left by an earlier run goes first: GitLab keeps one per key and scope, and
         # `hidden` cannot be set on an existing one.
-        gitlab.call(
-            "DELETE", f"/variables/{key}", admin_token, retry=True, params={"filter[environment_scope]": environment}
+        scope = {"filter[environment_scope]": environment}
+        gitlab.call("DELETE", f"/variables/{key}", admin_token, retry=True, params=scope)
+        answer = gitlab.call(
+            "POST", "/variables", admin_token, retry=False, json=_variable_body(key, value, environment)
         )
-        answer = gitlab.call("POST", "/variables", admin_token, retry=False, json=body)
         if answer.status_code != 201:
             raise TokenError(
                 f"the token was created but {key} of {environment} could not be stored "

@@ -33,6 +33,7 @@ class StandInGitLab:
         }
         self.issued = 0
         self.fail_puts = 0
+        self.refuse_writes = False
 
     def answer(self, request, _server):
         token = self.tokens.get(request.headers.get("PRIVATE-TOKEN", ""))
@@ -59,6 +60,8 @@ class StandInGitLab:
 
     def _variables(self, method, key, query, body):
         scope = query.get("filter[environment_scope]") or body.get("environment_scope")
+        if self.refuse_writes and method in ("PUT", "POST"):
+            return 403, {}, {"message": "403 Forbidden"}
         if method == "PUT":
             if self.fail_puts:
                 self.fail_puts -= 1
@@ -165,7 +168,7 @@ def test_a_refused_rotation_changes_nothing_and_the_old_token_still_works(gitlab
 
 def test_a_successor_that_cannot_be_stored_is_reported_as_lost_without_printing_it(gitlab, capsys):
     model, client, _server = gitlab
-    model.variables.pop(("GITLAB_TOKEN", "staging"))  # someone deleted the variable
+    model.refuse_writes = True  # say, the bot lost its Maintainer role
     with pytest.raises(ci_token.TokenError, match=r"could not be updated .* an admin must run") as caught:
         rotate(client)
     assert caught.value.lost is True
@@ -217,3 +220,11 @@ def test_the_command_prints_no_token_and_exits_by_outcome(gitlab, capsys):
     # The same command again, with the now revoked token (as a stale job would have it): refused, nothing lost.
     assert ci_token.main(["rotate", "--environment", "staging"], env) == ci_token.EXIT_FAILED
     assert "HTTP 401" in capsys.readouterr().err
+
+
+def test_a_stack_from_an_earlier_version_without_the_expiry_variable_gets_it_on_its_first_rotation(gitlab):
+    model, client, _ = gitlab
+    model.variables.pop(("GITLAB_TOKEN_EXPIRES_AT", "staging"))
+    rotate(client, expires_at=None)
+    assert model.variables[("GITLAB_TOKEN_EXPIRES_AT", "staging")] == "2026-12-28"
+    assert ci_token.rotation_due(model.variables[("GITLAB_TOKEN_EXPIRES_AT", "staging")], TODAY, 7) is False

@@ -115,5 +115,6 @@ def test_turning_hidden_variables_off_on_an_existing_stack_replaces_them_without
     assert {c.type for c in replaced} == {VARIABLE}
     assert {c.replaced_by for c in replaced} == {("hidden",)}
     hidden = {r.name for r in staging_plan.find(VARIABLE) if r.inputs["hidden"]}
-    assert {c.name for c in replaced} == hidden and len(hidden) == 4  # kubeconfig and passphrase, staging's and review's
+    # The kubeconfig and the passphrase, staging's and review apps'.
+    assert {c.name for c in replaced} == hidden and len(hidden) == 4
     assert gitlab_replaces(staging_plan, unhidden) == []
