@@ -228,3 +228,17 @@ def test_the_merge_request_preview_gets_the_environments_variables_and_a_kubecon
     assert preview["variables"]["KUBECONFIG"] == "/tmp/gitlab-k8s-cd.kubeconfig"
     assert 'base64 -d > "$KUBECONFIG"' in " ".join(preview["before_script"])
     assert {"if": '$CI_COMMIT_REF_PROTECTED != "true"', "when": "never"} in preview["rules"]
+
+
+def test_the_readme_and_the_build_jobs_name_the_runner_privileges_buildah_needs():
+    """buildah's chroot isolation unshares namespaces and bind-mounts (docs/contracts.md BA-1):
+    the runner must be privileged or give CAP_SYS_ADMIN with seccomp unconfined. An earlier
+    README said no privileges were needed; this keeps the claim from coming back."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Runner settings buildah needs", 1)[1].split("\n### ", 1)[0]
+    for needed in ("privileged = true", 'cap_add = ["SYS_ADMIN"]', "seccomp=unconfined", "saas-linux-"):
+        assert needed in section, needed
+    assert "no `privileged = true` is needed" not in readme and "*unprivileged*" not in readme
+    text = COMPONENT.read_text()
+    buildah = text.split(".gitlab-k8s-cd-buildah:", 1)[1].split("\ngitlab-k8s-cd-build:", 1)[0]
+    assert "CAP_SYS_ADMIN" in buildah and "privileged" in buildah
