@@ -174,8 +174,9 @@ def test_the_kubeconfig_path_does_not_depend_on_the_build_directory(job):
 
 
 def test_a_job_whose_environment_url_comes_from_its_dotenv_report_uploads_it_even_when_it_fails():
-    """GitLab uploads artifacts, dotenv reports included, on success only unless ``when: always``
-    (docs/contracts.md): a failed review deploy would leave its environment without a URL."""
+    """A failed review deploy must still report the review app's URL. GitLab documents that
+    report artifacts upload whatever the job's result (docs/contracts.md GL-9); the job says
+    ``when: always`` as well, and writes the report before it deploys."""
     jobs = interpolated_jobs()
     checked = []
     for name, job in jobs.items():
@@ -184,6 +185,9 @@ def test_a_job_whose_environment_url_comes_from_its_dotenv_report_uploads_it_eve
         if dotenv and url.startswith("$"):
             checked.append(name)
             assert job["artifacts"].get("when") == "always", name
+            (writes,) = [i for i, line in enumerate(job["script"]) if dotenv in line]
+            deploys = [i for i, line in enumerate(job["script"]) if "pipeline.deploy" in line]
+            assert deploys and writes < deploys[0], name
     assert checked == ["gitlab-k8s-cd-review"]
 
 
