@@ -50,25 +50,35 @@ _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _SECRET_TAG = "__secret__"
 
 REPLACE_ON: Mapping[str, tuple[str, ...]] = {
-    # Input paths whose change makes the provider replace a resource rather than update it,
-    # per pulumi-kubernetes (immutable fields; ConfigMap and Secret contents, which it treats
-    # as immutable) and pulumi-gitlab (ForceNew attributes). "*" applies to every Kubernetes kind.
+    # Input paths whose change makes the provider replace a resource rather than update it
+    # (docs/contracts.md PK-9, PG-4). "*" applies to every Kubernetes kind.
+    # pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go l. 178-212 (matched by exact path):
     "kubernetes:*": ("metadata.name", "metadata.namespace"),
     "kubernetes:apps/v1:Deployment": ("spec.selector",),
-    "kubernetes:apps/v1:StatefulSet": ("spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"),
+    "kubernetes:apps/v1:StatefulSet": (
+        "spec.podManagementPolicy",
+        "spec.revisionHistoryLimit",
+        "spec.selector",
+        "spec.serviceName",
+        "spec.volumeClaimTemplates",
+    ),
     "kubernetes:apps/v1:DaemonSet": ("spec.selector",),
-    "kubernetes:batch/v1:Job": ("spec",),
+    "kubernetes:batch/v1:Job": ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
+    # diff.go l. 23-38: data changes replace unless enableConfigMapMutable / enableSecretMutable
+    # (both default false, provider.go l. 696-726; this project sets neither).
     "kubernetes:core/v1:ConfigMap": ("data", "binaryData"),
     "kubernetes:core/v1:Secret": ("data", "stringData", "type"),
-    "kubernetes:core/v1:Service": ("spec.clusterIP", "spec.clusterIPs"),
+    "kubernetes:core/v1:Service": ("spec.clusterIP",),
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef",),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef",),
+    # terraform-provider-gitlab RequiresReplace, read in a fork of its Go source (docs/contracts.md
+    # PG-4; `description` of the access token, and a variable's `environmentScope`, not verified):
     "gitlab:index/projectDeployToken:ProjectDeployToken": ("project", "name", "username", "scopes", "expiresAt"),
     "gitlab:index/projectAccessToken:ProjectAccessToken": ("project", "name", "scopes", "accessLevel", "description"),
     "gitlab:index/projectVariable:ProjectVariable": ("project", "key", "environmentScope", "hidden"),
-    "gitlab:index/projectEnvironment:ProjectEnvironment": ("project",),
+    "gitlab:index/projectEnvironment:ProjectEnvironment": ("project", "name"),
     "gitlab:index/projectProtectedEnvironment:ProjectProtectedEnvironment": ("project", "environment"),
-    "gitlab:index/project:Project": ("namespaceId",),
+    # A Project's namespace change is a transfer, in place: nothing of it replaces the project.
     # With a cluster_identifier, only a change of it replaces the provider (pulumi-kubernetes ≥ 4.16).
     "pulumi:providers:kubernetes": ("clusterIdentifier",),
 }

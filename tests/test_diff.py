@@ -40,6 +40,26 @@ def test_a_config_map_change_is_a_replacement_because_pulumi_treats_it_as_immuta
     assert compare(before, after).changes[0].action == "replace"
 
 
+def test_a_jobs_template_change_replaces_it_and_its_ttl_change_does_not():
+    """pulumi-kubernetes replaces a Job for its completions, parallelism, selector and template,
+    not for the rest of its spec (docs/contracts.md PK-9)."""
+    job = "kubernetes:batch/v1:Job"
+    before = [resource("job", job, spec={"template": {"spec": {"image": "a"}}, "ttlSecondsAfterFinished": 60})]
+    retemplated = [resource("job", job, spec={"template": {"spec": {"image": "b"}}, "ttlSecondsAfterFinished": 60})]
+    kept = [resource("job", job, spec={"template": {"spec": {"image": "a"}}, "ttlSecondsAfterFinished": 600})]
+    assert compare(before, retemplated).changes[0].action == "replace"
+    assert compare(before, kept).changes[0].action == "update"
+
+
+def test_a_services_cluster_ips_list_is_not_a_replacement_path_but_its_cluster_ip_is():
+    service = "kubernetes:core/v1:Service"
+    before = [resource("svc", service, spec={"clusterIP": "10.0.0.1", "clusterIPs": ["10.0.0.1"]})]
+    after_ips = [resource("svc", service, spec={"clusterIP": "10.0.0.1", "clusterIPs": ["10.0.0.2"]})]
+    after_ip = [resource("svc", service, spec={"clusterIP": "10.0.0.2", "clusterIPs": ["10.0.0.1"]})]
+    assert compare(before, after_ips).changes[0].action == "update"
+    assert compare(before, after_ip).changes[0].action == "replace"
+
+
 @pytest.fixture(scope="module")
 def image_bump(staging_plan):
     bumped = plan_staging({"image": f"registry.gitlab.com/acme/hello@{DIGEST}"})

@@ -246,3 +246,13 @@ def test_the_readme_and_the_build_jobs_name_the_runner_privileges_buildah_needs(
     text = COMPONENT.read_text()
     buildah = text.split(".gitlab-k8s-cd-buildah:", 1)[1].split("\ngitlab-k8s-cd-build:", 1)[0]
     assert "CAP_SYS_ADMIN" in buildah and "privileged" in buildah
+
+
+def test_the_drift_check_refreshes_and_fails_on_any_planned_change():
+    """``--expect-no-changes`` fails on any step but no-op and read ones; the refresh's own steps
+    do not fail it (docs/contracts.md PC-3), so only real drift does."""
+    drift = interpolated_jobs()["gitlab-k8s-cd-drift-check"]
+    (command,) = drift["script"]
+    assert command.startswith("pulumi preview ")
+    assert {"--refresh", "--expect-no-changes", "--diff"} <= set(command.split())
+    assert drift["environment"] == {"name": "staging", "action": "verify"}
