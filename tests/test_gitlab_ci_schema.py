@@ -221,6 +221,7 @@ def test_the_token_rotation_runs_before_the_drift_check_and_never_beside_a_deplo
     rotate, drift, deploy = (jobs[f"gitlab-k8s-cd-{n}"] for n in ("rotate-token", "drift-check", "deploy"))
     assert rotate["resource_group"] == drift["resource_group"] == deploy["resource_group"] == "staging"
     assert drift["needs"] == ["gitlab-k8s-cd-rotate-token"]
+    assert drift["rules"][-1]["when"] == "always"  # a failed rotation must not hide drift
     assert rotate["environment"] == {"name": "staging", "action": "prepare"}
     assert rotate["script"][-1] == 'python -m pipeline.ci_token rotate --environment "$K8S_CD_ENVIRONMENT"'
     assert jobs[".gitlab-k8s-cd"]["variables"]["K8S_CD_ENVIRONMENT"] == "staging"
