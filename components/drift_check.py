@@ -61,7 +61,7 @@ class DriftCheckArgs:
     project: pulumi.Input[str]
     """The project whose pipeline runs the check."""
     stack: str
-    """The stack to check; the schedule's variable names it."""
+    """The stack to check; the schedule's description names it."""
     spec: DriftCheckSpec = field(default_factory=DriftCheckSpec)
     """When it runs. Default :class:`DriftCheckSpec`."""
 

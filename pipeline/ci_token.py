@@ -22,10 +22,18 @@ nightly drift check would show the pending rotation as drift. So the stack does 
   token and its expiry date in the variables. The token it runs with is never revoked while
   anything still needs it: the rotate call is its last use.
 
-The rotate call is never retried (a lost answer would mean the retry comes with a revoked
-token); the variable updates are (PUT is idempotent). No token is ever printed.
-Exit status: 0 done or not due; 1 failed, nothing changed (the old token still works); 2 the
-token was rotated but the new one could not be stored: an admin must run ``create`` again.
+The rotate call is never retried: once it has reached GitLab the old token may be revoked, and
+GitLab treats a rotated token presented again as stolen and revokes its whole family, the
+successor included (``spec/requests/api/resource_access_tokens/self_rotation_spec.rb``,
+"revokes token family"). The variable updates are retried (PUT is idempotent). No token is ever
+printed. Exit status:
+
+- 0: rotated and stored, or not due;
+- 1: failed with nothing lost: the token still works (refused, unreachable), or it was rotated
+  and stored and only its expiry date could not be (the next run rotates again);
+- 2: usage;
+- 3: the token may be revoked and its successor is not stored (the rotation's answer was lost,
+  or storing it failed): an admin must run ``create`` again.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ import requests
 
 from .cleanup import TIMEOUT, session
 
-EXIT_OK, EXIT_FAILED, EXIT_LOST = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOST = 0, 1, 2, 3
 TOKEN_VARIABLE = "GITLAB_TOKEN"
 EXPIRY_VARIABLE = "GITLAB_TOKEN_EXPIRES_AT"
 MAINTAINER = 40
@@ -65,18 +73,33 @@ class GitLab:
     project: str
     """The project's id or path."""
     retries: int = 4
+    """Retries of an idempotent call's connection error or 5xx. Default 4."""
     backoff: float = 0.5
+    """Backoff factor of those retries, in seconds. Default 0.5."""
+
+    def __post_init__(self) -> None:
+        if not self.api_url.startswith(("https://", "http://")):
+            raise ValueError(f"api_url: must be an http(s) URL (got {self.api_url!r})")
+        if not self.project:
+            raise ValueError("project: must be a project id or path (got '')")
+        if self.retries < 0 or self.backoff < 0:
+            raise ValueError(f"retries and backoff: must be ≥ 0 (got {self.retries} and {self.backoff})")
 
     def url(self, path: str) -> str:
         return f"{self.api_url.rstrip('/')}/projects/{quote(self.project, safe='')}{path}"
 
-    def call(self, method: str, path: str, token: str, *, retry: bool, **kwargs: object) -> requests.Response:
+    def call(
+        self, method: str, path: str, token: str, *, retry: bool, lost_if_sent: bool = False, **kwargs: object
+    ) -> requests.Response:
+        """One call. A failure before the request could reach GitLab is never ``lost``; one after
+        it may have is, when ``lost_if_sent`` (the rotation: GitLab may have rotated already)."""
         http = session(self.retries if retry else 0, self.backoff)
         try:
-            response = http.request(method, self.url(path), headers={"PRIVATE-TOKEN": token}, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as exc:
-            raise TokenError(f"{method} {path}: {type(exc).__name__}") from None
-        return response
+            return http.request(method, self.url(path), headers={"PRIVATE-TOKEN": token}, timeout=TIMEOUT, **kwargs)
+        except (requests.ConnectTimeout, requests.exceptions.InvalidURL) as exc:
+            raise TokenError(f"{method} {path}: {type(exc).__name__}, GitLab was not reached") from None
+        except requests.RequestException as exc:  # reset, read timeout...: it may have got through
+            raise TokenError(f"{method} {path}: {type(exc).__name__}", lost=lost_if_sent) from None
 
 
 def rotation_due(expires_at: str | None, today: dt.date, rotate_before_days: int) -> bool:
@@ -104,23 +127,53 @@ def rotate(
             f"{TOKEN_VARIABLE} expires on {expires_at}: not rotated (rotation starts {rotate_before_days} days before)"
         )
     new_expiry = (today + dt.timedelta(days=expiration_days)).isoformat()
-    # The last call made with the old token: GitLab revokes it as it answers.
-    response = gitlab.call("POST", "/access_tokens/self/rotate", token, retry=False, data={"expires_at": new_expiry})
-    if response.status_code != 200:
+    # The last call made with the old token: GitLab revokes it as it answers. Never retried.
+    response = gitlab.call(
+        "POST", "/access_tokens/self/rotate", token, retry=False, lost_if_sent=True, data={"expires_at": new_expiry}
+    )
+    if response.status_code == 401:
+        # Expired or revoked; and a token rotated already, presented again, has its whole family
+        # revoked with it. Either way no job can use it any more.
+        raise TokenError(
+            "GitLab does not accept the token (HTTP 401): it is expired or revoked; "
+            "an admin must run `python -m pipeline.ci_token create` again",
+            lost=True,
+        )
+    if 400 <= response.status_code < 500:
         raise TokenError(f"GitLab refused to rotate the token: HTTP {response.status_code} {_message(response)}")
-    rotated = response.json()
-    new_token = rotated["token"]
-    stored_expiry = rotated.get("expires_at") or new_expiry
-    for key, value in ((TOKEN_VARIABLE, new_token), (EXPIRY_VARIABLE, stored_expiry)):
-        answer = _store(gitlab, new_token, environment, key, value)
-        if answer.status_code not in (200, 201):
-            raise TokenError(
-                f"the token was rotated, but {key} of {environment} could not be updated "
-                f"(HTTP {answer.status_code} {_message(answer)}): the old token is revoked; "
-                "an admin must run `python -m pipeline.ci_token create` again",
-                lost=key == TOKEN_VARIABLE,
-            )
+    new_token, stored_expiry = _rotated(response, new_expiry)
+    answer = _store(gitlab, new_token, environment, TOKEN_VARIABLE, new_token)
+    if not answer.ok:
+        raise TokenError(
+            f"the token was rotated, but {TOKEN_VARIABLE} of {environment} could not be updated "
+            f"(HTTP {answer.status_code} {_message(answer)}): the old token is revoked; "
+            "an admin must run `python -m pipeline.ci_token create` again",
+            lost=True,
+        )
+    answer = _store(gitlab, new_token, environment, EXPIRY_VARIABLE, stored_expiry)
+    if not answer.ok:
+        raise TokenError(
+            f"the token was rotated and {TOKEN_VARIABLE} of {environment} holds the new one, but "
+            f"{EXPIRY_VARIABLE} could not be updated (HTTP {answer.status_code} {_message(answer)}): "
+            "the next run rotates again"
+        )
     return f"rotated {TOKEN_VARIABLE} of {environment}: the new token expires on {stored_expiry}"
+
+
+def _rotated(response: requests.Response, fallback_expiry: str) -> tuple[str, str]:
+    """The new token and its expiry from a rotation's answer. Any other answer may stand for a
+    rotation whose successor nobody has: lost."""
+    unknown = "the rotation's outcome is unknown and the token may be revoked"
+    if not response.ok:
+        raise TokenError(f"{unknown} (HTTP {response.status_code}); an admin must run `create` again", lost=True)
+    try:
+        body = response.json()
+        token = body["token"]
+    except (ValueError, KeyError, TypeError):
+        raise TokenError(
+            f"{unknown} (an answer without a token); an admin must run `create` again", lost=True
+        ) from None
+    return str(token), str(body.get("expires_at") or fallback_expiry)
 
 
 def _store(gitlab: GitLab, token: str, environment: str, key: str, value: str) -> requests.Response:
@@ -200,14 +253,23 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     parser.add_argument("--expiration-days", type=int, default=30, help="each token's lifetime (default 30)")
     parser.add_argument("--rotate-before-days", type=int, default=7, help="rotate this long before expiry (default 7)")
     parser.add_argument("--name", default=None, help="the token's name (create; default '<environment> deploy')")
-    args = parser.parse_args(argv)
-    if not args.project:
-        parser.error("--project is required outside GitLab CI")
-    if not 1 <= args.rotate_before_days < args.expiration_days <= 365:
-        parser.error("need 1 <= --rotate-before-days < --expiration-days <= 365")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_OK if exit_.code == 0 else EXIT_USAGE  # --help, or argparse's own message
     token = env.get(TOKEN_VARIABLE, "")
-    if not token:
-        parser.error(f"${TOKEN_VARIABLE} is empty: the token to rotate (rotate) or the admin's own (create)")
+    problem = (
+        "--project is required outside GitLab CI"
+        if not args.project
+        else "need 1 <= --rotate-before-days < --expiration-days <= 365"
+        if not 1 <= args.rotate_before_days < args.expiration_days <= 365
+        else f"${TOKEN_VARIABLE} is empty: the token to rotate (rotate) or the admin's own (create)"
+        if not token
+        else None
+    )
+    if problem:
+        print(f"python -m pipeline.ci_token: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     gitlab = GitLab(api_url=args.api_url, project=args.project)
     today = dt.datetime.now(dt.UTC).date()
     try:

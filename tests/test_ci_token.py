@@ -3,8 +3,8 @@
 The GitLab here is a stand-in (no GitLab server runs on this machine) that refuses what GitLab
 refuses, per docs/contracts.md: a project access token may not create tokens nor rotate one by
 id (project bots are prevented ``manage_resource_access_tokens``), ``self/rotate`` revokes the
-token at once, a revoked token gets 401 on every later call, and a variable exists once per key
-and scope."""
+token at once, a revoked token gets 401 on every later call, a rotated token presented to
+``self/rotate`` again has its whole family revoked, and a variable exists once per key and scope."""
 
 from __future__ import annotations
 
@@ -34,9 +34,15 @@ class StandInGitLab:
         self.issued = 0
         self.fail_puts = 0
         self.refuse_writes = False
+        self.lose_rotation_answer = False
+        self.rotation_status = 200
+        self.successor = {}  # token -> the token it was rotated into
 
     def answer(self, request, _server):
-        token = self.tokens.get(request.headers.get("PRIVATE-TOKEN", ""))
+        presented = request.headers.get("PRIVATE-TOKEN", "")
+        token = self.tokens.get(presented)
+        if token is not None and token["revoked"] and request.path.endswith("/access_tokens/self/rotate"):
+            self._revoke_family(presented)  # reuse of a rotated token: GitLab assumes it was stolen
         if token is None or token["revoked"]:
             return 401, {}, {"message": "401 Unauthorized"}
         url = urlsplit(request.path)
@@ -46,7 +52,11 @@ class StandInGitLab:
             if not token["bot"]:
                 return 403, {}, {"message": "403 Forbidden"}
             token["revoked"] = True  # at once, as GitLab does
-            return 200, {}, {"token": self._issue(bot=True), "expires_at": body["expires_at"]}
+            new = self._issue(bot=True)
+            self.successor[presented] = new
+            if self.lose_rotation_answer:
+                return 502, {}, None  # rotated, but the answer never reaches the tool
+            return self.rotation_status, {}, {"token": new, "expires_at": body["expires_at"]}
         if request.method == "POST" and re.search(r"/access_tokens/\d+/rotate$", path):
             return 401, {}, {"message": "401 Unauthorized"}  # a bot may not rotate by id
         if request.method == "POST" and path.endswith("/access_tokens"):
@@ -78,6 +88,11 @@ class StandInGitLab:
             self.variables[(body["key"], scope)] = body["value"]
             return 201, {}, {"key": body["key"]}
         return 405, {}, None
+
+    def _revoke_family(self, token: str) -> None:
+        while token in self.successor:
+            token = self.successor[token]
+            self.tokens[token]["revoked"] = True
 
     def _issue(self, *, bot: bool) -> str:
         self.issued += 1
@@ -135,17 +150,18 @@ def test_a_due_token_rotates_itself_and_stores_its_successor_with_the_successor(
     assert {r.headers["PRIVATE-TOKEN"] for r in server.requests[1:]} == {new}
 
 
-def test_the_old_token_is_dead_the_moment_it_is_rotated(gitlab):
-    """What made the provider's rotation unusable from CI: after the rotate call the token that
-    made it gets 401, so nothing may use it afterwards."""
+def test_the_stand_in_kills_the_old_token_the_moment_it_is_rotated(gitlab):
+    """A self-check of the stand-in's model (docs/contracts.md GL-1): after the rotate call the
+    token that made it gets 401, so nothing may use it afterwards."""
     _model, client, _ = gitlab
     rotate(client)
     again = client.call("PUT", "/variables/GITLAB_TOKEN", OLD, retry=False, params={}, data={"value": "x"})
     assert again.status_code == 401
 
 
-def test_a_project_token_cannot_rotate_by_id_as_the_provider_would(gitlab):
-    """gitlab.ProjectAccessToken's rotation_configuration calls the rotate-by-id endpoint."""
+def test_the_stand_in_refuses_a_project_token_the_rotation_by_id_the_provider_would_make(gitlab):
+    """A self-check of the stand-in's model (docs/contracts.md GL-2): gitlab.ProjectAccessToken's
+    rotation_configuration rotates by id, which GitLab refuses a project bot."""
     _, client, _ = gitlab
     assert client.call("POST", "/access_tokens/42/rotate", OLD, retry=False).status_code == 401
 
@@ -207,7 +223,7 @@ def test_a_project_token_cannot_create_tokens(gitlab):
 
 
 def test_the_command_prints_no_token_and_exits_by_outcome(gitlab, capsys):
-    _model, client, _server = gitlab
+    model, client, _server = gitlab
     env = {
         "GITLAB_TOKEN": OLD,
         "GITLAB_TOKEN_EXPIRES_AT": "2026-11-30",
@@ -217,9 +233,11 @@ def test_the_command_prints_no_token_and_exits_by_outcome(gitlab, capsys):
     assert ci_token.main(["rotate", "--environment", "staging"], env) == ci_token.EXIT_OK
     out = capsys.readouterr()
     assert "rotated GITLAB_TOKEN of staging" in out.out and "glpat-" not in out.out + out.err
-    # The same command again, with the now revoked token (as a stale job would have it): refused, nothing lost.
-    assert ci_token.main(["rotate", "--environment", "staging"], env) == ci_token.EXIT_FAILED
+    # The same command again with the now revoked token, as a stale job would have it: GitLab
+    # revokes the whole family, the successor too, and the tool says an admin must step in.
+    assert ci_token.main(["rotate", "--environment", "staging"], env) == ci_token.EXIT_LOST
     assert "HTTP 401" in capsys.readouterr().err
+    assert all(model.tokens[t]["revoked"] for t in model.tokens if t != ADMIN)
 
 
 def test_a_stack_from_an_earlier_version_without_the_expiry_variable_gets_it_on_its_first_rotation(gitlab):
@@ -228,3 +246,43 @@ def test_a_stack_from_an_earlier_version_without_the_expiry_variable_gets_it_on_
     rotate(client, expires_at=None)
     assert model.variables[("GITLAB_TOKEN_EXPIRES_AT", "staging")] == "2026-12-28"
     assert ci_token.rotation_due(model.variables[("GITLAB_TOKEN_EXPIRES_AT", "staging")], TODAY, 7) is False
+
+
+def test_a_rotation_whose_answer_is_lost_is_never_retried_and_is_reported_as_lost(gitlab):
+    """A retry would present the rotated token again, and GitLab would revoke its whole family."""
+    model, client, server = gitlab
+    model.lose_rotation_answer = True
+    with pytest.raises(ci_token.TokenError, match=r"^the rotation's outcome is unknown") as caught:
+        rotate(client)
+    assert caught.value.lost is True
+    assert [r.path.endswith("/self/rotate") for r in server.requests] == [True]
+
+
+def test_any_success_status_with_a_token_is_a_rotation(gitlab):
+    model, client, _ = gitlab
+    model.rotation_status = 201
+    rotate(client)
+    assert model.variables[("GITLAB_TOKEN", "staging")] != OLD
+
+
+def test_a_stale_expiry_date_alone_loses_nothing_and_says_the_next_run_rotates_again(gitlab):
+    model, client, _ = gitlab
+    original = model._variables
+
+    def refuse_the_date(method, key, query, body):
+        if key == "GITLAB_TOKEN_EXPIRES_AT" and method == "PUT":
+            return 403, {}, {"message": "403 Forbidden"}
+        return original(method, key, query, body)
+
+    model._variables = refuse_the_date
+    with pytest.raises(ci_token.TokenError, match=r"holds the new one, .* the next run rotates again") as caught:
+        rotate(client)
+    assert caught.value.lost is False
+    assert model.tokens[model.variables[("GITLAB_TOKEN", "staging")]]["revoked"] is False
+
+
+def test_usage_errors_exit_2_and_never_look_like_a_lost_token(capsys):
+    assert ci_token.main(["rotate"], {"GITLAB_TOKEN": OLD, "CI_PROJECT_ID": "1"}) == ci_token.EXIT_USAGE
+    assert ci_token.main(["rotate", "--environment", "staging"], {"CI_PROJECT_ID": "1"}) == ci_token.EXIT_USAGE
+    assert "GITLAB_TOKEN is empty" in capsys.readouterr().err
+    assert ci_token.EXIT_USAGE != ci_token.EXIT_LOST

@@ -31,8 +31,8 @@ BASE_READER_IN_REVIEW = ("hello-review", ("hello-staging", "hello-deployer"), BA
 
 @pytest.fixture(scope="module")
 def plans(staging_plan, review_plan):
-    """Staging, a review stack, and the options that change which kinds a stack declares: one
-    replica (no PDB), no quota or limit range, no review apps, a second review stack."""
+    """Staging, a review stack, and options that change which kinds a stack declares: one
+    replica (no PDB) and no review apps; and a second review stack."""
     return {
         "staging": staging_plan,
         "review": review_plan,
@@ -141,3 +141,19 @@ def test_the_role_is_the_same_whatever_order_the_table_is_read_in():
         deploys=frozenset(sorted(STACK_DEPLOYER.deploys, reverse=True)), reads=STACK_DEPLOYER.reads
     )
     assert role_rules(shuffled, "ns") == role_rules(STACK_DEPLOYER, "ns")
+
+
+def test_every_row_of_the_table_is_a_kind_some_stack_declares(plans):
+    """A row no stack declares would let a Role grow without a test that can see it."""
+    declared = {kind_key(r.inputs) for plan in plans.values() for r in plan.resources if r.is_kubernetes}
+    assert set(KINDS) - declared == set()
+
+
+def test_a_row_must_cite_the_provider_source_and_name_a_resource():
+    from components import InvalidArgument
+    from components.rbac import KindRequests
+
+    with pytest.raises(InvalidArgument, match=r"^source: must cite pulumi-kubernetes' provider/pkg/ source"):
+        KindRequests(group="batch", resource="jobs", source="memory")
+    with pytest.raises(InvalidArgument, match=r"^resource: must be a lowercase plural API resource"):
+        KindRequests(group="batch", resource="Job", source="provider/pkg/await/job.go")
