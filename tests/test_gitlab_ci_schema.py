@@ -259,3 +259,13 @@ def test_the_drift_check_refreshes_and_fails_on_any_planned_change():
     assert command.startswith("pulumi preview ")
     assert {"--refresh", "--expect-no-changes", "--diff"} <= set(command.split())
     assert drift["environment"] == {"name": "staging", "action": "verify"}
+
+
+def test_the_token_rotation_installs_its_tool_in_an_image_that_has_git():
+    """The default ``tools_requirement`` is a ``git+https`` URL: the pulumi-python image has git,
+    ``python:*-slim`` has none (docs/contracts.md PC-6). A rotation that cannot install its tool
+    would fail every night, and the token would die at its expiry."""
+    header, _ = component_documents()
+    assert header["spec"]["inputs"]["tools_requirement"]["default"].startswith("gitlab-k8s-cd @ git+https://")
+    rotate = interpolated_jobs()["gitlab-k8s-cd-rotate-token"]
+    assert rotate["image"].startswith("docker.io/pulumi/pulumi-python-")
