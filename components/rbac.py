@@ -208,11 +208,13 @@ def role_rules(access: DeployerAccess, namespace: Any) -> list[dict[str, Any]]:
     """The Role's rules for ``access``: one rule per API group and set of verbs, resources and
     verbs sorted, so that the same access always renders the same Role. A cluster-scoped kind
     (the namespace) is granted by name, ``namespace``'s."""
+    cluster_scoped = {row.api for row in KINDS.values() if not row.namespaced}
     grouped: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
     by_name: list[dict[str, Any]] = []
     for (group, resource), verbs in sorted(access.requests().items()):
-        if (group, resource) == KINDS["v1/Namespace"].api:
-            # The API server treats a GET of one's own namespace as a namespaced request.
+        if (group, resource) in cluster_scoped:
+            # Only reads reach here (deploys must be namespaced), and the API server treats a GET
+            # of one's own namespace as a namespaced request.
             by_name.append(
                 {"apiGroups": [group], "resources": [resource], "verbs": sorted(verbs), "resourceNames": [namespace]}
             )

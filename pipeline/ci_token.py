@@ -51,6 +51,8 @@ import requests
 from .cleanup import TIMEOUT, session
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOST = 0, 1, 2, 3
+ADMIN_STEP = "an admin must run `python -m pipeline.ci_token create` again"
+"""What a lost token takes; every error that exits :data:`EXIT_LOST` ends with it."""
 TOKEN_VARIABLE = "GITLAB_TOKEN"
 EXPIRY_VARIABLE = "GITLAB_TOKEN_EXPIRES_AT"
 MAINTAINER = 40
@@ -135,8 +137,7 @@ def rotate(
         # Expired or revoked; and a token rotated already, presented again, has its whole family
         # revoked with it. Either way no job can use it any more.
         raise TokenError(
-            "GitLab does not accept the token (HTTP 401): it is expired or revoked; "
-            "an admin must run `python -m pipeline.ci_token create` again",
+            f"GitLab does not accept the token (HTTP 401): it is expired or revoked; {ADMIN_STEP}",
             lost=True,
         )
     if 400 <= response.status_code < 500:
@@ -146,8 +147,7 @@ def rotate(
     if not answer.ok:
         raise TokenError(
             f"the token was rotated, but {TOKEN_VARIABLE} of {environment} could not be updated "
-            f"(HTTP {answer.status_code} {_message(answer)}): the old token is revoked; "
-            "an admin must run `python -m pipeline.ci_token create` again",
+            f"(HTTP {answer.status_code} {_message(answer)}): the old token is revoked; {ADMIN_STEP}",
             lost=True,
         )
     answer = _store(gitlab, new_token, environment, EXPIRY_VARIABLE, stored_expiry)
@@ -165,14 +165,12 @@ def _rotated(response: requests.Response, fallback_expiry: str) -> tuple[str, st
     rotation whose successor nobody has: lost."""
     unknown = "the rotation's outcome is unknown and the token may be revoked"
     if not response.ok:
-        raise TokenError(f"{unknown} (HTTP {response.status_code}); an admin must run `create` again", lost=True)
+        raise TokenError(f"{unknown} (HTTP {response.status_code}); {ADMIN_STEP}", lost=True)
     try:
         body = response.json()
         token = body["token"]
     except (ValueError, KeyError, TypeError):
-        raise TokenError(
-            f"{unknown} (an answer without a token); an admin must run `create` again", lost=True
-        ) from None
+        raise TokenError(f"{unknown} (an answer without a token); {ADMIN_STEP}", lost=True) from None
     return str(token), str(body.get("expires_at") or fallback_expiry)
 
 

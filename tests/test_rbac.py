@@ -27,6 +27,12 @@ from tests.rbac import granted, grants
 STAGING = ("hello-staging", ("hello-staging", "hello-deployer"), STACK_DEPLOYER)
 REVIEW = ("hello-review", ("hello-review", "hello-deployer"), REVIEW_DEPLOYER)
 BASE_READER_IN_REVIEW = ("hello-review", ("hello-staging", "hello-deployer"), BASE_READER)
+EACH_DEPLOYER = pytest.mark.parametrize(
+    ("stack", "who"),
+    [("staging", STAGING), ("review", REVIEW), ("staging", BASE_READER_IN_REVIEW)],
+    ids=["staging deployer", "review deployer", "base stack's deployer in the review namespace"],
+)
+"""Each deployer, with the stack whose plans declare what it deploys or reads."""
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +80,7 @@ def test_every_row_cites_the_provider_source_it_was_read_from():
         assert row.source.startswith("provider/pkg/await/"), key
 
 
-@pytest.mark.parametrize(
-    ("stack", "who"),
-    [("staging", STAGING), ("review", REVIEW), ("staging", BASE_READER_IN_REVIEW)],
-    ids=["staging deployer", "review deployer", "base stack's deployer in the review namespace"],
-)
+@EACH_DEPLOYER
 def test_the_role_grants_every_request_pulumi_kubernetes_makes_for_what_the_stack_declares(plans, stack, who):
     namespace, account, access = who
     for label, plan in plans.items():
@@ -94,11 +96,7 @@ def test_the_role_grants_every_request_pulumi_kubernetes_makes_for_what_the_stac
                 assert grants(roles_from, account, namespace, group, resource, verb, name), (label, key, verb, resource)
 
 
-@pytest.mark.parametrize(
-    ("stack", "who"),
-    [("staging", STAGING), ("review", REVIEW), ("staging", BASE_READER_IN_REVIEW)],
-    ids=["staging deployer", "review deployer", "base stack's deployer in the review namespace"],
-)
+@EACH_DEPLOYER
 def test_the_role_grants_nothing_that_no_row_needs(plans, stack, who):
     namespace, account, access = who
     needs = set()
