@@ -4,7 +4,14 @@ from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
 from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs
 from .deployer import ClusterArgs, Deployer, DeployerArgs
-from .drift_check import DRIFT_CHECK_DESCRIPTION, DriftCheck, DriftCheckArgs, DriftCheckSpec, drift_check_description
+from .drift_check import (
+    DRIFT_CHECK_DESCRIPTION,
+    DriftCheck,
+    DriftCheckArgs,
+    DriftCheckSpec,
+    drift_check_description,
+    token_rotation_description,
+)
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
@@ -67,4 +74,5 @@ __all__ = [
     "load_settings",
     "review_stack_name",
     "role_rules",
+    "token_rotation_description",
 ]

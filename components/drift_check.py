@@ -4,7 +4,11 @@
 The CI/CD component recognises the schedule's pipeline by its description
 (``$CI_PIPELINE_SCHEDULE_DESCRIPTION``, GitLab 17.8+), not by a schedule variable: schedule
 variables are pipeline variables, which projects created on GitLab.com since 17.7 refuse to
-everyone (``ci_pipeline_variables_minimum_override_role: no_one_allowed``)."""
+everyone (``ci_pipeline_variables_minimum_override_role: no_one_allowed``).
+
+The same schedule's pipeline rotates CI's GitLab token first (``pipeline.ci_token``), so the
+schedule stays active when the drift check is turned off: it is then described as a token
+rotation, and the component runs the rotation alone. Without it the token would expire."""
 
 from __future__ import annotations
 
@@ -21,9 +25,18 @@ DRIFT_CHECK_DESCRIPTION = "gitlab-k8s-cd drift check of stack "
 only in a pipeline of the schedule so described, and its other jobs never do: keep both in step."""
 
 
+TOKEN_ROTATION_DESCRIPTION = "gitlab-k8s-cd token rotation of stack "
+"""The same schedule's description, followed by the stack's name, when the drift check is off."""
+
+
 def drift_check_description(stack: str) -> str:
     """The description of ``stack``'s drift-check schedule."""
     return DRIFT_CHECK_DESCRIPTION + stack
+
+
+def token_rotation_description(stack: str) -> str:
+    """The description of ``stack``'s schedule when its drift check is off: it only rotates the token."""
+    return TOKEN_ROTATION_DESCRIPTION + stack
 
 
 # Five cron fields, each of digits, '*', ',', '-' and '/'.
@@ -36,7 +49,8 @@ class DriftCheckSpec:
     """When the drift check runs."""
 
     enabled: bool = True
-    """Whether the schedule is active. Default true."""
+    """Whether the nightly pipeline checks for drift. Default true. False keeps the schedule for
+    the token rotation alone, never pauses it."""
     cron: str = "0 3 * * *"
     """When it runs, as a five-field cron expression. Default 03:00 every night."""
     timezone: str = "UTC"
@@ -67,18 +81,20 @@ class DriftCheckArgs:
 
 
 class DriftCheck(pulumi.ComponentResource):
-    """Creates a PipelineSchedule described ``gitlab-k8s-cd drift check of stack <stack>``."""
+    """Creates a PipelineSchedule described ``gitlab-k8s-cd drift check of stack <stack>``, or
+    ``gitlab-k8s-cd token rotation of stack <stack>`` when the drift check is off. It is always
+    active: its pipeline also rotates CI's GitLab token."""
 
     def __init__(self, name: str, args: DriftCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:drift_check:DriftCheck", name, None, opts)
         gitlab.PipelineSchedule(
             f"{name}-schedule",
             project=args.project,
-            description=drift_check_description(args.stack),
+            description=(drift_check_description if args.spec.enabled else token_rotation_description)(args.stack),
             ref=f"refs/heads/{args.spec.ref}",
             cron=args.spec.cron,
             cron_timezone=args.spec.timezone,
-            active=args.spec.enabled,
+            active=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({})

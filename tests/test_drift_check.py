@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from components import DriftCheckSpec, InvalidArgument, drift_check_description
+from components import DriftCheckSpec, InvalidArgument, drift_check_description, token_rotation_description
 from tests.conftest import plan_staging
 from tests.rbac import allows
 
@@ -31,14 +33,28 @@ def test_the_component_runs_its_drift_jobs_exactly_for_the_description_the_stack
 
     jobs = interpolated_jobs()
     expected = f'$CI_PIPELINE_SCHEDULE_DESCRIPTION != "{drift_check_description("staging")}"'
-    for name in ("gitlab-k8s-cd-drift-check", "gitlab-k8s-cd-rotate-token"):
-        assert jobs[name]["rules"][0] == {"if": expected, "when": "never"}, name
+    assert jobs["gitlab-k8s-cd-drift-check"]["rules"][0] == {"if": expected, "when": "never"}
+    # The rotation runs for either description of the stack's schedule, and for no other.
+    rule = jobs["gitlab-k8s-cd-rotate-token"]["rules"][0]
+    assert rule["when"] == "never"
+    pattern = re.fullmatch(r"\$CI_PIPELINE_SCHEDULE_DESCRIPTION !~ /(.*)/", rule["if"]).group(1)
+    for description, rotates in [
+        (drift_check_description("staging"), True),
+        (token_rotation_description("staging"), True),
+        (drift_check_description("staging-eu"), False),
+        (token_rotation_description("production"), False),
+        ("nightly dependency update", False),
+    ]:
+        assert bool(re.search(pattern, description)) is rotates, description
 
 
-def test_the_schedule_is_configurable_and_can_be_paused():
+def test_the_drift_check_is_configurable_and_turning_it_off_keeps_the_token_rotation():
+    """The schedule's pipeline also rotates CI's GitLab token: a paused schedule would let the
+    token expire and every deploy fail, so turning the drift check off only renames the schedule."""
     plan = plan_staging({"driftCheck": {"cron": "30 1 * * 1-5", "timezone": "Europe/Paris", "enabled": False}})
     schedule = plan.get(SCHEDULE).inputs
-    assert (schedule["cron"], schedule["cronTimezone"], schedule["active"]) == ("30 1 * * 1-5", "Europe/Paris", False)
+    assert (schedule["cron"], schedule["cronTimezone"], schedule["active"]) == ("30 1 * * 1-5", "Europe/Paris", True)
+    assert schedule["description"] == token_rotation_description("staging")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from components import drift_check_description
+from components import drift_check_description, token_rotation_description
 from tests.pipeline_run import checkout, gitlab_ci_local
 
 pytestmark = pytest.mark.e2e
@@ -70,6 +70,10 @@ def test_the_drift_schedule_rotates_the_token_then_checks_drift_and_does_nothing
         "gitlab-k8s-cd-drift-check",
     }
     assert running(schedule(repo, drift_check_description("production"))) == set()
+
+
+def test_a_stack_whose_drift_check_is_off_still_rotates_its_token_nightly_and_runs_nothing_else(repo):
+    assert running(schedule(repo, token_rotation_description("staging"))) == {"gitlab-k8s-cd-rotate-token"}
 
 
 def test_another_schedule_of_the_project_runs_the_pipeline_without_the_drift_jobs(repo):
