@@ -152,10 +152,32 @@ REVIEW_CI_KEYS = ("commitSha", "pipelineUrl", "jobUrl")
 REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS)
 
 
+# Where a key's value ends up, for the refusal of a secret sent there. Default: PLAIN.
+PLAIN = "the plan, the stack's state and the resources it configures"
+DESTINATIONS = {
+    "settings": "a ConfigMap the app reads",
+    "pulumiBackendUrl": "the CI variable PULUMI_BACKEND_URL, which is not masked",
+    "app": "object names and labels",
+    "namespace": "object names, labels and the CI variable KUBE_NAMESPACE, which is not masked",
+    "environmentUrl": "the GitLab environment and a stack output",
+    "image": "the Deployment and a stack output",
+    "projectDescription": "the GitLab project's settings",
+}
+POINTERS = {
+    "settings": "keep secrets out of settings; give the app its secrets through a Kubernetes Secret it reads",
+    "pulumiBackendUrl": "keep credentials out of the URL; give the backend's credentials to the runner as masked "
+    "CI variables (e.g. AWS_ACCESS_KEY_ID)",
+}
+DEFAULT_POINTER = "it is not a secret: set it without --secret; the secrets this stack takes are " + " and ".join(
+    f"{NAMESPACE}:{key}" for key in SECRET_KEYS
+)
+
+
 def load_settings() -> Settings:
     """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing."""
     raw = _read_raw()
     _reject_unknown(raw)
+    _reject_plain_secrets(raw)
     if "mergeRequestIid" in raw:
         return Settings(deployment=None, review=_review(raw), gitlab_url=_gitlab_url(raw))
     return Settings(deployment=_deployment(raw), gitlab_url=_gitlab_url(raw))
@@ -185,6 +207,11 @@ def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, env
     except v.InvalidArgument as error:
         raise _error(error.fields, error.values[0], error.expected) from None
     derived = {key: ours[key] for key in REVIEW_COPIED_KEYS if key in ours}
+    # One replica, which surges one pod and is never taken down: the base stack's bounds are
+    # for its replicas (a maxUnavailable of 1 would take a lone review pod down). AppSpec.for_review.
+    rollout = ours.get("rollout", {})
+    rollout = json.loads(rollout) if isinstance(rollout, str) else dict(rollout)
+    derived["rollout"] = {**rollout, "maxSurge": 1, "maxUnavailable": 0}
     derived.update(
         mergeRequestIid=merge_request_iid,
         environment=environment,
@@ -232,12 +259,55 @@ def _reject_unknown(raw: Mapping[str, Any]) -> None:
             raise _error((key,), raw[key], f"is not a known key; {hint}")
 
 
+def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
+    """A value set with ``pulumi config set --secret`` (a whole key, or a member with ``--path``,
+    which makes the whole key secret) may only go where it stays secret; so may anything that
+    looks like a credential, set as secret or not."""
+    for key, value in raw.items():
+        if key in SECRET_KEYS:
+            continue
+        destination = DESTINATIONS.get(key, PLAIN)
+        pointer = POINTERS.get(key, DEFAULT_POINTER)
+        if _is_secret(key):
+            raise _error(
+                (key,),
+                value,
+                f"is set as a secret (pulumi config set --secret), but it goes to {destination}, in plain text: "
+                f"{pointer}",
+            )
+        for path, leaf in _leaves(key, value):
+            kind = v.looks_like_credential(leaf)
+            if kind and key != "settings":  # settings say more about their own (validation.environment_settings)
+                raise _error(
+                    (path,),
+                    v.Redacted(len(leaf)),
+                    f"looks like {kind}, and would go to {destination}, in "
+                    f"plain text: {POINTERS.get(key, 'never put credentials in stack config')}",
+                )
+
+
+def _leaves(key: str, value: Any) -> list[tuple[str, str]]:
+    """Every string under ``value``, with its config key path (``reviewApps.backendUrl``)."""
+    if isinstance(value, Mapping):
+        return [leaf for member, item in value.items() for leaf in _leaves(f"{key}.{member}", item)]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _leaves(f"{key}[{index}]", item)]
+    return [(key, value)] if isinstance(value, str) else []
+
+
+def _is_secret(key: str) -> bool:
+    return runtime_config.is_config_secret(f"{NAMESPACE}:{key.split('.')[0].split('[')[0]}")
+
+
 def _error(keys: tuple[str, ...], value: Any, expected: str) -> ConfigError:
     full = tuple(f"{NAMESPACE}:{k}" for k in keys)
     values = value if len(keys) > 1 else (value,)
-    if any(runtime_config.is_config_secret(f"{NAMESPACE}:{k.split('.')[0]}") for k in keys):
+    if any(_is_secret(k) for k in keys):
         # Whatever the key, a value set with --secret is never printed.
         values = tuple(item if isinstance(item, v.Redacted) else v.Redacted(len(str(item))) for item in values)
+    # Nor a value that looks like a credential, or given for a key named like a secret (typos too).
+    names = keys if len(keys) == len(values) else keys[:1] * len(values)
+    values = tuple(v.shown(name, item) for name, item in zip(names, values, strict=True))
     got = " and ".join(repr(item) for item in values)
     return ConfigError(full, f"{' and '.join(full)}: {expected} (got {got})")
 

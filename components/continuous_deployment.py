@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pulumi
 
@@ -11,10 +12,10 @@ from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
-from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
+from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
 from .labels import environment_slug, gitlab_annotations, trace_annotations
-from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
 from .pulumi_backend import PulumiBackendArgs
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_apps import ReviewApps, ReviewAppsArgs, ReviewAppsSpec
@@ -65,7 +66,7 @@ class ContinuousDeploymentArgs:
     """The deploying job (``$CI_JOB_URL``). An annotation. Default none."""
 
     def __post_init__(self) -> None:
-        v.dns1123_label("app", self.app)
+        v.dns1035_label("app", self.app)
         v.environment_name("environment", self.environment)
         v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
         v.boolean("hidden_variables", self.hidden_variables)
@@ -82,6 +83,54 @@ class ContinuousDeploymentArgs:
         )
         if self.review_apps.enabled:
             v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
+        self._check_namespaces()
+        self._check_quotas()
+
+    def _check_namespaces(self) -> None:
+        """The review namespace is shared by every branch pipeline: it may never be an environment's."""
+        namespace = self.namespace_args().name
+        review = self.review_apps.namespace_for(self.app)
+        if namespace == review:
+            raise v.InvalidArgument(
+                "namespace",
+                namespace,
+                f"must not be the review apps' namespace ({review}): every branch pipeline may deploy there",
+            )
+        if not self.review_apps.enabled:
+            return
+        # Another environment's stack of the same app takes its default namespace.
+        others = {f"{self.app}-{environment_slug(tier)}" for tier in TIERS} - {namespace}
+        if review in others:
+            raise v.InvalidArgument(
+                "review_apps.namespace",
+                review,
+                f"must not be an environment's namespace (this stack's is {namespace}; {', '.join(sorted(others))} "
+                "are the other environments' defaults): every branch pipeline may deploy to the review namespace",
+            )
+
+    def _check_quotas(self) -> None:
+        """A quota that cannot admit a rollout's peak makes every rollout stall at its surge pods."""
+        shortfall = quota_shortfall(self.quota or {}, self.spec.peak_usage())
+        if shortfall is not None:
+            raise self._quota_error("quota", shortfall, self.spec, self.quota or {})
+        if self.review_apps.enabled and self.review_apps.quota:
+            review = self.spec.for_review()
+            shortfall = quota_shortfall(self.review_apps.quota, review.peak_usage())
+            if shortfall is not None:
+                raise self._quota_error("review_apps.quota", shortfall, review, self.review_apps.quota)
+
+    @staticmethod
+    def _quota_error(field: str, shortfall: tuple[str, Decimal], spec: AppSpec, quota: Mapping[str, str]) -> Exception:
+        resource, needed = shortfall
+        surge = spec.rollout_bounds[0]
+        what = "review app's rollout" if field.startswith("review") else "rollout"
+        return v.InvalidArgument(
+            f"{field}.{resource}",
+            quota[resource],
+            f"must admit the {what}'s peak of {spec.replicas + surge} pods (replicas {spec.replicas} + maxSurge "
+            f"{surge}), which need {resource} {_amount(needed)}: the quota would refuse the surge pods and the "
+            "rollout could never finish",
+        )
 
     @property
     def deployed_digest(self) -> str:
@@ -271,3 +320,13 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "deployer_kubeconfig": self.deployer_kubeconfig,
             }
         )
+
+
+def _amount(value: Decimal) -> str:
+    """A quantity for a message: ``192Mi`` rather than 201326592, ``0.3`` cores rather than 0.300."""
+    for suffix, scale in (("Gi", 2**30), ("Mi", 2**20)):
+        if value >= scale and value % scale == 0:
+            return f"{value // scale}{suffix}"
+    if value % 1 and (value * 1000) % 1 == 0:
+        return f"{value * 1000:f}".rstrip("0").rstrip(".") + "m"
+    return format(value.normalize(), "f")

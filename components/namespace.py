@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -30,7 +31,12 @@ class LimitRangeArgs:
         for name, values in (("default_request", self.default_request), ("default_limit", self.default_limit)):
             for resource, amount in values.items():
                 v.one_of(f"{name}[{resource!r}]", resource, ("cpu", "memory", "ephemeral-storage"))
-                v.quantity(f"{name}.{resource}", amount)
+                if resource == "memory":
+                    v.memory_quantity(f"{name}.{resource}", amount)
+                elif resource == "cpu":
+                    v.cpu_quantity(f"{name}.{resource}", amount)
+                else:
+                    v.quantity(f"{name}.{resource}", amount)
         for resource, request in self.default_request.items():
             limit = self.default_limit.get(resource)
             if limit is not None and v.parse_quantity(request) > v.parse_quantity(limit):
@@ -57,7 +63,7 @@ class NamespaceArgs:
     """Container defaults for the namespace. Default: no LimitRange."""
 
     def __post_init__(self) -> None:
-        v.dns1123_label("name", self.name)
+        v.claimable_namespace("name", self.name)
         v.dns1123_label("app", self.app)
         if self.pod_security_version != "latest" and not _is_minor_version(self.pod_security_version):
             raise v.InvalidArgument("pod_security_version", self.pod_security_version, "must be 'latest' or 'v1.N'")
@@ -69,7 +75,28 @@ class NamespaceArgs:
                     raise v.InvalidArgument(
                         "quota", resource, "keys must be quota resource names such as 'requests.cpu' or 'count/pods'"
                     )
-                v.quantity(f"quota.{resource}", amount)
+                if resource in _MEMORY_RESOURCES:
+                    v.memory_quantity(f"quota.{resource}", amount)
+                elif resource in _CPU_RESOURCES:
+                    v.cpu_quantity(f"quota.{resource}", amount)
+                else:
+                    v.quantity(f"quota.{resource}", amount)
+
+
+# ResourceQuota's names for what a pod holds; "cpu" and "memory" are requests.cpu and requests.memory.
+_QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory"}
+_MEMORY_RESOURCES = frozenset({"memory", "requests.memory", "limits.memory"})
+_CPU_RESOURCES = frozenset({"cpu", "requests.cpu", "limits.cpu"})
+
+
+def quota_shortfall(quota: Mapping[str, str], usage: Mapping[str, Decimal]) -> tuple[str, Decimal] | None:
+    """The first quota resource (in ``quota``'s order) that ``usage`` exceeds, with the amount needed;
+    None when the quota admits it. ``usage`` is in ResourceQuota's terms (``pods``, ``requests.cpu``...)."""
+    for resource, amount in quota.items():
+        needed = usage.get(_QUOTA_ALIASES.get(resource, resource))
+        if needed is not None and needed > v.parse_quantity(amount):
+            return resource, needed
+    return None
 
 
 def _is_minor_version(value: str) -> bool:

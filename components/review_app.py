@@ -55,7 +55,7 @@ class ReviewAppArgs:
     """The deploying job. Default none."""
 
     def __post_init__(self) -> None:
-        v.dns1123_label("app", self.app)
+        v.dns1035_label("app", self.app)
         v.integer("merge_request_iid", self.merge_request_iid, minimum=1)
         v.environment_name("environment", self.environment)
         if not self.environment.startswith("review/"):
@@ -63,7 +63,7 @@ class ReviewAppArgs:
                 "environment", self.environment, "must be a review environment, 'review/<ref slug>'"
             )
         v.absolute_url("environment_url", self.environment_url)
-        v.dns1123_label("namespace", self.namespace)
+        v.claimable_namespace("namespace", self.namespace)
         v.image_reference("image", self.image)
         v.project_path("project_path", self.project_path)
         v.dns1123_subdomain("cluster_name", self.cluster_name)

@@ -76,7 +76,7 @@ class ReviewAppsSpec:
         if self.domain is not None:
             v.dns1123_subdomain("domain", self.domain)
         if self.namespace is not None:
-            v.dns1123_label("namespace", self.namespace)
+            v.claimable_namespace("namespace", self.namespace)
         for name in ("ingress_class", "tls_secret"):
             if getattr(self, name) is not None:
                 v.dns1123_subdomain(name, getattr(self, name))

@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import difflib
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,23 +35,122 @@ class Redacted:
         return f"[secret, {self.length} characters]"
 
 
+@dataclass(frozen=True)
+class Sanitized:
+    """A value shown with its secret part replaced, e.g. a URL's password: ``https://u:[secret]@h``."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return repr(self.text)
+
+
 class InvalidArgument(ValueError):
     """A value that a rule refused.
 
     ``fields`` names the argument(s) at fault, ``values`` what was given for each, and
     ``expected`` says what is allowed. ``str(error)`` reads
     ``"max_surge and max_unavailable: cannot both be 0 (got 0 and 0)"``.
+
+    A value is never shown when it looks like a credential, or when its field's name looks like
+    a secret's (typos included): the message then shows its length (:func:`shown`).
     """
 
     def __init__(self, fields: str | Sequence[str], values: Any, expected: str) -> None:
         self.fields: tuple[str, ...] = (fields,) if isinstance(fields, str) else tuple(fields)
-        self.values: tuple[Any, ...] = values if isinstance(values, tuple) and len(self.fields) > 1 else (values,)
+        given = values if isinstance(values, tuple) and len(self.fields) > 1 else (values,)
+        names = self.fields if len(self.fields) == len(given) else self.fields[:1] * len(given)
+        self.values: tuple[Any, ...] = tuple(shown(name, value) for name, value in zip(names, given, strict=True))
         self.expected = expected
         super().__init__(self.render(self.fields))
 
     def render(self, names: Sequence[str]) -> str:
         got = " and ".join(repr(v) for v in self.values)
         return f"{' and '.join(names)}: {self.expected} (got {got})"
+
+
+# --- What looks like a secret ----------------------------------------------------------------
+
+# Credentials by their published formats. A heuristic for what an error message must not echo
+# and what a plain destination must not receive: it can miss a credential, never leak one it
+# recognises.
+_CREDENTIAL_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # GitLab's token prefixes (doc/security/tokens: personal, deploy, trigger, runner, CI job,
+    # OAuth, SCIM, incoming mail, agent, feature flags, feed, workspace tokens).
+    ("a GitLab token", re.compile(r"\bgl(?:pat|dt|ptt|rt|cbt|oas|soat|imt|agent|ffct|ft|wt)-[0-9A-Za-z_-]{20,}")),
+    ("a GitLab runner registration token", re.compile(r"\bGR1348941[0-9A-Za-z_-]{20,}")),
+    ("a Pulumi access token", re.compile(r"\bpul-[0-9a-f]{40}\b")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[0-9A-Za-z]{36,}|github_pat_[0-9A-Za-z_]{22,})")),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("a JSON web token", re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}")),
+    ("a URL with a password", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@")),
+    ("a kubeconfig with credentials", re.compile(r"(?m)^\s*(?:token|client-key-data|password):\s*\S")),
+)
+_BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2}$")
+# Words that make a name a secret's (DB_PASSWORD, apiToken, SESSION_SECRET), and final words that
+# make it about a secret rather than one (deployTokenExpiresAt, TOKEN_TTL, PASSWORD_MIN_LENGTH).
+_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "credentials")
+_SECRET_KEY_QUALIFIERS = ("api", "private", "access", "secret", "signing", "encryption", "master")
+_ABOUT_A_SECRET = frozenset(
+    {
+        *("at", "date", "expires", "expiry", "ttl", "seconds", "minutes", "hours", "days", "count", "version"),
+        *("url", "uri", "path", "file", "dir", "name", "names", "id", "ids", "host", "port", "endpoint"),
+        *("length", "size", "enabled", "type", "header", "prefix", "mode", "algorithm"),
+    }
+)
+
+
+def looks_like_credential(value: Any) -> str | None:
+    """What kind of credential ``value`` looks like (``"a GitLab token"``), or None. The base64 of
+    one (a private key, a kubeconfig) counts too."""
+    if not isinstance(value, str):
+        return None
+    for kind, pattern in _CREDENTIAL_FORMATS:
+        if pattern.search(value):
+            return kind
+    compact = value.strip()
+    if _BASE64.match(compact):
+        try:
+            decoded = base64.b64decode(compact + "=" * (-len(compact) % 4), altchars=b"-_" if "-" in compact else None)
+        except (binascii.Error, ValueError):
+            return None
+        text = decoded.decode("utf-8", errors="ignore")
+        inner = looks_like_credential(text) if text != value else None
+        return f"the base64 of {inner}" if inner else None
+    return None
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [word.lower() for word in re.split(r"[^A-Za-z0-9]+", spaced) if word]
+
+
+def secret_looking_name(name: str) -> bool:
+    """Whether a key or field name says its value is a secret: ``DB_PASSWORD``, ``apiToken``,
+    ``settings['SECRET_KEY']``, and their typos (``pulumiConfigPasphrase``); not
+    ``deployTokenExpiresAt`` or ``TOKEN_TTL``, which are about one."""
+    words = _words(name)
+    if not words or words[-1] in _ABOUT_A_SECRET:
+        return False
+    for index, word in enumerate(words):
+        if difflib.get_close_matches(word, _SECRET_WORDS, n=1, cutoff=0.8):
+            return True
+        if word == "key" and index > 0 and words[index - 1] in _SECRET_KEY_QUALIFIERS:
+            return True
+        if word in ("apikey", "privatekey"):
+            return True
+    return False
+
+
+def shown(field: str, value: Any) -> Any:
+    """``value`` as an error message may show it for ``field``: redacted when either looks secret."""
+    if isinstance(value, (Redacted, Sanitized)) or value is None:
+        return value
+    if secret_looking_name(field) or looks_like_credential(value):
+        return Redacted(len(str(value)))
+    return value
 
 
 # --- Kubernetes names and quantities -------------------------------------------------------
@@ -78,7 +179,7 @@ _QUANTITY_SCALE = {
     "Ei": Decimal(2**60),
 }
 _CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_PERCENT = re.compile(r"^(\d{1,3})%$")
+_PERCENT = re.compile(r"^([0-9]+)%$")
 
 
 def dns1123_label(field: str, value: Any) -> str:
@@ -99,6 +200,38 @@ def dns1123_subdomain(field: str, value: Any) -> str:
             field,
             value,
             "must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, '-' or '.'",
+        )
+    return value
+
+
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+RESERVED_NAMESPACES = ("default",)
+"""Namespaces the cluster itself uses, besides every ``kube-*`` one."""
+
+
+def dns1035_label(field: str, value: Any) -> str:
+    """A Service's name (the API server's ``ValidateServiceName``): an RFC 1035 label, which starts
+    with a letter; at most 63 characters."""
+    if not isinstance(value, str) or len(value) > 63 or not _DNS1035_LABEL.match(value):
+        raise InvalidArgument(
+            field,
+            value,
+            "must be a DNS-1035 label: at most 63 lowercase letters, digits or '-', starting with a "
+            "letter and ending with a letter or digit (it names the app's Service)",
+        )
+    return value
+
+
+def claimable_namespace(field: str, value: Any) -> str:
+    """A namespace this project may create and hand a deployer: a DNS-1123 label that is not the
+    cluster's own (``default``, ``kube-system``, ``kube-public``, ``kube-node-lease`` or any ``kube-*``)."""
+    dns1123_label(field, value)
+    if value in RESERVED_NAMESPACES or value.startswith("kube-"):
+        raise InvalidArgument(
+            field,
+            value,
+            "must not be the cluster's own namespace (default or kube-*): the stack would hand a "
+            "deployer (and its CI variables) rights over what runs there",
         )
     return value
 
@@ -135,35 +268,79 @@ def quantity(field: str, value: Any) -> str:
     return value
 
 
+_BYTE_SUFFIXES = frozenset({"Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E"})
+
+
+def memory_quantity(field: str, value: Any) -> str:
+    """A memory quantity with a byte unit (``512Mi``, ``1G``, ``128e6``). ``"128"`` would be 128
+    bytes and ``"128m"`` 0.128 bytes: valid quantities, and always a mistake for memory."""
+    quantity(field, value)
+    suffix = _QUANTITY.match(value).group(3) or ""  # type: ignore[union-attr]
+    if suffix not in _BYTE_SUFFIXES and suffix[:1] not in ("e", "E"):
+        raise InvalidArgument(
+            field, value, "must be a memory quantity with a unit, such as '128Mi' or '1Gi' (a bare number is bytes)"
+        )
+    return value
+
+
+def cpu_quantity(field: str, value: Any) -> str:
+    """A CPU quantity: cores (``1``, ``0.5``) or millicores (``250m``); never a byte unit."""
+    quantity(field, value)
+    suffix = _QUANTITY.match(value).group(3) or ""  # type: ignore[union-attr]
+    if suffix.endswith("i"):
+        raise InvalidArgument(field, value, "must be a CPU quantity in cores or millicores, such as '1' or '250m'")
+    return value
+
+
 def int_or_percent(field: str, value: Any) -> int | str:
-    """A rollout bound: a non-negative integer, or a percentage from 0% to 100%."""
+    """A rollout bound: an integer from 0 to 2^31-1, or a percentage from 0% to 100%, as the API
+    server reads one (digits then '%': ``"00%"`` is 0%, ``"050%"`` is 50%)."""
+    expected = "must be an integer ≥ 0 or a percentage from 0% to 100%"
     if isinstance(value, bool):
-        raise InvalidArgument(field, value, "must be an integer ≥ 0 or a percentage from 0% to 100%")
+        raise InvalidArgument(field, value, expected)
     if isinstance(value, int):
-        if value < 0:
-            raise InvalidArgument(field, value, "must be an integer ≥ 0 or a percentage from 0% to 100%")
+        if not 0 <= value <= INT32_MAX:
+            raise InvalidArgument(field, value, expected)
         return value
     if isinstance(value, str):
         match = _PERCENT.match(value)
         if match and int(match.group(1)) <= 100:
             return value
-    raise InvalidArgument(field, value, "must be an integer ≥ 0 or a percentage from 0% to 100%")
+    raise InvalidArgument(field, value, expected)
 
 
 def is_zero(value: int | str) -> bool:
-    return value == 0 or value == "0%"
+    """Whether a rollout bound is zero, in any spelling (``0``, ``"0%"``, ``"00%"``)."""
+    return (value if isinstance(value, int) else int(value[:-1])) == 0
 
 
-def integer(field: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+def resolve_bound(value: int | str, replicas: int, *, round_up: bool) -> int:
+    """A rollout bound in pods, as the Deployment controller resolves it against ``replicas``
+    (``GetScaledValueFromIntOrPercent``): maxSurge rounds up, maxUnavailable rounds down."""
+    if isinstance(value, int):
+        return value
+    percent = int(value[:-1])
+    scaled = Decimal(percent * replicas) / 100
+    return int(scaled.to_integral_value(rounding=ROUND_CEILING if round_up else ROUND_FLOOR))
+
+
+INT32_MAX = 2**31 - 1
+"""The largest value of the API's int32 fields (replicas, ports, seconds, thresholds, counts)."""
+
+
+def integer(field: str, value: Any, minimum: int | None = None, maximum: int | None = INT32_MAX) -> int:
+    """An integer within ``minimum`` and ``maximum`` (default: the API's int32 limit)."""
+    if isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum):
         raise InvalidArgument(field, value, _range_text(minimum, maximum))
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    if maximum is not None and value > maximum:
+        if maximum == INT32_MAX:
+            raise InvalidArgument(field, value, f"must be at most {INT32_MAX} (the API's int32 limit)")
         raise InvalidArgument(field, value, _range_text(minimum, maximum))
     return value
 
 
 def _range_text(minimum: int | None, maximum: int | None) -> str:
-    if minimum is not None and maximum is not None:
+    if minimum is not None and maximum is not None and maximum != INT32_MAX:
         return f"must be an integer from {minimum} to {maximum}"
     if minimum is not None:
         return f"must be an integer ≥ {minimum}"
@@ -189,10 +366,58 @@ def configmap_data(field: str, value: Any) -> dict[str, str]:
         raise InvalidArgument(field, value, "must be a mapping of string keys to string values")
     for key, item in value.items():
         if not isinstance(key, str) or len(key) > 253 or not _CONFIGMAP_KEY.match(key) or key in (".", ".."):
-            raise InvalidArgument(f"{field}[{key!r}]", key, "keys must be letters, digits, '-', '_' or '.'")
+            # The key is a name, shown as given (it is in the field's name anyway).
+            raise InvalidArgument(f"{field}[{key!r}]", Sanitized(key), "keys must be letters, digits, '-', '_' or '.'")
         if not isinstance(item, str):
             raise InvalidArgument(f"{field}[{key!r}]", item, "values must be strings (quote numbers and booleans)")
     return dict(value)
+
+
+# The kubelet's rule for environment variable names (IsEnvVarName): a ConfigMap key that breaks
+# it is skipped by envFrom, with only an event to say so.
+_ENV_VAR_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+RUNTIME_VARIABLES = frozenset({"PATH", "HOME", "HOSTNAME", "USER", "SHELL", "PWD", "TMPDIR", "TERM"})
+"""Variables the image or the kubelet sets, which a setting would silently replace."""
+RUNTIME_PREFIXES = ("KUBERNETES_", "LD_")
+"""The kubelet's service variables (``KUBERNETES_SERVICE_HOST``...), and the dynamic loader's
+(``LD_PRELOAD`` runs code in the app)."""
+
+
+def environment_settings(field: str, value: Any) -> dict[str, str]:
+    """Settings the app gets as environment variables, through a ConfigMap (plain text): ConfigMap
+    data whose keys the kubelet will pass (not skip), that replace nothing the runtime sets, with
+    no NUL byte, and with nothing that looks like a credential."""
+    data = configmap_data(field, value)
+    for key, item in data.items():
+        name = f"{field}[{key!r}]"
+        if not _ENV_VAR_NAME.match(key):
+            raise InvalidArgument(
+                name,
+                Sanitized(key),
+                "must be an environment variable name: a letter, '_', '-' or '.' first, then also digits "
+                "(the kubelet skips any other key)",
+            )
+        if key in RUNTIME_VARIABLES or key.startswith(RUNTIME_PREFIXES):
+            raise InvalidArgument(
+                name,
+                Sanitized(key),
+                f"must not replace a variable the runtime sets ({', '.join(sorted(RUNTIME_VARIABLES))}, "
+                f"{', '.join(p + '*' for p in RUNTIME_PREFIXES)})",
+            )
+        if "\0" in item:
+            raise InvalidArgument(
+                name, Redacted(len(item)), "must not contain a NUL byte (an environment variable cannot)"
+            )
+        kind = looks_like_credential(item)
+        if kind or secret_looking_name(key):
+            raise InvalidArgument(
+                name,
+                Redacted(len(item)),
+                f"{'looks like ' + kind if kind else 'is named like a secret'}: settings go into a ConfigMap, in plain "
+                "text, in the state and the plan; keep secrets out of settings (give the app its secrets through a "
+                "Kubernetes Secret it reads)",
+            )
+    return data
 
 
 # --- Images ----------------------------------------------------------------------------------
@@ -254,15 +479,45 @@ def image_reference(field: str, value: Any) -> ImageReference:
 # --- URLs, dates, certificates ---------------------------------------------------------------
 
 
-def absolute_url(field: str, value: Any, schemes: Sequence[str] = ("https",)) -> str:
-    """An absolute URL with one of ``schemes`` and a host, and nothing that could break a YAML line."""
+def absolute_url(field: str, value: Any, schemes: Sequence[str] = ("https",), max_length: int | None = None) -> str:
+    """An absolute URL with one of ``schemes``, a valid host and port, no credentials, and nothing
+    that could break a YAML line. ``max_length`` is the destination's limit (GitLab's 255 for an
+    environment URL), if it has one."""
     expected = f"must be an absolute {' or '.join(s + '://' for s in schemes)} URL with a host"
-    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 for c in value):
+    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidArgument(field, value, expected)
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.netloc:
         raise InvalidArgument(field, value, expected)
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        # Stack config is plain text, in the repository and in the state: credentials never go there.
+        host = parts.netloc.rpartition("@")[2]
+        raise InvalidArgument(
+            field,
+            Sanitized(f"{parts.scheme}://[secret]@{host}{parts.path}"),
+            "must not carry credentials (user:password@): the URL is stored and shown in plain text; "
+            "give the credentials to the tool that needs them, as a secret",
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise InvalidArgument(field, value, "must have a port from 1 to 65535, if any")
+    host = parts.hostname or ""
+    if parts.scheme in ("https", "http") and not (_is_ip_literal(host) or _DNS1123_SUBDOMAIN.match(host)):
+        raise InvalidArgument(field, value, "must have a valid host name (letters, digits, '-' and '.')")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidArgument(field, value, f"must be at most {max_length} characters (GitLab's limit)")
     return value
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def commit_sha(field: str, value: Any) -> str:

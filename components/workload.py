@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -40,7 +42,7 @@ class RolloutArgs:
                 (self.max_surge, self.max_unavailable),
                 "cannot both be 0, or the rollout could never start",
             )
-        if self.max_unavailable == "100%":
+        if isinstance(self.max_unavailable, str) and int(self.max_unavailable[:-1]) == 100:
             raise v.InvalidArgument(
                 "max_unavailable", self.max_unavailable, "must be below 100%, or a rollout takes every pod down"
             )
@@ -99,8 +101,10 @@ class ResourcesArgs:
     """Memory the container is killed at. Default 256Mi."""
 
     def __post_init__(self) -> None:
-        for name in ("cpu_request", "memory_request", "cpu_limit", "memory_limit"):
-            v.quantity(name, getattr(self, name))
+        for name in ("cpu_request", "cpu_limit"):
+            v.cpu_quantity(name, getattr(self, name))
+        for name in ("memory_request", "memory_limit"):
+            v.memory_quantity(name, getattr(self, name))
         for resource in ("cpu", "memory"):
             request, limit = getattr(self, f"{resource}_request"), getattr(self, f"{resource}_limit")
             if v.parse_quantity(request) > v.parse_quantity(limit):
@@ -144,8 +148,50 @@ class AppSpec:
         v.integer("replicas", self.replicas, minimum=1)
         v.integer("container_port", self.container_port, minimum=1, maximum=65535)
         v.integer("service_port", self.service_port, minimum=1, maximum=65535)
-        v.configmap_data("settings", self.settings)
+        v.environment_settings("settings", self.settings)
         v.integer("run_as_user", self.run_as_user, minimum=1)
+        surge, unavailable = self.rollout_bounds
+        if unavailable >= self.replicas:
+            raise v.InvalidArgument(
+                ("rollout.max_unavailable", "replicas"),
+                (self.rollout.max_unavailable, self.replicas),
+                f"a rollout may take {unavailable} of {self.replicas} pods down, i.e. all of them: "
+                "lower maxUnavailable (0 keeps every pod up), or raise replicas",
+            )
+        if surge == 0 and unavailable == 0:
+            # The controller would then take one pod down anyway (ResolveFenceposts).
+            raise v.InvalidArgument(
+                ("rollout.max_surge", "rollout.max_unavailable"),
+                (self.rollout.max_surge, self.rollout.max_unavailable),
+                f"both round to 0 pods for {self.replicas} replicas (maxSurge rounds up, maxUnavailable down), "
+                "and Kubernetes would then take a pod down anyway: set maxSurge to 1 or more",
+            )
+
+    @property
+    def rollout_bounds(self) -> tuple[int, int]:
+        """(maxSurge, maxUnavailable) in pods, as the Deployment controller resolves them."""
+        return (
+            v.resolve_bound(self.rollout.max_surge, self.replicas, round_up=True),
+            v.resolve_bound(self.rollout.max_unavailable, self.replicas, round_up=False),
+        )
+
+    def peak_usage(self) -> dict[str, Decimal]:
+        """What a rollout holds at its peak (``replicas`` + maxSurge pods), in ResourceQuota's terms."""
+        pods = self.replicas + self.rollout_bounds[0]
+        resources = self.resources
+        return {
+            "pods": Decimal(pods),
+            "requests.cpu": pods * v.parse_quantity(resources.cpu_request),
+            "requests.memory": pods * v.parse_quantity(resources.memory_request),
+            "limits.cpu": pods * v.parse_quantity(resources.cpu_limit),
+            "limits.memory": pods * v.parse_quantity(resources.memory_limit),
+        }
+
+    def for_review(self) -> AppSpec:
+        """The spec of a review app: one replica, which surges one pod and is never taken down."""
+        return dataclasses.replace(
+            self, replicas=1, rollout=dataclasses.replace(self.rollout, max_surge=1, max_unavailable=0)
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -54,7 +54,7 @@ def test_unset_keys_keep_the_documented_defaults():
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"app": "Hello_App"}, r"^gitlab-k8s-cd:app: must be a DNS-1123 label.*\(got 'Hello_App'\)"),
+        ({"app": "Hello_App"}, r"^gitlab-k8s-cd:app: must be a DNS-1035 label.*\(got 'Hello_App'\)"),
         ({"namespace": "x" * 64}, r"^gitlab-k8s-cd:namespace: must be a DNS-1123 label"),
         ({"image": "registry.gitlab.com/acme/hello"}, r"^gitlab-k8s-cd:image: must be an image reference with a tag"),
         ({"image": "hello:1.0"}, r"^gitlab-k8s-cd:image: must name its registry host"),

@@ -35,9 +35,20 @@ def test_the_review_config_overrides_replicas_names_environment_url_and_namespac
 
 def test_the_review_config_keeps_what_the_app_shares_with_staging():
     config = review_config()
-    for short in ("app", "image", "containerPort", "settings", "rollout", "readinessProbe", "resources"):
+    for short in ("app", "image", "containerPort", "settings", "readinessProbe", "resources"):
         assert config[key(short)] == STAGING[key(short)], short
     assert (config[key("gitlabProject")], config[key("clusterName")]) == ("acme/hello", "staging-eu-1")
+    # The rollout's timing is staging's; its bounds are a lone replica's: surge one, never go down.
+    assert config[key("rollout")] == {**STAGING[key("rollout")], "maxSurge": 1, "maxUnavailable": 0}
+
+
+def test_a_review_app_never_takes_its_lone_pod_down_whatever_the_base_stack_allows():
+    """The base stack's maxUnavailable of 1 suits its 4 replicas; for the review app's one it would
+    take the app down on every push, and the review stack would refuse it."""
+    base = {**STAGING, key("replicas"): 4, key("rollout"): {"maxSurge": 0, "maxUnavailable": 1}}
+    config = derive_review_config(base, merge_request_iid=7, environment="review/x")
+    assert config[key("rollout")] == {"maxSurge": 1, "maxUnavailable": 0}
+    assert config[key("replicas")] == 1
 
 
 def test_the_review_config_drops_what_only_the_base_stack_owns():
@@ -182,7 +193,7 @@ def test_a_review_stack_refuses_a_key_only_the_base_stack_uses():
         ({"app": "a" * 60}, r"^app: is too long for a review app: 'a{60}-review-7' must fit in 63"),
         ({"environment": "staging"}, r"^environment: must be a review environment"),
         ({"merge_request_iid": 0}, r"^merge_request_iid: must be an integer ≥ 1"),
-        ({"environment_url": "https://Bad_Host.example.com"}, r"^environment_url: must be a DNS-1123 subdomain"),
+        ({"environment_url": "https://Bad_Host.example.com"}, r"^environment_url: must have a valid host name"),
     ],
 )
 def test_review_app_args_reject_bad_values(kwargs, message):

@@ -74,6 +74,10 @@ def test_integer_names_its_range():
         v.integer("port", 70000, minimum=1, maximum=65535)
     with pytest.raises(InvalidArgument, match=r"must be an integer ≥ 1 \(got True\)"):
         v.integer("replicas", True, minimum=1)
+    # The API's int32 fields: one past the limit is refused, by default.
+    assert v.integer("replicas", 2**31 - 1, minimum=1) == 2**31 - 1
+    with pytest.raises(InvalidArgument, match=r"at most 2147483647 \(the API's int32 limit\) \(got 2147483648\)"):
+        v.integer("replicas", 2**31, minimum=1)
 
 
 @pytest.mark.parametrize("path", ["/", "/healthz", "/ready?full=1"])

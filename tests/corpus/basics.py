@@ -17,8 +17,8 @@ CASES = [
     Case("manage-project-yes", {"manageProject": "yes"}, "manageProject", "must be true or false"),
     Case("hidden-variables-one", {"hiddenVariables": "1"}, "hiddenVariables", "must be true or false"),
     # names
-    Case("app-upper-case", {"app": "Hello"}, "app", "DNS-1123 label"),
-    Case("app-too-long", {"app": "a" * 64}, "app", "DNS-1123 label"),
+    Case("app-upper-case", {"app": "Hello"}, "app", "DNS-1035 label"),
+    Case("app-too-long", {"app": "a" * 64}, "app", "DNS-1035 label"),
     Case("namespace-underscore", {"namespace": "ns_1"}, "namespace", "DNS-1123 label"),
     Case("namespace-leading-dash", {"namespace": "-ns"}, "namespace", "DNS-1123 label"),
     # image references
@@ -246,7 +246,7 @@ CASES = [
     ),
     Case("inject-namespace-document", {"namespace": "ns\n---\nkind: ClusterRoleBinding"}, "namespace", "DNS-1123"),
     Case("inject-environment-quotes", {"environment": "staging'\"{{"}, "environment", "GitLab environment name"),
-    Case("inject-app-template", {"app": "{{ .Values.app }}"}, "app", "DNS-1123 label"),
+    Case("inject-app-template", {"app": "{{ .Values.app }}"}, "app", "DNS-1035 label"),
     Case(
         "inject-settings-key",
         {"settings": {"A\nkind: Secret": "x"}},
