@@ -2,6 +2,14 @@
 
     python -m pipeline.cleanup --image registry.example.com/group/app --tag ci-1234-0a1b2c3d
 
+**Only CI tags.** ``--tag`` must be a tag the pipeline's build job creates, ``ci-<pipeline id>-<short
+sha>``: the regex ``ci-[0-9]+-[0-9a-f]{8,40}`` matched in full (``CI_TAG_REGEX``, a copy of
+``components.gitlab_project.CI_TAG_REGEX``, which the cleanup policy expires; a test keeps the two
+equal), and the OCI tag grammar ``[\\w][\\w.-]{0,127}`` (at most 128 characters). Anything else
+(a release tag, ``latest``, ``..``, ``a/b``, ``%2e``, whitespace) is refused before any request is
+sent: in GitLab mode a tag is a URL path segment, and ``..`` there would turn the tag endpoint into
+the delete-*repository* endpoint.
+
 Two ways to delete, chosen by where it runs:
 
 - **In GitLab CI** (``CI_JOB_TOKEN``, ``CI_API_V4_URL`` and ``CI_PROJECT_ID`` are set, or
@@ -10,17 +18,57 @@ Two ways to delete, chosen by where it runs:
   GitLab removes only that tag, even when other tags share its digest.
 - **Anywhere else** (``--via registry``): the registry v2 API, which can only delete a manifest
   by digest, and so every tag that points to it. The tool resolves the tag's digest, checks
-  every other tag of the repository, and **refuses** if any of them points to the same digest.
-  Credentials come from ``--username`` and the environment variable named by ``--password-env``
-  (default ``REGISTRY_PASSWORD``), never from the command line. Basic and Bearer-token
-  (``WWW-Authenticate: Bearer``) registries both work.
+  every other tag of the repository, and **refuses** if deleting that digest would break another
+  tag: another tag points to the same digest; another tag is an index (manifest list) whose
+  ``manifests[].digest`` lists it (the registry deletes a child from under its index, which then
+  fails to pull on that platform: docker/distribution ``registry/handlers/manifests.go``
+  ``DeleteManifest`` deletes the one manifest and untags its tags, nothing else; a test shows it on
+  the real registry); or the tag is itself an index, one of whose children another tag points to
+  or lists. That last refusal is cautious: distribution keeps an index's children when the index
+  is deleted, but other registries' garbage collection is not ours to know, and a CI image is
+  never such an index in this pipeline. Only tags are checked: an index pushed by digest alone,
+  with no tag, is invisible to the v2 API. Credentials come from ``--username`` and the
+  environment variable named by ``--password-env`` (default ``REGISTRY_PASSWORD``), never from
+  the command line. Basic and Bearer-token (``WWW-Authenticate: Bearer``) registries both work.
+
+**Where credentials go** (what we chose, and the sources read: docker/distribution at
+``0d6b721d``, ``internal/client/auth/session.go`` and ``internal/client/repository.go``;
+containers/image at ``df7e80d2``, ``docker/docker_client.go`` and ``docker/docker_image.go``;
+gitlabhq ``lib/gitlab/pagination/offset_header_builder.rb``):
+
+- The registry's Basic credentials and its Bearer tokens go to the registry's own origin (scheme,
+  host and port of ``--registry-url``) and to its token realm, nothing else. Requests to any other
+  origin carry no registry credentials (distribution does the same: it authorizes a request only
+  for an endpoint whose challenges it holds, keyed by scheme, host and port).
+- The token realm is where credentials are *meant* to go, and it is usually another host
+  (GitLab's registry sends ``realm="https://gitlab.example.com/jwt/auth"``; Docker Hub's is
+  auth.docker.io). Neither distribution (``fetchToken``) nor containers/image
+  (``getBearerToken``) checks the realm's scheme or host; we are stricter: the realm must be
+  https, or plain http on the host name of a plain-http registry (a local test registry). Any
+  other realm is refused: exit 1, no credentials sent.
+- A ``Link: <...>; rel="next"`` page on another origin is refused: exit 1, nothing deleted.
+  distribution's server sends relative links (``registry/handlers/tags.go``), and containers/image
+  keeps only a link's path and query, so it never leaves the registry; distribution's client
+  follows it anywhere but without credentials. We refuse rather than follow: a tag listing
+  continued elsewhere cannot be trusted for the shared-digest check. Redirects are not followed
+  either (requests would drop ``Authorization`` on another host, but not GitLab's ``JOB-TOKEN``).
+- The ``JOB-TOKEN`` goes only to ``CI_API_V4_URL``'s origin. GitLab's pagination links are
+  absolute, on the host and port of GitLab's configured URL (the one ``CI_API_V4_URL`` is made
+  from): a next page elsewhere is refused, exit 1, nothing deleted.
 
 ``--via`` and ``--registry-url`` default to ``$CLEANUP_VIA`` and ``$REGISTRY_URL``, so that the
 CI job's command line stays the same everywhere.
 
 A tag that is already gone is success. Transient failures (connection errors, 5xx) are retried
 a bounded number of times with backoff; a registry that stays down fails the job, having deleted
-nothing else. Exit status: 0 deleted or already gone; 1 failed; 2 usage; 3 refused (shared digest).
+nothing else. Exit status:
+
+- 0: deleted, or already gone;
+- 1: failed (the registry or GitLab refused, stayed down, or pointed the tool elsewhere: another
+  origin for a page, a redirect, a token realm that is not https); nothing was deleted;
+- 2: usage (a missing or malformed argument; a ``--tag`` that is not a CI tag);
+- 3: refused in registry mode, because deleting the digest would break another tag (the same
+  digest, an index that lists it, or an index whose children other tags use).
 """
 
 from __future__ import annotations
@@ -31,21 +79,29 @@ import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-MANIFEST_TYPES = ", ".join(
-    [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    ]
+CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
+"""A copy of ``components.gitlab_project.CI_TAG_REGEX``: importing ``components`` would import the
+Pulumi SDK (its ``__init__`` imports every component), which this tool does not need.
+tests/test_cleanup.py keeps the two equal."""
+OCI_TAG_REGEX = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+"""The OCI tag grammar, ``[\\w][\\w.-]{0,127}`` with Go's ASCII ``\\w`` (Python's ``\\w`` is Unicode)."""
+INDEX_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
 )
+IMAGE_TYPES = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+MANIFEST_TYPES = ", ".join(INDEX_TYPES + IMAGE_TYPES)
 TIMEOUT = (5, 30)  # seconds: connect, read
 
 
@@ -54,7 +110,7 @@ class CleanupError(Exception):
 
 
 class Refused(CleanupError):
-    """Deleting the tag's digest would delete other tags too."""
+    """Deleting the tag's digest would delete or break other tags too."""
 
 
 @dataclass(frozen=True)
@@ -83,18 +139,76 @@ def session(retries: int, backoff: float) -> requests.Session:
     return http
 
 
+def check_tag(tag: str) -> None:
+    """Accept only the CI tags the pipeline creates: the tag becomes a URL path segment."""
+    if not (re.fullmatch(CI_TAG_REGEX, tag) and re.fullmatch(OCI_TAG_REGEX, tag)):
+        raise ValueError(
+            f"--tag {tag!r}: expected a CI tag of the form ci-<pipeline id>-<short sha>, matching "
+            f"{CI_TAG_REGEX} in full, at most 128 characters; this tool deletes CI images only"
+        )
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port (the default one if none is given): what credentials are bound to."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise CleanupError(f"{url!r} has an invalid port") from error
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme, 0)
+
+
+def _refuse_redirect(response: requests.Response, what: str) -> None:
+    if response.is_redirect:
+        raise CleanupError(
+            f"{what}: HTTP {response.status_code} redirect to {response.headers.get('Location')!r}; "
+            "redirects are not followed, so that credentials go nowhere else"
+        )
+
+
 # --- registry v2 -----------------------------------------------------------------------------
 
 
-class RegistryAuth(requests.auth.AuthBase):
-    """Basic auth, upgraded to a Bearer token when the registry asks for one (RFC 6750 challenge)."""
+def realm_refusal(registry_url: str, realm: str) -> str | None:
+    """Why a Bearer challenge's token realm must not get the credentials, or None if it may.
 
-    def __init__(self, http: requests.Session, username: str | None, password: str | None) -> None:
+    The realm is usually another host (GitLab's registry sends gitlab's /jwt/auth): that is where
+    the credentials are meant to go, so the host is not checked, the transport is.
+    """
+    wanted, registry = urlsplit(realm), urlsplit(registry_url)
+    if wanted.scheme.lower() == "https" and wanted.hostname:
+        return None
+    if (
+        wanted.scheme.lower() == "http"
+        and registry.scheme.lower() == "http"
+        and wanted.hostname
+        and wanted.hostname.lower() == (registry.hostname or "").lower()
+    ):
+        return None  # a plain-http registry (a local one) with its token service on the same host
+    return (
+        f"the registry's token realm {realm!r} is not https (plain http is accepted only on the host of "
+        f"a plain-http registry, here {registry_url!r}); refusing to send the credentials there"
+    )
+
+
+class RegistryAuth(requests.auth.AuthBase):
+    """Basic auth, upgraded to a Bearer token when the registry asks for one (RFC 6750 challenge).
+
+    Only requests to the registry's own origin get credentials, and only challenges from it are
+    answered; the token realm gets the Basic credentials if ``realm_refusal`` allows it.
+    """
+
+    def __init__(self, http: requests.Session, registry_url: str, username: str | None, password: str | None) -> None:
         self.http = http
-        self.basic = (username, password) if username else None
+        self.registry_url = registry_url
+        self.origin = origin(registry_url)
+        self.basic = (username, password) if username and password else None  # never 'user:None'
         self.tokens: dict[str, str] = {}
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if origin(request.url or "") != self.origin:
+            return request
         scope = _scope(request.url or "")
         if scope in self.tokens:
             request.headers["Authorization"] = f"Bearer {self.tokens[scope]}"
@@ -103,10 +217,12 @@ class RegistryAuth(requests.auth.AuthBase):
         request.register_hook("response", self._on_response)
         return request
 
-    def _on_response(self, response: requests.Response, **kwargs: object) -> requests.Response:
+    def _on_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         challenge = response.headers.get("WWW-Authenticate", "")
         if response.status_code != 401 or not challenge.lower().startswith("bearer "):
             return response
+        if origin(response.request.url or "") != self.origin:
+            return response  # never answer another origin's challenge with our credentials
         scope = _scope(response.request.url or "")
         if scope in self.tokens:
             return response  # a fresh token was refused: the credentials are wrong
@@ -114,7 +230,10 @@ class RegistryAuth(requests.auth.AuthBase):
         realm = params.pop("realm", None)
         if not realm:
             return response
-        answer = self.http.get(realm, params=params, auth=self.basic, timeout=TIMEOUT)
+        refusal = realm_refusal(self.registry_url, realm)
+        if refusal:
+            raise CleanupError(refusal)
+        answer = self.http.get(realm, params=params, auth=self.basic, timeout=TIMEOUT, allow_redirects=False)
         if answer.status_code != 200:
             return response
         body = answer.json()
@@ -132,6 +251,13 @@ def _scope(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class Manifest:
+    digest: str
+    children: tuple[str, ...]
+    """The ``manifests[].digest`` of an index (manifest list); empty for an image manifest."""
+
+
+@dataclass(frozen=True)
 class Registry:
     """The registry v2 API for one repository."""
 
@@ -143,6 +269,7 @@ class Registry:
         return f"{self.base_url.rstrip('/')}/v2/{self.repository}/{path}"
 
     def _check(self, response: requests.Response, what: str) -> requests.Response:
+        _refuse_redirect(response, what)
         if response.status_code == 401:
             raise CleanupError(f"{what}: authentication failed (HTTP 401); check the registry username and password")
         if response.status_code == 403:
@@ -153,55 +280,117 @@ class Registry:
 
     def tags(self) -> list[str]:
         url: str | None = self._url("tags/list?n=1000")
+        seen: set[str] = set()
         tags: list[str] = []
         while url:
-            response = self._check(self.http.get(url, timeout=TIMEOUT), "listing tags")
+            seen.add(url)
+            response = self._check(self.http.get(url, timeout=TIMEOUT, allow_redirects=False), "listing tags")
             if response.status_code == 404:
                 return []  # the repository does not exist (yet, or any more)
             tags += response.json().get("tags") or []
-            url = _next_link(response, self.base_url)
+            url = self._next_link(response)
+            if url in seen:
+                raise CleanupError(f"listing tags: the registry's next page {url!r} was already read")
         return tags
 
-    def digest(self, tag: str) -> str | None:
+    def _next_link(self, response: requests.Response) -> str | None:
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        url = urljoin(response.url, link)  # distribution sends it relative (registry/handlers/tags.go)
+        if origin(url) != origin(self.base_url):
+            raise CleanupError(
+                f"listing tags: the registry's next page {url!r} is not on {self.base_url}; refusing to "
+                "follow it (credentials stay with the registry, and a listing continued elsewhere cannot "
+                "be trusted to find every tag that shares the digest), and deleting nothing"
+            )
+        return url
+
+    def manifest(self, reference: str) -> Manifest | None:
+        """The digest of a tag (or digest), and its children if it is an index; None if it is gone."""
+        url = self._url(f"manifests/{quote(reference, safe=':')}")
+        head = self._check(
+            self.http.head(url, headers={"Accept": MANIFEST_TYPES}, timeout=TIMEOUT, allow_redirects=False),
+            f"resolving {reference}",
+        )
+        if head.status_code == 404:
+            return None
+        digest = head.headers.get("Docker-Content-Digest")
+        if not digest:
+            raise CleanupError(f"resolving {reference}: the registry sent no Docker-Content-Digest")
+        media_type = head.headers.get("Content-Type", "").split(";")[0].strip()
+        if media_type in IMAGE_TYPES:
+            return Manifest(digest, ())
+        # An index, or a type the registry did not name: read it, and take what it lists.
         response = self._check(
-            self.http.head(self._url(f"manifests/{quote(tag)}"), headers={"Accept": MANIFEST_TYPES}, timeout=TIMEOUT),
-            f"resolving {tag}",
+            self.http.get(
+                self._url(f"manifests/{digest}"),
+                headers={"Accept": MANIFEST_TYPES},
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            ),
+            f"reading {reference}",
         )
         if response.status_code == 404:
             return None
-        digest = response.headers.get("Docker-Content-Digest")
-        if not digest:
-            raise CleanupError(f"resolving {tag}: the registry sent no Docker-Content-Digest")
-        return digest
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise CleanupError(f"reading {reference} ({digest}): the manifest is not JSON") from error
+        entries = body.get("manifests") if isinstance(body, dict) else None
+        if not isinstance(entries, list):
+            return Manifest(digest, ())
+        children = tuple(str(e["digest"]) for e in entries if isinstance(e, dict) and e.get("digest"))
+        return Manifest(digest, children)
 
     def delete(self, digest: str) -> None:
         response = self._check(
-            self.http.delete(self._url(f"manifests/{digest}"), timeout=TIMEOUT), f"deleting {digest}"
+            self.http.delete(self._url(f"manifests/{digest}"), timeout=TIMEOUT, allow_redirects=False),
+            f"deleting {digest}",
         )
         if response.status_code == 405:
             raise CleanupError("the registry does not allow deletes (storage.delete.enabled is off)")
-
-
-def _next_link(response: requests.Response, base_url: str) -> str | None:
-    link = response.links.get("next", {}).get("url")
-    if not link:
-        return None
-    return link if link.startswith("http") else base_url.rstrip("/") + link
 
 
 def delete_tag_v2(registry: Registry, tag: str) -> Outcome:
     tags = registry.tags()
     if tag not in tags:
         return Outcome(False, f"{registry.repository}:{tag} does not exist; nothing to delete")
-    digest = registry.digest(tag)
-    if digest is None:
+    target = registry.manifest(tag)
+    if target is None:
         return Outcome(False, f"{registry.repository}:{tag} does not exist; nothing to delete")
-    sharing = sorted(other for other in tags if other != tag and registry.digest(other) == digest)
-    if sharing:
-        raise Refused(
-            f"refusing to delete {registry.repository}:{tag}: its digest {digest} is also tagged "
-            f"{', '.join(sharing)}, and the registry API can only delete the digest with every tag on it"
+    digest = target.digest
+    same: list[str] = []
+    parents: list[str] = []
+    shared_children: list[str] = []
+    for other in sorted(set(tags) - {tag}):
+        theirs = registry.manifest(other)
+        if theirs is None:
+            continue  # deleted since the listing
+        if theirs.digest == digest:
+            same.append(other)
+        elif digest in theirs.children:
+            parents.append(other)
+        else:
+            shared = sorted(set(target.children) & {theirs.digest, *theirs.children})
+            shared_children += [f"{child} (used by {other})" for child in shared]
+    reasons = []
+    if same:
+        reasons.append(
+            f"its digest {digest} is also tagged {', '.join(same)}, and the registry API can only delete "
+            "the digest with every tag on it"
         )
+    if parents:
+        reasons.append(
+            f"its digest {digest} is listed by the index tagged {', '.join(parents)}, which would lose that manifest"
+        )
+    if shared_children:
+        reasons.append(
+            f"it is an index whose children other tags use: {', '.join(shared_children)}; an index is "
+            "deleted only when no other tag uses its children"
+        )
+    if reasons:
+        raise Refused(f"refusing to delete {registry.repository}:{tag}: {'; '.join(reasons)}")
     registry.delete(digest)
     return Outcome(True, f"deleted {registry.repository}:{tag} ({digest})")
 
@@ -218,16 +407,30 @@ class GitLabRegistry:
     job_token: str
     http: requests.Session
 
+    def _send(self, method: str, url: str, what: str) -> requests.Response:
+        """Send the job token, to CI_API_V4_URL's origin only, and follow no redirect."""
+        if origin(url) != origin(self.api_url):
+            raise CleanupError(
+                f"{what}: GitLab's API pointed to {url!r}, which is not on {self.api_url}; refusing to send "
+                "the job token there, and deleting nothing"
+            )
+        response = self.http.request(
+            method, url, headers={"JOB-TOKEN": self.job_token}, timeout=TIMEOUT, allow_redirects=False
+        )
+        _refuse_redirect(response, what)
+        return response
+
     def _get(self, path: str) -> Iterator[Mapping[str, object]]:
         url: str | None = f"{self.api_url.rstrip('/')}/projects/{quote(self.project_id, safe='')}/{path}"
         while url:
-            response = self.http.get(url, headers={"JOB-TOKEN": self.job_token}, timeout=TIMEOUT)
+            response = self._send("GET", url, path)
             if response.status_code in (401, 403):
                 raise CleanupError(f"GitLab refused the job token (HTTP {response.status_code}) for {path}")
             if response.status_code >= 400:
                 raise CleanupError(f"GitLab API {path}: HTTP {response.status_code} {response.text[:200]}")
             yield from response.json()
-            url = response.links.get("next", {}).get("url")
+            link = response.links.get("next", {}).get("url")
+            url = urljoin(response.url, link) if link else None
 
     def delete_tag(self, image: str, tag: str) -> Outcome:
         repository = next(
@@ -239,9 +442,9 @@ class GitLabRegistry:
             )
         url = (
             f"{self.api_url.rstrip('/')}/projects/{quote(self.project_id, safe='')}/registry/repositories/"
-            f"{repository['id']}/tags/{quote(tag, safe='')}"
+            f"{quote(str(repository['id']), safe='')}/tags/{quote(tag, safe='')}"
         )
-        response = self.http.delete(url, headers={"JOB-TOKEN": self.job_token}, timeout=TIMEOUT)
+        response = self._send("DELETE", url, f"deleting {image}:{tag}")
         if response.status_code == 404:
             return Outcome(False, f"{image}:{tag} does not exist; nothing to delete")
         if response.status_code >= 400:
@@ -268,7 +471,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     parser = argparse.ArgumentParser(prog="python -m pipeline.cleanup", description=__doc__.split("\n\n")[0])
     parser.add_argument("--image", required=True, help="the repository, <registry host>/<path>, without a tag")
-    parser.add_argument("--tag", required=True, help="the tag to delete")
+    parser.add_argument("--tag", required=True, help="the CI tag to delete, ci-<pipeline id>-<short sha>")
     parser.add_argument(
         "--via",
         choices=("auto", "gitlab", "registry"),
@@ -287,7 +490,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = parser.parse_args(argv)
     try:
         host, repository = split_image(args.image)
+        check_tag(args.tag)
     except ValueError as error:
+        parser.print_usage(sys.stderr)
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     in_gitlab = all(env.get(k) for k in ("CI_JOB_TOKEN", "CI_API_V4_URL", "CI_PROJECT_ID"))
@@ -301,9 +506,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             gitlab = GitLabRegistry(env["CI_API_V4_URL"], env["CI_PROJECT_ID"], env["CI_JOB_TOKEN"], http)
             outcome = gitlab.delete_tag(args.image, args.tag)
         else:
-            http.auth = RegistryAuth(http, args.username, env.get(args.password_env))
-            registry = Registry(args.registry_url or f"https://{host}", repository, http)
-            outcome = delete_tag_v2(registry, args.tag)
+            registry_url = args.registry_url or f"https://{host}"
+            http.auth = RegistryAuth(http, registry_url, args.username, env.get(args.password_env))
+            outcome = delete_tag_v2(Registry(registry_url, repository, http), args.tag)
     except Refused as refusal:
         print(f"cleanup: {refusal}", file=sys.stderr)
         return EXIT_REFUSED

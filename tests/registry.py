@@ -21,6 +21,7 @@ import bcrypt
 import requests
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def free_port() -> int:
@@ -40,8 +41,8 @@ class RunningRegistry:
     def auth(self) -> tuple[str, str]:
         return self.username, self.password
 
-    def push(self, repository: str, tag: str, content: bytes) -> str:
-        """Push a one-layer OCI image whose layer is ``content``; return its manifest digest."""
+    def push(self, repository: str, tag: str | None, content: bytes) -> str:
+        """Push a one-layer OCI image whose layer is ``content`` (untagged if ``tag`` is None); return its digest."""
         layer = self._blob(repository, content)
         config = self._blob(repository, json.dumps({"architecture": "amd64", "os": "linux"}).encode())
         manifest = json.dumps(
@@ -52,15 +53,58 @@ class RunningRegistry:
                 "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", **layer}],
             }
         ).encode()
+        return self._put_manifest(repository, tag, manifest, OCI_MANIFEST)
+
+    def push_index(self, repository: str, tag: str | None, children: list[str]) -> str:
+        """Push an OCI index (a multi-platform image) listing ``children``, manifests already in
+        ``repository`` (untagged if ``tag`` is None); return its digest."""
+        entries = []
+        for number, child in enumerate(children):
+            head = requests.head(
+                f"{self.url}/v2/{repository}/manifests/{child}",
+                auth=self.auth,
+                headers={"Accept": f"{OCI_MANIFEST}, {OCI_INDEX}"},
+                timeout=10,
+            )
+            head.raise_for_status()
+            entries.append(
+                {
+                    "mediaType": head.headers["Content-Type"],
+                    "digest": child,
+                    "size": int(head.headers["Content-Length"]),
+                    "platform": {"architecture": f"arch{number}", "os": "linux"},
+                }
+            )
+        index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}).encode()
+        return self._put_manifest(repository, tag, index, OCI_INDEX)
+
+    def _put_manifest(self, repository: str, tag: str | None, body: bytes, media_type: str) -> str:
+        reference = tag or "sha256:" + hashlib.sha256(body).hexdigest()  # untagged: PUT by its own digest
         response = requests.put(
-            f"{self.url}/v2/{repository}/manifests/{tag}",
-            data=manifest,
+            f"{self.url}/v2/{repository}/manifests/{reference}",
+            data=body,
             auth=self.auth,
-            headers={"Content-Type": OCI_MANIFEST},
+            headers={"Content-Type": media_type},
             timeout=10,
         )
         response.raise_for_status()
         return response.headers["Docker-Content-Digest"]
+
+    def manifest_exists(self, repository: str, reference: str) -> bool:
+        response = requests.head(
+            f"{self.url}/v2/{repository}/manifests/{reference}",
+            auth=self.auth,
+            headers={"Accept": f"{OCI_MANIFEST}, {OCI_INDEX}"},
+            timeout=10,
+        )
+        if response.status_code == 404:
+            return False
+        response.raise_for_status()
+        return True
+
+    def delete_manifest(self, repository: str, digest: str) -> None:
+        """Delete a manifest by digest with the v2 API directly (no cleanup tool, no checks)."""
+        requests.delete(f"{self.url}/v2/{repository}/manifests/{digest}", auth=self.auth, timeout=10).raise_for_status()
 
     def _blob(self, repository: str, data: bytes) -> dict[str, object]:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()

@@ -3,10 +3,25 @@ against stand-ins for what cannot run here: GitLab's API and a token-auth regist
 
 from __future__ import annotations
 
-import pytest
+import subprocess
+import sys
+from pathlib import Path
 
-from pipeline.cleanup import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main, split_image
-from tests.registry import free_port, running_registry
+import pytest
+import requests
+
+from pipeline import cleanup as cleanup_tool
+from pipeline.cleanup import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    RegistryAuth,
+    main,
+    realm_refusal,
+    split_image,
+)
+from tests.registry import OCI_MANIFEST, free_port, running_registry
 from tests.stand_ins import stand_in_server
 
 REPO = "acme/hello"
@@ -140,7 +155,7 @@ def test_a_token_auth_registry_gets_a_bearer_token_for_the_repository():
         if request.path.startswith("/v2/acme/hello/tags/list"):
             return 200, {}, {"name": REPO, "tags": ["ci-5-55555555"]}
         if request.method == "HEAD":
-            return 200, {"Docker-Content-Digest": "sha256:" + "5" * 64}, None
+            return 200, {"Docker-Content-Digest": "sha256:" + "5" * 64, "Content-Type": OCI_MANIFEST}, None
         return 202, {}, None
 
     with stand_in_server(answer) as server:
@@ -198,3 +213,343 @@ def test_an_image_must_be_a_registry_host_and_repository_without_a_tag(image):
     with pytest.raises(ValueError, match=r"--image"):
         split_image(image)
     assert main(["--image", image, "--tag", "x"], environ={}) == EXIT_USAGE
+
+
+# --- only CI tags -----------------------------------------------------------------------------
+
+
+def test_the_ci_tag_regex_is_the_one_the_cleanup_policy_expires():
+    """pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
+    from components.gitlab_project import CI_TAG_REGEX
+
+    assert cleanup_tool.CI_TAG_REGEX == CI_TAG_REGEX
+
+
+def test_the_cleanup_tool_does_not_import_the_pulumi_sdk():
+    """Why the regex is a copy: the cleanup job needs requests, not Pulumi."""
+    code = "import sys, pipeline.cleanup; print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def _registry_argv(url: str, tag: str) -> list[str]:
+    image = f"127.0.0.1:1/{REPO}"
+    return [
+        "--image",
+        image,
+        "--tag",
+        tag,
+        "--registry-url",
+        url,
+        "--username",
+        "ci",
+        "--via",
+        "registry",
+        "--backoff",
+        "0",
+    ]
+
+
+def _gitlab_env(url: str) -> dict[str, str]:
+    return {"CI_JOB_TOKEN": "job-token-value", "CI_API_V4_URL": f"{url}/api/v4", "CI_PROJECT_ID": "42"}
+
+
+NOT_CI_TAGS = [
+    "..",
+    ".",
+    "../..",
+    "%2e%2e",
+    "ci-1-0a1b2c3d/..",
+    "ci-1-0a1b2c3d/../../x",
+    "a/b",
+    " ci-1-0a1b2c3d",
+    "ci-1-0a1b2c3d ",
+    "ci-1-0a1b2c3d\n",
+    "ci 1 0a1b2c3d",
+    "",
+    "latest",
+    "release-0a1b2c3d",
+    "v1.2.3",
+    "ci-1-0A1B2C3D",
+    "ci-1-0a1b2c3",
+    "ci--0a1b2c3d",
+    "ci-1-" + "0" * 41,
+    "ci-" + "1" * 120 + "-0a1b2c3d",  # 132 characters: the OCI grammar allows 128
+    "ci-\u0661-0a1b2c3d",  # an Arabic-Indic digit one: Unicode \\d would take it
+]
+
+
+@pytest.fixture(scope="module")
+def recording_server():
+    """One stand-in for both GitLab's API and a registry, recording what reaches it."""
+
+    def answer(request, server):
+        if "/registry/repositories" in request.path and request.method == "GET":
+            return 200, {}, [{"id": 8, "location": f"127.0.0.1:1/{REPO}"}]
+        return 200, {}, {"name": REPO, "tags": []}
+
+    with stand_in_server(answer) as server:
+        yield server
+
+
+@pytest.mark.parametrize("tag", NOT_CI_TAGS)
+def test_a_tag_that_is_not_a_ci_tag_is_refused_before_any_request_in_either_mode(tag, recording_server, capsys):
+    server = recording_server
+    server.requests.clear()
+    assert main(_registry_argv(server.url, tag), environ={"REGISTRY_PASSWORD": "pw"}) == EXIT_USAGE
+    assert main(["--image", f"127.0.0.1:1/{REPO}", "--tag", tag], environ=_gitlab_env(server.url)) == EXIT_USAGE
+    assert server.requests == []
+    err = capsys.readouterr().err
+    assert err.count("usage: python -m pipeline.cleanup") == 2
+    assert err.count(f"--tag {tag!r}: expected a CI tag of the form ci-<pipeline id>-<short sha>") == 2
+    # The same stand-in does see a CI tag's requests, in both modes: the refusal above is the tag's doing.
+    assert main(_registry_argv(server.url, "ci-1-0a1b2c3d"), environ={"REGISTRY_PASSWORD": "pw"}) == EXIT_OK
+    assert [r.method for r in server.requests] == ["GET"]
+    assert main(["--image", f"127.0.0.1:1/{REPO}", "--tag", "ci-1-0a1b2c3d"], environ=_gitlab_env(server.url)) == 0
+    assert [r.method for r in server.requests] == ["GET", "GET", "DELETE"]
+
+
+# --- credentials go to the registry and GitLab only --------------------------------------------
+
+
+def test_registry_credentials_are_added_only_for_the_registrys_own_origin():
+    auth = RegistryAuth(requests.Session(), "https://registry.example.com", "ci", "secret")
+    auth.tokens["acme/hello"] = "bearer-value"
+
+    def authorization(url):
+        return auth(requests.Request("GET", url).prepare()).headers.get("Authorization")
+
+    assert authorization("https://registry.example.com/v2/").startswith("Basic ")
+    assert authorization("https://REGISTRY.example.com:443/v2/acme/hello/tags/list") == "Bearer bearer-value"
+    for elsewhere in (
+        "https://other.example.com/v2/acme/hello/tags/list",  # another host
+        "https://registry.example.com:5000/v2/acme/hello/tags/list",  # another port
+        "http://registry.example.com/v2/acme/hello/tags/list",  # another scheme
+        "https://registry.example.com.evil.example/v2/acme/hello/tags/list",
+    ):
+        assert authorization(elsewhere) is None, elsewhere
+
+
+@pytest.mark.parametrize(
+    ("registry_url", "realm", "allowed"),
+    [
+        ("https://registry.gitlab.com", "https://gitlab.com/jwt/auth", True),  # GitLab.com: another host, https
+        ("https://registry-1.docker.io", "https://auth.docker.io/token", True),
+        ("https://registry.gitlab.com", "http://gitlab.com/jwt/auth", False),
+        ("https://registry.example.com", "http://registry.example.com/jwt/auth", False),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5001/auth", True),  # a local plain-http registry
+        ("http://127.0.0.1:5000", "http://localhost:5001/auth", False),
+        ("http://registry.internal", "http://auth.internal/token", False),
+        ("https://registry.example.com", "/jwt/auth", False),
+        ("https://registry.example.com", "ftp://registry.example.com/jwt/auth", False),
+    ],
+)
+def test_the_token_realm_must_be_https_or_plain_http_on_a_plain_http_registrys_own_host(registry_url, realm, allowed):
+    refusal = realm_refusal(registry_url, realm)
+    assert (refusal is None) is allowed
+    if not allowed:
+        assert f"token realm {realm!r} is not https" in refusal
+
+
+def _token_registry(realm_of):
+    """A stand-in registry with token auth whose challenge names ``realm_of(server)``."""
+
+    def answer(request, server):
+        if request.headers.get("Authorization") != "Bearer stand-in-token":
+            challenge = f'Bearer realm="{realm_of(server)}",service="container_registry"'
+            return 401, {"WWW-Authenticate": challenge}, {"errors": [{"code": "UNAUTHORIZED"}]}
+        if request.path.startswith("/v2/acme/hello/tags/list"):
+            return 200, {}, {"name": REPO, "tags": ["ci-5-55555555"]}
+        if request.method == "HEAD":
+            return 200, {"Docker-Content-Digest": "sha256:" + "5" * 64, "Content-Type": OCI_MANIFEST}, None
+        return 202, {}, None
+
+    return answer
+
+
+def _token_service(request, server):
+    if request.headers.get("Authorization", "").startswith("Basic "):
+        return 200, {}, {"token": "stand-in-token"}
+    return 401, {}, {"errors": [{"code": "UNAUTHORIZED"}]}
+
+
+def test_a_token_realm_on_another_port_gets_the_credentials_it_is_there_for():
+    realm_on_tokens = _token_registry(lambda _: f"{tokens.url}/jwt/auth")
+    with stand_in_server(_token_service) as tokens, stand_in_server(realm_on_tokens) as registry:
+        code = main(_registry_argv(registry.url, "ci-5-55555555"), {"REGISTRY_PASSWORD": "pw"})
+    assert code == EXIT_OK
+    assert [r.path.split("?")[0] for r in tokens.requests] == ["/jwt/auth"]
+    assert ("DELETE", f"/v2/acme/hello/manifests/sha256:{'5' * 64}") in [(r.method, r.path) for r in registry.requests]
+
+
+def test_a_plain_http_token_realm_on_another_host_gets_no_credentials_and_nothing_is_deleted(capsys):
+    with stand_in_server(_token_service) as tokens:
+        realm = f"http://localhost:{tokens.url.rsplit(':', 1)[1]}/jwt/auth"
+        with stand_in_server(_token_registry(lambda _: realm)) as registry:
+            code = main(_registry_argv(registry.url, "ci-5-55555555"), {"REGISTRY_PASSWORD": "pw"})
+    assert code == EXIT_FAILED
+    assert tokens.requests == []
+    assert "DELETE" not in [r.method for r in registry.requests]
+    assert f"token realm {realm!r} is not https" in capsys.readouterr().err
+
+
+def _next_page_elsewhere(kind, registry_url, other_url):
+    port = registry_url.rsplit(":", 1)[1]
+    return {
+        "another port": other_url,
+        "another host name": f"http://localhost:{port}",
+        "another scheme": f"https://127.0.0.1:{port}",
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["another port", "another host name", "another scheme"])
+def test_a_registrys_next_page_on_another_origin_is_refused_with_nothing_deleted(kind, capsys):
+    def answer(request, server):
+        if request.method == "GET" and "last=" not in request.path:
+            target = _next_page_elsewhere(kind, server.url, other.url)
+            link = f'<{target}/v2/acme/hello/tags/list?last=ci-6-66666666&n=1000>; rel="next"'
+            return 200, {"Link": link}, {"name": REPO, "tags": ["ci-6-66666666"]}
+        if request.method == "GET":
+            return 200, {}, {"name": REPO, "tags": []}
+        if request.method == "HEAD":
+            return 200, {"Docker-Content-Digest": "sha256:" + "6" * 64, "Content-Type": OCI_MANIFEST}, None
+        return 202, {}, None
+
+    with stand_in_server(answer) as other, stand_in_server(answer) as registry:
+        code = main(_registry_argv(registry.url, "ci-6-66666666"), {"REGISTRY_PASSWORD": "pw"})
+    assert code == EXIT_FAILED
+    assert "listing tags: the registry's next page" in capsys.readouterr().err
+    assert other.requests == []
+    assert [(r.method, "last=" in r.path) for r in registry.requests] == [("GET", False)]
+
+
+def test_a_registrys_next_page_on_its_own_origin_is_read_before_deciding(capsys):
+    def answer(request, server):
+        if request.method == "GET" and "last=" not in request.path:
+            link = '</v2/acme/hello/tags/list?last=ci-6-66666666&n=1000>; rel="next"'  # relative, as distribution's
+            return 200, {"Link": link}, {"name": REPO, "tags": ["ci-6-66666666"]}
+        if request.method == "GET":
+            return 200, {}, {"name": REPO, "tags": ["v6.0.0"]}
+        if request.method == "HEAD":
+            return 200, {"Docker-Content-Digest": "sha256:" + "6" * 64, "Content-Type": OCI_MANIFEST}, None
+        return 202, {}, None
+
+    with stand_in_server(answer) as registry:
+        assert main(_registry_argv(registry.url, "ci-6-66666666"), {}) == EXIT_REFUSED
+    assert "is also tagged v6.0.0" in capsys.readouterr().err
+    assert "DELETE" not in [r.method for r in registry.requests]
+
+
+def test_a_redirect_is_not_followed_in_either_mode(capsys):
+    def elsewhere(request, server):
+        return 200, {}, {"name": REPO, "tags": []}
+
+    with stand_in_server(elsewhere) as other:
+
+        def redirect(request, server):
+            return 307, {"Location": f"{other.url}{request.path}"}, None
+
+        with stand_in_server(redirect) as registry:
+            code = main(_registry_argv(registry.url, "ci-6-66666666"), {"REGISTRY_PASSWORD": "pw"})
+            assert code == EXIT_FAILED
+            assert main(["--image", f"127.0.0.1:1/{REPO}", "--tag", "ci-6-66666666"], _gitlab_env(registry.url)) == 1
+    assert other.requests == []
+    err = capsys.readouterr().err
+    assert err.count(f"HTTP 307 redirect to '{other.url}") == 2
+
+
+@pytest.mark.parametrize("kind", ["another port", "another host name", "another scheme"])
+def test_the_job_token_never_follows_gitlabs_next_page_to_another_origin(kind, capsys):
+    def answer(request, server):
+        if request.method == "GET" and "page=2" not in request.path:
+            target = _next_page_elsewhere(kind, server.url, other.url)
+            link = f'<{target}/api/v4/projects/42/registry/repositories?page=2&per_page=100>; rel="next"'
+            return 200, {"Link": link}, [{"id": 7, "location": "registry.example.com/acme/other"}]
+        if request.method == "GET":
+            return 200, {}, [{"id": 8, "location": "registry.example.com/acme/hello"}]
+        return 200, {}, None
+
+    with stand_in_server(answer) as other, stand_in_server(answer) as gitlab:
+        code = main(["--image", "registry.example.com/acme/hello", "--tag", "ci-7-77777777"], _gitlab_env(gitlab.url))
+    assert code == EXIT_FAILED
+    assert "refusing to send the job token there, and deleting nothing" in capsys.readouterr().err
+    assert other.requests == []
+    assert [(r.method, "page=2" in r.path) for r in gitlab.requests] == [("GET", False)]
+
+
+def test_gitlabs_next_page_on_its_own_origin_is_followed_with_the_job_token():
+    def answer(request, server):
+        assert request.headers.get("JOB-TOKEN") == "job-token-value"
+        if request.method == "GET" and "page=2" not in request.path:
+            link = f'<{server.url}/api/v4/projects/42/registry/repositories?page=2&per_page=100>; rel="next"'
+            return 200, {"Link": link}, [{"id": 7, "location": "registry.example.com/acme/other"}]
+        if request.method == "GET":
+            return 200, {}, [{"id": 8, "location": "registry.example.com/acme/hello"}]
+        return 200, {}, None
+
+    with stand_in_server(answer) as gitlab:
+        code = main(["--image", "registry.example.com/acme/hello", "--tag", "ci-7-77777777"], _gitlab_env(gitlab.url))
+    assert code == EXIT_OK
+    assert ("DELETE", "/api/v4/projects/42/registry/repositories/8/tags/ci-7-77777777") in [
+        (r.method, r.path) for r in gitlab.requests
+    ]
+
+
+# --- indexes (manifest lists): their children are shared digests too ---------------------------
+
+
+def test_the_registry_deletes_a_child_from_under_its_index_and_keeps_an_indexs_children(registry):
+    """What the refusals below rest on, shown on the real registry (docker/distribution)."""
+    repo = "acme/premise"
+    child, kept = registry.push(repo, None, b"amd64"), registry.push(repo, None, b"arm64")
+    index = registry.push_index(repo, "v1.0.0", [child, kept])
+    registry.delete_manifest(repo, child)
+    assert registry.tags(repo) == ["v1.0.0"] and not registry.manifest_exists(repo, child)  # v1.0.0 lost a platform
+    registry.delete_manifest(repo, index)
+    assert registry.tags(repo) == [] and registry.manifest_exists(repo, kept)  # the index went alone
+
+
+def test_an_image_that_another_tags_index_lists_is_never_deleted(registry, capsys):
+    repo = "acme/multi-1"
+    child = registry.push(repo, "ci-201-20120120", b"ci image, one platform of a release index")
+    registry.push_index(repo, "v2.0.0", [child, registry.push(repo, None, b"arm64 release")])
+    assert cleanup(registry, "ci-201-20120120", None, repo) == EXIT_REFUSED
+    assert (
+        f"refusing to delete {repo}:ci-201-20120120: its digest {child} is listed by the index tagged v2.0.0"
+        in capsys.readouterr().err
+    )
+    assert registry.tags(repo) == ["ci-201-20120120", "v2.0.0"] and registry.manifest_exists(repo, child)
+
+
+def test_an_index_whose_child_another_tag_points_to_is_never_deleted(registry, capsys):
+    repo = "acme/multi-2"
+    release = registry.push(repo, "release-20220220", b"release image")
+    index = registry.push_index(repo, "ci-202-20220220", [release, registry.push(repo, None, b"arm64")])
+    assert cleanup(registry, "ci-202-20220220", None, repo) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert f"it is an index whose children other tags use: {release} (used by release-20220220)" in err
+    assert registry.tags(repo) == ["ci-202-20220220", "release-20220220"] and registry.manifest_exists(repo, index)
+
+
+def test_an_index_sharing_a_child_with_another_tags_index_is_never_deleted(registry, capsys):
+    repo = "acme/multi-3"
+    shared = registry.push(repo, None, b"shared platform image")
+    registry.push_index(repo, "ci-203-20320320", [shared, registry.push(repo, None, b"ci only")])
+    registry.push_index(repo, "v3.0.0", [shared])
+    assert cleanup(registry, "ci-203-20320320", None, repo) == EXIT_REFUSED
+    assert f"{shared} (used by v3.0.0)" in capsys.readouterr().err
+    assert registry.tags(repo) == ["ci-203-20320320", "v3.0.0"]
+
+
+def test_an_index_whose_children_no_other_tag_uses_is_deleted(registry, capsys):
+    repo = "acme/multi-4"
+    registry.push(repo, "release-20420420", b"a release of its own")
+    index = registry.push_index(
+        repo, "ci-204-20420420", [registry.push(repo, None, b"amd64"), registry.push(repo, None, b"arm64")]
+    )
+    assert cleanup(registry, "ci-204-20420420", None, repo) == EXIT_OK
+    assert f"deleted {repo}:ci-204-20420420 ({index})" in capsys.readouterr().out
+    assert registry.tags(repo) == ["release-20420420"] and not registry.manifest_exists(repo, index)
