@@ -355,7 +355,9 @@ def _build(cls: type[T], sources: Mapping[str, tuple[str, Any]]) -> T:
         keys = []
         for field_path in error.fields:
             head, dot, rest = field_path.partition(".")
-            key = sources[head][0] if head in sources else _camel(head)
+            # A mapping's key ("settings['DB_PASSWORD']") is the user's, kept as given.
+            head, bracket, item = head.partition("[")
+            key = (sources[head][0] if head in sources else _camel(head)) + bracket + item
             keys.append(key + dot + ".".join(_camel(part) for part in rest.split(".")) if rest else key)
         raise _error(tuple(keys), error.values if len(keys) > 1 else error.values[0], error.expected) from None
 

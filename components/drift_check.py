@@ -39,8 +39,6 @@ def token_rotation_description(stack: str) -> str:
     return TOKEN_ROTATION_DESCRIPTION + stack
 
 
-# Five cron fields, each of digits, '*', ',', '-' and '/'.
-_CRON = re.compile(r"^\s*([0-9*,/-]+\s+){4}[0-9*,/-]+\s*$")
 _REF = re.compile(r"^[A-Za-z0-9._/-]{1,255}$")
 
 
@@ -60,12 +58,8 @@ class DriftCheckSpec:
 
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
-        if not isinstance(self.cron, str) or not _CRON.match(self.cron):
-            raise v.InvalidArgument("cron", self.cron, "must be a five-field cron expression, e.g. '0 3 * * *'")
-        if not isinstance(self.timezone, str) or not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*", self.timezone):
-            raise v.InvalidArgument(
-                "timezone", self.timezone, "must be a time zone name such as 'UTC' or 'Europe/Paris'"
-            )
+        v.cron_expression("cron", self.cron)
+        v.time_zone("timezone", self.timezone)
         if not isinstance(self.ref, str) or not _REF.match(self.ref) or ".." in self.ref:
             raise v.InvalidArgument("ref", self.ref, "must be a branch name")
 

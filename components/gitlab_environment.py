@@ -11,6 +11,8 @@ from . import validation as v
 
 TIERS = ("production", "staging", "testing", "development", "other")
 ACCESS_LEVELS = ("developer", "maintainer")
+EXTERNAL_URL_MAX_LENGTH = 255
+"""GitLab's limit on an environment's URL (``Environment`` validates ``length: { maximum: 255 }``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +49,7 @@ class GitLabEnvironmentArgs:
 
     def __post_init__(self) -> None:
         v.environment_name("name", self.name)
-        v.absolute_url("external_url", self.external_url)
+        v.absolute_url("external_url", self.external_url, max_length=EXTERNAL_URL_MAX_LENGTH)
         if self.tier is not None:
             v.one_of("tier", self.tier, TIERS)
 

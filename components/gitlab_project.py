@@ -28,10 +28,16 @@ build's layer cache once stale."""
 RELEASE_TAG_REGEX = r"(release-[0-9a-f]{8,40}|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?|main|latest)"
 """Tags the cleanup policy never deletes: release images, semantic versions, main and latest."""
 
+RELEASE_TAG_SAMPLES = ("release-0a1b2c3d", "release-" + "0a1b2c3d" * 5)
+"""Tags the pipeline gives release images: ``release-$CI_COMMIT_SHORT_SHA`` (8 hex digits; longer
+when a project's short SHAs are), whose digests the environments run."""
+
 CADENCES = ("1d", "7d", "14d", "1month", "3month")
 KEEP_N = (1, 5, 10, 25, 50, 100)
 OLDER_THAN = ("7d", "14d", "30d", "90d")
 VISIBILITIES = ("private", "internal", "public")
+DESCRIPTION_MAX_LENGTH = 2000
+"""GitLab's limit on a project's description (``Project`` validates ``length: { maximum: 2000 }``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +71,22 @@ class RegistryCleanupArgs:
         v.one_of("older_than", self.older_than, OLDER_THAN)
         v.re2_pattern("name_regex_delete", self.name_regex_delete)
         v.re2_pattern("name_regex_keep", self.name_regex_keep)
+        # Matched the way GitLab matches them, so that no custom regex can let it eat a release.
+        for tag in RELEASE_TAG_SAMPLES:
+            if v.gitlab_tag_match(self.name_regex_delete, tag) and not v.gitlab_tag_match(self.name_regex_keep, tag):
+                raise v.InvalidArgument(
+                    "name_regex_delete",
+                    self.name_regex_delete,
+                    f"must not delete release images: it matches the release tag {tag!r}, which the keep regex does "
+                    "not keep; a deleted release tag breaks every restart of the pods running it",
+                )
+            if not v.gitlab_tag_match(self.name_regex_keep, tag):
+                raise v.InvalidArgument(
+                    "name_regex_keep",
+                    self.name_regex_keep,
+                    f"must keep release images: it does not match the release tag {tag!r} (e.g. extend the default, "
+                    f"{RELEASE_TAG_REGEX})",
+                )
 
     def manifest(self) -> dict[str, object]:
         return {
@@ -92,11 +114,17 @@ class GitLabProjectArgs:
     """The registry cleanup policy. Default :class:`RegistryCleanupArgs`."""
 
     def __post_init__(self) -> None:
-        v.project_path("path", self.path)
+        v.project_path("path", self.path, new=self.manage)
         v.boolean("manage", self.manage)
         v.one_of("visibility", self.visibility, VISIBILITIES)
-        if any(c in self.description for c in "\r\n\0"):
+        if not isinstance(self.description, str) or any(c in self.description for c in "\r\n\0"):
             raise v.InvalidArgument("description", self.description, "must be a single line")
+        if len(self.description) > DESCRIPTION_MAX_LENGTH:
+            raise v.InvalidArgument(
+                "description",
+                self.description[:40] + "...",
+                f"must be at most {DESCRIPTION_MAX_LENGTH} characters (GitLab's limit; got {len(self.description)})",
+            )
 
     @property
     def group(self) -> str:

@@ -10,18 +10,19 @@ import pulumi
 from . import validation as v
 from .ci_variables import CiVariable
 
-PULUMI_CLOUD_HOSTS = ("api.pulumi.com", "app.pulumi.com")
-SELF_MANAGED_SCHEMES = ("s3", "gs", "azblob", "file")
-"""Backends whose secrets a passphrase unlocks (no Pulumi service, so no access token)."""
+SELF_MANAGED_SCHEMES = ("s3", "gs", "azblob")
+"""Bucket backends, whose secrets a passphrase unlocks (no Pulumi service, so no access token).
+Not ``file://``: a directory lives on one machine, and every CI job starts on a fresh one."""
 BACKEND_SCHEMES = ("https", *SELF_MANAGED_SCHEMES)
+"""``https://`` is Pulumi Cloud, pulumi.com's or self-hosted: it takes an access token."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class PulumiBackendArgs:
     """Where CI's ``pulumi up`` keeps the stack's state, and the secret that unlocks it.
 
-    Pulumi Cloud (``https://api.pulumi.com``) needs an access token; a self-managed backend
-    (s3, gs, azblob, file) needs the passphrase of the stack's secrets provider.
+    Pulumi Cloud (``https://api.pulumi.com``, or a self-hosted one at any ``https://`` URL) needs an
+    access token; a bucket backend (s3, gs, azblob) needs the passphrase of the stack's secrets provider.
     """
 
     url: str
@@ -32,6 +33,7 @@ class PulumiBackendArgs:
     """``PULUMI_ACCESS_TOKEN`` for Pulumi Cloud. Default none."""
 
     def __post_init__(self) -> None:
+        reject_local_backend("url", self.url)
         v.absolute_url("url", self.url, schemes=BACKEND_SCHEMES)
         if self.is_pulumi_cloud:
             if self.access_token is None:
@@ -49,7 +51,8 @@ class PulumiBackendArgs:
 
     @property
     def is_pulumi_cloud(self) -> bool:
-        return urlsplit(self.url).hostname in PULUMI_CLOUD_HOSTS
+        """Whether the backend is a Pulumi Cloud service: any https:// backend, pulumi.com's or self-hosted."""
+        return urlsplit(self.url).scheme == "https"
 
     def ci_variables(self, *, hidden: bool, protected: bool = True) -> list[CiVariable]:
         """``PULUMI_BACKEND_URL`` and the secret that unlocks the stack, for CI's runs. ``protected``
@@ -82,6 +85,18 @@ class PulumiBackendArgs:
             ),
             secret,
         ]
+
+
+def reject_local_backend(field: str, url: object) -> None:
+    """A ``file://`` (or ``file:``) backend keeps the state on the machine that ran ``pulumi``: CI's
+    next job would find none, and create every resource again."""
+    if isinstance(url, str) and url.lower().startswith("file:"):
+        raise v.InvalidArgument(
+            field,
+            url,
+            "must be a backend every CI job can reach: s3://, gs://, azblob:// or https:// (Pulumi Cloud); a "
+            "file:// backend lives on one machine, and each CI job starts on a fresh one",
+        )
 
 
 def is_self_managed(url: str) -> bool:

@@ -18,11 +18,14 @@ import datetime as _dt
 import difflib
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
+
+import re2
 
 
 @dataclass(frozen=True)
@@ -280,6 +283,8 @@ def memory_quantity(field: str, value: Any) -> str:
         raise InvalidArgument(
             field, value, "must be a memory quantity with a unit, such as '128Mi' or '1Gi' (a bare number is bytes)"
         )
+    if 0 < parse_quantity(value) < 2**20:
+        raise InvalidArgument(field, value, "must be at least 1Mi: no container runs in less")
     return value
 
 
@@ -571,9 +576,81 @@ _VARIABLE_KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 # GitLab's masking rules: at least 8 characters, no whitespace, and only the RFC 4648 Base64
 # alphabet (both variants, with '=' padding) plus '@', ':', '.' and '~'.
 _MASKABLE = re.compile(r"^[A-Za-z0-9+/=@:.~_-]{8,}$")
-_ENVIRONMENT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9 _./${}-]{0,254}$")
+_ENVIRONMENT_NAME = re.compile(r"^(?=.{1,255}$)[a-zA-Z0-9]([a-zA-Z0-9 _./-]*[a-zA-Z0-9 _.-])?$")
 _ENVIRONMENT_SCOPE = re.compile(r"^(\*|[a-zA-Z0-9 _./${}*-]{1,255})$")
-_PROJECT_PATH_PART = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
+# Gitlab::PathRegex (lib/gitlab/path_regex.rb): any segment, and a new project's path.
+_PATH_SEGMENT = re.compile(r"^[a-zA-Z0-9_.][a-zA-Z0-9_.-]{0,254}$")
+_NEW_PROJECT_PATH = re.compile(r"^[a-zA-Z0-9]+([._-][a-zA-Z0-9]+)*$")
+PROJECT_WILDCARD_ROUTES = frozenset(
+    [
+        "-",
+        "badges",
+        "blame",
+        "blob",
+        "builds",
+        "commits",
+        "create",
+        "create_dir",
+        "edit",
+        "environments",
+        "files",
+        "find_file",
+        "gitlab-lfs",
+        "info",
+        "new",
+        "preview",
+        "raw",
+        "refs",
+        "tree",
+        "update",
+        "wikis",
+    ]
+)
+"""Project names GitLab refuses (``PROJECT_WILDCARD_ROUTES``; multi-segment routes by their first)."""
+TOP_LEVEL_ROUTES = frozenset(
+    [
+        "-",
+        ".well-known",
+        "404.html",
+        "422.html",
+        "500.html",
+        "502.html",
+        "503.html",
+        "admin",
+        "api",
+        "apple-touch-icon.png",
+        "assets",
+        "dashboard",
+        "deploy.html",
+        "explore",
+        "favicon.ico",
+        "favicon.png",
+        "files",
+        "groups",
+        "health_check",
+        "help",
+        "import",
+        "jwt",
+        "login",
+        "oauth",
+        "profile",
+        "projects",
+        "public",
+        "robots.txt",
+        "s",
+        "search",
+        "sitemap",
+        "sitemap.xml",
+        "sitemap.xml.gz",
+        "slash-command-logo.png",
+        "snippets",
+        "unsubscribes",
+        "uploads",
+        "users",
+        "v2",
+    ]
+)
+"""Top-level group names GitLab reserves (doc/user/reserved_names.md)."""
 
 
 def variable_key(field: str, value: Any) -> str:
@@ -596,12 +673,15 @@ def maskable(field: str, value: str, secret: bool = True) -> str:
 
 
 def environment_name(field: str, value: Any) -> str:
+    """A GitLab environment name (``Gitlab::Regex.environment_name_regex``, at most 255 characters),
+    as a literal: no ``$``, ``{`` or ``}``, which GitLab allows for CI to expand, and which would make
+    the deploy job's ``environment:name`` differ from the name the stack scopes its variables to."""
     if not isinstance(value, str) or not _ENVIRONMENT_NAME.match(value) or value.strip() != value:
         raise InvalidArgument(
             field,
             value,
-            "must be a GitLab environment name: letters, digits, spaces and '- _ / $ { } .', "
-            "starting with a letter or digit",
+            "must be a GitLab environment name: at most 255 letters, digits, spaces and '- _ / .', starting with "
+            "a letter or digit and not ending with '/' (no '$', '{' or '}': CI would expand them)",
         )
     return value
 
@@ -612,11 +692,99 @@ def environment_scope(field: str, value: Any) -> str:
     return value
 
 
-def project_path(field: str, value: Any) -> str:
-    """A GitLab project path with its namespace, e.g. ``acme/platform/hello``."""
+def project_path(field: str, value: Any, new: bool = False) -> str:
+    """A GitLab project path with its namespace, e.g. ``acme/platform/hello``
+    (``Gitlab::PathRegex``). ``new``: the project is created here, so its own segment must also be
+    a path GitLab gives new projects (letters and digits, single '.', '_' or '-' between) and not a
+    name GitLab reserves for its routes."""
+    expected = "must be a GitLab project path with its group, such as 'acme/hello'"
     parts = value.split("/") if isinstance(value, str) else []
-    if len(parts) < 2 or not all(_PROJECT_PATH_PART.match(p) and not p.endswith((".git", ".atom")) for p in parts):
-        raise InvalidArgument(field, value, "must be a GitLab project path with its group, such as 'acme/hello'")
+    if len(parts) < 2 or not all(_PATH_SEGMENT.match(p) and not p.endswith((".git", ".atom")) for p in parts):
+        raise InvalidArgument(field, value, expected)
+    if parts[0].lower() in TOP_LEVEL_ROUTES:
+        raise InvalidArgument(field, value, f"must not start with {parts[0]!r}, a name GitLab reserves for its routes")
+    if new:
+        project = parts[-1]
+        if not _NEW_PROJECT_PATH.match(project):
+            raise InvalidArgument(
+                field,
+                value,
+                "must end in a path GitLab accepts for a new project: letters and digits, with single '.', '_' or "
+                "'-' between them (not first or last)",
+            )
+        if project.lower() in PROJECT_WILDCARD_ROUTES:
+            raise InvalidArgument(field, value, f"must not end in {project!r}, a name GitLab reserves for its routes")
+    return value
+
+
+# Five cron fields as GitLab reads them (Fugit::Cron, fugit 1.11.1 lib/fugit/cron.rb), but stricter
+# where Fugit is lenient: hour 24, a sixth (seconds) field, L/last and '#' forms are refused.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_CRON_FIELDS = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {name: number for number, name in enumerate(_MONTHS, start=1)}),
+    ("day of week", 0, 7, {name: number for number, name in enumerate(_WEEKDAYS)}),
+)
+_CRON_ITEM = re.compile(r"^(\*|[0-9a-z]+(-[0-9a-z]+)?)(/[0-9]{1,2})?$")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def cron_expression(field: str, value: Any) -> str:
+    """A five-field cron expression GitLab's scheduler accepts, whose fields are in range and whose
+    days exist (``0 0 30 2 *`` never runs: GitLab refuses it)."""
+    expected = "must be a five-field cron expression, e.g. '0 3 * * *' (minute hour day-of-month month day-of-week)"
+    if not isinstance(value, str) or any(ord(c) < 32 and c != " " for c in value):
+        raise InvalidArgument(field, value, expected)
+    fields = value.lower().split()
+    if len(fields) != 5:
+        raise InvalidArgument(field, value, expected)
+    allowed: list[set[int]] = []
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        values: set[int] = set()
+        for item in text.split(","):
+            match = _CRON_ITEM.match(item)
+            if not match:
+                raise InvalidArgument(field, value, f"{expected}; its {name} field {text!r} is not one")
+            step = int(match.group(3)[1:]) if match.group(3) else 1
+            if match.group(1) == "*":
+                first, last = low, high
+            else:
+                bounds = [_cron_number(part, names) for part in match.group(1).split("-")]
+                if any(b is None or not low <= b <= high for b in bounds):
+                    raise InvalidArgument(
+                        field, value, f"must be a cron expression whose {name} is from {low} to {high} (not {text!r})"
+                    )
+                first, last = bounds[0], bounds[-1]  # type: ignore[assignment]
+            if step < 1 or first > last:
+                raise InvalidArgument(field, value, f"must be a cron expression; its {name} range {text!r} is empty")
+            values |= set(range(first, last + 1, step))
+        allowed.append(values)
+    days, months = allowed[2], allowed[3]
+    if fields[2] != "*" and not any(day <= _DAYS_IN_MONTH[month - 1] for day in days for month in months):
+        raise InvalidArgument(field, value, "must name a day that exists in one of its months (it would never run)")
+    return value
+
+
+def _cron_number(text: str, names: Mapping[str, int]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return names.get(text)
+
+
+_TIME_ZONES: frozenset[str] | None = None
+
+
+def time_zone(field: str, value: Any) -> str:
+    """An IANA time zone name (``UTC``, ``Europe/Paris``), which GitLab's TZInfo knows. GitLab also
+    takes Rails' names (``Paris``); the IANA name is the unambiguous one."""
+    global _TIME_ZONES
+    if _TIME_ZONES is None:
+        _TIME_ZONES = frozenset(zoneinfo.available_timezones())
+    if not isinstance(value, str) or value not in _TIME_ZONES:
+        raise InvalidArgument(field, value, "must be an IANA time zone name such as 'UTC' or 'Europe/Paris'")
     return value
 
 
@@ -626,22 +794,62 @@ def one_of(field: str, value: Any, allowed: Sequence[Any]) -> Any:
     return value
 
 
-# GitLab evaluates cleanup regexes with RE2, which has no lookaround and no backreferences.
-_RE2_UNSUPPORTED = re.compile(r"\(\?[=!]|\(\?<[=!]|\\[1-9]|\(\?P=")
+# GitLab checks a cleanup policy's regexes with RE2 (Gitlab::UntrustedRegexp, the re2 gem), and
+# stores each in a varchar(255); so do we, with RE2 itself (google-re2), not a look-alike.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the library would print its refusals to stderr
+REGEX_MAX_LENGTH = 255
 
 
 def re2_pattern(field: str, value: Any) -> str:
+    """A regex GitLab's RE2 accepts, on one line, of at most 255 characters, whose top-level
+    alternatives (if any) are grouped: GitLab matches a tag against ``\\A<regex>\\z`` without a
+    group, so ``a|b`` would mean "starts with a, or ends with b" (:func:`gitlab_tag_match`)."""
     if not isinstance(value, str) or not value:
         raise InvalidArgument(field, value, "must be a non-empty regular expression")
-    try:
-        re.compile(value)
-    except re.error as error:
-        raise InvalidArgument(field, value, f"must be a valid regular expression ({error})") from None
-    if _RE2_UNSUPPORTED.search(value):
-        raise InvalidArgument(field, value, "must be RE2 syntax (GitLab's): no lookaround, no backreferences")
     if any(c in value for c in "\n\r"):
         raise InvalidArgument(field, value, "must be a single line")
+    if len(value) > REGEX_MAX_LENGTH:
+        raise InvalidArgument(field, value, f"must be at most {REGEX_MAX_LENGTH} characters (GitLab's limit)")
+    try:
+        re2.compile(value, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        raise InvalidArgument(field, value, f"must be RE2 syntax, GitLab's regex engine ({reason})") from None
+    if _has_top_level_alternation(value):
+        raise InvalidArgument(
+            field,
+            value,
+            "must group its alternatives, e.g. '(ci-.*|review-.*)': GitLab anchors it as \\A<regex>\\z, so an "
+            "ungrouped 'a|b' matches every tag that starts with a or ends with b",
+        )
     return value
+
+
+def gitlab_tag_match(regex: str, tag: str) -> bool:
+    """Whether GitLab's cleanup policy matches ``tag`` with ``regex``: RE2, ``\\A<regex>\\z``
+    (``Projects::ContainerRepository::CleanupTagsService``)."""
+    return re2.search(f"\\A{regex}\\z", tag, _RE2_OPTIONS) is not None
+
+
+def _has_top_level_alternation(regex: str) -> bool:
+    depth, in_class, escaped = 0, False, False
+    for char in regex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
 
 
 def renamed(build: Any, names: Mapping[str, str]) -> Any:

@@ -86,7 +86,7 @@ def test_unset_keys_keep_the_documented_defaults():
         ({"gitlabProject": "hello"}, r"^gitlab-k8s-cd:gitlabProject: must be a GitLab project path"),
         (
             {"registryCleanup": {"nameRegexDelete": "ci-(["}},
-            r"^gitlab-k8s-cd:registryCleanup.nameRegexDelete: must be a valid regular expression",
+            r"^gitlab-k8s-cd:registryCleanup.nameRegexDelete: must be RE2 syntax",
         ),
         ({"registryCleanup": {"keepN": 7}}, r"^gitlab-k8s-cd:registryCleanup.keepN: must be one of 1, 5, 10"),
         ({"deployTokenExpiresAt": "2001-01-01"}, r"^gitlab-k8s-cd:deployTokenExpiresAt: must be a date after today"),

@@ -61,7 +61,7 @@ def test_the_drift_check_is_configurable_and_turning_it_off_keeps_the_token_rota
     ("kwargs", "message"),
     [
         ({"cron": "0 3 * *"}, r"^cron: must be a five-field cron expression"),
-        ({"timezone": "UTC; rm"}, r"^timezone: must be a time zone name"),
+        ({"timezone": "UTC; rm"}, r"^timezone: must be an IANA time zone name"),
         ({"ref": "feature branch"}, r"^ref: must be a branch name"),
         ({"enabled": "yes"}, r"^enabled: must be true or false"),
     ],

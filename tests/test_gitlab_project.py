@@ -114,7 +114,7 @@ def test_a_project_managed_by_another_stack_is_only_looked_up(plan):
         ({"cadence": "2d"}, r"^cadence: must be one of '1d', '7d', '14d', '1month', '3month'"),
         ({"keep_n": 3}, r"^keep_n: must be one of 1, 5, 10, 25, 50, 100"),
         ({"older_than": "1d"}, r"^older_than: must be one of '7d', '14d', '30d', '90d'"),
-        ({"name_regex_delete": "ci-[0-9"}, r"^name_regex_delete: must be a valid regular expression"),
+        ({"name_regex_delete": "ci-[0-9"}, r"^name_regex_delete: must be RE2 syntax"),
         ({"name_regex_keep": "(?!ci-).*"}, r"^name_regex_keep: must be RE2 syntax"),
         ({"enabled": "yes"}, r"^enabled: must be true or false"),
     ],

@@ -179,12 +179,26 @@ def test_variable_key_rejects_what_gitlab_rejects(key):
         v.variable_key("key", key)
 
 
-@pytest.mark.parametrize("name", ["staging", "production", "review/feature-1", "review/$CI_COMMIT_REF_SLUG"])
+@pytest.mark.parametrize("name", ["staging", "production", "review/feature-1", "prod eu.1", "a" * 255])
 def test_environment_name_accepts_gitlab_environment_names(name):
     assert v.environment_name("environment", name) == name
 
 
-@pytest.mark.parametrize("name", ["", " staging", "staging ", "-x", "stag\ning", "a" * 256, "sta:ging"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        " staging",
+        "staging ",
+        "-x",
+        "stag\ning",
+        "a" * 256,
+        "sta:ging",
+        "review/",
+        "review/$CI_COMMIT_REF_SLUG",
+        "{x}",
+    ],
+)
 def test_environment_name_rejects_what_gitlab_rejects(name):
     with pytest.raises(InvalidArgument, match=r"^environment: must be a GitLab environment name"):
         v.environment_name("environment", name)
@@ -213,9 +227,11 @@ def test_project_path_rejects_paths_without_a_group_or_with_bad_parts(path):
 
 def test_re2_pattern_rejects_what_does_not_compile_or_re2_lacks():
     assert v.re2_pattern("regex", "ci-[0-9]+") == "ci-[0-9]+"
-    with pytest.raises(InvalidArgument, match=r"must be a valid regular expression"):
+    with pytest.raises(InvalidArgument, match=r"must be RE2 syntax, GitLab's regex engine \(missing \]"):
         v.re2_pattern("regex", "ci-[0-9")
-    for re2_lacks in ["(?=x)", "(?!x)", "(?<=x)y", r"(a)\1"]:
+    # What Python's re takes and RE2 refuses: lookaround, backreferences, possessive and atomic
+    # forms, \Z, and repetitions above 1000.
+    for re2_lacks in ["(?=x)", "(?!x)", "(?<=x)y", r"(a)\1", "a*+", "(?>a)", r"a\Z", "a{1001}"]:
         with pytest.raises(InvalidArgument, match=r"must be RE2 syntax"):
             v.re2_pattern("regex", re2_lacks)
 
@@ -239,3 +255,224 @@ def test_renamed_reports_the_callers_field_names():
 
     with pytest.raises(InvalidArgument, match=r"^namespace: must be lowercase \(got 'Bad'\)"):
         v.renamed(build, {"name": "namespace"})
+
+
+@pytest.mark.parametrize("regex", ["ci-.*|review-.*", "a|b", "(ci)-x|y"])
+def test_re2_pattern_refuses_ungrouped_alternatives_which_gitlab_anchors_one_end_each(regex):
+    with pytest.raises(InvalidArgument, match=r"must group its alternatives"):
+        v.re2_pattern("regex", regex)
+    assert v.re2_pattern("regex", f"({regex})") == f"({regex})"
+    assert v.re2_pattern("regex", r"[|]a\|b") == r"[|]a\|b"  # a literal '|' is no alternative
+
+
+def test_gitlab_tag_match_anchors_the_regex_the_way_gitlab_does():
+    # "\A#{regex}\z", ungrouped (Projects::ContainerRepository::CleanupTagsService).
+    assert v.gitlab_tag_match("(ci-[0-9]+)", "ci-12")
+    assert not v.gitlab_tag_match("(ci-[0-9]+)", "xci-12")
+    assert v.gitlab_tag_match("ci-1|main", "release-main")  # ends with main: why ungrouped is refused
+
+
+def test_re2_pattern_is_at_most_255_characters():
+    assert v.re2_pattern("regex", "a" * 255)
+    with pytest.raises(InvalidArgument, match=r"at most 255 characters"):
+        v.re2_pattern("regex", "a" * 256)
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("DB_PASSWORD", True),
+        ("apiToken", True),
+        ("SESSION_SECRET", True),
+        ("SECRET_KEY_BASE", True),
+        ("settings['API_KEY']", True),
+        ("pulumiConfigPasphrase", True),  # a typo of a secret's name
+        ("pulumiAcessToken", True),
+        ("deployTokenExpiresAt", False),  # about a secret, not one
+        ("TOKEN_TTL", False),
+        ("PASSWORD_MIN_LENGTH", False),
+        ("LOG_LEVEL", False),
+        ("keyboard", False),
+    ],
+)
+def test_secret_looking_name(name, secret):
+    assert v.secret_looking_name(name) is secret
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("glpat-" + "x1" * 10, "a GitLab token"),
+        ("gldt-" + "Ab3" * 8, "a GitLab token"),
+        ("pul-" + "0a" * 20, "a Pulumi access token"),
+        ("AKIA" + "A1B2C3D4E5F6G7H8", "an AWS access key id"),
+        ("https://user:pass@example.com/x", "a URL with a password"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc", "a private key"),
+        (base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\nabc").decode(), "the base64 of a private key"),
+        ("users:\n- user:\n    token: abc", "a kubeconfig with credentials"),
+        ("hello world", None),
+        (base64.b64encode(b"-----BEGIN CERTIFICATE-----\n" + b"x" * 40).decode(), None),  # public
+        (42, None),
+    ],
+)
+def test_looks_like_credential(value, kind):
+    assert v.looks_like_credential(value) == kind
+
+
+def test_an_error_never_echoes_a_credential_or_a_value_given_for_a_secret_looking_field():
+    token = "glpat-" + "x1" * 10
+    for error in (
+        InvalidArgument("description", token, "must be short"),  # looks like a credential
+        InvalidArgument("dbPasword", "hunter2hunter2", "is unknown"),  # a secret's name, typo'd
+        InvalidArgument(("a", "apiToken"), ("x", "hunter2hunter2"), "differ"),
+    ):
+        assert token not in str(error) and "hunter2" not in str(error)
+        assert "[secret, " in str(error)
+    assert "'staging'" in str(InvalidArgument("environment", "staging", "is fine"))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://user:pa55@example.com/x",
+            r"must not carry credentials .* \(got 'https://\[secret\]@example.com/x'\)",
+        ),
+        ("https://example.com:0", r"port from 1 to 65535"),
+        ("https://example.com:70000", r"port from 1 to 65535"),
+        ("https://example.com:http", r"port from 1 to 65535"),
+        ("https://exa_mple.com", r"valid host name"),
+        ("https://example.com/" + "x" * 300, r"at most 255 characters"),
+    ],
+)
+def test_absolute_url_refuses_credentials_bad_ports_bad_hosts_and_long_urls(url, expected):
+    with pytest.raises(InvalidArgument, match=expected) as caught:
+        v.absolute_url("url", url, max_length=255)
+    assert "pa55" not in str(caught.value)
+
+
+def test_absolute_url_takes_ips_ports_and_paths():
+    for url in ("https://10.0.0.1:6443", "https://[2001:db8::1]:6443/k8s", "https://gitlab.example.com/gitlab"):
+        assert v.absolute_url("url", url) == url
+
+
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public", "kube-node-lease", "kube-anything"])
+def test_claimable_namespace_refuses_the_clusters_own(name):
+    with pytest.raises(InvalidArgument, match=r"must not be the cluster's own namespace"):
+        v.claimable_namespace("namespace", name)
+    assert v.claimable_namespace("namespace", "hello-kube-system") == "hello-kube-system"
+
+
+@pytest.mark.parametrize("name", ["1hello", "-hello", "Hello", "a" * 64, "hello-"])
+def test_dns1035_label_wants_a_letter_first(name):
+    with pytest.raises(InvalidArgument, match=r"must be a DNS-1035 label"):
+        v.dns1035_label("app", name)
+
+
+@pytest.mark.parametrize(
+    ("value", "replicas", "surge", "unavailable"),
+    [(1, 3, 1, 1), ("25%", 3, 1, 0), ("25%", 4, 1, 1), ("00%", 5, 0, 0), ("100%", 3, 3, 3), ("050%", 3, 2, 1)],
+)
+def test_resolve_bound_rounds_surge_up_and_unavailable_down(value, replicas, surge, unavailable):
+    assert v.resolve_bound(value, replicas, round_up=True) == surge
+    assert v.resolve_bound(value, replicas, round_up=False) == unavailable
+
+
+@pytest.mark.parametrize("zero", [0, "0%", "00%", "000%"])
+def test_is_zero_in_any_spelling(zero):
+    assert v.int_or_percent("max_surge", zero) == zero
+    assert v.is_zero(zero)
+
+
+@pytest.mark.parametrize("amount", ["128", "128m", "1.5", "500u"])
+def test_memory_quantity_wants_a_byte_unit(amount):
+    with pytest.raises(InvalidArgument, match=r"must be a memory quantity with a unit"):
+        v.memory_quantity("memory", amount)
+    for tiny in ("1e-3", "4Ki"):
+        with pytest.raises(InvalidArgument, match=r"must be at least 1Mi"):
+            v.memory_quantity("memory", tiny)
+    for good in ("128Mi", "1G", "128e6", "0.5Gi"):
+        assert v.memory_quantity("memory", good) == good
+
+
+def test_cpu_quantity_refuses_byte_units():
+    with pytest.raises(InvalidArgument, match=r"must be a CPU quantity"):
+        v.cpu_quantity("cpu", "1Gi")
+    assert v.cpu_quantity("cpu", "250m") == "250m"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"1FOO": "x"}, r"must be an environment variable name"),
+        ({"PATH": "/tmp"}, r"must not replace a variable the runtime sets"),
+        ({"KUBERNETES_SERVICE_HOST": "x"}, r"must not replace"),
+        ({"LD_PRELOAD": "/tmp/x.so"}, r"must not replace"),
+        ({"GREETING": "a\0b"}, r"must not contain a NUL byte"),
+        ({"DB_PASSWORD": "hunter2hunter2"}, r"is named like a secret"),
+        ({"UPSTREAM": "https://u:hunter2@example.com"}, r"looks like a URL with a password"),
+    ],
+)
+def test_environment_settings_refuse_what_would_be_skipped_override_the_runtime_or_leak(settings, expected):
+    with pytest.raises(InvalidArgument, match=expected) as caught:
+        v.environment_settings("settings", settings)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_environment_settings_take_ordinary_names():
+    settings = {"LOG_LEVEL": "info", "app.mode": "x", "_X": "", "TOKEN_TTL": "60"}
+    assert v.environment_settings("settings", settings) == settings
+
+
+@pytest.mark.parametrize("cron", ["0 3 * * *", "*/15 * * * *", "0 0 29 2 *", "0 9 * * mon-fri", "0 0 1 jan,jul *"])
+def test_cron_expression_accepts_what_gitlab_runs(cron):
+    assert v.cron_expression("cron", cron) == cron
+
+
+@pytest.mark.parametrize(
+    ("cron", "expected"),
+    [
+        ("60 3 * * *", r"minute is from 0 to 59 \(not '60'\)"),
+        ("0 24 * * *", r"hour is from 0 to 23"),  # Fugit reads 24 as 0; say what is meant
+        ("0 0 0 * *", r"day of month is from 1 to 31"),
+        ("0 0 32 * *", r"day of month is from 1 to 31"),
+        ("0 0 * 13 *", r"month is from 1 to 12"),
+        ("0 0 * * 8", r"day of week is from 0 to 7"),
+        ("0 0 31 2 *", r"a day that exists"),
+        ("0 0 30 2 *", r"a day that exists"),
+        ("0 0 * * * *", r"five-field"),
+        ("@daily", r"five-field"),
+        ("5-1 * * * *", r"is empty"),
+        ("0 3 * * monday", r"day of week is from 0 to 7 \(not 'monday'\)"),  # three-letter names only
+    ],
+)
+def test_cron_expression_refuses_what_gitlab_refuses_or_never_runs(cron, expected):
+    with pytest.raises(InvalidArgument, match=expected):
+        v.cron_expression("cron", cron)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Paris", "utc", "Europe/Paris; rm", ""])
+def test_time_zone_wants_an_iana_name(zone):
+    with pytest.raises(InvalidArgument, match=r"must be an IANA time zone name"):
+        v.time_zone("timezone", zone)
+    assert v.time_zone("timezone", "Europe/Paris") == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("acme/-hello", r"must be a GitLab project path"),  # no path may start with '-'
+        ("acme/hello-", r"path GitLab accepts for a new project"),
+        ("acme/he..llo", r"path GitLab accepts for a new project"),
+        ("acme/badges", r"a name GitLab reserves"),
+        ("acme/Tree", r"a name GitLab reserves"),
+        ("admin/hello", r"must not start with 'admin'"),
+    ],
+)
+def test_a_new_project_path_follows_gitlabs_rules_for_new_projects(path, expected):
+    with pytest.raises(InvalidArgument, match=expected):
+        v.project_path("project", path, new=True)
+
+
+def test_an_existing_project_may_keep_a_legacy_path():
+    assert v.project_path("project", "acme/_legacy.", new=False) == "acme/_legacy."

@@ -90,7 +90,7 @@ CASES = [
         "delete-regex-broken",
         {"registryCleanup": {"nameRegexDelete": "ci-(["}},
         "registryCleanup.nameRegexDelete",
-        "valid regular expression",
+        "must be RE2 syntax",
     ),
     Case(
         "keep-regex-lookahead",

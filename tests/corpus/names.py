@@ -6,4 +6,46 @@ from __future__ import annotations
 
 from tests.corpus import Case
 
-CASES: list[Case] = []
+ENVIRONMENT = "must be a GitLab environment name"
+NEW_PROJECT = "must end in a path GitLab accepts for a new project"
+
+CASES: list[Case] = [
+    # The app names the Service: DNS-1035, a letter first.
+    Case("app-starts-with-a-digit", {"app": "1hello"}, "app", "DNS-1035 label"),
+    Case("app-ends-with-a-dash", {"app": "hello-"}, "app", "DNS-1035 label"),
+    # URLs
+    Case(
+        "url-port-out-of-range", {"environmentUrl": "https://hello.example.com:99999"}, "environmentUrl", "port from 1"
+    ),
+    Case("url-port-zero", {"clusterServer": "https://k8s.example.com:0"}, "clusterServer", "port from 1 to 65535"),
+    Case("url-port-not-a-number", {"gitlabUrl": "https://gitlab.example.com:https"}, "gitlabUrl", "port from 1"),
+    Case("url-host-underscore", {"environmentUrl": "https://hello_world.example.com"}, "environmentUrl", "valid host"),
+    Case("url-http-for-cluster", {"clusterServer": "http://k8s.example.com:6443"}, "clusterServer", "https:// URL"),
+    Case(
+        "environment-url-too-long-for-gitlab",
+        {"environmentUrl": "https://hello.example.com/" + "x" * 240},
+        "environmentUrl",
+        "at most 255 characters (GitLab's limit)",
+    ),
+    # Environment names: literal, as GitLab stores them
+    Case("environment-dollar", {"environment": "$CI_ENVIRONMENT_NAME"}, "environment", ENVIRONMENT),
+    Case("environment-braces", {"environment": "staging-${X}"}, "environment", ENVIRONMENT),
+    Case("environment-trailing-slash", {"environment": "staging/"}, "environment", ENVIRONMENT),
+    Case("environment-too-long", {"environment": "s" * 256}, "environment", ENVIRONMENT),
+    # Project paths GitLab refuses for a new project, and reserved names
+    Case("project-leading-dash", {"gitlabProject": "acme/-hello"}, "gitlabProject", "project path"),
+    Case("project-double-dot", {"gitlabProject": "acme/he..llo"}, "gitlabProject", NEW_PROJECT),
+    Case("project-trailing-underscore", {"gitlabProject": "acme/hello_"}, "gitlabProject", NEW_PROJECT),
+    Case("project-reserved-name", {"gitlabProject": "acme/badges"}, "gitlabProject", "a name GitLab reserves"),
+    Case("project-reserved-group", {"gitlabProject": "admin/hello"}, "gitlabProject", "a name GitLab reserves"),
+    Case("project-segment-too-long", {"gitlabProject": "acme/" + "h" * 256}, "gitlabProject", "project path"),
+    # GitLab's length limits
+    Case(
+        "description-too-long",
+        {"projectDescription": "x" * 2001},
+        "projectDescription",
+        "at most 2000 characters (GitLab's limit; got 2001)",
+        "'" + "x" * 40 + "...'",
+    ),
+    # derived names
+]
