@@ -188,3 +188,78 @@ def test_secret_values_are_wrapped_as_secrets_from_the_moment_they_are_read(stag
     )
     assert isinstance(variable.inputs["value"], Secret)
     assert variable.inputs["value"].value == PASSPHRASE
+
+
+# --- Secrets never reach a plain destination, nor an error message ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("short", "value", "destination"),
+    [
+        ("settings", '{"DB_PASSWORD": "hunter2hunter2"}', "a ConfigMap the app reads"),
+        ("pulumiBackendUrl", "s3://acme-state?region=eu-west-1", "PULUMI_BACKEND_URL, which is not masked"),
+        ("environmentUrl", "https://hello.example.com", "the GitLab environment and a stack output"),
+        ("replicas", "3", "the plan, the stack's state"),
+    ],
+)
+def test_a_key_set_with_secret_is_refused_where_it_would_land_in_plain_text(short, value, destination):
+    """`pulumi config set --secret` (or `--secret --path settings.X`, which marks the whole key:
+    PULUMI_CONFIG_SECRET_KEYS lists top-level keys) must never be dropped on the way to a plain
+    destination: the runtime's secret marking is kept, and the key refused before any resource."""
+    with pytest.raises(ConfigError, match=rf"^gitlab-k8s-cd:{short}: is set as a secret .*{destination}") as caught:
+        load(secrets={**SECRETS, key(short): value})
+    assert value not in str(caught.value)
+    assert "[secret, " in str(caught.value)
+
+
+def test_only_the_backend_secrets_may_be_set_as_secrets():
+    assert load(secrets={**SECRETS}).deployment is not None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "leaked", "kind"),
+    [
+        ({"projectDescription": "glpat-" + "Zx9" * 7}, "glpat-" + "Zx9" * 7, "a GitLab token"),
+        ({"gitlabUrl": "https://gitlab.example.com/?t=pul-" + "0a" * 20}, "pul-" + "0a" * 20, "a Pulumi access token"),
+        ({"environmentUrl": "https://u:hunter2@hello.example.com"}, "hunter2", "a URL with a password"),
+    ],
+)
+def test_a_value_that_looks_like_a_credential_is_refused_in_any_plain_key_and_never_echoed(overrides, leaked, kind):
+    with pytest.raises(ConfigError, match=rf"looks like {kind}") as caught:
+        load(overrides)
+    assert leaked not in str(caught.value)
+
+
+def test_a_value_given_for_a_key_named_like_a_secret_is_never_echoed_even_when_unknown():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:dbPassword: is not a known key") as caught:
+        load({"dbPassword": "hunter2hunter2"})
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:rollout.apiToken: is not a known key") as caught:
+        load({"rollout": {"apiToken": "hunter2hunter2"}})
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_settings_key_is_named_as_given_in_errors():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:settings\['DB_PASSWORD'\]: is named like a secret"):
+        load({"settings": {"DB_PASSWORD": "hunter2hunter2"}})
+
+
+def test_a_self_hosted_pulumi_cloud_takes_an_access_token_not_a_passphrase(monkeypatch):
+    monkeypatch.delenv("PULUMI_ACCESS_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:pulumiAccessToken: is required for the Pulumi Cloud"):
+        load({"pulumiBackendUrl": "https://pulumi.internal.example.com"})
+    token = "pul-" + "0a" * 20
+    backend = load(
+        {"pulumiBackendUrl": "https://pulumi.internal.example.com"}, secrets={key("pulumiAccessToken"): token}
+    ).deployment.backend
+    assert backend.is_pulumi_cloud
+    assert [variable.key for variable in backend.ci_variables(hidden=True)] == [
+        "PULUMI_BACKEND_URL",
+        "PULUMI_ACCESS_TOKEN",
+    ]
+
+
+@pytest.mark.parametrize("url", ["file:///var/lib/pulumi", "file://~", "file:state"])
+def test_a_file_backend_is_refused_ci_jobs_would_not_share_it(url):
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:pulumiBackendUrl: must be a backend every CI job can reach"):
+        load({"pulumiBackendUrl": url})

@@ -192,3 +192,49 @@ def test_a_new_commit_alone_updates_the_deployment_and_replaces_nothing(traced):
 def test_empty_trace_values_from_a_local_run_are_ignored():
     app = load({"commitSha": "", "pipelineUrl": "", "jobUrl": ""}).deployment
     assert (app.commit_sha, app.pipeline_url, app.job_url) == (None, None, None)
+
+
+# --- Namespaces and quotas, checked before anything is registered -----------------------------
+
+
+def _args(**changes):
+    return dataclasses.replace(load().deployment, **changes)
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", "kube-public", "kube-node-lease", "default", "kube-x"])
+def test_the_clusters_own_namespaces_are_never_taken(namespace):
+    with pytest.raises(InvalidArgument, match=r"^namespace: must not be the cluster's own namespace"):
+        _args(namespace=namespace)
+
+
+def test_the_review_namespace_is_never_an_environments():
+    review_apps = load().deployment.review_apps
+    with pytest.raises(InvalidArgument, match=r"^review_apps.namespace and namespace: must differ"):
+        _args(review_apps=dataclasses.replace(review_apps, namespace="hello-staging"))
+    with pytest.raises(InvalidArgument, match=r"^review_apps.namespace: must not be an environment's namespace"):
+        _args(review_apps=dataclasses.replace(review_apps, namespace="hello-production"))
+    with pytest.raises(InvalidArgument, match=r"^namespace: must not be the review apps' namespace \(hello-review\)"):
+        _args(namespace="hello-review")
+
+
+@pytest.mark.parametrize(
+    ("quota", "expected"),
+    [
+        ({"pods": "2"}, r"^quota.pods: must admit the rollout's peak of 3 pods"),
+        ({"requests.memory": "128Mi"}, r"which need requests.memory 192Mi"),
+        ({"memory": "128Mi"}, r"which need memory 192Mi"),
+        ({"limits.cpu": "1"}, r"which need limits.cpu 1500m"),
+    ],
+)
+def test_a_quota_that_cannot_admit_a_rollouts_peak_is_refused(quota, expected):
+    """Surge pods over a quota are refused at creation (403), and a rollout with maxUnavailable 0
+    then never finishes: docs/contracts.md KA-4."""
+    with pytest.raises(InvalidArgument, match=expected):
+        _args(quota=quota)
+    assert _args(quota={"pods": "3", "requests.memory": "192Mi"}).quota == {"pods": "3", "requests.memory": "192Mi"}
+
+
+def test_the_review_quota_must_admit_one_review_apps_rollout():
+    review_apps = load().deployment.review_apps
+    with pytest.raises(InvalidArgument, match=r"^review_apps.quota.pods: must admit the review app's rollout's peak"):
+        _args(review_apps=dataclasses.replace(review_apps, quota={"pods": "1"}))

@@ -94,3 +94,21 @@ def test_the_deployer_cannot_change_what_the_stack_made_in_the_review_namespace(
     for manifest in review:
         for verb in ("create", "patch", "update", "delete"):
             assert not allows(staging_plan, deployer, verb, manifest), (manifest["kind"], verb)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"cron": "60 3 * * *"}, r"^cron: must be a cron expression whose minute is from 0 to 59"),
+        ({"cron": "0 3 30 2 *"}, r"^cron: must name a day that exists"),
+        ({"timezone": "Mars/Olympus"}, r"^timezone: must be an IANA time zone name"),
+    ],
+)
+def test_a_schedule_gitlab_would_refuse_or_never_run_is_refused(kwargs, expected):
+    with pytest.raises(InvalidArgument, match=expected):
+        DriftCheckSpec(**kwargs)
+
+
+def test_a_schedule_with_names_and_a_time_zone_is_taken():
+    spec = DriftCheckSpec(cron="30 2 * * mon-fri", timezone="Europe/Paris")
+    assert (spec.cron, spec.timezone) == ("30 2 * * mon-fri", "Europe/Paris")

@@ -135,3 +135,48 @@ def test_registry_cleanup_args_reject_what_gitlab_would_refuse(kwargs, message):
 def test_gitlab_project_args_reject_bad_values(kwargs, message):
     with pytest.raises(InvalidArgument, match=message):
         GitLabProjectArgs(**{"path": "acme/hello", **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"name_regex_delete": ".*", "name_regex_keep": "main"}, r"^name_regex_delete: must not delete release images"),
+        ({"name_regex_delete": "(release-.*)", "name_regex_keep": "(v.*)"}, r"must not delete release images"),
+        ({"name_regex_keep": "(main|latest)"}, r"^name_regex_keep: must keep release images"),
+        ({"name_regex_keep": "release-[0-9a-f]{40}"}, r"must keep release images: .*'release-0a1b2c3d'"),
+    ],
+)
+def test_no_cleanup_policy_can_delete_a_release_image(kwargs, expected):
+    """Checked as GitLab matches (RE2, \\A<regex>\\z, the keep regex wins) on the release tags the
+    pipeline pushes (release-<short sha>)."""
+    with pytest.raises(InvalidArgument, match=expected):
+        RegistryCleanupArgs(**kwargs)
+
+
+def test_a_delete_regex_may_match_releases_the_keep_regex_keeps():
+    policy = RegistryCleanupArgs(name_regex_delete=".*")  # the default keep regex keeps release-*
+    assert policy.name_regex_delete == ".*"
+
+
+def test_the_default_policy_expires_ci_review_and_cache_tags_and_keeps_releases():
+    from components.gitlab_project import RELEASE_TAG_SAMPLES
+    from components.validation import gitlab_tag_match
+
+    policy = RegistryCleanupArgs()
+    for tag in ("ci-123-0a1b2c3d", "review-7-0a1b2c3d", "ab" * 32):
+        assert gitlab_tag_match(policy.name_regex_delete, tag), tag
+        assert not gitlab_tag_match(policy.name_regex_keep, tag), tag
+    for tag in (*RELEASE_TAG_SAMPLES, "v1.2.3", "main"):
+        assert gitlab_tag_match(policy.name_regex_keep, tag), tag
+
+
+def test_a_description_beyond_gitlabs_2000_characters_is_refused():
+    assert GitLabProjectArgs(path="acme/hello", description="x" * 2000)
+    with pytest.raises(InvalidArgument, match=r"^description: must be at most 2000 characters .*got 2001"):
+        GitLabProjectArgs(path="acme/hello", description="x" * 2001)
+
+
+def test_a_managed_project_needs_a_path_gitlab_gives_new_projects_a_looked_up_one_does_not():
+    with pytest.raises(InvalidArgument, match=r"path GitLab accepts for a new project"):
+        GitLabProjectArgs(path="acme/hello_")
+    assert GitLabProjectArgs(path="acme/hello_", manage=False).path == "acme/hello_"
