@@ -457,6 +457,10 @@ class GitLabRegistry:
 # --- command ---------------------------------------------------------------------------------
 
 
+# The repository name grammar (github.com/distribution/reference regexp.go: path components).
+_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+
+
 def split_image(image: str) -> tuple[str, str]:
     """``registry.example.com:5000/group/app`` -> (``registry.example.com:5000``, ``group/app``)."""
     host, _, repository = image.partition("/")
@@ -464,6 +468,12 @@ def split_image(image: str) -> tuple[str, str]:
         raise ValueError(f"--image {image!r}: expected <registry host>/<repository>, e.g. registry.gitlab.com/acme/app")
     if "@" in repository or ":" in repository:
         raise ValueError(f"--image {image!r}: give the repository without a tag or digest, and the tag with --tag")
+    if not _REPOSITORY.match(repository):
+        # Anything else (``..``, ``%2e``, uppercase) could turn the v2 URL into another path.
+        raise ValueError(
+            f"--image {image!r}: the repository must follow the registry's name grammar: lowercase path "
+            "components of letters and digits, separated by '.', '_', '__' or '-', joined by '/'"
+        )
     return host, repository
 
 

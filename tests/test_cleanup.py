@@ -208,7 +208,19 @@ def test_in_gitlab_ci_the_tag_is_deleted_through_gitlabs_api_with_the_job_token(
     assert "job-token-value" not in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("image", ["acme/hello", "registry.example.com/acme/hello:1.0", "registry.example.com"])
+@pytest.mark.parametrize(
+    "image",
+    [
+        "acme/hello",
+        "registry.example.com/acme/hello:1.0",
+        "registry.example.com",
+        "registry.example.com/acme/../other",
+        "registry.example.com/acme/%2e%2e",
+        "registry.example.com/Acme/hello",
+        "registry.example.com/acme//hello",
+        "registry.example.com/acme/hello/",
+    ],
+)
 def test_an_image_must_be_a_registry_host_and_repository_without_a_tag(image):
     with pytest.raises(ValueError, match=r"--image"):
         split_image(image)
