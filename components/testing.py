@@ -29,20 +29,33 @@ plans of the same program compare equal):
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["REPLACE_ON", "Plan", "PlannedResource", "ProgramError", "Secret", "run_component", "run_program"]
+__all__ = [
+    "REPLACE_ON",
+    "Plan",
+    "PlannedResource",
+    "ProgramError",
+    "Secret",
+    "YamlTimestamp",
+    "cli_config_value",
+    "run_component",
+    "run_program",
+]
 
 # Pulumi's marker for a secret value on the wire (sdk/python/lib/pulumi/runtime/rpc.py).
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -427,11 +440,151 @@ def run_component(
     )
 
 
+# --- the config handoff ----------------------------------------------------------------------
+# What the Pulumi CLI hands a program for each config value (docs/contracts.md PC-8), read in
+# pulumi/pulumi: the stack file is decoded with gopkg.in/yaml.v3 into Go values, re-encoded and
+# decoded again (sdk/go/common/workspace/loaders.go l. 180-222); each value becomes a config.Value
+# (sdk/go/common/resource/config/object.go l. 403-419, 467-527), and the program gets the text of
+# each (map.go l. 31-68, plaintext.go l. 256-268) in PULUMI_CONFIG.
+
+
+@dataclass(frozen=True)
+class YamlTimestamp:
+    """A YAML timestamp (``2027-11-30``, ``2027-11-30T10:00:00Z``) as gopkg.in/yaml.v3 v3.0.1 decodes
+    it: a Go ``time.Time`` (resolve.go l. 180-189, 294-326). ``offset`` is the zone offset in minutes
+    as written, None for UTC (``Z`` or no zone); ``text`` is the scalar as written."""
+
+    text: str
+    year: int
+    month: int
+    day: int
+    hour: int = 0
+    minute: int = 0
+    second: int = 0
+    nanosecond: int = 0
+    offset: int | None = None
+
+    def __str__(self) -> str:
+        """Go's ``time.Time.String()`` ("2006-01-02 15:04:05.999999999 -0700 MST"), which is what the
+        CLI hands a program for a timestamp (config/object.go l. 490-491). A timestamp with an
+        offset other than UTC gets a fabricated zone named by its offset ("+0200 +0200"), as Go's
+        ``time.Parse`` gives it on a machine whose local zone is UTC, as CI runners are."""
+        text = f"{self.year:04d}-{self.month:02d}-{self.day:02d} {self.hour:02d}:{self.minute:02d}:{self.second:02d}"
+        if self.nanosecond:
+            text += "." + f"{self.nanosecond:09d}".rstrip("0")
+        minutes = self.offset or 0
+        zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+        return f"{text} {zone} {'UTC' if self.offset is None else zone}"
+
+    @classmethod
+    def of(cls, value: _dt.date) -> YamlTimestamp:
+        """A Python date or datetime (as PyYAML would load a timestamp) as yaml.v3 would decode it."""
+        if not isinstance(value, _dt.datetime):
+            return cls(value.isoformat(), value.year, value.month, value.day)
+        offset = value.utcoffset()
+        minutes = None if offset is None or offset == _dt.timedelta(0) else int(offset.total_seconds()) // 60
+        return cls(
+            value.isoformat(),
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond * 1000,
+            minutes,
+        )
+
+
 def cli_config_value(value: Any) -> str:
-    """A config value as the Pulumi CLI hands it to a program: scalars as text, objects as JSON."""
+    """A config value (as decoded from the stack file) as the Pulumi CLI hands it to a program.
+
+    - a string as it is; a YAML null as ``""`` (yaml.v3 leaves the stack's config.Value zero,
+      decode.go l. 406-409, 848-850);
+    - a YAML timestamp (a date or datetime) as Go's ``time.Time.String()``:
+      ``2027-11-30`` -> ``"2027-11-30 00:00:00 +0000 UTC"``, also inside an object;
+    - any other scalar, and objects and lists, as Go's encoding/json writes them: compact, keys
+      sorted, ``2.0`` as ``2``, ``1e-7`` as ``1e-7``, ``<>&`` escaped.
+
+    NaN and infinities raise ValueError: encoding/json refuses them, so the CLI cannot load such a
+    stack (``json: unsupported value: NaN``).
+    """
     if isinstance(value, str):
         return value
-    return json.dumps(value)
+    if value is None:
+        return ""
+    if isinstance(value, (YamlTimestamp, _dt.date)):
+        return str(value if isinstance(value, YamlTimestamp) else YamlTimestamp.of(value))
+    return _go_json(value)
+
+
+def _go_json(value: Any) -> str:
+    """Go's ``json.Marshal`` of the value a config object holds (config/object.go l. 434-436)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return go_float(value, "json")
+    if isinstance(value, (str, YamlTimestamp, _dt.date)):
+        text = value if isinstance(value, str) else cli_config_value(value)
+        # encoding/json escapes these (encode.go, encodeState.string with escapeHTML); json.dumps does not.
+        escaped = json.dumps(text, ensure_ascii=False)
+        for char in "<>&\u2028\u2029":
+            escaped = escaped.replace(char, f"\\u{ord(char):04x}")
+        return escaped
+    if isinstance(value, Mapping):
+        # A map with a key that is not a string is a map[any]any, whose keys the CLI turns into
+        # text with fmt's %v (config/object.go l. 505-510); encoding/json then sorts the keys.
+        members = sorted(((_go_key(key), item) for key, item in value.items()), key=lambda member: member[0])
+        return "{" + ",".join(f"{_go_json(key)}:{_go_json(item)}" for key, item in members) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_go_json(item) for item in value) + "]"
+    raise TypeError(f"no config value of type {type(value).__name__}")
+
+
+def _go_key(key: Any) -> str:
+    """fmt's ``%v`` of a map key."""
+    if key is None:
+        return "<nil>"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float):
+        return go_float(key, "g")
+    return str(key)
+
+
+def go_float(value: float, verb: str) -> str:
+    """Go's text of a float64: ``strconv.FormatFloat(value, verb, -1, 64)`` for verb ``e``, ``f`` or
+    ``g`` (the shortest digits that read back as ``value``), or ``json``, encoding/json's float
+    encoder: ``f``, but ``e`` below 1e-6 and from 1e21, with ``e-07`` cleaned up to ``e-7``."""
+    if math.isnan(value) or math.isinf(value):
+        shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+        raise ValueError(f"json: unsupported value: {shown}")
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    point = len(digits) + int(exponent)  # digits before the decimal point (strconv's digs.dp)
+    if digits == "0":
+        point = 1
+    if verb == "json":
+        magnitude = abs(value)
+        verb = "e" if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21) else "f"
+        text = go_float(value, verb)
+        return text[:-2] + text[-1] if verb == "e" and text[-4:-1].startswith("e-0") else text
+    if verb == "g":
+        verb = "e" if point - 1 < -4 or point - 1 >= 6 else "f"  # shortest %g decides with precision 6
+    if verb == "e":
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        power = point - 1 if digits != "0" else 0
+        return f"{sign}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return f"{sign}{digits}{'0' * (point - len(digits))}"
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def _run(

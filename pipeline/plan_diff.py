@@ -1,11 +1,15 @@
 """The offline diff for a merge request: plan the target branch, plan this checkout, compare.
 
     python -m pipeline.plan_diff --stack staging --target FETCH_HEAD [--project-dir .] [--out build/plan]
+                                 [--stack-tag KEY=VALUE ...]
 
-The target's plan runs from a ``git worktree`` of ``--target``, with the target's own code, so
-that a change to the components themselves shows up too. This checkout's plan is written to
-``--out`` with ``changes.json`` (the artifact a reviewer opens); the target's to ``--out``-target.
-Exit status: that of this checkout's plan (0 valid, 1 invalid manifest, 2 configuration error).
+The target's plan runs from a ``git worktree`` of ``--target``, with the target's own code (and
+its own policy pack), so that a change to the components themselves shows up too. This
+checkout's plan is written to ``--out`` with ``changes.json`` (the artifact a reviewer opens); the
+target's to ``--out``-target. Both plans evaluate the policy pack's rules with the ``--stack-tag``
+tags, none by default: a non-development stack, on which a tag-only image is a violation.
+Exit status: that of this checkout's plan (0 valid; 1 invalid: a manifest fails the schema or a
+mandatory policy is violated; 2 configuration error; 3 the program failed).
 """
 
 from __future__ import annotations
@@ -34,7 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--target", required=True, help="the git revision to compare with, e.g. FETCH_HEAD")
     parser.add_argument("--project-dir", default=".", help="the Pulumi project, within the git checkout")
     parser.add_argument("--out", default="build/plan", help="where this checkout's plan goes")
+    parser.add_argument(
+        "--stack-tag",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a tag the stack has, for its policies (as components.plan's); default none",
+    )
     args = parser.parse_args(argv)
+    tags = [option for tag in args.stack_tag for option in ("--stack-tag", tag)]
 
     project = Path(args.project_dir).resolve()
     top = Path(git("rev-parse", "--show-toplevel", cwd=project))
@@ -44,14 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         worktree = Path(tmp) / "target"
         git("worktree", "add", "--detach", str(worktree), args.target, cwd=top)
         try:
-            status = plan(worktree / project.relative_to(top), args.stack, target_out)
-            if status != 0:
+            status = plan(worktree / project.relative_to(top), args.stack, target_out, *tags)
+            if status == 1:
+                # Invalid (a schema or policy violation) but planned and written: a merge request
+                # that fixes the violation is still compared with what the target declares.
+                print("plan_diff: the target's plan is invalid (exit 1); comparing with it as planned", file=sys.stderr)
+            elif status != 0:
                 print(f"plan_diff: the target's plan failed (exit {status}); comparing with nothing", file=sys.stderr)
                 target_out.mkdir(parents=True, exist_ok=True)
                 (target_out / "resources.json").write_text("[]\n")
         finally:
             git("worktree", "remove", "--force", str(worktree), cwd=top)
-    return plan(project, args.stack, out, "--compare", str(target_out))
+    return plan(project, args.stack, out, "--compare", str(target_out), *tags)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,12 @@
 """The gitlab-k8s-cd policy pack: `pulumi preview --policy-pack policy`."""
 
-from pulumi_policy import PolicyPack, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 from rules import RULES, Rule
 
 
@@ -10,7 +16,7 @@ def policy(rule: Rule) -> ResourceValidationPolicy:
             report_violation(message, None)
 
     return ResourceValidationPolicy(
-        name=rule.name, description=rule.description, validate=validate, enforcement_level=rule.level
+        name=rule.name, description=rule.description, validate=validate, enforcement_level=EnforcementLevel(rule.level)
     )
 
 

@@ -4,7 +4,9 @@ Each rule reports every violation with a message that says how to fix it. ``__ma
 them into a CrossGuard ``PolicyPack``; the tests call them on the staging plan's resources and on
 crafted bad ones, since the Pulumi CLI cannot run here.
 
-Inputs are the engine's (camelCase) property names, as a policy pack receives them.
+Inputs are the engine's (camelCase) property names, as a policy pack receives them: secrets
+unwrapped, and every number a float (docs/contracts.md PC-9), so a rule compares numbers by value.
+The offline plan (components.plan) evaluates these same rules, with the inputs shaped that way.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from pulumi_policy import EnforcementLevel
 
 DEVELOPMENT_TAG = "gitlab-k8s-cd:development"
 """Stack tag (`pulumi stack tag set gitlab-k8s-cd:development true`) that allows tag-only images."""
@@ -30,7 +30,9 @@ REVIEW_SCOPE_PREFIX = "review/"
 class Rule:
     name: str
     description: str
-    level: EnforcementLevel
+    level: str
+    """``"mandatory"`` or ``"advisory"``: a CrossGuard EnforcementLevel's value (``__main__.py`` makes
+    it one). Text here, so that the offline plan loads the rules where pulumi-policy is not installed."""
     check: Callable[[str, Mapping[str, Any], Mapping[str, str]], Iterator[str]]
     """(resource type, inputs, stack tags) -> violation messages."""
 
@@ -96,7 +98,8 @@ def pinned_images(resource_type: str, props: Mapping[str, Any], tags: Mapping[st
         elif not development and not DIGEST.search(image):
             yield (
                 f"container {container.get('name')} uses the tag-only image {image!r}: deploy by digest "
-                f"(image@sha256:...), or tag the stack {DEVELOPMENT_TAG}=true if it is a development stack"
+                f"(image@sha256:...), or, on a development stack, tag the stack {DEVELOPMENT_TAG}=true "
+                "(`pulumi stack tag set`; the offline plan's --stack-tag)"
             )
 
 
@@ -111,8 +114,15 @@ def rollout_bounds(resource_type: str, props: Mapping[str, Any], tags: Mapping[s
     surge, unavailable = rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%")
     if str(unavailable) == "100%":
         yield "maxUnavailable is 100%: a rollout may take every pod down; use 0 (the default here) or a small value"
-    if str(surge) in ("0", "0%") and str(unavailable) in ("0", "0%"):
+    if _zero(surge) and _zero(unavailable):
         yield "maxSurge and maxUnavailable are both 0: the rollout can never start; set maxSurge to 25% or 1"
+
+
+def _zero(value: Any) -> bool:
+    """An IntOrString of zero: CrossGuard hands the number 0 as 0.0, whose str() is not "0"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == 0
+    return value in ("0", "0%")
 
 
 def no_rbac_wildcards(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
@@ -179,7 +189,7 @@ def registry_cleanup_enabled(resource_type: str, props: Mapping[str, Any], tags:
             yield "the project's registry cleanup policy is not enabled: set container_expiration_policy.enabled"
 
 
-MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+MANDATORY, ADVISORY = "mandatory", "advisory"
 RULES = (
     Rule(
         "k8s-probes-and-resources",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from components.plan import OFFLINE_SECRET
+from components.plan import OFFLINE_SECRET, evaluate_policies, go_yaml_scalar, stack_config
+from components.testing import Plan, PlannedResource, Secret, YamlTimestamp
 from tests.conftest import DIGEST, PASSPHRASE, ROOT
 from tests.conftest import plan_cli as plan
 
@@ -105,3 +107,326 @@ def test_the_kubernetes_version_is_configurable(tmp_path):
     assert result.returncode == 0 and "Kubernetes 1.35 schema" in result.stdout
     unknown = plan("--stack", "staging", "--kubernetes-version", "1.12")
     assert unknown.returncode == 2 and "invalid choice" in unknown.stderr
+
+
+# --- the mandatory policies (policy/rules.py), on every plan ---------------------------------
+
+TAG_ONLY, LATEST = "registry.gitlab.com/acme/hello:1.2.3", "registry.gitlab.com/acme/hello:latest"
+DEVELOPMENT = "gitlab-k8s-cd:development=true"
+
+
+def test_the_staging_plan_passes_every_mandatory_policy(staging):
+    result, _ = staging
+    assert "Policies: no mandatory violation (10 rules of " in result.stdout
+    assert "stack tags: none)" in result.stdout
+    assert "warning:" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("image", "tags", "fix"),
+    [
+        (LATEST, [], "i.e. :latest: pin a digest (image@sha256:...)"),
+        (TAG_ONLY, [], "deploy by digest (image@sha256:...), or, on a development stack"),
+        (LATEST, ["--stack-tag", DEVELOPMENT], "i.e. :latest: pin a digest"),  # never, not even there
+    ],
+    ids=["latest", "tag-only", "latest-on-a-development-stack"],
+)
+def test_an_image_not_pinned_by_digest_fails_the_plan_naming_the_rule_and_the_resource(tmp_path, image, tags, fix):
+    result = plan("--stack", "staging", "--out", str(tmp_path), "-c", f"image={image}", *tags)
+    assert result.returncode == 1, result.stdout + result.stderr
+    (violation,) = [line for line in result.stderr.splitlines() if line.startswith("  k8s-")]
+    assert violation.startswith("  k8s-pinned-images: kubernetes:apps/v1:Deployment hello-workload-deployment: ")
+    assert f"container hello uses {'the tag-only image ' if image == TAG_ONLY else ''}{image!r}" in violation
+    assert fix in violation
+    assert "POLICY VIOLATIONS: 1 mandatory (10 rules of " in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "resources.json").exists()  # an invalid plan is still written, for plan_diff
+
+
+def test_a_tag_only_image_passes_on_a_stack_tagged_as_a_development_stack(tmp_path):
+    result = plan("--stack", "staging", "--out", str(tmp_path), "-c", f"image={TAG_ONLY}", "--stack-tag", DEVELOPMENT)
+    assert result.returncode == 0, result.stderr
+    assert f"stack tags: {DEVELOPMENT})" in result.stdout
+    # Only the exact tag makes a development stack, as `pulumi stack tag set` would set it.
+    other = plan("--stack", "staging", "--out", str(tmp_path), "-c", f"image={TAG_ONLY}", "--stack-tag", "dev=true")
+    assert other.returncode == 1 and "k8s-pinned-images" in other.stderr
+
+
+@pytest.mark.parametrize("tag", ["gitlab-k8s-cd:development", "=true"])
+def test_a_malformed_stack_tag_exits_2(tmp_path, tag):
+    result = plan("--stack", "staging", "--out", str(tmp_path), "--stack-tag", tag)
+    assert result.returncode == 2 and f"--stack-tag {tag!r}: expected KEY=VALUE" in result.stderr
+
+
+CRAFTED_PACK = """
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    level: str
+    check: object
+
+def replicas(resource_type, props, tags):
+    if resource_type == "kubernetes:apps/v1:Deployment":
+        yield f"replicas {props['spec']['replicas']!r}, tags {dict(tags)}"
+
+def quote_the_passphrase(resource_type, props, tags):
+    if props.get("key") == "PULUMI_CONFIG_PASSPHRASE":
+        yield f"value {props['value']} and {props['value']!r}"
+
+RULES = [Rule("crafted-advisory", "advisory", replicas), Rule("crafted-mandatory", "mandatory", quote_the_passphrase)]
+"""
+
+
+def test_advisory_findings_are_warnings_and_a_message_never_shows_a_secret(tmp_path):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "rules.py").write_text(CRAFTED_PACK)
+    passphrase = "correct-horse-battery-staple-42"
+    result = plan(
+        "--stack",
+        "staging",
+        "--out",
+        str(tmp_path / "plan"),
+        "--policy-pack",
+        str(pack),
+        "--stack-tag",
+        "team=web",
+        env={"PULUMI_CONFIG_PASSPHRASE": passphrase},
+    )
+    assert result.returncode == 1
+    # The rules get the stack tags, and numbers as CrossGuard hands them: floats.
+    warning = "warning: crafted-advisory: kubernetes:apps/v1:Deployment hello-workload-deployment: replicas 2.0, "
+    assert f"{warning}tags {{'team': 'web'}} (advisory)" in result.stdout
+    violations = [line for line in result.stderr.splitlines() if "crafted-mandatory" in line]
+    assert violations  # the base stack's passphrase variable, and the review stacks'
+    for violation in violations:
+        assert violation.startswith("  crafted-mandatory: gitlab:index/projectVariable:ProjectVariable ")
+        assert violation.endswith(": value [secret] and '[secret]'")
+    assert passphrase not in result.stdout + result.stderr
+    assert repr(passphrase)[1:-1] not in result.stdout + result.stderr
+
+
+def test_a_missing_policy_pack_exits_2(tmp_path):
+    result = plan("--stack", "staging", "--out", str(tmp_path), "--policy-pack", str(tmp_path / "none"))
+    assert result.returncode == 2 and "no policy pack (a rules.py with RULES) in " in result.stderr
+
+
+def test_a_secret_is_redacted_from_a_message_also_as_repr_quotes_it():
+    secret = "line one\nline 'two' \\ three"
+    variable = PlannedResource(
+        "urn:x", "gitlab:index/projectVariable:ProjectVariable", "v", None, True, None, {"value": Secret(secret)}
+    )
+    rule = SimpleNamespace(
+        name="quote", level="mandatory", check=lambda t, props, tags: [f"{props['value']} / {props['value']!r}"]
+    )
+    (finding,) = evaluate_policies(Plan((variable,), {}), [rule], {})
+    assert finding.message == '[secret] / "[secret]"'  # repr() escapes the newline and the backslash
+    assert str(finding) == f"quote: gitlab:index/projectVariable:ProjectVariable v: {finding.message}"
+
+
+# --- the stack file, read as the Pulumi CLI reads it (docs/contracts.md PC-8) -------------------
+
+STACK_FILE = (ROOT / "Pulumi.staging.yaml").read_text()
+QUOTED_DATE = 'gitlab-k8s-cd:deployTokenExpiresAt: "2027-11-30"'
+
+
+def project_with(tmp_path, stack_text):
+    """A project with this repository's program and ``stack_text`` as its staging stack file."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "Pulumi.staging.yaml").write_text(stack_text)
+    return tmp_path
+
+
+def plan_project(project, *args):
+    return plan("--stack", "staging", "--project-dir", str(project), "--out", str(project / "plan"), *args)
+
+
+def test_the_cli_hands_the_program_text_for_every_yaml_scalar_top_level_and_nested(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (tmp_path / "Pulumi.s.yaml").write_text(
+        "config:\n"
+        "  p:date: 2027-11-30\n"
+        "  p:moment: 2027-1-5T10:00:00.25+02:00\n"
+        "  p:quoted: '2027-11-30'\n"
+        "  p:int: 0x1F\n"
+        "  p:octal: 010\n"
+        "  p:float: 2.0\n"
+        "  p:exponent: 1e3\n"
+        "  p:small: 0.0000001\n"
+        "  p:bool: true\n"
+        "  p:yes: yes\n"
+        "  p:sexagesimal: 1:30\n"
+        "  p:null:\n"
+        "  bare: 3\n"
+        "  p:object: {when: 2027-11-30, n: 1.0, none: ~, on: off, big: 1e21, 2: two, z: '<&>'}\n"
+    )
+    stack = stack_config(tmp_path, "s", ["p:float=2.0", "p:bare=", "p:null"])
+    assert {key: text for key, text in stack.config.items() if key.startswith("p:")} == {
+        "p:date": "2027-11-30 00:00:00 +0000 UTC",
+        "p:moment": "2027-01-05 10:00:00.25 +0200 +0200",
+        "p:quoted": "2027-11-30",
+        "p:int": "31",
+        "p:octal": "8",
+        "p:float": "2.0",  # -c hands the text as it is
+        "p:exponent": "1000",
+        "p:small": "1e-7",
+        "p:bool": "true",
+        "p:yes": "yes",
+        "p:sexagesimal": "1:30",
+        "p:null": "",
+        "p:bare": "",  # "bare" without a namespace is p:bare; `-c p:bare=` sets it to nothing
+        "p:object": '{"2":"two","big":1e+21,"n":1,"none":null,"on":"off",'
+        '"when":"2027-11-30 00:00:00 +0000 UTC","z":"\\u003c\\u0026\\u003e"}',
+    }
+    assert stack_config(tmp_path, "s", []).config["p:float"] == "2"
+    assert stack_config(tmp_path, "s", []).config["p:bare"] == "3"  # a key without a namespace gets the project's
+    assert [note.split(": ", 1)[1] for note in stack.notes] == [
+        "p:date is the unquoted YAML timestamp 2027-11-30, which the Pulumi CLI hands the program as "
+        "'2027-11-30 00:00:00 +0000 UTC'; quote it to pass the text as written",
+        "p:moment is the unquoted YAML timestamp 2027-1-5T10:00:00.25+02:00, which the Pulumi CLI hands the "
+        "program as '2027-01-05 10:00:00.25 +0200 +0200'; quote it to pass the text as written",
+        "no value for p:null; the Pulumi CLI hands the program ''",
+        "p:object.when is the unquoted YAML timestamp 2027-11-30, which the Pulumi CLI hands the program as "
+        "'2027-11-30 00:00:00 +0000 UTC'; quote it to pass the text as written",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("~", None),
+        ("", None),
+        ("True", True),
+        ("tRue", "tRue"),
+        ("on", "on"),
+        ("y", "y"),
+        ("1_000", 1000),
+        ("-0x10", -16),
+        ("0o17", 15),
+        ("0b101", 5),
+        ("08", 8.0),
+        ("-9223372036854775808", -(2**63)),
+        ("18446744073709551615", 2**64 - 1),
+        ("-9223372036854775809", -9223372036854775809.0),
+        (".5", 0.5),
+        ("+.5e1", 5.0),
+        ("1.", 1.0),
+        ("1e400", "1e400"),
+        ("12e", "12e"),
+        ("2027-13-01", "2027-13-01"),
+        ("2027-02-29", "2027-02-29"),
+        ("2028-02-29", YamlTimestamp("2028-02-29", 2028, 2, 29)),
+        ("2027-11-30 10:00:00", YamlTimestamp("2027-11-30 10:00:00", 2027, 11, 30, 10)),
+        ("2027-11-30 10:00:00Z", "2027-11-30 10:00:00Z"),  # no zone after a space
+        ("2027-11-30t1:2:3Z", YamlTimestamp("2027-11-30t1:2:3Z", 2027, 11, 30, 1, 2, 3)),
+        ("2027-11-30T24:00:00Z", "2027-11-30T24:00:00Z"),
+        ("2027-11-30T10:00:00+24:00", YamlTimestamp("2027-11-30T10:00:00+24:00", 2027, 11, 30, 10, offset=1440)),
+        ("2027-11-30T10:00:00+25:00", "2027-11-30T10:00:00+25:00"),
+        (
+            "2027-11-30T10:00:00,1234567891Z",  # a comma too; nanoseconds, the 10th digit dropped
+            YamlTimestamp("2027-11-30T10:00:00,1234567891Z", 2027, 11, 30, 10, 0, 0, 123456789),
+        ),
+    ],
+)
+def test_plain_scalars_resolve_as_gopkg_in_yaml_v3_resolves_them(text, value):
+    resolved = go_yaml_scalar(text)
+    assert resolved == value and type(resolved) is type(value)
+
+
+def test_a_key_twice_in_a_mapping_is_refused_as_the_cli_refuses_it(tmp_path):
+    stack = STACK_FILE.replace(
+        "  gitlab-k8s-cd:replicas: 2\n", "  gitlab-k8s-cd:replicas: 2\n  gitlab-k8s-cd:replicas: 3\n"
+    )
+    result = plan_project(project_with(tmp_path, stack))
+    assert result.returncode == 2
+    assert "Pulumi.staging.yaml: line 11: mapping key 'gitlab-k8s-cd:replicas' already defined at line 10" in (
+        result.stderr
+    )
+
+
+def test_an_unquoted_date_where_a_string_is_expected_exits_2_naming_the_key_never_a_traceback(tmp_path):
+    project = project_with(tmp_path, STACK_FILE.replace(QUOTED_DATE, QUOTED_DATE.replace('"', "")))
+    result = plan_project(project)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "configuration error: gitlab-k8s-cd:deployTokenExpiresAt: must be a date in YYYY-MM-DD form "
+        "(got '2027-11-30 00:00:00 +0000 UTC')" in result.stderr
+    )
+    assert "deployTokenExpiresAt is the unquoted YAML timestamp 2027-11-30" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / "plan" / "kubernetes.yaml").exists()
+
+
+def test_an_unquoted_date_inside_an_object_exits_2_naming_the_member(tmp_path):
+    project = project_with(tmp_path, STACK_FILE + "  gitlab-k8s-cd:driftCheck:\n    ref: 2027-11-30\n")
+    result = plan_project(project)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "configuration error: gitlab-k8s-cd:driftCheck.ref: must be a branch name" in result.stderr
+    assert "'2027-11-30 00:00:00 +0000 UTC'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_1_2_scalars_reach_the_program_as_the_cli_hands_them(tmp_path):
+    """`2.0` is handed over as 2, so it is a valid replica count; `yes` stays the text "yes"."""
+    project = project_with(tmp_path, STACK_FILE.replace("replicas: 2\n", "replicas: 2.0\n"))
+    result = plan_project(project)
+    assert result.returncode == 0, result.stderr
+    deployment = next(
+        d for d in yaml.safe_load_all((project / "plan" / "kubernetes.yaml").read_text()) if d["kind"] == "Deployment"
+    )
+    assert deployment["spec"]["replicas"] == 2
+    text = plan_project(project, "-c", "replicas=2.0")  # a -c override is text as it is: no YAML in it
+    assert text.returncode == 2
+    assert "gitlab-k8s-cd:replicas: must be an integer ≥ 1 (got '2.0')" in text.stderr
+    (tmp_path / "Pulumi.staging.yaml").write_text(STACK_FILE.replace("manageProject: true", "manageProject: yes"))
+    refused = plan_project(project)
+    assert refused.returncode == 2
+    assert "gitlab-k8s-cd:manageProject: must be true or false (got 'yes')" in refused.stderr
+
+
+@pytest.mark.parametrize("number", [".inf", "-.inf", ".nan"])
+def test_a_value_the_cli_cannot_load_exits_2_naming_the_key(tmp_path, number):
+    project = project_with(tmp_path, STACK_FILE.replace("replicas: 2\n", f"replicas: {number}\n"))
+    result = plan_project(project)
+    assert result.returncode == 2
+    assert (
+        "Pulumi.staging.yaml: gitlab-k8s-cd:replicas: the Pulumi CLI cannot load this value (json: unsupported value: "
+        in (result.stderr)
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "status", "message"),
+    [
+        ("import pulumi_policy_not_installed\nRULES = []\n", 2, "failed to load: ModuleNotFoundError: "),
+        (
+            "from types import SimpleNamespace as R\n"
+            "def boom(t, props, tags):\n"
+            "    if props.get('key') == 'PULUMI_CONFIG_PASSPHRASE':\n"
+            "        raise ValueError(props['value'])\n"
+            "    return []\n"
+            "RULES = [R(name='boom', level='mandatory', check=boom)]\n",
+            3,
+            "the policy pack failed: boom raised ValueError on gitlab:index/projectVariable:ProjectVariable ",
+        ),
+    ],
+    ids=["a-pack-that-fails-to-load", "a-rule-that-raises"],
+)
+def test_a_policy_pack_that_breaks_fails_the_plan_without_a_traceback_or_a_secret(tmp_path, rules, status, message):
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "rules.py").write_text(rules)
+    result = plan(
+        "--stack",
+        "staging",
+        "--out",
+        str(tmp_path / "plan"),
+        "--policy-pack",
+        str(tmp_path / "pack"),
+        env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+    )
+    assert result.returncode == status
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and PASSPHRASE not in result.stdout + result.stderr

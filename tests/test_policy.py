@@ -1,17 +1,23 @@
 """The policy pack (policy/): every rule passes the staging plan, and fails a crafted bad resource
 with a message that says how to fix it. The CLI cannot run here, so the rules are called directly,
-and the pack itself is built to check that every rule becomes a CrossGuard policy."""
+on the resources shaped as CrossGuard hands them (components.plan.crossguard_props, checked here
+against pulumi-policy's own deserialization), and the pack itself is built to check that every
+rule becomes a CrossGuard policy."""
 
 from __future__ import annotations
 
 import copy
+import json
 import runpy
 import sys
 
 import pytest
+from google.protobuf import json_format, struct_pb2
 from pulumi_policy import EnforcementLevel
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 
-from components.testing import reveal
+from components.plan import crossguard_props
+from components.testing import Secret
 from policy.rules import DEVELOPMENT_TAG, RULES
 from tests.conftest import ROOT
 
@@ -24,7 +30,7 @@ def violations(rule_name, resource_type, props, tags=None):
 
 @pytest.fixture(scope="module")
 def resources(staging_plan):
-    return [(r.type, reveal(r.inputs)) for r in staging_plan.resources if r.custom]
+    return [(r.type, crossguard_props(r.inputs)) for r in staging_plan.resources if r.custom]
 
 
 @pytest.fixture
@@ -41,7 +47,36 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
 def test_the_pack_has_ten_rules_with_enforcement_levels():
     assert len(RULES) == 10
-    assert {r.level for r in RULES} == {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+    assert {EnforcementLevel(r.level) for r in RULES} == {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+
+
+def engine_marshaled(value):
+    """A property as the engine puts it in the AnalyzeRequest's Struct (MarshalProperties with
+    KeepSecrets: a secret in its signature envelope)."""
+    if isinstance(value, Secret):
+        return {SPECIAL_SIG_KEY: SPECIAL_SECRET_SIG, "value": engine_marshaled(value.value)}
+    if isinstance(value, dict):
+        return {key: engine_marshaled(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [engine_marshaled(item) for item in value]
+    return value
+
+
+def test_the_rules_get_what_crossguard_hands_a_resource_validation_policy(staging_plan):
+    """pulumi-policy's Analyze: deserialize_properties(MessageToDict(request.properties)), secrets
+    unwrapped and every number a float; the engine leaves out top-level ``__`` keys."""
+    secret_inputs = 0
+    for resource in staging_plan.resources:
+        struct = struct_pb2.Struct()
+        struct.update({k: engine_marshaled(v) for k, v in resource.inputs.items() if not k.startswith("__")})
+        expected = deserialize_properties(json_format.MessageToDict(struct))
+        given = crossguard_props(resource.inputs)
+        assert json.dumps(given, sort_keys=True) == json.dumps(expected, sort_keys=True), resource.urn
+        secret_inputs += any(isinstance(value, Secret) for value in resource.inputs.values())
+    assert secret_inputs >= 3  # secrets were there to unwrap
+    deployment = staging_plan.get(DEPLOYMENT, "hello-workload-deployment")
+    replicas = crossguard_props(deployment.inputs)["spec"]["replicas"]
+    assert replicas == 2.0 and type(replicas) is float and type(deployment.inputs["spec"]["replicas"]) is int
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
@@ -51,7 +86,7 @@ def test_every_rule_passes_the_staging_plan(rule, resources):
 
 @pytest.fixture(scope="module")
 def review_resources(review_plan):
-    return [(r.type, reveal(r.inputs)) for r in review_plan.resources if r.custom]
+    return [(r.type, crossguard_props(r.inputs)) for r in review_plan.resources if r.custom]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
@@ -95,8 +130,9 @@ def test_a_tag_only_image_is_refused_outside_development(deployment):
 @pytest.mark.parametrize(
     ("rolling", "fix"),
     [
-        ({"maxSurge": 1, "maxUnavailable": "100%"}, "maxUnavailable is 100%"),
-        ({"maxSurge": 0, "maxUnavailable": 0}, "set maxSurge to 25% or 1"),
+        ({"maxSurge": 1.0, "maxUnavailable": "100%"}, "maxUnavailable is 100%"),
+        ({"maxSurge": 0.0, "maxUnavailable": 0.0}, "set maxSurge to 25% or 1"),  # as CrossGuard hands 0
+        ({"maxSurge": 0, "maxUnavailable": "0%"}, "set maxSurge to 25% or 1"),
     ],
 )
 def test_rollouts_that_drop_every_pod_or_never_start_are_reported(deployment, rolling, fix):
@@ -127,7 +163,7 @@ def test_a_cluster_role_binding_is_reported():
 def test_externally_reachable_services_are_flagged(service_type):
     found = violations("k8s-no-external-services", "kubernetes:core/v1:Service", {"spec": {"type": service_type}})
     assert f"of type {service_type}" in found[0] and "use ClusterIP" in found[0]
-    assert BY_NAME["k8s-no-external-services"].level is EnforcementLevel.ADVISORY
+    assert EnforcementLevel(BY_NAME["k8s-no-external-services"].level) is EnforcementLevel.ADVISORY
 
 
 @pytest.mark.parametrize("key", ["DEPLOY_TOKEN", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "KUBECONFIG", "SSH_KEY"])
@@ -178,5 +214,6 @@ def test_the_pack_declares_one_crossguard_policy_per_rule(monkeypatch):
     runpy.run_path(str(ROOT / "policy" / "__main__.py"))
     assert captured["name"] == "gitlab-k8s-cd"
     assert [p.name for p in captured["policies"]] == [r.name for r in RULES]
+    assert [p.enforcement_level for p in captured["policies"]] == [EnforcementLevel(r.level) for r in RULES]
     assert all(isinstance(p, pulumi_policy.ResourceValidationPolicy) for p in captured["policies"])
     sys.modules.pop("rules", None)

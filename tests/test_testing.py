@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 import yaml
 
@@ -9,6 +12,8 @@ from components.testing import (
     Plan,
     ProgramError,
     Secret,
+    YamlTimestamp,
+    cli_config_value,
     contains_secret,
     redact,
     reveal,
@@ -98,3 +103,56 @@ def test_redact_reveal_and_contains_secret_walk_nested_values():
     assert redact(value) == {"a": [1, {"b": "[secret]", "c": ["[secret]"]}], "d": "plain"}
     assert reveal(value) == {"a": [1, {"b": "x", "c": ["y"]}], "d": "plain"}
     assert contains_secret(value) and not contains_secret(reveal(value))
+
+
+# What the Pulumi CLI hands a program for a value of the stack file (docs/contracts.md PC-8).
+UTC_DATE = "2027-11-30 00:00:00 +0000 UTC"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2027-11-30", "2027-11-30"),  # a quoted date is text
+        (dt.date(2027, 11, 30), UTC_DATE),  # an unquoted one is a Go time.Time, as String() writes it
+        (dt.datetime(2027, 11, 30, 10, 5, 0, 250000), "2027-11-30 10:05:00.25 +0000 UTC"),
+        (
+            dt.datetime(2027, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
+            "2027-11-30 00:00:00 -0530 -0530",
+        ),
+        (YamlTimestamp("2027-1-5T1:2:3.000000001Z", 2027, 1, 5, 1, 2, 3, 1), "2027-01-05 01:02:03.000000001 +0000 UTC"),
+        (None, ""),  # a key with no value: the zero config.Value
+        (True, "true"),
+        (42, "42"),
+        (2.0, "2"),
+        (1.5, "1.5"),
+        (1e20, "100000000000000000000"),
+        (1e21, "1e+21"),
+        (1e-7, "1e-7"),
+        (-0.000001, "-0.000001"),
+        (
+            {"b": [1.0, None, False], "a": dt.date(2027, 11, 30)},
+            '{"a":"2027-11-30 00:00:00 +0000 UTC","b":[1,null,false]}',
+        ),
+        ({"html": "<a & b>"}, '{"html":"\\u003ca \\u0026 b\\u003e"}'),
+        ({2: "x", False: "y", None: "z"}, '{"2":"x","\\u003cnil\\u003e":"z","false":"y"}'),  # fmt's %v
+        ([], "[]"),
+    ],
+)
+def test_config_values_are_handed_over_as_the_pulumi_cli_hands_them(value, text):
+    assert cli_config_value(value) == text
+
+
+def test_an_object_reads_back_as_the_same_value(tmp_path):
+    value = {"html": "<a & b>\u2028", "when": dt.date(2027, 11, 30), "n": [2.0, 2.5]}
+    assert json.loads(cli_config_value(value)) == {"html": "<a & b>\u2028", "when": UTC_DATE, "n": [2, 2.5]}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), {"a": [float("-inf")]}])
+def test_a_value_json_cannot_write_is_refused_as_the_cli_refuses_to_load_it(value):
+    with pytest.raises(ValueError, match=r"^json: unsupported value: (NaN|\+Inf|-Inf)$"):
+        cli_config_value(value)
+
+
+def test_run_program_hands_the_program_config_values_as_the_cli_does():
+    plan = run("numbers_and_secrets", config={"harness:value": dt.date(2027, 11, 30)})
+    assert plan.get("kubernetes:core/v1:ConfigMap", "settings").inputs["data"] == {"VALUE": UTC_DATE}

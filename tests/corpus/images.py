@@ -1,8 +1,49 @@
-"""Images: ``:latest`` and tag-only images outside a development stack, and references a
-registry would refuse."""
+"""Images: references a registry would refuse, which would only fail at the first pull, after the
+deploy started. (``:latest`` and tag-only images outside a development stack are valid config: the
+policy pack refuses them, and the plan exits 1 for them, tests/test_plan.py.)
+
+The grammar is the distribution reference's (docker/distribution ``reference/regexp.go``): a
+repository path of lowercase components, a tag of at most 128 word characters, ``.`` or ``-``
+(not first), and a digest after one ``@``; a sha256 digest has 64 lowercase hex digits."""
 
 from __future__ import annotations
 
 from tests.corpus import Case
 
-CASES: list[Case] = []
+REPOSITORY = "registry.gitlab.com/acme/hello"
+REFERENCE = "must be an image reference with a tag or a digest"
+SHA256 = "a sha256 digest must be 'sha256:' and 64 lowercase hex digits"
+HEX = "4c5c9903be6a34ce37f463353a9166f4306b2adaa091d2688f666bb24caf2e24"
+DIGEST = f"sha256:{HEX}"
+
+
+def image(reference: str) -> dict[str, str]:
+    return {"image": reference}
+
+
+CASES: list[Case] = [
+    # the repository path
+    Case("image-uppercase-repository", image("registry.gitlab.com/Acme/hello:1.2.3"), "image", REFERENCE),
+    Case("image-empty-path-component", image("registry.gitlab.com/acme//hello:1.2.3"), "image", REFERENCE),
+    Case("image-path-starts-with-a-separator", image("registry.gitlab.com/acme/_hello:1.2.3"), "image", REFERENCE),
+    Case("image-with-a-url-scheme", image(f"https://{REPOSITORY}:1.2.3"), "image", REFERENCE),
+    # the tag
+    Case("image-empty-tag", image(f"{REPOSITORY}:"), "image", REFERENCE),
+    Case("image-tag-of-129-characters", image(f"{REPOSITORY}:" + "1" * 129), "image", REFERENCE),
+    Case("image-tag-with-a-slash", image(f"{REPOSITORY}:release/1.2"), "image", REFERENCE),
+    Case("image-tag-starting-with-a-dot", image(f"{REPOSITORY}:.1"), "image", REFERENCE),
+    Case("image-tag-starting-with-a-dash", image(f"{REPOSITORY}:-rc1"), "image", REFERENCE),
+    Case("image-tag-with-a-space", image(f"{REPOSITORY}:1.2 .3"), "image", REFERENCE),
+    # the digest
+    Case("image-digest-of-63-bytes", image(f"{REPOSITORY}@sha256:" + "ab" * 31 + "a"), "image", SHA256),
+    Case("image-digest-of-65-hex-digits", image(f"{REPOSITORY}@{DIGEST}0"), "image", SHA256),
+    Case(
+        "image-digest-in-uppercase-hex",
+        image(f"{REPOSITORY}@{DIGEST.upper().replace('SHA256', 'sha256')}"),
+        "image",
+        SHA256,
+    ),
+    Case("image-two-digests", image(f"{REPOSITORY}@{DIGEST}@{DIGEST}"), "image", REFERENCE),
+    Case("image-empty-digest", image(f"{REPOSITORY}@"), "image", REFERENCE),
+    Case("image-digest-without-algorithm", image(f"{REPOSITORY}@{HEX}"), "image", REFERENCE),
+]
