@@ -16,7 +16,11 @@ settings = load_settings()
 # 2. Providers, created once. The Kubernetes provider reads the ambient KUBECONFIG (admin at
 #    bootstrap, the deployer in CI); its stable cluster_identifier means that switching
 #    credentials never plans a provider replacement, which would replace every object.
-providers: list[pulumi.ProviderResource] = [kubernetes.Provider("kubernetes", cluster_identifier=settings.cluster_name)]
+#    enable_secret_mutable: a Secret's data changes in place (GET + PATCH, which CI's deployer may
+#    do by name) instead of a delete and re-create, which it may not (components/registry_access.py).
+providers: list[pulumi.ProviderResource] = [
+    kubernetes.Provider("kubernetes", cluster_identifier=settings.cluster_name, enable_secret_mutable=True)
+]
 
 if settings.review is not None:
     # 3a. A review stack: the merge request's app alone, in the review namespace. It declares

@@ -16,7 +16,7 @@ from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, Gi
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .pulumi_backend import PulumiBackendArgs
-from .rbac import KINDS, REVIEW_DEPLOYER, STACK_DEPLOYER, DeployerAccess, role_rules
+from .rbac import KINDS, REVIEW_DEPLOYER, DeployerAccess, environment_deployer, role_rules
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
 from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
@@ -30,7 +30,6 @@ __all__ = [
     "RELEASE_TAG_REGEX",
     "REVIEW_APPS_VARIABLE",
     "REVIEW_DEPLOYER",
-    "STACK_DEPLOYER",
     "AppSpec",
     "CiVariable",
     "CiVariables",
@@ -71,6 +70,7 @@ __all__ = [
     "Workload",
     "WorkloadArgs",
     "drift_check_description",
+    "environment_deployer",
     "load_settings",
     "review_stack_name",
     "role_rules",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pulumi
 
+from . import names
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import ClusterArgs, Deployer, DeployerArgs
@@ -17,6 +18,7 @@ from .gitlab_project import GitLabProject, GitLabProjectArgs
 from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
 from .pulumi_backend import PulumiBackendArgs
+from .rbac import environment_deployer
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_apps import ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs
@@ -85,6 +87,7 @@ class ContinuousDeploymentArgs:
             v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
         self._check_namespaces()
         self._check_quotas()
+        names.check_environment(self.app, self.environment, self.review_apps)
 
     def _check_namespaces(self) -> None:
         """The review namespace is shared by every branch pipeline: it may never be an environment's."""
@@ -221,6 +224,11 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 app=args.app,
                 instance=args.instance,
                 cluster=args.cluster,
+                # What this stack declares in the namespace, by name; nothing CI may change (the
+                # image, replicas, settings) changes the Role, which CI cannot patch.
+                access=environment_deployer(
+                    args.app, quota=args.quota is not None, limit_range=args.limit_range is not None
+                ),
             ),
             opts=child,
         )

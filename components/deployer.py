@@ -9,9 +9,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from . import names
 from . import validation as v
 from .labels import recommended_labels
-from .rbac import STACK_DEPLOYER, DeployerAccess, role_rules
+from .rbac import DeployerAccess, environment_deployer, role_rules
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,27 +38,34 @@ class DeployerArgs:
     namespace: pulumi.Input[str]
     """The namespace the deployer may deploy into, and nowhere else."""
     app: str
-    """The app's name, for labels and the ServiceAccount's name."""
+    """The app's name, for labels and the names of the ServiceAccount, Role, RoleBinding and token
+    Secret (:mod:`components.names`)."""
     instance: str
     """The app instance, for labels."""
     cluster: ClusterArgs
     """The cluster the kubeconfig points at."""
-    access: DeployerAccess = STACK_DEPLOYER
-    """The kinds its runs deploy and read, from which its Role is derived
-    (:func:`components.rbac.role_rules`). Default :data:`components.rbac.STACK_DEPLOYER`."""
+    access: DeployerAccess | None = None
+    """The objects its runs deploy, update and read, from which its Role is derived
+    (:func:`components.rbac.role_rules`). Default: an environment's deployer of ``app`` with
+    neither quota nor LimitRange (:func:`components.rbac.environment_deployer`)."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
-        if not isinstance(self.access, DeployerAccess):
+        if self.access is not None and not isinstance(self.access, DeployerAccess):
             raise v.InvalidArgument("access", self.access, "must be a components.rbac.DeployerAccess")
+
+    @property
+    def role_access(self) -> DeployerAccess:
+        return self.access if self.access is not None else environment_deployer(self.app)
 
 
 class Deployer(pulumi.ComponentResource):
     """The identity CI deploys with.
 
-    Creates:
+    Creates, each named ``<app>-deployer`` (the token ``<app>-deployer-token``), so that Roles can
+    grant reading them by name:
     - a ServiceAccount;
-    - a namespaced Role derived from what pulumi-kubernetes requests for the kinds in
+    - a namespaced Role derived from what pulumi-kubernetes requests for the objects in
       ``args.access`` (:mod:`components.rbac`), and a RoleBinding to it;
     - a long-lived token Secret (``kubernetes.io/service-account-token``);
     - ``kubeconfig``: a kubeconfig for that token, as a secret Output.
@@ -71,23 +79,25 @@ class Deployer(pulumi.ComponentResource):
         super().__init__("gitlab-k8s-cd:deployer:Deployer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = recommended_labels(args.app, args.instance, "deployer")
-        # Named, because the RoleBinding and the token Secret refer to them by name.
+        deployer = names.deployer(args.app)
+        # Named, because the RoleBinding and the token Secret refer to them by name, and Roles
+        # grant reading them by name.
         account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
-            metadata={"name": f"{args.app}-deployer", "namespace": args.namespace, "labels": labels},
+            metadata={"name": deployer, "namespace": args.namespace, "labels": labels},
             # The token is the Secret below; no pod runs as the deployer.
             automount_service_account_token=False,
             opts=child,
         )
         role = k8s.rbac.v1.Role(
             f"{name}-role",
-            metadata={"name": f"{args.app}-deployer", "namespace": args.namespace, "labels": labels},
-            rules=role_rules(args.access, args.namespace),
+            metadata={"name": deployer, "namespace": args.namespace, "labels": labels},
+            rules=role_rules(args.role_access, args.namespace),
             opts=child,
         )
         k8s.rbac.v1.RoleBinding(
             f"{name}-role-binding",
-            metadata={"namespace": args.namespace, "labels": labels},
+            metadata={"name": deployer, "namespace": args.namespace, "labels": labels},
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
             subjects=[{"kind": "ServiceAccount", "name": account.metadata.name, "namespace": args.namespace}],
             opts=child,
@@ -95,6 +105,8 @@ class Deployer(pulumi.ComponentResource):
         token_secret = k8s.core.v1.Secret(
             f"{name}-token",
             metadata={
+                # CI's refresh reads it by this name, and only it among the namespace's Secrets.
+                "name": names.deployer_token(args.app),
                 "namespace": args.namespace,
                 "labels": labels,
                 "annotations": {"kubernetes.io/service-account.name": account.metadata.name},

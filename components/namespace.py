@@ -10,6 +10,7 @@ from decimal import Decimal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import names
 from . import validation as v
 from .labels import recommended_labels
 
@@ -112,7 +113,8 @@ class Namespace(pulumi.ComponentResource):
     - a NetworkPolicy that denies all ingress to every pod unless another policy admits it;
     - optionally a ResourceQuota and a LimitRange.
 
-    Only an admin run may change these: the deployer Role can read them, not write them.
+    Only an admin run may change these: the deployer Role can read them, by name, not write them.
+    So each has a fixed name derived from the app (:mod:`components.names`).
     """
 
     name: pulumi.Output[str]
@@ -135,21 +137,21 @@ class Namespace(pulumi.ComponentResource):
 
         k8s.networking.v1.NetworkPolicy(
             f"{name}-default-deny-ingress",
-            metadata=in_namespace,
+            metadata={"name": names.default_deny(args.app), **in_namespace},
             spec={"podSelector": {}, "policyTypes": ["Ingress"]},
             opts=pulumi.ResourceOptions(parent=self),
         )
         if args.quota is not None:
             k8s.core.v1.ResourceQuota(
                 f"{name}-quota",
-                metadata=in_namespace,
+                metadata={"name": names.quota(args.app), **in_namespace},
                 spec={"hard": dict(args.quota)},
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if args.limit_range is not None:
             k8s.core.v1.LimitRange(
                 f"{name}-limits",
-                metadata=in_namespace,
+                metadata={"name": names.limit_range(args.app), **in_namespace},
                 spec={
                     "limits": [
                         {

@@ -3,7 +3,8 @@
 A Role that misses one of those requests does not make a deploy fail: it makes it **hang**. The
 provider's awaiters subscribe to informers (a LIST, then a WATCH) and wait for their cache to
 sync on the provider's lifetime context, before the resource's timeout even starts
-(``provider/pkg/clients/informers/factory.go`` ``Subscribe``: ``cache.WaitForCacheSync(f.ctx.Done(), ...)``;
+(``provider/pkg/await/informers/factory.go`` l. 141-142, ``Subscribe``:
+``cache.WaitForCacheSync(f.ctx.Done(), ...)``;
 the context is the provider's cancellation context, ``provider/pkg/provider/provider.go``). The
 stack stays locked until someone cancels the job. So the Role is not written by hand: it is
 derived from :data:`KINDS`, one row per kind a stack can declare, each citing the provider source
@@ -24,29 +25,53 @@ What the provider does, for every kind (``provider/pkg/await/await.go``, v4.32.0
 - every create, update and delete also starts an informer on core ``events`` (l. 349-356,
   ``await/watchers.go`` ``NewEventAggregator``): forbidden, it leaks a goroutine rather than hangs.
 
-A *deployed* kind is one CI's runs create, change and delete; a *read* kind is one only an admin
-run changes, and CI's runs (the drift check's refresh) only read.
+What the API server's RBAC authorizer can restrict by name (``resourceNames``): a request for one
+named object, i.e. ``get``, ``patch``, ``update`` and ``delete``. Not ``create`` (a POST to the
+collection carries no name), nor ``list``/``watch`` unless the client sends a ``metadata.name``
+field selector, which the provider's informers never do (they watch a whole namespace,
+``provider/pkg/await/informers/factory.go`` l. 57, 71, 91-94; docs/contracts.md KR-1, KR-2).
+So every object whose name is known when the Role is made has a fixed name
+(:mod:`components.names`), and the Role grants get/patch/delete on those names alone.
+
+Objects a deployer's runs touch come in three kinds of access:
+
+- *deployed*: CI's runs create, change and delete them (``create``, ``list``, ``watch`` on any
+  name; ``get``, ``patch``, ``delete`` by name where the name is known in advance);
+- *updated*: CI's runs change them in place and never create or delete them (``get`` and
+  ``patch``, by name): the registry pull Secret, whose data a deploy-token rotation changes;
+- *read*: only an admin run changes them; CI's runs (the drift check's refresh) read them (``get``,
+  by name).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from . import names
 from . import validation as v
 
 ApiResource = tuple[str, str]
 """(API group, resource): ``("apps", "deployments")``; the core group is ``""``."""
 
-DEPLOY_VERBS = frozenset({"create", "get", "patch", "delete", "list", "watch"})
-"""What CI needs on a kind it deploys: POST, GET + PATCH, DELETE, and the informer on the kind
-(its own awaiter's, and the delete awaiter's)."""
+NAMED_VERBS = frozenset({"get", "patch", "delete"})
+"""What CI needs on an object it deploys, by name: GET + PATCH (update), DELETE (and the delete
+awaiter's GETs)."""
+ANY_NAME_VERBS = frozenset({"create", "list", "watch"})
+"""What CI needs on a kind it deploys, whatever the name: POST, and the informer on the kind (its
+own awaiter's, and the delete awaiter's). RBAC cannot restrict these by name for this client."""
+DEPLOY_VERBS = NAMED_VERBS | ANY_NAME_VERBS
+UPDATE_VERBS = frozenset({"get", "patch"})
+"""What CI needs on an object it changes in place: GET, then the JSON patch of managedFields and
+the server-side apply PATCH of an existing object (docs/contracts.md PK-1, KR-3)."""
 READ_VERBS = frozenset({"get"})
-"""What CI needs on a kind only an admin run changes: the refresh's GET."""
+"""What CI needs on an object only an admin run changes: the refresh's GET."""
 INFORMER_VERBS = frozenset({"list", "watch"})
 EVENTS: ApiResource = ("", "events")
+Names = frozenset[str] | None
+"""The names a verb is granted on; None: any name (not restricted)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,14 +173,16 @@ every row is declared by some plan). A kind added to a component needs its row, 
 provider's source (a Job's awaiter, for one, watches pods: ``provider/pkg/await/job.go``)."""
 
 DIAGNOSTICS: Mapping[ApiResource, frozenset[str]] = {
-    # pipeline/deploy.py KubernetesReader.diagnose: a failed rollout's reason, events and logs.
+    # pipeline/deploy.py KubernetesReader.diagnose: a failed rollout's reason, events and logs. It
+    # reads the Deployment by the name the stack exports, so that get is by the Deployment's names.
     ("apps", "deployments"): frozenset({"get"}),
     ("apps", "replicasets"): frozenset({"list"}),
     ("", "pods"): frozenset({"list"}),
     ("", "events"): frozenset({"list"}),
     ("", "pods/log"): frozenset({"get"}),
 }
-"""What the deploy tool reads to explain a failed rollout (``pipeline/deploy.py``)."""
+"""What the deploy tool reads to explain a failed rollout (``pipeline/deploy.py``); the review job
+runs the same tool (``templates/continuous-deployment.yml``, ``gitlab-k8s-cd-review``)."""
 
 
 def kind_key(manifest: Mapping[str, Any]) -> str:
@@ -163,112 +190,186 @@ def kind_key(manifest: Mapping[str, Any]) -> str:
     return f"{manifest['apiVersion']}/{manifest['kind']}"
 
 
-@dataclass(frozen=True, kw_only=True)
-class DeployerAccess:
-    """What one deployer's runs do to the objects of its namespace, by kind (keys of :data:`KINDS`)."""
+def _names(value: Iterable[str] | None) -> Names:
+    return None if value is None else frozenset(value)
 
-    deploys: frozenset[str]
-    """Kinds CI's runs create, change and delete."""
-    reads: frozenset[str] = frozenset()
-    """Kinds only an admin run changes; CI's refresh reads them. ``v1/Namespace`` here grants a
-    ``get`` on the deployer's own namespace only."""
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class DeployerAccess:
+    """What one deployer's runs do to the objects of its namespace, by kind (keys of :data:`KINDS`)
+    and by name."""
+
+    deploys: Mapping[str, Iterable[str] | None]
+    """Kinds CI's runs create, change and delete, each with the names of its objects (``get``,
+    ``patch`` and ``delete`` are granted on those alone), or None where they are not known when
+    the Role is made (an autonamed ConfigMap; a review app's objects, named per merge request)."""
+    updates: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    """Objects CI's runs change in place and never create or delete, by kind and name."""
+    reads: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    """Objects only an admin run changes, which CI's refresh reads, by kind and name.
+    ``v1/Namespace`` takes no names: it is the deployer's own namespace, the only one a namespaced
+    Role can grant."""
     diagnoses: bool = True
     """Whether the deploy tool explains failed rollouts with this identity. Default true."""
 
     def __post_init__(self) -> None:
-        for name in ("deploys", "reads"):
-            unknown = sorted(set(getattr(self, name)) - set(KINDS))
+        for name in ("deploys", "updates", "reads"):
+            given = getattr(self, name)
+            if not isinstance(given, Mapping):
+                raise v.InvalidArgument(name, given, "must map kinds to the names of their objects")
+            unknown = sorted(set(given) - set(KINDS))
             if unknown:
                 raise v.InvalidArgument(name, unknown, f"must be kinds of the table in {__name__}: {sorted(KINDS)}")
+            object.__setattr__(self, name, {kind: _names(given[kind]) for kind in sorted(given)})
         for kind in self.deploys:
             if not KINDS[kind].namespaced:
                 raise v.InvalidArgument(
                     "deploys", kind, "must be namespaced: a namespaced deployer cannot create or delete it"
                 )
+        for name in ("updates", "reads"):
+            for kind, granted in getattr(self, name).items():
+                if not KINDS[kind].namespaced:
+                    if name == "updates" or granted:
+                        raise v.InvalidArgument(
+                            name, kind, "may only be read, without names: the deployer's own namespace"
+                        )
+                elif not granted:
+                    raise v.InvalidArgument(name, kind, "must name its objects: CI may only get or patch them by name")
         v.boolean("diagnoses", self.diagnoses)
 
-    def requests(self) -> dict[ApiResource, frozenset[str]]:
-        """Every (group, resource) the deployer's runs touch, with the verbs they need."""
-        needs: dict[ApiResource, set[str]] = defaultdict(set)
-        for kind in self.deploys:
+    def requests(self) -> dict[ApiResource, dict[str, Names]]:
+        """Every (group, resource) the deployer's runs touch, each verb with the names it is
+        needed on (None: any name)."""
+        needs: dict[ApiResource, dict[str, Names]] = defaultdict(dict)
+
+        def grant(api: ApiResource, verbs: Iterable[str], on: Names) -> None:
+            for verb in verbs:
+                had = needs[api].get(verb, frozenset())
+                needs[api][verb] = None if had is None or on is None else had | on
+
+        for kind, on in self.deploys.items():
             row = KINDS[kind]
-            needs[row.api] |= DEPLOY_VERBS
+            grant(row.api, NAMED_VERBS, on)
+            grant(row.api, ANY_NAME_VERBS, None)
             for awaited in row.awaits:
-                needs[awaited] |= INFORMER_VERBS
-            needs[EVENTS] |= INFORMER_VERBS
-        for kind in self.reads:
-            needs[KINDS[kind].api] |= READ_VERBS
+                grant(awaited, INFORMER_VERBS, None)
+            grant(EVENTS, INFORMER_VERBS, None)
+        for kind, on in self.updates.items():
+            grant(KINDS[kind].api, UPDATE_VERBS, on)
+            grant(EVENTS, INFORMER_VERBS, None)
+        for kind, on in self.reads.items():
+            grant(KINDS[kind].api, READ_VERBS, on)
         if self.diagnoses:
+            deployed = {KINDS[kind].api: on for kind, on in self.deploys.items()}
             for api, verbs in DIAGNOSTICS.items():
-                needs[api] |= verbs
-        return {api: frozenset(verbs) for api, verbs in needs.items()}
+                grant(api, verbs & INFORMER_VERBS, None)
+                grant(api, verbs - INFORMER_VERBS, deployed.get(api))
+        return {api: dict(verbs) for api, verbs in needs.items()}
 
 
 def role_rules(access: DeployerAccess, namespace: Any) -> list[dict[str, Any]]:
-    """The Role's rules for ``access``: one rule per API group and set of verbs, resources and
-    verbs sorted, so that the same access always renders the same Role. A cluster-scoped kind
-    (the namespace) is granted by name, ``namespace``'s."""
+    """The Role's rules for ``access`` in ``namespace``: the verbs any name may have first, then
+    the verbs restricted to names, grouped so that one rule's resources, names and verbs are
+    exactly the requests granted (a rule grants each of its verbs on each of its names of each of
+    its resources); everything sorted, so that the same access always renders the same Role. A
+    cluster-scoped kind (the namespace) is granted by name, ``namespace``'s."""
     cluster_scoped = {row.api for row in KINDS.values() if not row.namespaced}
-    grouped: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
-    by_name: list[dict[str, Any]] = []
+    grouped: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = defaultdict(list)
+    by_namespace: list[dict[str, Any]] = []
     for (group, resource), verbs in sorted(access.requests().items()):
         if (group, resource) in cluster_scoped:
-            # Only reads reach here (deploys must be namespaced), and the API server treats a GET
-            # of one's own namespace as a namespaced request.
-            by_name.append(
+            # Only reads reach here, and the API server treats a GET of one's own namespace as a
+            # namespaced request (docs/contracts.md KR-4).
+            by_namespace.append(
                 {"apiGroups": [group], "resources": [resource], "verbs": sorted(verbs), "resourceNames": [namespace]}
             )
             continue
-        grouped[(group, tuple(sorted(verbs)))].append(resource)
-    rules = [
-        {"apiGroups": [group], "resources": sorted(resources), "verbs": list(verbs)}
-        for (group, verbs), resources in sorted(grouped.items())
-    ]
-    return rules + by_name
+        anyone = sorted(verb for verb, on in verbs.items() if on is None)
+        if anyone:
+            grouped[(group, tuple(anyone), ())].append(resource)
+        per_name: dict[str, set[str]] = defaultdict(set)
+        for verb, on in verbs.items():
+            for name in on or ():
+                per_name[name].add(verb)
+        by_verbs: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for name, named_verbs in per_name.items():
+            by_verbs[tuple(sorted(named_verbs))].append(name)
+        for named_verbs, on_names in by_verbs.items():
+            grouped[(group, named_verbs, tuple(sorted(on_names)))].append(resource)
+    rules = []
+    for (group, verbs, on_names), resources in sorted(
+        grouped.items(), key=lambda item: (item[0][0], bool(item[0][2]), item[0])
+    ):
+        rule: dict[str, Any] = {"apiGroups": [group], "resources": sorted(resources), "verbs": list(verbs)}
+        if on_names:
+            rule["resourceNames"] = list(on_names)
+        rules.append(rule)
+    return rules + by_namespace
 
 
-WORKLOAD_DEPLOYS = frozenset(
-    {
-        "apps/v1/Deployment",
-        "v1/ConfigMap",  # autonamed: a settings change creates a new one and deletes the old
-        "v1/Service",
-        "policy/v1/PodDisruptionBudget",  # comes and goes with replicas > 1
-        "v1/Secret",  # the registry pull secret, re-made when the deploy token is
+WORKLOAD_DEPLOYS = ("apps/v1/Deployment", "v1/Service", "policy/v1/PodDisruptionBudget")
+"""What an environment's Workload deploys under the Service's name. The PodDisruptionBudget comes
+and goes with ``replicas > 1``, which CI may change: the Role grants it whatever the replicas,
+since CI cannot change its own Role."""
+
+
+def environment_deployer(app: str, *, quota: bool = False, limit_range: bool = False) -> DeployerAccess:
+    """An environment's deployer (staging's), for what :class:`components.ContinuousDeployment`
+    declares in the app's namespace: it deploys the workload, updates the pull Secret in place,
+    and reads the rest. ``quota``, ``limit_range``: whether the namespace has them. Nothing here
+    depends on what CI's runs may change (image, replicas, settings): CI cannot patch its Role."""
+    workload = frozenset({names.workload(app)})
+    return DeployerAccess(
+        deploys={
+            **dict.fromkeys(WORKLOAD_DEPLOYS, workload),
+            # Autonamed: a settings change makes a new one (which rolls the pods) and deletes the old.
+            "v1/ConfigMap": None,
+        },
+        # A deploy-token rotation (a new deployTokenExpiresAt, through CI's run) changes its data in
+        # place: the provider's enableSecretMutable (docs/contracts.md PK-9). No create: a leaked
+        # job could mint long-lived ServiceAccount token Secrets; no list: a LIST returns every
+        # Secret's data.
+        updates={"v1/Secret": {names.pull_secret(app)}},
+        reads=_admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
+        | {"v1/Secret": {names.deployer_token(app)}},
+    )
+
+
+def _admin_owned(app: str, *, quota: bool, limit_range: bool, allow_http: bool) -> dict[str, set[str]]:
+    """Network exposure, quotas, identities and RBAC in an app's namespace: only an admin run
+    changes them; the deployer's refresh reads them by name."""
+    owned: dict[str, set[str]] = {
+        "v1/Namespace": set(),
+        "v1/ServiceAccount": {names.deployer(app), names.app_service_account(app)},
+        "rbac.authorization.k8s.io/v1/Role": {names.deployer(app)},
+        "rbac.authorization.k8s.io/v1/RoleBinding": {names.deployer(app)},
+        "networking.k8s.io/v1/NetworkPolicy": {names.default_deny(app)},
     }
-)
-ADMIN_OWNED = frozenset(
-    {
-        "v1/Namespace",
-        "v1/ServiceAccount",
-        "rbac.authorization.k8s.io/v1/Role",
-        "rbac.authorization.k8s.io/v1/RoleBinding",
-        "networking.k8s.io/v1/NetworkPolicy",
-        "v1/ResourceQuota",
-        "v1/LimitRange",
-    }
-)
-"""Network exposure, quotas, identities and RBAC: only an admin run changes them."""
+    if allow_http:
+        owned["networking.k8s.io/v1/NetworkPolicy"].add(names.allow_http(app))
+    if quota:
+        owned["v1/ResourceQuota"] = {names.quota(app)}
+    if limit_range:
+        owned["v1/LimitRange"] = {names.limit_range(app)}
+    return owned
 
-STACK_DEPLOYER = DeployerAccess(deploys=WORKLOAD_DEPLOYS, reads=ADMIN_OWNED)
-"""An environment's deployer (staging's): it deploys the workload, and refreshes the rest."""
+
 REVIEW_DEPLOYER = DeployerAccess(
-    deploys=frozenset({"apps/v1/Deployment", "v1/ConfigMap", "v1/Service", "networking.k8s.io/v1/Ingress"})
+    deploys=dict.fromkeys(("apps/v1/Deployment", "v1/ConfigMap", "v1/Service", "networking.k8s.io/v1/Ingress"))
 )
-"""The review deployer: each review stack deploys one replica (no PDB), its Service and its
-Ingress, and owns nothing else in the shared namespace (no refresh of the base stack's objects)."""
-BASE_READER = DeployerAccess(
-    deploys=frozenset(),
-    reads=frozenset(
-        {
-            "v1/Namespace",
-            "v1/ServiceAccount",
-            "v1/Secret",
-            "v1/ResourceQuota",
-            "networking.k8s.io/v1/NetworkPolicy",
-            "rbac.authorization.k8s.io/v1/Role",
-            "rbac.authorization.k8s.io/v1/RoleBinding",
-        }
-    ),
-    diagnoses=False,
-)
-"""The base stack's deployer in the review namespace: it refreshes what the base stack made there."""
+"""The review deployer: each review stack deploys one replica (no PDB), its ConfigMap, Service and
+Ingress, named per merge request (so by no name the base stack's Role could know), and owns
+nothing else in the shared namespace: no Secret (not even a read: the wildcard TLS key lives
+there), no RBAC, no refresh of the base stack's objects. Its runs explain failed rollouts with the
+deploy tool, as staging's do."""
+
+
+def base_reader(app: str, *, quota: bool = False) -> DeployerAccess:
+    """The base stack's deployer in the review namespace: it reads, by name, what the base stack
+    made there (its drift check refreshes them) and changes nothing. ``quota``: whether the
+    review namespace has one."""
+    owned = _admin_owned(app, quota=quota, limit_range=False, allow_http=True)
+    owned["rbac.authorization.k8s.io/v1/Role"].add(names.base_reader(app))
+    owned["rbac.authorization.k8s.io/v1/RoleBinding"].add(names.base_reader(app))
+    owned["v1/Secret"] = {names.deployer_token(app), names.pull_secret(app)}
+    return DeployerAccess(deploys={}, reads=owned, diagnoses=False)

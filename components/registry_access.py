@@ -10,6 +10,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 import pulumi_kubernetes as k8s
 
+from . import names
 from . import validation as v
 from .labels import recommended_labels
 
@@ -25,7 +26,7 @@ class RegistryAccessArgs:
     expires_at: str
     """The deploy token's expiry date (YYYY-MM-DD, after today)."""
     app: str
-    """The app's name, for labels and the token's name."""
+    """The app's name, for labels and the pull Secret's default name."""
     instance: str
     """The app instance, for labels and the token's name."""
     secret_name: str | None = None
@@ -36,6 +37,7 @@ class RegistryAccessArgs:
     def __post_init__(self) -> None:
         v.dns1123_subdomain("registry", self.registry.split(":")[0].lower())
         v.future_date("expires_at", self.expires_at)
+        v.dns1123_label("app", self.app)
         if self.secret_name is not None:
             v.dns1123_subdomain("secret_name", self.secret_name)
 
@@ -45,8 +47,14 @@ class RegistryAccess(pulumi.ComponentResource):
 
     Creates:
     - a ProjectDeployToken with the ``read_registry`` scope only, and an expiry date;
-    - a ``kubernetes.io/dockerconfigjson`` Secret made from it, autonamed unless ``secret_name``
-      is given: a new token gives a new Secret name, and the Deployment follows it.
+    - a ``kubernetes.io/dockerconfigjson`` Secret made from it, with a fixed name.
+
+    A new token (a new expiry date replaces the deploy token) changes the Secret's data under the
+    same name. pulumi-kubernetes updates it in place (GET, then PATCH: what CI's deployer may do,
+    by name) only when the Kubernetes provider has ``enable_secret_mutable=True``; otherwise it
+    replaces it, deleting it first since the name stays (docs/contracts.md PK-9), which needs
+    ``delete`` and ``create`` on Secrets and leaves pods without it in between. The kubelet reads
+    the Secret at each pull, so running pods need no restart.
     """
 
     pull_secret_name: pulumi.Output[str]
@@ -69,9 +77,9 @@ class RegistryAccess(pulumi.ComponentResource):
         secret = k8s.core.v1.Secret(
             f"{name}-pull-secret",
             metadata={
+                "name": args.secret_name or names.pull_secret(args.app),
                 "namespace": args.namespace,
                 "labels": recommended_labels(args.app, args.instance, "registry-access"),
-                **({"name": args.secret_name} if args.secret_name else {}),
             },
             type="kubernetes.io/dockerconfigjson",
             string_data={".dockerconfigjson": docker_config},

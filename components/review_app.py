@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from . import names
 from . import validation as v
 from .labels import gitlab_annotations, trace_annotations
 from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
@@ -84,6 +85,8 @@ class ReviewAppArgs:
         return v.image_reference("image", self.image).digest or ""
 
     def workload_args(self) -> WorkloadArgs:
+        # Checked here, before WorkloadArgs checks it as its own, so that a bad name is the app's.
+        name = names.check_review_app(self.app, self.merge_request_iid)
         return WorkloadArgs(
             app=self.app,
             instance=self.instance,
@@ -95,10 +98,12 @@ class ReviewAppArgs:
                 **gitlab_annotations(self.project_path, self.environment),
                 **trace_annotations(self.project_path, self.commit_sha, self.pipeline_url, self.job_url),
             },
-            service_name=self.instance,
+            service_name=name,
             # The base stack made these; the review deployer may not.
             service_account=review_service_account(self.app),
             allow_http=False,
+            # Nor may it manage a PodDisruptionBudget, whatever the replicas.
+            disruption_budget=False,
             ingress=IngressArgs(
                 host=urlsplit(self.environment_url).hostname or "",
                 class_name=self.review_apps.ingress_class,

@@ -5,13 +5,18 @@ CI creates and destroys. CI must never need cluster-scoped rights for that, nor 
 anyone's RBAC, so the base stack's admin run makes, once:
 
 - the review namespace (Pod Security ``restricted``, default-deny ingress, optionally a quota);
-- a review deployer confined to it, which may also manage Ingresses (each review app has a host);
+- a review deployer confined to it, which may deploy what review stacks declare (ConfigMaps,
+  Deployments, Services, Ingresses: each review app has a host) and nothing else: no Secret, not
+  even to read (the wildcard TLS key lives there), no PodDisruptionBudget, no RBAC;
 - the ServiceAccount review apps run as, and the NetworkPolicy admitting their HTTP port;
 - a registry pull secret with a fixed name, from a deploy token of its own;
 - the review stacks' own passphrase, random, never seen by anyone;
-- read access there for the base stack's deployer, whose refresh (the drift check) reads them;
+- read access there, by name, for the base stack's deployer, whose refresh (the drift check)
+  reads them;
 - the CI/CD variables the review jobs run with, scoped to ``review/*``;
 - the project variable that switches the component's review jobs on.
+
+Each Kubernetes object has a fixed name (:mod:`components.names`), so that Roles grant by name.
 
 Merge request pipelines run on unprotected branches, so the ``review/*`` variables cannot be
 protected: anyone who can push a branch can read them. That is why they open nothing but the
@@ -28,13 +33,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from . import names
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .labels import environment_slug, recommended_labels
 from .namespace import Namespace, NamespaceArgs
 from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed
-from .rbac import BASE_READER, REVIEW_DEPLOYER, role_rules
+from .rbac import REVIEW_DEPLOYER, base_reader, role_rules
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .workload import allow_http_spec
 
@@ -95,12 +101,12 @@ class ReviewAppsSpec:
 
 def review_service_account(app: str) -> str:
     """The ServiceAccount every review app of ``app`` runs as."""
-    return app
+    return names.app_service_account(app)
 
 
 def review_pull_secret(app: str) -> str:
     """The pull secret every review app of ``app`` pulls with."""
-    return f"{app}-registry-pull"
+    return names.pull_secret(app)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,8 +130,8 @@ class ReviewAppsArgs:
     backend_url: str
     """The base stack's backend, the review stacks' default."""
     base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
-    """The base stack's deployer, (namespace, ServiceAccount): it may read what the base stack
-    makes in the review namespace (:data:`components.rbac.BASE_READER`). Default: none."""
+    """The base stack's deployer, (namespace, ServiceAccount): it may read, by name, what the base
+    stack makes in the review namespace (:func:`components.rbac.base_reader`). Default: none."""
     hidden_variables: bool = True
     """Make the secret variables hidden as well as masked (GitLab 17.4+). Default true."""
 
@@ -155,7 +161,7 @@ class ReviewApps(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReviewAppsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:review_apps:ReviewApps", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        instance = f"{args.app}-review"
+        instance = names.review_apps_instance(args.app)
         namespace = Namespace(
             f"{name}-namespace",
             NamespaceArgs(
@@ -185,7 +191,8 @@ class ReviewApps(pulumi.ComponentResource):
         )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-allow-http",
-            metadata={"namespace": namespace.name, "labels": labels},
+            # Named: the base stack's deployer reads it by name.
+            metadata={"name": names.allow_http(args.app), "namespace": namespace.name, "labels": labels},
             # Every review app of this app (they differ by instance), on the app's port only.
             spec=allow_http_spec({"app.kubernetes.io/name": args.app}, args.container_port),
             opts=child,
@@ -257,15 +264,16 @@ class ReviewApps(pulumi.ComponentResource):
         assert args.base_deployer is not None
         base_namespace, base_account = args.base_deployer
         labels = recommended_labels(args.app, instance, "base-reader")
+        reader = names.base_reader(args.app)
         role = k8s.rbac.v1.Role(
             f"{name}-base-reader",
-            metadata={"name": f"{args.app}-base-reader", "namespace": namespace, "labels": labels},
-            rules=role_rules(BASE_READER, namespace),
+            metadata={"name": reader, "namespace": namespace, "labels": labels},
+            rules=role_rules(base_reader(args.app, quota=args.spec.quota is not None), namespace),
             opts=pulumi.ResourceOptions(parent=self),
         )
         k8s.rbac.v1.RoleBinding(
             f"{name}-base-reader-binding",
-            metadata={"namespace": namespace, "labels": labels},
+            metadata={"name": reader, "namespace": namespace, "labels": labels},
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
             subjects=[{"kind": "ServiceAccount", "name": base_account, "namespace": base_namespace}],
             opts=pulumi.ResourceOptions(parent=self),

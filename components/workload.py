@@ -11,6 +11,7 @@ from decimal import Decimal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import names
 from . import validation as v
 from .labels import recommended_labels, selector_labels
 
@@ -230,7 +231,8 @@ class WorkloadArgs:
     annotations: Mapping[str, str] = field(default_factory=dict)
     """Extra annotations for the Deployment and its pods (e.g. GitLab's ``app.gitlab.com/*``). Default none."""
     service_name: str | None = None
-    """The Service's name, which clients use. Default: the app's name."""
+    """The Service's name, which clients use (a DNS-1035 label), and the Deployment's, the
+    PodDisruptionBudget's and the Ingress's. Default: the app's name."""
     service_account: str | None = None
     """An existing ServiceAccount to run as. Default: none, the Workload creates one named after the app."""
     allow_http: bool = True
@@ -238,14 +240,26 @@ class WorkloadArgs:
     the namespace's owner already admits it (the shared review namespace)."""
     ingress: IngressArgs | None = None
     """Route a host name to the Service. Default: none."""
+    disruption_budget: bool = True
+    """Create a PodDisruptionBudget when ``replicas > 1``. Default true; false where the deployer
+    may not manage one (review apps: the review deployer's Role grants none)."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
         v.image_reference("image", self.image)
         v.boolean("allow_http", self.allow_http)
-        for name in ("service_name", "service_account"):
-            if getattr(self, name) is not None:
-                v.dns1123_label(name, getattr(self, name))
+        v.boolean("disruption_budget", self.disruption_budget)
+        if self.service_account is not None:
+            v.dns1123_label("service_account", self.service_account)
+        if self.service_name is None:
+            names.workload(self.app)
+        else:
+            names.workload(self.service_name, field="service_name")
+
+    @property
+    def name(self) -> str:
+        """The Service's, Deployment's, PodDisruptionBudget's and Ingress's name."""
+        return self.service_name or self.app
 
 
 class Workload(pulumi.ComponentResource):
@@ -255,11 +269,16 @@ class Workload(pulumi.ComponentResource):
     - the app's ServiceAccount, with token automount off (unless ``service_account`` names one);
     - an autonamed ConfigMap of its settings (a change gets a new name, which rolls the pods);
     - a Deployment: RollingUpdate, probes, requests and limits, a restricted securityContext;
-    - a Service named after the app;
-    - a PodDisruptionBudget when ``replicas > 1``;
-    - a NetworkPolicy that admits ingress to the app's port (the namespace denies the rest),
-      unless ``allow_http`` is false;
+    - a Service;
+    - a PodDisruptionBudget when ``replicas > 1`` (unless ``disruption_budget`` is false);
+    - a NetworkPolicy ``<app>-allow-http`` that admits ingress to the app's port (the namespace
+      denies the rest), unless ``allow_http`` is false;
     - an Ingress when ``ingress`` is given.
+
+    The Deployment, Service, PodDisruptionBudget and Ingress share one fixed name (``args.name``),
+    so that the deployer's Role grants get, patch and delete on that name alone
+    (:mod:`components.rbac`). Renaming one replaces it: the Deployment and the Ingress are made
+    anew before the old ones go (their names differ, so pulumi-kubernetes creates first).
     """
 
     deployment_name: pulumi.Output[str]
@@ -291,6 +310,7 @@ class Workload(pulumi.ComponentResource):
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata={
+                "name": args.name,
                 **metadata,
                 # Pulumi waits for the rollout as long as the Deployment may take to progress, no
                 # longer. (Never pulumi.com/skipAwait: a deploy must fail when its rollout does.)
@@ -320,7 +340,7 @@ class Workload(pulumi.ComponentResource):
         service = k8s.core.v1.Service(
             f"{name}-service",
             # Named: clients reach the app by this name.
-            metadata={"name": args.service_name or args.app, **metadata},
+            metadata={"name": args.name, **metadata},
             spec={
                 "type": "ClusterIP",
                 "selector": selector,
@@ -328,17 +348,17 @@ class Workload(pulumi.ComponentResource):
             },
             opts=child,
         )
-        if spec.replicas > 1:
+        if spec.replicas > 1 and args.disruption_budget:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-disruption-budget",
-                metadata=metadata,
+                metadata={"name": args.name, **metadata},
                 spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
                 opts=child,
             )
         if args.allow_http:
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-allow-http",
-                metadata=metadata,
+                metadata={"name": names.allow_http(args.app), **metadata},
                 spec=allow_http_spec(selector, spec.container_port),
                 opts=child,
             )
@@ -348,7 +368,7 @@ class Workload(pulumi.ComponentResource):
             _ingress(
                 f"{name}-ingress",
                 args.ingress,
-                {**metadata, "annotations": budget},
+                {"name": args.name, **metadata, "annotations": budget},
                 service.metadata.name,
                 spec.service_port,
                 child,

@@ -1,13 +1,33 @@
 """A stand-in for the API server's RBAC authorizer: what the planned Roles and RoleBindings let
 an identity do (no ClusterRoles: the stacks make none). It refuses what the real authorizer
-refuses for these rules: another namespace, another group, resource or verb, another name
-where ``resourceNames`` is set; it knows no wildcard, and the stacks grant none."""
+refuses for these rules (docs/contracts.md KR-1..KR-4): another namespace, another group,
+resource or verb; a name a rule's ``resourceNames`` do not list. Like the API server, it gives a
+request the name the request carries, which is none for a ``create`` (a POST to the collection)
+and none for a ``list`` or ``watch`` without a ``metadata.name`` field selector: a rule with
+``resourceNames`` never allows those. It knows no wildcard, and the stacks grant none.
+
+Sources: kubernetes ``plugin/pkg/auth/authorizer/rbac/rbac.go`` ``RuleAllows`` and
+``pkg/apis/rbac/v1/evaluation_helpers.go`` ``ResourceNameMatches`` (a rule with names matches
+only a request whose name is one of them); kubernetes/apiserver
+``pkg/endpoints/request/requestinfo.go`` (master ``24a394e5``) l. 176-183 (the verb is the
+method's: POST ``create``, PATCH ``patch``), 208-216 (the name is the path's), 221-251 (a GET
+without a name is a ``list`` or ``watch``, named only by a ``metadata.name`` field selector),
+254-256 (a DELETE without a name is ``deletecollection``); kubernetes/website
+``content/en/docs/reference/access-authn-authz/rbac.md`` ("You cannot restrict create or
+deletecollection requests by their resource name")."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from components.testing import Plan
+
+ANY = None
+"""In :func:`granted_requests`: a verb granted on every name."""
+UNNAMED_VERBS = frozenset({"create", "deletecollection"})
+"""Requests that never carry a name (requestinfo.go: a POST or DELETE to the collection)."""
+SELECTOR_VERBS = frozenset({"list", "watch"})
+"""Requests named only by a ``metadata.name`` field selector."""
 
 
 def plural(kind: str) -> str:
@@ -31,29 +51,58 @@ def rules_of(plan: Plan, account: tuple[str, str], namespace: str) -> Iterator[d
             yield from roles.get((bound_in, binding["roleRef"]["name"]), {}).get("rules", [])
 
 
+def request_name(verb: str, name: str | None, field_selector_name: str | None = None) -> str:
+    """The name the API server authorizes a request under ("" for none)."""
+    if verb in UNNAMED_VERBS:
+        return ""
+    if verb in SELECTOR_VERBS:
+        return field_selector_name or ""
+    return name or ""
+
+
 def grants(
-    plan: Plan, account: tuple[str, str], namespace: str, group: str, resource: str, verb: str, name: str | None = None
+    plan: Plan,
+    account: tuple[str, str],
+    namespace: str,
+    group: str,
+    resource: str,
+    verb: str,
+    name: str | None = None,
+    field_selector_name: str | None = None,
 ) -> bool:
     """Whether the ServiceAccount ``account`` (namespace, name) may ``verb`` ``resource`` of
-    ``group`` in ``namespace`` (``name``: one object; None: a list or watch of all of them)."""
+    ``group`` in ``namespace``. ``name``: the object a get, patch, update or delete is for (a
+    create carries no name, whatever the object will be called); ``field_selector_name``: a list
+    or watch's ``metadata.name`` field selector, if any."""
+    asked = request_name(verb, name, field_selector_name)
     return any(
         group in rule["apiGroups"]
         and resource in rule["resources"]
         and verb in rule["verbs"]
-        and (rule.get("resourceNames") is None or (name is not None and name in rule["resourceNames"]))
+        and (not rule.get("resourceNames") or asked in rule["resourceNames"])
         for rule in rules_of(plan, account, namespace)
     )
 
 
 def granted(plan: Plan, account: tuple[str, str], namespace: str) -> set[tuple[str, str, str]]:
-    """Every (group, resource, verb) the planned Roles bound to ``account`` grant in ``namespace``."""
-    return {
-        (group, resource, verb)
+    """Every (group, resource, verb) the planned Roles bound to ``account`` grant in ``namespace``,
+    on some name or on all."""
+    return {(group, resource, verb) for group, resource, verb, _ in granted_requests(plan, account, namespace)}
+
+
+def granted_requests(plan: Plan, account: tuple[str, str], namespace: str) -> set[tuple[str, str, str, str | None]]:
+    """Every (group, resource, verb, name) the planned Roles bound to ``account`` grant in
+    ``namespace``; name :data:`ANY` where a rule lists no ``resourceNames``. A named grant that an
+    unnamed one already covers is left out, so that two Roles granting the same are equal."""
+    expanded = {
+        (group, resource, verb, name)
         for rule in rules_of(plan, account, namespace)
         for group in rule["apiGroups"]
         for resource in rule["resources"]
         for verb in rule["verbs"]
+        for name in (rule.get("resourceNames") or [ANY])
     }
+    return {r for r in expanded if r[3] is ANY or (*r[:3], ANY) not in expanded}
 
 
 def allows(plan: Plan, account: tuple[str, str], verb: str, manifest: dict, roles_from: Plan | None = None) -> bool:

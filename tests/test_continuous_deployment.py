@@ -10,7 +10,7 @@ import yaml
 
 from components import ContinuousDeploymentArgs, InvalidArgument, PulumiBackendArgs
 from components.testing import Secret
-from tests.conftest import PASSPHRASE, load, plan_staging
+from tests.conftest import PASSPHRASE, ROOT, SECRETS, load, plan_staging, staging_config
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 CD = "gitlab-k8s-cd:continuous_deployment:ContinuousDeployment"
@@ -238,3 +238,27 @@ def test_the_review_quota_must_admit_one_review_apps_rollout():
     review_apps = load().deployment.review_apps
     with pytest.raises(InvalidArgument, match=r"^review_apps.quota.pods: must admit the review app's rollout's peak"):
         _args(review_apps=dataclasses.replace(review_apps, quota={"pods": "1"}))
+
+
+def test_the_deployers_role_reads_the_quota_and_limits_by_name_only_where_the_namespace_has_them(staging_plan):
+    from components.testing import run_program
+
+    def role(plan):
+        (found,) = [r.inputs for r in plan.kind("Role") if r.inputs["metadata"]["namespace"] == "hello-staging"]
+        return {
+            (res, name)
+            for rule in found["rules"]
+            for res in rule["resources"]
+            for name in rule.get("resourceNames", [])
+        }
+
+    assert {("resourcequotas", "hello-quota"), ("limitranges", "hello-limits")} <= role(staging_plan)
+    bare = run_program(
+        ROOT / "__main__.py",
+        project="gitlab-k8s-cd",
+        stack="staging",
+        config={**staging_config(drop=("quota", "limitRange")), **SECRETS},
+        secret_keys=list(SECRETS),
+    )
+    assert bare.kind("LimitRange") == []
+    assert {res for res, _ in role(bare)} & {"resourcequotas", "limitranges"} == set()

@@ -238,9 +238,9 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
     monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
     monkeypatch.setattr(kubernetes.client, "AppsV1Api", StandInApps)
     monkeypatch.setattr(kubernetes.client, "CoreV1Api", StandInCore)
-    reason, lines = KubernetesReader().diagnose("hello-staging", "hello-deploy")
+    reason, lines = KubernetesReader().diagnose("hello-staging", "hello")
     assert reason == 'ProgressDeadlineExceeded: ReplicaSet "hello-2" has timed out progressing.'
-    assert asked == [("deployment", "hello-deploy", "hello-staging")]
+    assert asked == [("deployment", "hello", "hello-staging")]
     assert "pod hello-2-abc: BackOff: Back-off restarting failed container hello" in lines
     assert "hello-2-abc/hello | KeyError: 'GREETING'" in lines
     assert authorized == {(api, verb) for api, verbs in DIAGNOSTICS.items() for verb in verbs}

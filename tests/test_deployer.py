@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components import ClusterArgs, DeployerAccess, InvalidArgument
+from components import ClusterArgs, DeployerAccess, DeployerArgs, InvalidArgument, environment_deployer, role_rules
 from components.testing import Secret
 from tests.conftest import component
-from tests.programs.components import CA_DATA
+from tests.programs.components import CA_DATA, CLUSTER
 
 ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role"
 
@@ -66,6 +66,30 @@ def test_token_secret_is_a_long_lived_service_account_token(plan):
     assert secret["metadata"]["annotations"] == {"kubernetes.io/service-account.name": "app-deployer"}
 
 
+def test_every_deployer_object_has_the_fixed_name_its_role_reads_it_by(plan):
+    """A Role can grant reading an object by name only if the name is known when the Role is made."""
+    found = {(r.inputs["kind"], r.inputs["metadata"]["name"]) for r in plan.resources if r.is_kubernetes}
+    assert found == {
+        ("ServiceAccount", "app-deployer"),
+        ("Role", "app-deployer"),
+        ("RoleBinding", "app-deployer"),
+        ("Secret", "app-deployer-token"),
+    }
+    rules = plan.get(ROLE, "ci-role").inputs["rules"]
+    secrets = [r for r in rules if "secrets" in r["resources"]]
+    assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": ["app-deployer-token"]} in (
+        secrets
+    )
+    assert all(r.get("resourceNames") for r in secrets)
+
+
+def test_the_default_access_is_an_environment_deployers_of_the_app():
+    args = DeployerArgs(namespace="ns", app="web", instance="web-test", cluster=CLUSTER)
+    assert role_rules(args.role_access, "ns") == role_rules(environment_deployer("web"), "ns")
+    with pytest.raises(InvalidArgument, match=r"^access: must be a components.rbac.DeployerAccess"):
+        DeployerArgs(namespace="ns", app="web", instance="web-test", cluster=CLUSTER, access="all")
+
+
 def test_kubeconfig_is_a_secret_output_for_the_token_in_the_namespace(plan):
     kubeconfig = plan.outputs["kubeconfig"]
     assert isinstance(kubeconfig, Secret)
@@ -93,12 +117,25 @@ def test_deployer_service_account_mounts_no_token(plan):
 
 def test_deployer_access_refuses_a_kind_with_no_row_in_the_table():
     with pytest.raises(InvalidArgument, match=r"^deploys: must be kinds of the table in components.rbac"):
-        DeployerAccess(deploys=frozenset({"apps/v1/StatefulSet"}))
+        DeployerAccess(deploys={"apps/v1/StatefulSet": None})
+    with pytest.raises(InvalidArgument, match=r"^reads: must map kinds to the names of their objects"):
+        DeployerAccess(deploys={}, reads=frozenset({"v1/Secret"}))
 
 
 def test_deployer_access_refuses_to_deploy_a_cluster_scoped_kind():
     with pytest.raises(InvalidArgument, match=r"^deploys: must be namespaced: .*\(got 'v1/Namespace'\)"):
-        DeployerAccess(deploys=frozenset({"v1/Namespace"}))
+        DeployerAccess(deploys={"v1/Namespace": None})
+    with pytest.raises(InvalidArgument, match=r"^updates: may only be read, without names"):
+        DeployerAccess(deploys={}, updates={"v1/Namespace": {"ns"}})
+    with pytest.raises(InvalidArgument, match=r"^reads: may only be read, without names"):
+        DeployerAccess(deploys={}, reads={"v1/Namespace": {"another-namespace"}})
+
+
+@pytest.mark.parametrize("how", ["updates", "reads"])
+def test_deployer_access_grants_what_it_updates_or_reads_only_by_name(how):
+    """A Secret updated or read on any name would let CI read every Secret of the namespace."""
+    with pytest.raises(InvalidArgument, match=rf"^{how}: must name its objects: .*\(got 'v1/Secret'\)"):
+        DeployerAccess(deploys={}, **{how: {"v1/Secret": ()}})
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_staging_exports_what_consumers_need(staging_plan):
     assert outputs["deployed_digest"] == outputs["image"].split("@")[1]
     assert outputs["commit"] == ""  # no CI run: no commit to record
     assert outputs["environment_url"] == "https://hello.staging.example.com"
-    assert outputs["deployment_name"].startswith("hello-workload-deployment-")
+    assert outputs["deployment_name"] == "hello"
     assert isinstance(outputs["deployer_kubeconfig"], Secret)
     assert isinstance(outputs["review_pulumi_config_passphrase"], Secret)
 

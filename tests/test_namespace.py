@@ -87,3 +87,10 @@ def test_limit_range_rejects_a_default_request_above_its_default_limit():
 def test_limit_range_rejects_unknown_resources():
     with pytest.raises(InvalidArgument, match=r"must be one of 'cpu', 'memory', 'ephemeral-storage'"):
         LimitRangeArgs(default_request={"gpu": "1"}, default_limit={})
+
+
+def test_what_the_namespace_holds_has_fixed_names_the_deployers_read_it_by(plan):
+    found = {(r.inputs["kind"], r.inputs["metadata"]["name"]) for r in plan.resources if r.is_kubernetes}
+    assert {("NetworkPolicy", "full-default-deny-ingress"), ("ResourceQuota", "full-quota")} <= found
+    assert ("LimitRange", "full-limits") in found
+    assert ("NetworkPolicy", "bare-default-deny-ingress") in found

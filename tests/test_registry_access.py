@@ -10,7 +10,7 @@ import pytest
 from components import InvalidArgument, RegistryAccessArgs
 from components.registry_access import docker_config_json
 from components.testing import Secret
-from tests.conftest import component
+from tests.conftest import component, plan_staging
 
 TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
 
@@ -51,10 +51,10 @@ def test_registry_access_refuses_an_expired_token_date():
         )
 
 
-def test_a_pull_secret_other_stacks_refer_to_has_a_fixed_name(plan):
-    assert plan.outputs["named_pull_secret_name"] == "app-registry-pull"
-    assert plan.outputs["pull_secret_name"] != "app-registry-pull"  # the default: autonamed
-    assert plan.outputs["pull_secret_name"].startswith("pull-pull-secret-")
+def test_the_pull_secret_has_a_fixed_name_derived_from_the_app_which_the_deployer_patches_by(plan):
+    """A Role can grant get and patch on it by name only if its name is known when the Role is made."""
+    assert plan.outputs["pull_secret_name"] == "app-registry-pull"
+    assert plan.outputs["named_pull_secret_name"] == "other-pull"
 
 
 def test_a_pull_secret_name_must_be_a_kubernetes_name():
@@ -68,3 +68,23 @@ def test_a_pull_secret_name_must_be_a_kubernetes_name():
             instance="app-1",
             secret_name="Pull Secret",
         )
+
+
+def test_a_new_deploy_token_changes_the_pull_secrets_data_in_place_under_its_name(staging_plan):
+    """A new expiry date replaces the deploy token; the pull Secret keeps its name, and the program's
+    Kubernetes provider has enableSecretMutable, so pulumi-kubernetes updates its data in place (a
+    GET and a PATCH, which the deployer may do by name) rather than deleting and re-creating it
+    (docs/contracts.md PK-9, PK-10)."""
+    from components.diff import compare
+
+    rotated = plan_staging({"deployTokenExpiresAt": "2099-12-31"})
+    changes = compare(staging_plan.resource_table(), rotated.resource_table()).changes
+    assert {(c.action, c.type) for c in changes if c.type.endswith("ProjectDeployToken")} == {
+        ("replace", "gitlab:index/projectDeployToken:ProjectDeployToken")
+    }
+    assert not [c for c in changes if c.type == "kubernetes:core/v1:Secret" and c.action != "update"]
+    for plan in (staging_plan, rotated):
+        pulls = [s.inputs for s in plan.kind("Secret") if s.inputs["type"] == "kubernetes.io/dockerconfigjson"]
+        assert {s["metadata"]["name"] for s in pulls} == {"hello-registry-pull"}
+        assert not any(s.get("immutable") for s in pulls)  # immutable Secrets are replaced whatever the provider
+        assert plan.get("pulumi:providers:kubernetes").inputs["enableSecretMutable"] == "true"

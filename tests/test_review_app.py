@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import InvalidArgument, ReviewAppArgs, review_stack_name
+from components import AppSpec, InvalidArgument, ReviewAppArgs, review_stack_name
 from components.config import REVIEW_KEYS, ConfigError, derive_review_config
 from tests.conftest import STAGING, key, plan_review, review_config
 from tests.rbac import allows
@@ -132,13 +132,16 @@ def test_it_uses_what_the_base_stack_made_for_review_apps(review_plan, staging_p
 def test_one_replica_and_names_suffixed_with_the_merge_request(review_plan):
     (deployment,) = of_kind(review_plan, "Deployment")
     assert deployment["spec"]["replicas"] == 1
-    assert deployment["metadata"]["name"].startswith("hello-review-42-")
+    # Fixed names, the merge request's, for the Deployment, the Service and the Ingress alike.
+    assert deployment["metadata"]["name"] == "hello-review-42"
     assert deployment["spec"]["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "hello",
         "app.kubernetes.io/instance": "hello-review-42",
     }
     (service,) = of_kind(review_plan, "Service")
     assert service["metadata"]["name"] == "hello-review-42"
+    (ingress,) = of_kind(review_plan, "Ingress")
+    assert ingress["metadata"]["name"] == "hello-review-42"
     assert of_kind(review_plan, "PodDisruptionBudget") == []  # one replica: nothing to protect
 
 
@@ -216,3 +219,22 @@ def test_a_secret_key_in_a_review_stack_is_refused_without_showing_it():
     plan = plan_review(overrides={"pulumiConfigPassphrase": "correct-horse-battery-staple"}, check=False)
     assert plan.error["message"].startswith("gitlab-k8s-cd:pulumiConfigPassphrase: is not used by a review stack")
     assert "correct-horse" not in plan.error["message"] and "[secret, 28 characters]" in plan.error["message"]
+
+
+def test_a_review_app_never_declares_a_disruption_budget_whatever_its_replicas():
+    """The review deployer's Role grants none: a review stack that declared one could not deploy."""
+    args = ReviewAppArgs(
+        app="hello",
+        merge_request_iid=7,
+        environment="review/x",
+        environment_url="https://x.review.example.com",
+        namespace="hello-review",
+        image="registry.example.com/acme/hello:1.0",
+        project_path="acme/hello",
+        cluster_name="c1",
+        spec=AppSpec(replicas=3),
+    )
+    assert args.workload_args().disruption_budget is False
+    plan = plan_review(overrides={"replicas": 3})
+    assert of_kind(plan, "Deployment")[0]["spec"]["replicas"] == 3
+    assert of_kind(plan, "PodDisruptionBudget") == []

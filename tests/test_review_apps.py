@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER, InvalidArgument, ReviewAppsSpec, role_rules
-from components.rbac import BASE_READER
+from components.rbac import base_reader
 from components.testing import Secret
 from tests.conftest import PASSPHRASE, STAGING, key, plan_staging
+from tests.rbac import allows
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 REVIEW_APPS = "gitlab-k8s-cd:review_apps:ReviewApps"
@@ -71,13 +72,20 @@ def test_the_review_deployer_is_confined_to_the_review_namespace_and_may_manage_
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hello-deployer", "namespace": "hello-review"}]
 
 
-def test_the_base_stacks_deployer_may_only_read_what_the_base_stack_made_in_the_review_namespace(review):
+def test_the_base_stacks_deployer_may_only_read_what_the_base_stack_made_in_the_review_namespace(review, staging_plan):
     """For the base stack's refresh (its drift check); see test_drift_check for what that covers."""
     (role,) = [r for r in of_kind(review, "Role") if r["metadata"]["name"] == "hello-base-reader"]
-    assert role["rules"] == role_rules(BASE_READER, "hello-review")
+    assert role["rules"] == role_rules(base_reader("hello", quota=True), "hello-review")
     own = {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["hello-review"]}
     assert own in role["rules"]
     assert {verb for rule in role["rules"] for verb in rule["verbs"]} == {"get"}
+    # By name, each: what the base stack made there, and not the wildcard TLS Secret beside them.
+    assert all(rule.get("resourceNames") for rule in role["rules"])
+    (secrets,) = [rule for rule in role["rules"] if rule["resources"] == ["secrets"]]
+    assert secrets["resourceNames"] == ["hello-deployer-token", "hello-registry-pull"]
+    base_deployer = ("hello-staging", "hello-deployer")
+    for made in (r.inputs for r in review if r.is_kubernetes):
+        assert allows(staging_plan, base_deployer, "get", made), (made["kind"], made["metadata"]["name"])
     (binding,) = [b for b in of_kind(review, "RoleBinding") if b["roleRef"]["name"] == "hello-base-reader"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "hello-deployer", "namespace": "hello-staging"}]
 

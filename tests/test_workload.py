@@ -272,7 +272,8 @@ def test_ingress_args_reject_bad_values(kwargs, message):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"service_name": "Hello_1"}, r"^service_name: must be a DNS-1123 label"),
+        ({"service_name": "Hello_1"}, r"^service_name: must be a DNS-1035 label .*: it is the Service name"),
+        ({"service_name": "7-up"}, r"^service_name: must be a DNS-1035 label \(.*starting with a letter\)"),
         ({"service_account": "a" * 64}, r"^service_account: must be a DNS-1123 label"),
         ({"allow_http": "no"}, r"^allow_http: must be true or false"),
     ],
@@ -353,3 +354,26 @@ def test_resources_in_the_wrong_unit_or_above_their_limit_are_refused(resources,
 def test_settings_that_the_kubelet_would_skip_or_that_replace_the_runtimes_are_refused(name):
     with pytest.raises(InvalidArgument, match=rf"^settings\['{name}'\]: must"):
         AppSpec(settings={name: "x"})
+
+
+def test_the_deployment_service_and_budget_share_one_fixed_name_the_role_grants_by(staging_plan):
+    """The deployer may get, patch and delete them by that name alone (components.rbac)."""
+    for kind in ("Deployment", "Service", "PodDisruptionBudget"):
+        (found,) = staging_plan.kind(kind)
+        assert found.inputs["metadata"]["name"] == "hello", kind
+    policy = staging_plan.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "hello-workload-allow-http").inputs
+    assert policy["metadata"]["name"] == "hello-allow-http"
+
+
+def test_a_workload_whose_deployer_may_not_manage_a_budget_declares_none_whatever_its_replicas(single):
+    spare = [r for r in single.resources if r.name.startswith("spare-") and r.is_kubernetes]
+    assert sorted(r.inputs["kind"] for r in spare) == [
+        "ConfigMap",
+        "Deployment",
+        "NetworkPolicy",
+        "Service",
+        "ServiceAccount",
+    ]
+    (deployment,) = [r.inputs for r in spare if r.inputs["kind"] == "Deployment"]
+    assert deployment["spec"]["replicas"] == 3
+    assert deployment["metadata"]["name"] == "spare-review-8"

@@ -4,7 +4,7 @@ scheme, environment names and project paths GitLab refuses, and GitLab's length 
 
 from __future__ import annotations
 
-from tests.corpus import Case
+from tests.corpus import REVIEW_STACK, STAGING_ONLY, Case
 
 ENVIRONMENT = "must be a GitLab environment name"
 NEW_PROJECT = "must end in a path GitLab accepts for a new project"
@@ -47,5 +47,55 @@ CASES: list[Case] = [
         "at most 2000 characters (GitLab's limit; got 2001)",
         "'" + "x" * 40 + "...'",
     ),
-    # derived names
+    # derived names: what components.names derives from the app must fit the API server's limits
+    # (label values, namespaces and Services: at most 63 characters); refused as the app's fault.
+    Case(
+        "instance-label-beyond-63",
+        {
+            "app": "inventory-reconciliation-service-backend-v2",
+            "environment": "production-eu-west-1a",
+            "namespace": "inv",
+        },
+        "app",
+        "instance 'inventory-reconciliation-service-backend-v2-production-eu-west-1a' (65 characters)",
+    ),
+    Case(
+        "instance-label-beyond-63-with-a-cut-environment-slug",
+        {"app": "warehouse-slotting-optimizer-api-gateway", "environment": "release train/europe", "namespace": "wh"},
+        "app",
+        "(65 characters), which must be a label value (letters, digits, '-', '_' or '.') of at most 63 characters",
+    ),
+    Case(
+        "review-instance-beyond-63-for-merge-request-9999999",
+        {"app": "customer-notification-preferences-service-v2-apis"},
+        "app",
+        "of review app !9999999 'customer-notification-preferences-service-v2-apis-review-9999999' (64 characters)",
+    ),
+    Case(
+        "review-stack-instance-beyond-63",
+        {**REVIEW_STACK, "app": "customer-notification-preferences-and-consent-service-v2"},
+        "app",
+        "'customer-notification-preferences-and-consent-service-v2-review-7' must fit in 63 characters",
+        "'customer-notification-preferences-and-consent-service-v2'",
+        drop=STAGING_ONLY,
+        secrets={},
+    ),
+    Case(
+        "review-stack-instance-beyond-63-by-its-merge-request",
+        {**REVIEW_STACK, "app": "customer-notification-preferences-and-consents", "mergeRequestIid": "2147483647"},
+        "app",
+        "-review-2147483647' must fit in 63 characters",
+        "'customer-notification-preferences-and-consents'",
+        drop=STAGING_ONLY,
+        secrets={},
+    ),
+    Case(
+        "review-stack-service-not-dns-1035",
+        {**REVIEW_STACK, "app": "7up"},
+        "app",
+        "DNS-1035 label",
+        "'7up'",
+        drop=STAGING_ONLY,
+        secrets={},
+    ),
 ]

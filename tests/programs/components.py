@@ -84,6 +84,19 @@ def workloads() -> None:
             ingress=IngressArgs(host="mr-7.review.example.com", class_name="nginx", tls_secret="review-tls"),
         ),
     )
+    # Several replicas, where the deployer may not manage a PodDisruptionBudget (review apps).
+    Workload(
+        "spare",
+        WorkloadArgs(
+            app="spare",
+            instance="spare-review-8",
+            namespace="spare-review",
+            image="registry.example.com/acme/spare@sha256:" + "ab" * 32,
+            spec=AppSpec(replicas=3),
+            service_name="spare-review-8",
+            disruption_budget=False,
+        ),
+    )
 
 
 def gitlab_projects() -> None:
@@ -168,7 +181,7 @@ def registry_access() -> None:
             expires_at="2099-01-01",
             app="app",
             instance="app-review",
-            secret_name="app-registry-pull",
+            secret_name="other-pull",
         ),
     )
     pulumi.export("named_pull_secret_name", named.pull_secret_name)
