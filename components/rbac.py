@@ -361,7 +361,8 @@ REVIEW_DEPLOYER = DeployerAccess(
 Ingress, named per merge request (so by no name the base stack's Role could know), and owns
 nothing else in the shared namespace: no Secret (not even a read: the wildcard TLS key lives
 there), no RBAC, no refresh of the base stack's objects. Its runs explain failed rollouts with the
-deploy tool, as staging's do."""
+deploy tool, as staging's do. (A Deployment it creates could still mount a Secret of the
+namespace: RBAC does not check what a pod refers to; README, "What RBAC alone cannot stop".)"""
 
 
 def base_reader(app: str, *, quota: bool = False) -> DeployerAccess:

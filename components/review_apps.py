@@ -7,7 +7,8 @@ anyone's RBAC, so the base stack's admin run makes, once:
 - the review namespace (Pod Security ``restricted``, default-deny ingress, optionally a quota);
 - a review deployer confined to it, which may deploy what review stacks declare (ConfigMaps,
   Deployments, Services, Ingresses: each review app has a host) and nothing else: no Secret, not
-  even to read (the wildcard TLS key lives there), no PodDisruptionBudget, no RBAC;
+  even to read (the wildcard TLS key lives there; but a pod it creates could mount one, which
+  RBAC does not check), no PodDisruptionBudget, no RBAC;
 - the ServiceAccount review apps run as, and the NetworkPolicy admitting their HTTP port;
 - a registry pull secret with a fixed name, from a deploy token of its own;
 - the review stacks' own passphrase, random, never seen by anyone;
