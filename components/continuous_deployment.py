@@ -93,6 +93,12 @@ class ContinuousDeploymentArgs:
         """The review namespace is shared by every branch pipeline: it may never be an environment's."""
         namespace = self.namespace_args().name
         review = self.review_apps.namespace_for(self.app)
+        if namespace == review and self.review_apps.namespace is not None:
+            raise v.InvalidArgument(
+                ("review_apps.namespace", "namespace"),
+                (review, namespace),
+                "must differ from the environment's namespace: every branch pipeline may deploy to the review one",
+            )
         if namespace == review:
             raise v.InvalidArgument(
                 "namespace",

@@ -16,6 +16,7 @@ import pulumi
 
 from . import names
 from . import validation as v
+from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
 from .labels import gitlab_annotations, trace_annotations
 from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
 from .workload import AppSpec, IngressArgs, Workload, WorkloadArgs
@@ -63,7 +64,7 @@ class ReviewAppArgs:
             raise v.InvalidArgument(
                 "environment", self.environment, "must be a review environment, 'review/<ref slug>'"
             )
-        v.absolute_url("environment_url", self.environment_url)
+        v.absolute_url("environment_url", self.environment_url, max_length=EXTERNAL_URL_MAX_LENGTH)
         v.claimable_namespace("namespace", self.namespace)
         v.image_reference("image", self.image)
         v.project_path("project_path", self.project_path)

@@ -40,7 +40,7 @@ from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_v
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .labels import environment_slug, recommended_labels
 from .namespace import Namespace, NamespaceArgs
-from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed
+from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed, reject_local_backend
 from .rbac import REVIEW_DEPLOYER, base_reader, role_rules
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .workload import allow_http_spec
@@ -88,6 +88,7 @@ class ReviewAppsSpec:
             if getattr(self, name) is not None:
                 v.dns1123_subdomain(name, getattr(self, name))
         if self.backend_url is not None:
+            reject_local_backend("backend_url", self.backend_url)
             v.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
         if self.quota is not None:
             NamespaceArgs(name="review", app="review", instance="review", quota=self.quota)  # the same rules
