@@ -539,7 +539,11 @@ def future_date(field: str, value: Any, today: _dt.date | None = None) -> str:
     except ValueError:
         date = None
     if date is None:
-        raise InvalidArgument(field, value, "must be a date in YYYY-MM-DD form")
+        hint = ""
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC", value):
+            # How the Pulumi CLI hands over an unquoted YAML date (docs/contracts.md PC-8).
+            hint = f" (an unquoted date in the stack file reaches the program as a timestamp: quote it, {value[:10]!r})"
+        raise InvalidArgument(field, value, f"must be a date in YYYY-MM-DD form{hint}")
     today = today or _dt.date.today()
     if date <= today:
         raise InvalidArgument(field, value, f"must be a date after today ({today.isoformat()})")

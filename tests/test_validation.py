@@ -476,3 +476,9 @@ def test_a_new_project_path_follows_gitlabs_rules_for_new_projects(path, expecte
 
 def test_an_existing_project_may_keep_a_legacy_path():
     assert v.project_path("project", "acme/_legacy.", new=False) == "acme/_legacy."
+
+
+def test_an_unquoted_yaml_date_gets_a_hint_to_quote_it():
+    """The Pulumi CLI hands an unquoted date over as Go prints a timestamp (docs/contracts.md PC-8)."""
+    with pytest.raises(InvalidArgument, match=r"quote it, '2027-11-30'\) \(got '2027-11-30 00:00:00 \+0000 UTC'\)"):
+        v.future_date("expires", "2027-11-30 00:00:00 +0000 UTC", today=dt.date(2026, 11, 28))
