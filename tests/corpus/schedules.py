@@ -43,5 +43,42 @@ CASES: list[Case] = [
     Case("token-expires-february-30", {"deployTokenExpiresAt": "2027-02-30"}, "deployTokenExpiresAt", "YYYY-MM-DD"),
     Case("token-expires-month-13", {"deployTokenExpiresAt": "2027-13-01"}, "deployTokenExpiresAt", "YYYY-MM-DD"),
     Case("drift-ref-space", drift(ref="main branch"), "driftCheck.ref", "must be a branch name"),
-    # YAML scalar types
+    # YAML scalar types: what the Pulumi CLI hands the program for an unquoted scalar of the stack
+    # file (docs/contracts.md PC-8; components.testing.cli_config_value hands over the same)
+    Case(
+        "token-expires-unquoted-date",
+        {"deployTokenExpiresAt": dt.date(2027, 11, 30)},
+        "deployTokenExpiresAt",
+        "must be a date in YYYY-MM-DD form",
+        "'2027-11-30 00:00:00 +0000 UTC'",
+    ),
+    Case(
+        "token-expires-unquoted-timestamp",
+        {"deployTokenExpiresAt": dt.datetime(2027, 11, 30, 12, 0, tzinfo=dt.UTC)},
+        "deployTokenExpiresAt",
+        "must be a date in YYYY-MM-DD form",
+        "'2027-11-30 12:00:00 +0000 UTC'",
+    ),
+    Case(
+        "token-expires-unquoted-number",
+        {"deployTokenExpiresAt": 20271130},
+        "deployTokenExpiresAt",
+        "must be a date in YYYY-MM-DD form",
+        "'20271130'",
+    ),
+    Case(
+        "drift-ref-unquoted-date",
+        {"driftCheck": {"ref": dt.date(2027, 11, 30)}},
+        "driftCheck.ref",
+        "must be a branch name",
+        "'2027-11-30 00:00:00 +0000 UTC'",
+    ),
+    Case(
+        "drift-ref-unquoted-number",
+        {"driftCheck": {"ref": 1.0}},
+        "driftCheck.ref",
+        "must be a branch name",
+        "(got 1)",  # handed over as JSON 1, as Go writes the float 1.0
+    ),
+    Case("drift-enabled-yes", drift(enabled="yes"), "driftCheck.enabled", "must be true or false"),  # YAML 1.2: text
 ]
