@@ -455,8 +455,19 @@ def stack_tags(pairs: Sequence[str]) -> Mapping[str, str]:
 
 def policy_pack(project_dir: Path, given: str | None) -> Path:
     """The policy pack to evaluate: ``given``, else the project's ``policy/``, else the pack that
-    comes with this package (this repository's ``policy/``)."""
-    candidates = [Path(given)] if given else [project_dir / "policy", Path(__file__).resolve().parent.parent / "policy"]
+    comes with this package: installed as ``gitlab_k8s_cd_policy`` (pyproject.toml), or this
+    repository's ``policy/``."""
+    installed = importlib.util.find_spec("gitlab_k8s_cd_policy")
+    shipped = Path(installed.origin).parent if installed and installed.origin else None
+    candidates = (
+        [Path(given)]
+        if given
+        else [
+            project_dir / "policy",
+            *([shipped] if shipped else []),
+            Path(__file__).resolve().parent.parent / "policy",
+        ]
+    )
     for pack in candidates:
         if (pack / "rules.py").is_file():
             return pack

@@ -429,3 +429,27 @@ def test_a_policy_pack_that_breaks_fails_the_plan_without_a_traceback_or_a_secre
     assert result.returncode == status
     assert message in result.stderr
     assert "Traceback" not in result.stderr and PASSPHRASE not in result.stdout + result.stderr
+
+
+def test_a_project_without_a_policy_pack_gets_the_one_installed_with_the_tools(tmp_path, monkeypatch):
+    """An adopting project has no policy/ of its own: the plan (and the MR plan-diff job, which
+    pip-installs the tools) evaluates the pack installed with them, as `gitlab_k8s_cd_policy`."""
+    import shutil
+    import sys
+    import tomllib
+
+    from components.plan import policy_pack
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "gitlab_k8s_cd_policy" in setuptools["packages"]
+    assert (ROOT / setuptools["package-dir"]["gitlab_k8s_cd_policy"] / "rules.py").is_file()
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "policy", site / "gitlab_k8s_cd_policy")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "gitlab_k8s_cd_policy", raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    assert policy_pack(project, None) == site / "gitlab_k8s_cd_policy"
+    (project / "policy").mkdir()
+    (project / "policy" / "rules.py").write_text("RULES = ()\n")
+    assert policy_pack(project, None) == project / "policy"  # the project's own wins
