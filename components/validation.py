@@ -435,11 +435,16 @@ _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
 _TAG = r"[\w][\w.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+# ASCII: Go's \w is [0-9A-Za-z_]; fullmatch: a trailing newline is not part of any reference.
 _IMAGE = re.compile(
-    rf"^(?P<name>(?:(?P<domain>{_DOMAIN})/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
-    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+    rf"(?P<name>(?:(?P<domain>{_DOMAIN})/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?",
+    re.ASCII,
 )
-_SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
+# The digest algorithms a registry verifies (opencontainers/go-digest), with their hex lengths.
+_DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+NAME_TOTAL_LENGTH_MAX = 255
+"""distribution/reference's ``NameTotalLengthMax``: a repository name, registry included."""
 
 
 @dataclass(frozen=True)
@@ -472,12 +477,22 @@ def image_reference(field: str, value: Any) -> ImageReference:
     )
     if not isinstance(value, str) or len(value) > 1024:
         raise InvalidArgument(field, value, expected)
-    match = _IMAGE.match(value)
+    match = _IMAGE.fullmatch(value)
     if not match or not (match.group("tag") or match.group("digest")):
         raise InvalidArgument(field, value, expected)
+    if len(match.group("name")) > NAME_TOTAL_LENGTH_MAX:
+        raise InvalidArgument(field, value, f"its repository name must be at most {NAME_TOTAL_LENGTH_MAX} characters")
     digest = match.group("digest")
-    if digest is not None and digest.startswith("sha256:") and not _SHA256.match(digest):
-        raise InvalidArgument(field, value, "a sha256 digest must be 'sha256:' and 64 lowercase hex digits")
+    if digest is not None:
+        algorithm, _, hex_digits = digest.partition(":")
+        length = _DIGEST_HEX_LENGTHS.get(algorithm)
+        if length is None or not re.fullmatch(rf"[0-9a-f]{{{length}}}", hex_digits):
+            raise InvalidArgument(
+                field,
+                value,
+                "its digest must be 'sha256:' and 64 lowercase hex digits (or sha384: and 96, sha512: and 128: "
+                "what a registry verifies)",
+            )
     return ImageReference(match.group("name"), match.group("tag"), digest)
 
 

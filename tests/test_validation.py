@@ -482,3 +482,19 @@ def test_an_unquoted_yaml_date_gets_a_hint_to_quote_it():
     """The Pulumi CLI hands an unquoted date over as Go prints a timestamp (docs/contracts.md PC-8)."""
     with pytest.raises(InvalidArgument, match=r"quote it, '2027-11-30'\) \(got '2027-11-30 00:00:00 \+0000 UTC'\)"):
         v.future_date("expires", "2027-11-30 00:00:00 +0000 UTC", today=dt.date(2026, 11, 28))
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("registry.gitlab.com/acme/hello:1\n", r"must be an image reference"),  # '$' would match before it
+        ("registry.gitlab.com/acme/hello:1.2.3é", r"must be an image reference"),  # Go's \w is ASCII
+        ("registry.gitlab.com/acme/hello@sha512:" + "a" * 64, r"sha512: and 128"),
+        ("registry.gitlab.com/acme/hello@md5:" + "a" * 32, r"its digest must be 'sha256:'"),
+        ("registry.gitlab.com/" + "a" * 240 + ":1", r"at most 255 characters"),
+    ],
+)
+def test_image_reference_refuses_what_the_distribution_grammar_refuses(image, expected):
+    with pytest.raises(InvalidArgument, match=expected):
+        v.image_reference("image", image)
+    assert v.image_reference("image", "registry.gitlab.com/acme/hello@sha512:" + "a" * 128).pinned

@@ -4,7 +4,8 @@ policy pack refuses them, and the plan exits 1 for them, tests/test_plan.py.)
 
 The grammar is the distribution reference's (docker/distribution ``reference/regexp.go``): a
 repository path of lowercase components, a tag of at most 128 word characters, ``.`` or ``-``
-(not first), and a digest after one ``@``; a sha256 digest has 64 lowercase hex digits."""
+(not first), and a digest after one ``@``; a sha256 digest has 64 lowercase hex digits (go-digest:
+sha384 96, sha512 128; no other algorithm), all ASCII, and a name of at most 255 characters."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.corpus import Case
 
 REPOSITORY = "registry.gitlab.com/acme/hello"
 REFERENCE = "must be an image reference with a tag or a digest"
-SHA256 = "a sha256 digest must be 'sha256:' and 64 lowercase hex digits"
+SHA256 = "its digest must be 'sha256:' and 64 lowercase hex digits"
 HEX = "4c5c9903be6a34ce37f463353a9166f4306b2adaa091d2688f666bb24caf2e24"
 DIGEST = f"sha256:{HEX}"
 
@@ -46,4 +47,10 @@ CASES: list[Case] = [
     Case("image-two-digests", image(f"{REPOSITORY}@{DIGEST}@{DIGEST}"), "image", REFERENCE),
     Case("image-empty-digest", image(f"{REPOSITORY}@"), "image", REFERENCE),
     Case("image-digest-without-algorithm", image(f"{REPOSITORY}@{HEX}"), "image", REFERENCE),
+    # what Python's regexes would let through and a registry refuses
+    Case("image-trailing-newline", image(f"{REPOSITORY}:1.2.3\n"), "image", REFERENCE),
+    Case("image-non-ascii-tag", image(f"{REPOSITORY}:1.2.3é"), "image", REFERENCE),
+    Case("image-sha512-of-sha256-length", image(f"{REPOSITORY}@sha512:{HEX}"), "image", "or sha384: and 96, sha512"),
+    Case("image-md5-digest", image(f"{REPOSITORY}@md5:" + "ab" * 16), "image", SHA256),
+    Case("image-name-over-255", image("registry.gitlab.com/" + "a" * 240 + ":1.2.3"), "image", "at most 255"),
 ]
