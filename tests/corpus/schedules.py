@@ -2,7 +2,7 @@
 and YAML scalars (an unquoted date) where a string is expected.
 
 GitLab reads the drift check's cron with Fugit; the rule here is Fugit's, or stricter where Fugit
-is lenient (hour 24, a sixth field): docs/contracts.md GL-17."""
+is lenient (hour 24, a sixth field): docs/contracts.md GL-20."""
 
 from __future__ import annotations
 
