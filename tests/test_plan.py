@@ -453,3 +453,20 @@ def test_a_project_without_a_policy_pack_gets_the_one_installed_with_the_tools(t
     (project / "policy").mkdir()
     (project / "policy" / "rules.py").write_text("RULES = ()\n")
     assert policy_pack(project, None) == project / "policy"  # the project's own wins
+
+
+def test_a_setting_encrypted_in_the_stack_file_is_refused_not_planned_into_a_configmap(tmp_path):
+    """`pulumi config set --secret --path settings.DB_PASSWORD ...` writes a nested `secure:` value
+    and makes the whole key secret (docs/contracts.md PC-7): the plan refuses it (exit 2), since a
+    ConfigMap is plain text, and writes nothing."""
+    stack = STACK_FILE.replace(
+        "    GREETING: Hello from staging\n",
+        "    GREETING: Hello from staging\n    DB_PASSWORD:\n      secure: v1:c2FsdA==:Y2lwaGVydGV4dA==\n",
+    )
+    assert stack != STACK_FILE
+    project = project_with(tmp_path, stack)
+    result = plan("--stack", "staging", "--project-dir", str(project), "--out", str(project / "plan"))
+    assert result.returncode == 2, result.stderr
+    assert "gitlab-k8s-cd:settings: is set as a secret" in result.stderr
+    assert "a ConfigMap" in result.stderr
+    assert not (tmp_path / "plan" / "kubernetes.yaml").exists()
