@@ -40,12 +40,16 @@ gitlabhq ``lib/gitlab/pagination/offset_header_builder.rb``):
   host and port of ``--registry-url``) and to its token realm, nothing else. Requests to any other
   origin carry no registry credentials (distribution does the same: it authorizes a request only
   for an endpoint whose challenges it holds, keyed by scheme, host and port).
-- The token realm is where credentials are *meant* to go, and it is usually another host
-  (GitLab's registry sends ``realm="https://gitlab.example.com/jwt/auth"``; Docker Hub's is
-  auth.docker.io). Neither distribution (``fetchToken``) nor containers/image
-  (``getBearerToken``) checks the realm's scheme or host; we are stricter: the realm must be
-  https, or plain http on the host name of a plain-http registry (a local test registry). Any
-  other realm is refused: exit 1, no credentials sent.
+- The token realm is where the Basic credentials are *meant* to go, and it is often another host
+  (GitLab's registry sends ``realm="https://gitlab.example.com/jwt/auth"``, registry.gitlab.com's
+  is gitlab.com; Docker Hub's is auth.docker.io). Neither distribution (``fetchToken``) nor
+  containers/image (``getBearerToken``) checks the realm's scheme or host, so a registry (or
+  whoever answers for it) could name any host and collect the credentials. We allow-list it: the
+  realm's host name must be the registry's own, or ``$CI_SERVER_HOST`` when set (the GitLab
+  instance, which issues its registry's tokens), or one given with ``--token-realm-host HOST``
+  (repeatable; e.g. ``auth.docker.io``); its port is not checked. And the realm must be https,
+  or plain http on the host name of a plain-http registry (a local test registry). Any other
+  realm is refused: exit 1, no credentials sent, nothing deleted.
 - A ``Link: <...>; rel="next"`` page on another origin is refused: exit 1, nothing deleted.
   distribution's server sends relative links (``registry/handlers/tags.go``), and containers/image
   keeps only a link's path and query, so it never leaves the registry; distribution's client
@@ -65,8 +69,10 @@ nothing else. Exit status:
 
 - 0: deleted, or already gone;
 - 1: failed (the registry or GitLab refused, stayed down, or pointed the tool elsewhere: another
-  origin for a page, a redirect, a token realm that is not https); nothing was deleted;
-- 2: usage (a missing or malformed argument; a ``--tag`` that is not a CI tag);
+  origin for a page, a redirect, a token realm that is not https or on a host not allowed);
+  nothing was deleted;
+- 2: usage (a missing or malformed argument; a ``--tag`` that is not a CI tag; an ``--image``
+  whose registry host is not a host name, IPv4 or bracketed IPv6 address, with a port 1-65535);
 - 3: refused in registry mode, because deleting the digest would break another tag (the same
   digest, an index that lists it, or an index whose children other tags use).
 """
@@ -74,6 +80,7 @@ nothing else. Exit status:
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 import sys
@@ -170,38 +177,60 @@ def _refuse_redirect(response: requests.Response, what: str) -> None:
 # --- registry v2 -----------------------------------------------------------------------------
 
 
-def realm_refusal(registry_url: str, realm: str) -> str | None:
+def realm_refusal(registry_url: str, realm: str, allowed_hosts: Sequence[str] = ()) -> str | None:
     """Why a Bearer challenge's token realm must not get the credentials, or None if it may.
 
-    The realm is usually another host (GitLab's registry sends gitlab's /jwt/auth): that is where
-    the credentials are meant to go, so the host is not checked, the transport is.
+    The realm is often another host (GitLab's registry sends its GitLab's /jwt/auth), so the
+    registry's own host name is not enough: ``allowed_hosts`` are the other host names that may
+    issue its tokens ($CI_SERVER_HOST, --token-realm-host). Host names only: the port is not
+    checked (a token service on another port of the same host is the same machine's).
     """
     wanted, registry = urlsplit(realm), urlsplit(registry_url)
-    if wanted.scheme.lower() == "https" and wanted.hostname:
-        return None
-    if (
-        wanted.scheme.lower() == "http"
-        and registry.scheme.lower() == "http"
-        and wanted.hostname
-        and wanted.hostname.lower() == (registry.hostname or "").lower()
+    try:
+        wanted_host = (wanted.hostname or "").lower()
+    except ValueError:  # an unparsable bracketed host
+        wanted_host = ""
+    registry_host = (registry.hostname or "").lower()
+    scheme = wanted.scheme.lower()
+    if not wanted_host or not (
+        scheme == "https" or (scheme == "http" and registry.scheme.lower() == "http" and wanted_host == registry_host)
     ):
-        return None  # a plain-http registry (a local one) with its token service on the same host
-    return (
-        f"the registry's token realm {realm!r} is not https (plain http is accepted only on the host of "
-        f"a plain-http registry, here {registry_url!r}); refusing to send the credentials there"
-    )
+        # Plain http is for a plain-http registry (a local one) with its token service on its host.
+        return (
+            f"the registry's token realm {realm!r} is not https (plain http is accepted only on the host of "
+            f"a plain-http registry, here {registry_url!r}); refusing to send the credentials there"
+        )
+    allowed = {registry_host, *(host.strip("[]").lower() for host in allowed_hosts if host)}  # as .hostname
+    if wanted_host not in allowed:
+        return (
+            f"the registry's token realm {realm!r} is on {wanted_host!r}, which is not an allowed token "
+            f"service host (the registry's own, {registry_host!r}; $CI_SERVER_HOST; --token-realm-host: "
+            f"{', '.join(repr(h) for h in sorted(allowed - {registry_host})) or 'none given'}); refusing to "
+            f"send the credentials there. If {wanted_host} does issue this registry's tokens, pass "
+            f"--token-realm-host {wanted_host}"
+        )
+    return None
 
 
 class RegistryAuth(requests.auth.AuthBase):
     """Basic auth, upgraded to a Bearer token when the registry asks for one (RFC 6750 challenge).
 
     Only requests to the registry's own origin get credentials, and only challenges from it are
-    answered; the token realm gets the Basic credentials if ``realm_refusal`` allows it.
+    answered; the token realm gets the Basic credentials if ``realm_refusal`` allows it, with
+    ``realm_hosts`` as the other hosts allowed to issue tokens.
     """
 
-    def __init__(self, http: requests.Session, registry_url: str, username: str | None, password: str | None) -> None:
+    def __init__(
+        self,
+        http: requests.Session,
+        registry_url: str,
+        username: str | None,
+        password: str | None,
+        realm_hosts: Sequence[str] = (),
+    ) -> None:
         self.http = http
         self.registry_url = registry_url
+        self.realm_hosts = tuple(realm_hosts)
         self.origin = origin(registry_url)
         self.basic = (username, password) if username and password else None  # never 'user:None'
         self.tokens: dict[str, str] = {}
@@ -230,7 +259,7 @@ class RegistryAuth(requests.auth.AuthBase):
         realm = params.pop("realm", None)
         if not realm:
             return response
-        refusal = realm_refusal(self.registry_url, realm)
+        refusal = realm_refusal(self.registry_url, realm, self.realm_hosts)
         if refusal:
             raise CleanupError(refusal)
         answer = self.http.get(realm, params=params, auth=self.basic, timeout=TIMEOUT, allow_redirects=False)
@@ -459,6 +488,33 @@ class GitLabRegistry:
 
 # The repository name grammar (github.com/distribution/reference regexp.go: path components).
 _REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+# The domain grammar of github.com/distribution/reference (regexp.go: domainAndPort): copies of
+# components.validation's, since importing components would import the Pulumi SDK (see
+# CI_TAG_REGEX); tests/test_cleanup.py keeps them equal. The host becomes the registry URL's
+# authority, so anything else ('@' userinfo, '#', '?', a bad port) would send the credentials
+# to another origin or none.
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+
+
+def check_host(host: str, what: str) -> None:
+    """A registry host: the reference grammar's domain, an IPv6 address that parses, a port 1-65535."""
+    expected = (
+        f"{what}: expected a host name, an IPv4 address or a bracketed IPv6 address, with an optional "
+        "port from 1 to 65535 (the image reference grammar's registry host), e.g. registry.example.com:5000"
+    )
+    if not re.fullmatch(_DOMAIN, host):
+        raise ValueError(expected)
+    name, port = host, None
+    if not host.endswith("]") and ":" in host:
+        name, _, port = host.rpartition(":")
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise ValueError(expected)
+    if name.startswith("["):
+        try:
+            ipaddress.IPv6Address(name[1:-1])
+        except ValueError:
+            raise ValueError(expected) from None
 
 
 def split_image(image: str) -> tuple[str, str]:
@@ -466,6 +522,7 @@ def split_image(image: str) -> tuple[str, str]:
     host, _, repository = image.partition("/")
     if not repository or ("." not in host and ":" not in host and host != "localhost"):
         raise ValueError(f"--image {image!r}: expected <registry host>/<repository>, e.g. registry.gitlab.com/acme/app")
+    check_host(host, f"--image {image!r}: the registry host {host!r}")
     if "@" in repository or ":" in repository:
         raise ValueError(f"--image {image!r}: give the repository without a tag or digest, and the tag with --tag")
     if not _REPOSITORY.match(repository):
@@ -493,6 +550,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         default=env.get("REGISTRY_URL") or None,
         help="the registry's base URL (default $REGISTRY_URL, else https://<registry host>)",
     )
+    parser.add_argument(
+        "--token-realm-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="another host name that may issue the registry's Bearer tokens and so get its credentials "
+        "(repeatable; the registry's own host and $CI_SERVER_HOST always may), e.g. auth.docker.io",
+    )
     parser.add_argument("--username", default=env.get("REGISTRY_USER"), help="registry user (default $REGISTRY_USER)")
     parser.add_argument("--password-env", default="REGISTRY_PASSWORD", help="the variable holding the password")
     parser.add_argument("--retries", type=int, default=4, help="retries of a transient failure (default 4)")
@@ -501,6 +566,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         host, repository = split_image(args.image)
         check_tag(args.tag)
+        for realm_host in args.token_realm_host:
+            check_host(realm_host, f"--token-realm-host {realm_host!r}")
+            if ":" in realm_host and not realm_host.endswith("]"):
+                raise ValueError(f"--token-realm-host {realm_host!r}: give the host name alone; ports are not checked")
     except ValueError as error:
         parser.print_usage(sys.stderr)
         print(f"error: {error}", file=sys.stderr)
@@ -517,7 +586,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             outcome = gitlab.delete_tag(args.image, args.tag)
         else:
             registry_url = args.registry_url or f"https://{host}"
-            http.auth = RegistryAuth(http, registry_url, args.username, env.get(args.password_env))
+            realm_hosts = [*args.token_realm_host, env.get("CI_SERVER_HOST", "")]
+            http.auth = RegistryAuth(http, registry_url, args.username, env.get(args.password_env), realm_hosts)
             outcome = delete_tag_v2(Registry(registry_url, repository, http), args.tag)
     except Refused as refusal:
         print(f"cleanup: {refusal}", file=sys.stderr)

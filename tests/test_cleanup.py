@@ -227,6 +227,59 @@ def test_an_image_must_be_a_registry_host_and_repository_without_a_tag(image):
     assert main(["--image", image, "--tag", "x"], environ={}) == EXIT_USAGE
 
 
+BAD_HOSTS = [
+    "registry.example.com@evil.example",  # userinfo: the origin would be evil.example
+    "user:pw@registry.example.com",
+    "registry.example.com:99999",
+    "registry.example.com:65536",
+    "registry.example.com:0",
+    "registry.example.com:abc",
+    "registry.example.com:",
+    "registry.example.com#.evil.example",
+    "registry.example.com?.evil.example",
+    "registry.example.com\\.evil.example",
+    "registry..example.com",
+    "-registry.example.com",
+    "registry-.example.com",
+    "reg_istry.example.com",
+    "registry.example.com.",
+    "r\u00e9gistry.example.com",
+    "[::g]:5000",
+    "[:::::1]",
+    "[::1]:70000",
+    "registry.example.com:5000:5000",
+    "registry.example.com%2f",
+]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_an_image_whose_registry_host_is_not_a_host_is_a_usage_error_before_any_request(monkeypatch, capsys, host):
+    monkeypatch.setattr(cleanup_tool, "session", lambda *_: pytest.fail("no session for a usage error"))
+    image = f"{host}/acme/app"
+    with pytest.raises(ValueError, match=r"the registry host .* expected a host name"):
+        split_image(image)
+    assert main([f"--image={image}", "--tag", "ci-1-0a1b2c3d", "--via", "registry"], environ={}) == EXIT_USAGE
+    env = {"CI_JOB_TOKEN": "t", "CI_API_V4_URL": "https://gitlab.example.com/api/v4", "CI_PROJECT_ID": "42"}
+    assert main([f"--image={image}", "--tag", "ci-1-0a1b2c3d"], environ=env) == EXIT_USAGE  # "-x": not an option
+    err = capsys.readouterr().err
+    assert err.count(f"error: --image {image!r}: the registry host {host!r}: expected a host name") == 2
+
+
+@pytest.mark.parametrize(
+    "host", ["registry.example.com", "registry.example.com:5000", "127.0.0.1:65535", "localhost", "[::1]:1", "REG.io"]
+)
+def test_a_registry_host_of_the_reference_grammar_is_accepted(host):
+    assert split_image(f"{host}/acme/app") == (host, "acme/app")
+
+
+def test_the_domain_grammar_is_the_one_image_references_are_validated_with():
+    """pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
+    from components import validation
+
+    assert cleanup_tool._DOMAIN_COMPONENT == validation._DOMAIN_COMPONENT
+    assert cleanup_tool._DOMAIN == validation._DOMAIN
+
+
 # --- only CI tags -----------------------------------------------------------------------------
 
 
@@ -346,24 +399,48 @@ def test_registry_credentials_are_added_only_for_the_registrys_own_origin():
 
 
 @pytest.mark.parametrize(
-    ("registry_url", "realm", "allowed"),
+    ("registry_url", "realm", "hosts", "allowed"),
     [
-        ("https://registry.gitlab.com", "https://gitlab.com/jwt/auth", True),  # GitLab.com: another host, https
-        ("https://registry-1.docker.io", "https://auth.docker.io/token", True),
-        ("https://registry.gitlab.com", "http://gitlab.com/jwt/auth", False),
-        ("https://registry.example.com", "http://registry.example.com/jwt/auth", False),
-        ("http://127.0.0.1:5000", "http://127.0.0.1:5001/auth", True),  # a local plain-http registry
-        ("http://127.0.0.1:5000", "http://localhost:5001/auth", False),
-        ("http://registry.internal", "http://auth.internal/token", False),
-        ("https://registry.example.com", "/jwt/auth", False),
-        ("https://registry.example.com", "ftp://registry.example.com/jwt/auth", False),
+        ("https://registry.gitlab.com", "https://gitlab.com/jwt/auth", ["gitlab.com"], True),  # GitLab.com
+        ("https://registry-1.docker.io", "https://auth.docker.io/token", ["auth.docker.io"], True),
+        ("https://registry.example.com", "https://registry.example.com:8443/jwt/auth", [], True),  # its own host
+        ("https://registry.gitlab.com", "http://gitlab.com/jwt/auth", ["gitlab.com"], False),
+        ("https://registry.example.com", "http://registry.example.com/jwt/auth", [], False),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5001/auth", [], True),  # a local plain-http registry
+        ("http://127.0.0.1:5000", "http://localhost:5001/auth", ["localhost"], False),
+        ("http://registry.internal", "http://auth.internal/token", ["auth.internal"], False),
+        ("https://registry.example.com", "/jwt/auth", [], False),
+        ("https://registry.example.com", "ftp://registry.example.com/jwt/auth", [], False),
     ],
 )
-def test_the_token_realm_must_be_https_or_plain_http_on_a_plain_http_registrys_own_host(registry_url, realm, allowed):
-    refusal = realm_refusal(registry_url, realm)
+def test_the_token_realm_must_be_https_or_plain_http_on_a_plain_http_registrys_own_host(
+    registry_url, realm, hosts, allowed
+):
+    refusal = realm_refusal(registry_url, realm, hosts)
     assert (refusal is None) is allowed
     if not allowed:
         assert f"token realm {realm!r} is not https" in refusal
+
+
+@pytest.mark.parametrize(
+    ("registry_url", "realm", "hosts", "allowed"),
+    [
+        ("https://registry.gitlab.com", "https://gitlab.com/jwt/auth", [], False),  # without CI_SERVER_HOST
+        ("https://registry.gitlab.com", "https://gitlab.com/jwt/auth", ["GitLab.com"], True),
+        ("https://registry.gitlab.com", "https://gitlab.com.evil.example/jwt/auth", ["gitlab.com"], False),
+        ("https://registry.gitlab.com", "https://registry.gitlab.com@evil.example/jwt/auth", [], False),
+        ("https://registry.gitlab.com", "https://evil.example/jwt/auth", ["gitlab.com", "auth.docker.io"], False),
+        ("https://registry-1.docker.io", "https://auth.docker.io/token", [], False),
+        ("https://registry-1.docker.io", "https://auth.docker.io/token", ["", "auth.docker.io"], True),
+        ("https://[::1]:5000", "https://[::1]:5001/token", [], True),
+        ("https://registry.example.com", "https://[::1]/token", ["[::1]"], True),
+    ],
+)
+def test_the_token_realm_must_be_on_the_registrys_host_or_an_allowed_one(registry_url, realm, hosts, allowed):
+    refusal = realm_refusal(registry_url, realm, hosts)
+    assert (refusal is None) is allowed
+    if not allowed:
+        assert f"token realm {realm!r} is on " in refusal and "which is not an allowed token service host" in refusal
 
 
 def _token_registry(realm_of):
@@ -406,6 +483,88 @@ def test_a_plain_http_token_realm_on_another_host_gets_no_credentials_and_nothin
     assert tokens.requests == []
     assert "DELETE" not in [r.method for r in registry.requests]
     assert f"token realm {realm!r} is not https" in capsys.readouterr().err
+
+
+class HttpsTokenService(requests.adapters.HTTPAdapter):
+    """Every https request of the tool, answered here with a token: the stand-ins speak plain
+    http, and the allow-list is about https realms on other hosts."""
+
+    def __init__(self):
+        super().__init__()
+        self.sent = []
+
+    def send(self, request, **kwargs):
+        self.sent.append(request)
+        response = requests.Response()
+        response.status_code, response.url, response.request = 200, request.url, request
+        response.headers["Content-Type"] = "application/json"
+        response._content = b'{"token": "stand-in-token"}'
+        return response
+
+
+@pytest.fixture
+def https_tokens(monkeypatch):
+    service = HttpsTokenService()
+    make_session = cleanup_tool.session
+
+    def session(retries, backoff):
+        http = make_session(retries, backoff)
+        http.mount("https://", service)
+        return http
+
+    monkeypatch.setattr(cleanup_tool, "session", session)
+    return service
+
+
+REALM = "https://tokens.example.net/jwt/auth"
+
+
+@pytest.mark.parametrize(
+    ("extra", "environ"),
+    [
+        ([], {}),
+        ([], {"CI_SERVER_HOST": "gitlab.example.com"}),  # GitLab's host opens GitLab's host only
+        (["--token-realm-host", "auth.docker.io"], {}),
+        (["--token-realm-host", "example.net"], {}),  # a parent domain is another host
+    ],
+    ids=["nothing-allowed", "another-ci-server-host", "another-realm-host", "a-parent-domain"],
+)
+def test_a_token_realm_on_a_host_not_allowed_gets_nothing_and_nothing_is_deleted(https_tokens, capsys, extra, environ):
+    with stand_in_server(_token_registry(lambda _: REALM)) as registry:
+        argv = [*_registry_argv(registry.url, "ci-5-55555555"), *extra]
+        code = main(argv, {"REGISTRY_PASSWORD": "pw", **environ})
+    assert code == EXIT_FAILED
+    assert https_tokens.sent == []
+    assert [r.method for r in registry.requests] == ["GET"]  # the challenge, then nothing
+    err = capsys.readouterr().err
+    assert f"token realm {REALM!r} is on 'tokens.example.net', which is not an allowed token service host" in err
+    assert "pass --token-realm-host tokens.example.net" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "environ"),
+    [
+        ([], {"CI_SERVER_HOST": "tokens.example.net"}),
+        (["--token-realm-host", "TOKENS.example.net"], {}),
+        (["--token-realm-host", "auth.docker.io", "--token-realm-host", "tokens.example.net"], {}),
+    ],
+    ids=["ci-server-host", "token-realm-host", "one-of-several-token-realm-hosts"],
+)
+def test_a_token_realm_on_an_allowed_host_gets_the_credentials_and_the_tag_is_deleted(https_tokens, extra, environ):
+    with stand_in_server(_token_registry(lambda _: REALM)) as registry:
+        argv = [*_registry_argv(registry.url, "ci-5-55555555"), *extra]
+        code = main(argv, {"REGISTRY_PASSWORD": "pw", **environ})
+    assert code == EXIT_OK
+    (sent,) = https_tokens.sent
+    assert sent.url.startswith(f"{REALM}?") and sent.headers["Authorization"] == "Basic Y2k6cHc="  # ci:pw
+    assert ("DELETE", f"/v2/acme/hello/manifests/sha256:{'5' * 64}") in [(r.method, r.path) for r in registry.requests]
+
+
+@pytest.mark.parametrize("host", ["tokens.example.net:443", "tokens.example.net/jwt", "user@tokens.example.net", ""])
+def test_a_malformed_token_realm_host_is_a_usage_error(monkeypatch, capsys, host):
+    monkeypatch.setattr(cleanup_tool, "session", lambda *_: pytest.fail("no session for a usage error"))
+    assert main([*_registry_argv("http://127.0.0.1:1", "ci-5-55555555"), "--token-realm-host", host], {}) == EXIT_USAGE
+    assert f"--token-realm-host {host!r}: " in capsys.readouterr().err
 
 
 def _next_page_elsewhere(kind, registry_url, other_url):
