@@ -22,7 +22,9 @@ DEVELOPMENT_TAG = "gitlab-k8s-cd:development"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
 CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSPHRASE|SECRET|KEY|KUBECONFIG", re.IGNORECASE)
 WRITE_SCOPES = ("write_registry", "write_repository", "write_package_registry", "api")
-DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+DIGEST = re.compile(r"@(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})\Z")
+"""A digest the registry verifies (go-digest's algorithms and hex lengths, as components.validation
+accepts them) at the end of the reference; \\Z, since $ would allow a trailing newline."""
 REVIEW_SCOPE_PREFIX = "review/"
 
 
@@ -68,8 +70,29 @@ def probes_and_resources(resource_type: str, props: Mapping[str, Any], tags: Map
         resources = container.get("resources") or {}
         for part in ("requests", "limits"):
             for resource in ("cpu", "memory"):
-                if not (resources.get(part) or {}).get(resource):
+                value = (resources.get(part) or {}).get(resource)
+                if _zero_quantity(value):
+                    # A zero limit is no limit at all (the container may take the whole node), and a
+                    # zero request reserves nothing: both as if unset, so a zero is not a way around it.
+                    yield (
+                        f"container {name} sets {part}.{resource} to {value!r}, i.e. zero, which "
+                        f"{'means unbounded' if part == 'limits' else 'reserves nothing'}: set "
+                        f"resources.{part}.{resource} to a positive quantity"
+                    )
+                elif not value:
                     yield f"container {name} sets no {part}.{resource}: set resources.{part}.{resource}"
+
+
+_QUANTITY = re.compile(r"[+-]?(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?")
+
+
+def _zero_quantity(value: Any) -> bool:
+    """A Kubernetes quantity of zero in any spelling: 0, 0.0 (a number, as CrossGuard hands it),
+    "0", "0m", "0Mi", "0.0", "0e3". Something that is not a quantity is not judged here."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == 0
+    match = _QUANTITY.fullmatch(value) if isinstance(value, str) else None
+    return bool(match) and float(match["number"]) == 0
 
 
 def restricted_security(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
@@ -93,9 +116,20 @@ def pinned_images(resource_type: str, props: Mapping[str, Any], tags: Mapping[st
     development = str(tags.get(DEVELOPMENT_TAG, "")).lower() == "true"
     for container in _containers(resource_type, props):
         image = str(container.get("image", ""))
-        if image.endswith(":latest") or (":" not in image.rsplit("/", 1)[-1] and "@" not in image):
+        if DIGEST.search(image):
+            # Pinned, a tag beside the digest included (repo:latest@sha256:...): the runtime pulls
+            # the digest and ignores the tag.
+            continue
+        name, at, _ = image.partition("@")
+        last = name.rsplit("/", 1)[-1]
+        if at:
+            yield (
+                f"container {container.get('name')} uses {image!r}, whose digest is not a sha256, sha384 or "
+                "sha512 digest of the right length: pin a digest (image@sha256:<64 hex>)"
+            )
+        elif ":" not in last or last.rsplit(":", 1)[1] == "latest":
             yield f"container {container.get('name')} uses {image!r}, i.e. :latest: pin a digest (image@sha256:...)"
-        elif not development and not DIGEST.search(image):
+        elif not development:
             yield (
                 f"container {container.get('name')} uses the tag-only image {image!r}: deploy by digest "
                 f"(image@sha256:...), or, on a development stack, tag the stack {DEVELOPMENT_TAG}=true "
@@ -112,17 +146,49 @@ def rollout_bounds(resource_type: str, props: Mapping[str, Any], tags: Mapping[s
         return
     rolling = strategy.get("rollingUpdate") or {}
     surge, unavailable = rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%")
-    if str(unavailable) == "100%":
-        yield "maxUnavailable is 100%: a rollout may take every pod down; use 0 (the default here) or a small value"
+    replicas = (props.get("spec") or {}).get("replicas", 1)
+    unavailable_value = _int_or_percent(unavailable)
+    if unavailable_value is not None:
+        amount, percent = unavailable_value
+        if percent and amount >= 100:
+            yield (
+                f"maxUnavailable is {unavailable} (100% or more): a rollout may take every pod down; use 0 "
+                "(the default here) or a small value"
+            )
+        elif not percent and _number(replicas) and 0 < replicas <= amount:
+            yield (
+                f"maxUnavailable is {_show_number(amount)}, which reaches replicas ({_show_number(replicas)}): a "
+                "rollout may take every pod down; use 0 (the default here) or fewer than replicas"
+            )
     if _zero(surge) and _zero(unavailable):
         yield "maxSurge and maxUnavailable are both 0: the rollout can never start; set maxSurge to 25% or 1"
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _show_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _int_or_percent(value: Any) -> tuple[float, bool] | None:
+    """An IntOrString as (amount, is a percentage), compared by value: CrossGuard hands the number
+    0 as 0.0, and the API reads "00%" as 0% and "0100%" as 100% (intstr: strconv.Atoi of the
+    digits). None for what is neither; the API refuses that before any rollout."""
+    if _number(value):
+        return float(value), False
+    if isinstance(value, str):
+        match = re.fullmatch(r"([0-9]+)(%?)", value)
+        if match:
+            return float(int(match[1])), bool(match[2])
+    return None
+
+
 def _zero(value: Any) -> bool:
-    """An IntOrString of zero: CrossGuard hands the number 0 as 0.0, whose str() is not "0"."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value == 0
-    return value in ("0", "0%")
+    """An IntOrString of zero in any spelling: 0, 0.0, "0", "0%", "00%"."""
+    parsed = _int_or_percent(value)
+    return parsed is not None and parsed[0] == 0
 
 
 def no_rbac_wildcards(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
@@ -205,7 +271,7 @@ RULES = (
     ),
     Rule(
         "k8s-pinned-images",
-        "No :latest; outside development stacks, images are pinned by digest.",
+        "No :latest without a digest; outside development stacks, images are pinned by digest.",
         MANDATORY,
         pinned_images,
     ),

@@ -102,6 +102,23 @@ def test_missing_probes_and_limits_are_reported(deployment):
     assert found[1] == "container hello sets no limits.memory: set resources.limits.memory"
 
 
+@pytest.mark.parametrize("zero", ["0", "0m", "0Mi", "0.0", "0e3", "+0", ".0", 0, 0.0])
+@pytest.mark.parametrize("part", ["limits", "requests"])
+@pytest.mark.parametrize("resource", ["cpu", "memory"])
+def test_a_zero_limit_or_request_in_any_spelling_counts_as_not_set(deployment, zero, part, resource):
+    container(deployment)["resources"][part][resource] = zero
+    (found,) = violations("k8s-probes-and-resources", DEPLOYMENT, deployment)
+    assert found.startswith(f"container hello sets {part}.{resource} to {zero!r}, i.e. zero, which ")
+    assert ("means unbounded" if part == "limits" else "reserves nothing") in found
+    assert found.endswith(f"set resources.{part}.{resource} to a positive quantity")
+
+
+@pytest.mark.parametrize("small", ["1m", "0.5", "0.001", "1Ki", "1e-3", 1.0, 0.25])
+def test_a_small_positive_limit_is_set(deployment, small):
+    container(deployment)["resources"]["limits"]["cpu"] = small
+    assert violations("k8s-probes-and-resources", DEPLOYMENT, deployment) == []
+
+
 def test_a_root_writable_escalating_container_is_reported(deployment):
     container(deployment)["securityContext"] = {}
     deployment["spec"]["template"]["spec"]["securityContext"] = {}
@@ -128,16 +145,83 @@ def test_a_tag_only_image_is_refused_outside_development(deployment):
 
 
 @pytest.mark.parametrize(
+    "image",
+    [
+        "registry.gitlab.com/acme/hello@sha256:" + "a" * 64,
+        "registry.gitlab.com/acme/hello@sha384:" + "b" * 96,
+        "registry.gitlab.com/acme/hello@sha512:" + "c" * 128,
+        "registry.gitlab.com:5000/acme/hello:1.2.3@sha512:" + "c" * 128,
+        # The runtime pulls the digest and ignores the tag, :latest included.
+        "registry.gitlab.com/acme/hello:latest@sha256:" + "a" * 64,
+    ],
+    ids=["sha256", "sha384", "sha512", "tag-and-digest", "latest-and-digest"],
+)
+def test_an_image_pinned_by_a_digest_validation_accepts_passes_outside_development(deployment, image):
+    container(deployment)["image"] = image
+    assert violations("k8s-pinned-images", DEPLOYMENT, deployment) == []
+
+
+@pytest.mark.parametrize(
+    "digest",
+    [
+        "sha256:" + "a" * 63,
+        "sha256:" + "a" * 65,
+        "sha256:" + "A" * 64,
+        "sha384:" + "b" * 64,
+        "sha512:" + "c" * 96,
+        "md5:" + "d" * 32,
+        "sha256:" + "a" * 64 + "\n",
+    ],
+)
+@pytest.mark.parametrize("tag", ["", ":latest", ":1.2.3"])
+def test_an_image_with_a_malformed_digest_is_not_pinned_even_in_development(deployment, digest, tag):
+    image = f"registry.gitlab.com/acme/hello{tag}@{digest}"
+    container(deployment)["image"] = image
+    for stack_tags in ({}, {DEVELOPMENT_TAG: "true"}):
+        (found,) = violations("k8s-pinned-images", DEPLOYMENT, deployment, stack_tags)
+        assert f"uses {image!r}, whose digest is not a sha256, sha384 or sha512 digest" in found
+
+
+@pytest.mark.parametrize(
     ("rolling", "fix"),
     [
         ({"maxSurge": 1.0, "maxUnavailable": "100%"}, "maxUnavailable is 100%"),
+        ({"maxSurge": 1.0, "maxUnavailable": "0100%"}, "maxUnavailable is 0100% (100% or more)"),
         ({"maxSurge": 0.0, "maxUnavailable": 0.0}, "set maxSurge to 25% or 1"),  # as CrossGuard hands 0
         ({"maxSurge": 0, "maxUnavailable": "0%"}, "set maxSurge to 25% or 1"),
+        ({"maxSurge": "00%", "maxUnavailable": 0.0}, "set maxSurge to 25% or 1"),
+        ({"maxSurge": "000%", "maxUnavailable": "00%"}, "set maxSurge to 25% or 1"),
+        ({"maxSurge": "0", "maxUnavailable": "0"}, "set maxSurge to 25% or 1"),
+        ({"maxSurge": 1.0, "maxUnavailable": 2.0}, "maxUnavailable is 2, which reaches replicas (2)"),
+        ({"maxSurge": 1.0, "maxUnavailable": 5.0}, "maxUnavailable is 5, which reaches replicas (2)"),
     ],
 )
 def test_rollouts_that_drop_every_pod_or_never_start_are_reported(deployment, rolling, fix):
+    assert deployment["spec"]["replicas"] == 2.0
     deployment["spec"]["strategy"]["rollingUpdate"] = rolling
-    assert fix in violations("k8s-rollout-bounds", DEPLOYMENT, deployment)[0]
+    (found,) = violations("k8s-rollout-bounds", DEPLOYMENT, deployment)
+    assert fix in found
+
+
+@pytest.mark.parametrize(
+    "rolling",
+    [
+        {"maxSurge": "01%", "maxUnavailable": "00%"},
+        {"maxSurge": 0.0, "maxUnavailable": "99%"},
+        {"maxSurge": 0.0, "maxUnavailable": 1.0},  # one of two replicas
+        {"maxSurge": 1.0, "maxUnavailable": 0.0},
+    ],
+)
+def test_rollouts_that_keep_a_pod_and_can_start_pass(deployment, rolling):
+    deployment["spec"]["strategy"]["rollingUpdate"] = rolling
+    assert violations("k8s-rollout-bounds", DEPLOYMENT, deployment) == []
+
+
+def test_max_unavailable_is_compared_with_the_default_of_one_replica(deployment):
+    del deployment["spec"]["replicas"]
+    deployment["spec"]["strategy"]["rollingUpdate"] = {"maxSurge": 1.0, "maxUnavailable": 1.0}
+    (found,) = violations("k8s-rollout-bounds", DEPLOYMENT, deployment)
+    assert "maxUnavailable is 1, which reaches replicas (1)" in found
 
 
 def test_a_recreate_strategy_is_reported(deployment):
