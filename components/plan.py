@@ -8,7 +8,8 @@ It needs no Pulumi CLI, no cluster and no GitLab. It reads the stack file as the
 (docs/contracts.md PC-8), prints a tree of every resource the stack declares (secrets as
 ``[secret]``), validates every Kubernetes manifest strictly against the OpenAPI schema of
 ``--kubernetes-version``, evaluates the policy pack's rules on every resource as CrossGuard would
-(docs/contracts.md PC-9), and writes to ``--out`` (default ``build/plan``):
+(docs/contracts.md PC-9), with the mandatory rules of the pack shipped with this package always
+among them (see ``policy_rules``), and writes to ``--out`` (default ``build/plan``):
 
 - ``kubernetes.yaml``: every Kubernetes object, in apply order, secrets redacted;
 - ``gitlab.yaml``: every GitLab resource with its inputs, secrets redacted;
@@ -17,7 +18,8 @@ It needs no Pulumi CLI, no cluster and no GitLab. It reads the stack file as the
 
 Exit status: 0 the plan is valid; 1 the plan is invalid: a manifest fails the schema (object and
 field named) or a mandatory policy is violated (rule and resource named); 2 a configuration error
-(key, value and expectation named); 3 the program failed otherwise.
+(key, value and expectation named; a policy pack with no mandatory rule, too); 3 the program failed
+otherwise.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stack = stack_config(project_dir, args.stack, args.config)
         tags = stack_tags(args.stack_tag)
         pack = policy_pack(project_dir, args.policy_pack)
-        rules = load_rules(pack)
+        policies = policy_rules(pack)
     except (OSError, ValueError, yaml.YAMLError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -93,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = validate_manifests(documents, args.kubernetes_version)
     manifests = len(documents)
     try:
-        findings = evaluate_policies(plan, rules, tags)
+        findings = evaluate_policies(plan, policies.rules, tags)
     except PolicyError as error:
         print(f"the policy pack failed: {error}", file=sys.stderr)
         return EXIT_PROGRAM
@@ -115,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"Valid: {manifests} manifests against the Kubernetes {args.kubernetes_version} schema (strict)")
 
-    where = f"{len(rules)} rules of {pack}, stack tags: {_show_tags(tags)}"
+    where = f"{policies.describe()}, stack tags: {_show_tags(tags)}"
     for finding in findings:
         if finding.level != MANDATORY:
             print(f"warning: {finding} (advisory)")
@@ -161,7 +163,8 @@ def _parser() -> argparse.ArgumentParser:
         "--policy-pack",
         metavar="DIR",
         help="the policy pack whose rules.py RULES the plan evaluates, as `pulumi preview --policy-pack DIR` "
-        "does (default: policy/ in the project, else the one beside this package)",
+        "does (default: policy/ in the project, else the one shipped with this package); it needs a mandatory "
+        "rule, and the shipped pack's mandatory rules are evaluated too",
     )
     parser.add_argument("--project-dir", default=".", help="the Pulumi project (default: the current directory)")
     return parser
@@ -453,25 +456,80 @@ def stack_tags(pairs: Sequence[str]) -> Mapping[str, str]:
     return MappingProxyType(tags)
 
 
-def policy_pack(project_dir: Path, given: str | None) -> Path:
-    """The policy pack to evaluate: ``given``, else the project's ``policy/``, else the pack that
-    comes with this package: installed as ``gitlab_k8s_cd_policy`` (pyproject.toml), or this
-    repository's ``policy/``."""
+def shipped_pack() -> Path | None:
+    """The pack that comes with this package: installed as ``gitlab_k8s_cd_policy``
+    (pyproject.toml), or this repository's ``policy/``; None if neither is there."""
     installed = importlib.util.find_spec("gitlab_k8s_cd_policy")
-    shipped = Path(installed.origin).parent if installed and installed.origin else None
-    candidates = (
-        [Path(given)]
-        if given
-        else [
-            project_dir / "policy",
-            *([shipped] if shipped else []),
-            Path(__file__).resolve().parent.parent / "policy",
-        ]
-    )
+    candidates = [
+        *([Path(installed.origin).parent] if installed and installed.origin else []),
+        Path(__file__).resolve().parent.parent / "policy",
+    ]
+    return next((pack for pack in candidates if (pack / "rules.py").is_file()), None)
+
+
+def policy_pack(project_dir: Path, given: str | None) -> Path:
+    """The policy pack to evaluate: ``given``, else the project's ``policy/``, else the shipped one."""
+    shipped = shipped_pack()
+    candidates = [Path(given)] if given else [project_dir / "policy", *([shipped] if shipped else [])]
     for pack in candidates:
         if (pack / "rules.py").is_file():
             return pack
     raise ValueError(f"no policy pack (a rules.py with RULES) in {' or '.join(str(p) for p in candidates)}")
+
+
+def rule_level(rule: Any) -> str:
+    """A rule's enforcement level as text: a pack may give CrossGuard's EnforcementLevel itself,
+    whose str() is "EnforcementLevel.MANDATORY", not its value; that must not demote a violation."""
+    level = rule.level
+    return str(getattr(level, "value", level))
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """The rules the plan evaluates, and where they come from."""
+
+    rules: tuple[Any, ...]
+    pack: Path
+    shipped: Path | None = None
+    """The shipped pack, when its mandatory rules were added to ``pack``'s."""
+    added: int = 0
+
+    def describe(self) -> str:
+        if not self.added:
+            return f"{len(self.rules)} rules of {self.pack}"
+        return (
+            f"{len(self.rules)} rules: {len(self.rules) - self.added} of {self.pack} and {self.added} mandatory "
+            f"of the shipped pack {self.shipped}"
+        )
+
+
+def policy_rules(pack: Path) -> PolicyRules:
+    """``pack``'s rules, plus the shipped pack's mandatory ones when ``pack`` is another directory.
+
+    The project's ``policy/`` takes precedence over the shipped pack, and a merge request can change
+    it: so a pack without a mandatory rule is refused (it would switch the check off), and the
+    shipped pack's mandatory rules are always evaluated too. A project's rule of the same name
+    replaces the shipped one only if it is mandatory as well (so it can be adapted, not demoted).
+    """
+    rules = load_rules(pack)
+    mandatory = {rule.name for rule in rules if rule_level(rule) == MANDATORY}
+    if not mandatory:
+        raise ValueError(
+            f"the policy pack {pack} has no mandatory rule ({len(rules)} rules): a pack that enforces nothing "
+            "would switch the plan's policy check off; give it mandatory rules, or remove it to use the shipped pack"
+        )
+    shipped = shipped_pack()
+    if shipped is None:
+        raise ValueError(
+            "the policy pack shipped with the tools is missing (neither gitlab_k8s_cd_policy is installed nor "
+            f"{Path(__file__).resolve().parent.parent / 'policy'} exists): its mandatory rules are always evaluated"
+        )
+    if shipped.resolve() == pack.resolve():
+        return PolicyRules(rules, pack)
+    added = tuple(rule for rule in load_rules(shipped) if rule_level(rule) == MANDATORY and rule.name not in mandatory)
+    replaced = {rule.name for rule in added}  # the project's advisory rules of those names
+    own = tuple(rule for rule in rules if rule.name not in replaced)
+    return PolicyRules(own + added, pack, shipped, len(added))
 
 
 def load_rules(pack: Path) -> tuple[Any, ...]:
@@ -483,9 +541,14 @@ def load_rules(pack: Path) -> tuple[Any, ...]:
     sys.modules[module_name] = module  # dataclasses look their module up while the module runs
     try:
         spec.loader.exec_module(module)
-        return tuple(module.RULES)
+        rules = tuple(module.RULES)
     except Exception as error:  # an ImportError of an older pack (pulumi-policy not installed) included
         raise ValueError(f"the policy pack {pack} failed to load: {type(error).__name__}: {error}") from None
+    for rule in rules:
+        named = isinstance(getattr(rule, "name", None), str)
+        if not (named and hasattr(rule, "level") and callable(getattr(rule, "check", None))):
+            raise ValueError(f"the policy pack {pack}: {rule!r} is not a rule with a name, a level and a check")
+    return rules
 
 
 def crossguard_props(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -525,7 +588,7 @@ def evaluate_policies(plan: Plan, rules: Sequence[Any], tags: Mapping[str, str])
             for message in messages:
                 for secret in secrets:
                     message = message.replace(secret, "[secret]")
-                findings.append(Finding(rule.name, str(rule.level), where, message))
+                findings.append(Finding(rule.name, rule_level(rule), where, message))
     return findings
 
 

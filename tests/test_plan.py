@@ -455,6 +455,135 @@ def test_a_project_without_a_policy_pack_gets_the_one_installed_with_the_tools(t
     assert policy_pack(project, None) == project / "policy"  # the project's own wins
 
 
+# --- the project's pack cannot switch the policy check off --------------------------------------
+
+SHIPPED = ROOT / "policy"
+SHIPPED_MANDATORY = 9  # of its 10 rules, k8s-no-external-services is advisory
+NO_OP = "from types import SimpleNamespace as R\n\ndef nothing(t, props, tags):\n    return []\n\n"
+
+
+def write_pack(directory, rules):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "rules.py").write_text(rules)
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("rules", "count"),
+    [
+        ("RULES = ()\n", 0),
+        ("RULES = []\n", 0),
+        (NO_OP + "RULES = [R(name='k8s-pinned-images', level='advisory', check=nothing)]\n", 1),
+        (
+            NO_OP
+            + "RULES = [R(name='x', level='disabled', check=nothing), R(name='y', level='Mandatory', check=nothing)]\n",
+            2,
+        ),
+    ],
+    ids=["empty-tuple", "empty-list", "advisory-only", "no-exact-mandatory"],
+)
+@pytest.mark.parametrize("given", [True, False], ids=["--policy-pack", "the-project's-policy"])
+def test_a_policy_pack_with_no_mandatory_rule_is_refused_before_planning(tmp_path, rules, count, given):
+    project = project_with(tmp_path, STACK_FILE)
+    pack = write_pack(tmp_path / ("elsewhere" if given else "policy"), rules)
+    result = plan_project(project, *(["--policy-pack", str(pack)] if given else []))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"error: the policy pack {pack} has no mandatory rule ({count} rules): a pack that enforces nothing" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr and not (project / "plan" / "resources.json").exists()
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["--policy-pack", "the-project's-policy"])
+def test_the_shipped_packs_mandatory_rules_are_evaluated_beside_the_projects_pack(tmp_path, given):
+    project = project_with(tmp_path, STACK_FILE)
+    pack = write_pack(
+        tmp_path / ("elsewhere" if given else "policy"),
+        NO_OP + "RULES = [R(name='own', level='mandatory', check=nothing)]\n",
+    )
+    args = ["--policy-pack", str(pack)] if given else []
+    where = (
+        f"{1 + SHIPPED_MANDATORY} rules: 1 of {pack} and {SHIPPED_MANDATORY} mandatory of the shipped pack {SHIPPED}"
+    )
+    passing = plan_project(project, *args)
+    assert passing.returncode == 0, passing.stderr
+    assert f"Policies: no mandatory violation ({where}, stack tags: none)" in passing.stdout
+    latest = plan_project(project, *args, "-c", f"image={LATEST}")
+    assert latest.returncode == 1, latest.stdout + latest.stderr
+    assert f"POLICY VIOLATIONS: 1 mandatory ({where}, stack tags: none):" in latest.stderr
+    assert "  k8s-pinned-images: kubernetes:apps/v1:Deployment hello-workload-deployment: " in latest.stderr
+
+
+def test_a_projects_rule_replaces_the_shipped_one_of_its_name_only_if_mandatory_too(tmp_path):
+    project = project_with(tmp_path, STACK_FILE)
+    pack = write_pack(
+        tmp_path / "policy",
+        NO_OP
+        + "def adapted(t, props, tags):\n"
+        + "    if t == 'kubernetes:apps/v1:Deployment':\n"
+        + "        yield 'adapted by the project'\n\n"
+        + "RULES = [\n"
+        + "    R(name='k8s-pinned-images', level='advisory', check=nothing),\n"  # a demotion: not taken
+        + "    R(name='k8s-probes-and-resources', level='mandatory', check=adapted),\n"  # an adaptation: taken
+        + "]\n",
+    )
+    result = plan_project(project, "-c", f"image={LATEST}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    added = SHIPPED_MANDATORY - 1
+    assert f"({1 + added} rules: 1 of {pack} and {added} mandatory of the shipped pack {SHIPPED}" in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  k8s-")]
+    assert [line.split(":")[0] for line in lines] == ["  k8s-probes-and-resources", "  k8s-pinned-images"]
+    assert lines[0].endswith("hello-workload-deployment: adapted by the project")  # the project's, once
+    assert "i.e. :latest: pin a digest" in lines[1]  # the shipped rule's, though the project's was advisory
+    assert "(advisory)" not in result.stdout
+
+
+def test_the_pack_installed_with_the_tools_is_the_shipped_one(tmp_path, monkeypatch):
+    """In an adopting project (the MR plan-diff job pip-installs the tools), the shipped rules
+    come from the installed gitlab_k8s_cd_policy, which a merge request cannot change."""
+    import shutil
+    import sys
+
+    from components.plan import policy_rules, shipped_pack
+
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "policy", site / "gitlab_k8s_cd_policy")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "gitlab_k8s_cd_policy", raising=False)
+    assert shipped_pack() == site / "gitlab_k8s_cd_policy"
+    own = write_pack(
+        tmp_path / "project" / "policy", NO_OP + "RULES = [R(name='own', level='mandatory', check=nothing)]\n"
+    )
+    rules = policy_rules(own)
+    assert (rules.shipped, rules.added) == (site / "gitlab_k8s_cd_policy", SHIPPED_MANDATORY)
+    assert [rule.name for rule in rules.rules][:2] == ["own", "k8s-probes-and-resources"]
+    assert "k8s-no-external-services" not in [rule.name for rule in rules.rules]  # advisory: not forced
+    assert policy_rules(site / "gitlab_k8s_cd_policy").describe() == f"10 rules of {site / 'gitlab_k8s_cd_policy'}"
+    # This repository's pack has every mandatory rule of the installed copy: nothing to add.
+    assert policy_rules(ROOT / "policy").describe() == f"10 rules of {ROOT / 'policy'}"
+
+
+def test_a_rule_whose_level_is_crossguards_enum_is_mandatory():
+    """A pack may use pulumi_policy.EnforcementLevel itself, whose str() is not its value: its
+    violations must not be demoted to warnings."""
+    from pulumi_policy import EnforcementLevel
+
+    variable = PlannedResource("urn:x", "gitlab:index/projectVariable:ProjectVariable", "v", None, True, None, {})
+    rule = SimpleNamespace(name="enum", level=EnforcementLevel.MANDATORY, check=lambda t, props, tags: ["flagged"])
+    (finding,) = evaluate_policies(Plan((variable,), {}), [rule], {})
+    assert finding.level == "mandatory"
+
+
+def test_a_rules_entry_that_is_not_a_rule_is_a_configuration_error(tmp_path):
+    pack = write_pack(tmp_path / "pack", "RULES = ['k8s-pinned-images']\n")
+    result = plan("--stack", "staging", "--out", str(tmp_path / "plan"), "--policy-pack", str(pack))
+    assert result.returncode == 2
+    assert (
+        f"the policy pack {pack}: 'k8s-pinned-images' is not a rule with a name, a level and a check" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
 def test_a_setting_encrypted_in_the_stack_file_is_refused_not_planned_into_a_configmap(tmp_path):
     """`pulumi config set --secret --path settings.DB_PASSWORD ...` writes a nested `secure:` value
     and makes the whole key secret (docs/contracts.md PC-7): the plan refuses it (exit 2), since a
