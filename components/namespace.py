@@ -30,6 +30,8 @@ class LimitRangeArgs:
 
     def __post_init__(self) -> None:
         for name, values in (("default_request", self.default_request), ("default_limit", self.default_limit)):
+            if not isinstance(values, Mapping):
+                raise v.InvalidArgument(name, values, "must be a mapping of resource to quantity, e.g. {cpu: 100m}")
             for resource, amount in values.items():
                 v.one_of(f"{name}[{resource!r}]", resource, ("cpu", "memory", "ephemeral-storage"))
                 if resource == "memory":

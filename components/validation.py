@@ -88,7 +88,8 @@ _CREDENTIAL_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     ("a JSON web token", re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}")),
-    ("a URL with a password", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@")),
+    # Bounded scheme and userinfo: a search over a long value stays linear.
+    ("a URL with a password", re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@")),
     ("a kubeconfig with credentials", re.compile(r"(?m)^\s*(?:token|client-key-data|password):\s*\S")),
 )
 _BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2}$")
@@ -181,6 +182,9 @@ _QUANTITY_SCALE = {
     "Pi": Decimal(2**50),
     "Ei": Decimal(2**60),
 }
+_EXPONENT = re.compile(r"[eE][+-]?\d+")
+# The API server's Quantity fits an int64 of its smallest unit; anything near it is a typo.
+_QUANTITY_MAX = Decimal(2**63 - 1)
 _CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _PERCENT = re.compile(r"^([0-9]+)%$")
 
@@ -249,8 +253,8 @@ def parse_quantity(value: str) -> Decimal:
     assert match is not None, value
     number = match.group(0)[: len(match.group(0)) - len(match.group(3) or "")]
     suffix = match.group(3) or ""
-    if suffix[:1] in ("e", "E"):
-        return Decimal(number) * (Decimal(10) ** int(suffix[1:]))
+    if _EXPONENT.fullmatch(suffix):  # "1e3"; not "2E" (exa) nor "1Ei" (exbi)
+        return Decimal(number).scaleb(int(suffix[1:]))
     return Decimal(number) * _QUANTITY_SCALE[suffix]
 
 
@@ -262,12 +266,17 @@ def quantity(field: str, value: Any) -> str:
             value,
             "must be a Kubernetes quantity such as '250m', '1', '512Mi' or '2Gi'",
         )
+    suffix = _QUANTITY.match(value).group(3) or ""  # type: ignore[union-attr]
+    if _EXPONENT.fullmatch(suffix) and abs(int(suffix[1:])) > 18:
+        raise InvalidArgument(field, value, "must be a Kubernetes quantity within 1e-9 to 1e18 of its unit")
     try:
         amount = parse_quantity(value)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         raise InvalidArgument(field, value, "must be a Kubernetes quantity") from None
     if amount < 0:
         raise InvalidArgument(field, value, "must not be negative")
+    if amount > _QUANTITY_MAX:
+        raise InvalidArgument(field, value, "must be a Kubernetes quantity below 2^63 (the API server's limit)")
     return value
 
 
@@ -279,7 +288,7 @@ def memory_quantity(field: str, value: Any) -> str:
     bytes and ``"128m"`` 0.128 bytes: valid quantities, and always a mistake for memory."""
     quantity(field, value)
     suffix = _QUANTITY.match(value).group(3) or ""  # type: ignore[union-attr]
-    if suffix not in _BYTE_SUFFIXES and suffix[:1] not in ("e", "E"):
+    if suffix not in _BYTE_SUFFIXES and not _EXPONENT.fullmatch(suffix):
         raise InvalidArgument(
             field, value, "must be a memory quantity with a unit, such as '128Mi' or '1Gi' (a bare number is bytes)"
         )
@@ -381,6 +390,8 @@ def configmap_data(field: str, value: Any) -> dict[str, str]:
 # The kubelet's rule for environment variable names (IsEnvVarName): a ConfigMap key that breaks
 # it is skipped by envFrom, with only an event to say so.
 _ENV_VAR_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+CONFIGMAP_MAX_BYTES = 1024 * 1024
+"""A ConfigMap's data, keys and values, is at most 1 MiB (the API server's MaxSecretSize)."""
 RUNTIME_VARIABLES = frozenset({"PATH", "HOME", "HOSTNAME", "USER", "SHELL", "PWD", "TMPDIR", "TERM"})
 """Variables the image or the kubelet sets, which a setting would silently replace."""
 RUNTIME_PREFIXES = ("KUBERNETES_", "LD_")
@@ -393,6 +404,11 @@ def environment_settings(field: str, value: Any) -> dict[str, str]:
     data whose keys the kubelet will pass (not skip), that replace nothing the runtime sets, with
     no NUL byte, and with nothing that looks like a credential."""
     data = configmap_data(field, value)
+    size = sum(len(key.encode()) + len(item.encode()) for key, item in data.items())
+    if size > CONFIGMAP_MAX_BYTES:
+        raise InvalidArgument(
+            field, Sanitized(f"{len(data)} settings, {size} bytes"), "must fit in a ConfigMap: at most 1 MiB in all"
+        )
     for key, item in data.items():
         name = f"{field}[{key!r}]"
         if not _ENV_VAR_NAME.match(key):

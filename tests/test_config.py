@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+
 import pytest
 
 from components.config import ConfigError
@@ -263,3 +266,33 @@ def test_a_self_hosted_pulumi_cloud_takes_an_access_token_not_a_passphrase(monke
 def test_a_file_backend_is_refused_ci_jobs_would_not_share_it(url):
     with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:pulumiBackendUrl: must be a backend every CI job can reach"):
         load({"pulumiBackendUrl": url})
+
+
+# --- No input is a traceback ------------------------------------------------------------------
+
+# Values of every JSON type, and extremes: what a careless or hostile stack file can hold.
+ODD_VALUES = [None, [], {}, 1.5, True, -1, 2**70, "x" * 100_000, "", "\x00", "é", {"a": None}]
+
+
+def _every_odd_override():
+    from components.config import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS, _camel
+
+    for short, cls in OBJECT_KEYS.items():
+        for bad in ODD_VALUES:
+            yield {short: bad}
+            for member in (_camel(field.name) for field in dataclasses.fields(cls)):
+                yield {short: {member: bad}}
+    for short in (*SCALAR_KEYS, *MAPPING_KEYS):
+        for bad in ODD_VALUES:
+            yield {short: bad}
+
+
+def test_no_value_of_any_type_in_any_key_or_member_is_anything_but_a_config_error():
+    """Every key and every object member, set to each of ODD_VALUES: load_settings() accepts it or
+    refuses it with a ConfigError (the plan's exit 2), never another exception (exit 3)."""
+    tried = 0
+    for overrides in _every_odd_override():
+        tried += 1
+        with contextlib.suppress(ConfigError):
+            load(overrides)
+    assert tried > 500

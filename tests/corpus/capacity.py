@@ -157,4 +157,13 @@ CASES: list[Case] = [
         drop=STAGING_ONLY,
         secrets={},
     ),
+    # quantities at the edges of the grammar (no traceback: an exbi suffix is not an exponent)
+    Case("quota-memory-beyond-int64", {"quota": {"requests.memory": "9Ei"}}, "quota.requests.memory", "below 2^63"),
+    Case("cpu-exponent-beyond-range", {"resources": {"cpuLimit": "1e999999999"}}, "resources.cpuLimit", "within 1e-9"),
+    Case(
+        "limit-range-request-not-a-mapping",
+        {"limitRange": {"defaultRequest": None}},
+        "limitRange.defaultRequest",
+        "must be a mapping of resource to quantity",
+    ),
 ]
