@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -519,8 +520,12 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
 
 
 def _gitlab_url(raw: Mapping[str, Any]) -> str:
+    """The instance's base URL: the provider appends ``api/v4/`` to it."""
     url = raw.get("gitlabUrl", "https://gitlab.com")
     try:
-        return v.absolute_url("gitlabUrl", url)
+        v.absolute_url("gitlabUrl", url, base_only=True)
+        if urlsplit(url).path.rstrip("/").endswith("/api/v4"):
+            raise v.InvalidArgument("gitlabUrl", url, "must be the instance's URL, without /api/v4 (it is appended)")
     except v.InvalidArgument as error:
-        raise _error(("gitlabUrl",), url, error.expected) from None
+        raise _error(("gitlabUrl",), error.values[0], error.expected) from None
+    return url

@@ -93,7 +93,7 @@ def reject_local_backend(field: str, url: object) -> None:
     if isinstance(url, str) and url.lower().startswith("file:"):
         raise v.InvalidArgument(
             field,
-            url,
+            v.Sanitized(v.without_credentials(url)),
             "must be a backend every CI job can reach: s3://, gs://, azblob:// or https:// (Pulumi Cloud); a "
             "file:// backend lives on one machine, and each CI job starts on a fresh one",
         )

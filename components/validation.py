@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import re2
 
@@ -96,12 +96,18 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2}$")
 # Words that make a name a secret's (DB_PASSWORD, apiToken, SESSION_SECRET), and final words that
 # make it about a secret rather than one (deployTokenExpiresAt, TOKEN_TTL, PASSWORD_MIN_LENGTH).
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "credentials")
-_SECRET_KEY_QUALIFIERS = ("api", "private", "access", "secret", "signing", "encryption", "master")
+_SECRET_EXACT = frozenset({"pwd", "kubeconfig", "apikey", "privatekey", "passcode"})
+# A "key" is a secret's (API_KEY, STRIPE_KEY, sshKey, storage_key) unless these say it is a key of
+# another kind (SORT_KEY, CACHE_KEY, PUBLIC_KEY).
+_NOT_A_SECRET_KEY = frozenset(
+    {"public", "primary", "partition", "sort", "cache", "foreign", "hash", "object", "routing", "idempotency"}
+    | {"lookup", "map", "dedup", "dedupe", "group", "shard", "row", "unique", "composite", "index", "ssh-public"}
+)
 _ABOUT_A_SECRET = frozenset(
     {
         *("at", "date", "expires", "expiry", "ttl", "seconds", "minutes", "hours", "days", "count", "version"),
         *("url", "uri", "path", "file", "dir", "name", "names", "id", "ids", "host", "port", "endpoint"),
-        *("length", "size", "enabled", "type", "header", "prefix", "mode", "algorithm"),
+        *("length", "size", "enabled", "type", "header", "prefix", "mode", "algorithm", "policy", "rotation"),
     }
 )
 
@@ -139,11 +145,10 @@ def secret_looking_name(name: str) -> bool:
     if not words or words[-1] in _ABOUT_A_SECRET:
         return False
     for index, word in enumerate(words):
-        if difflib.get_close_matches(word, _SECRET_WORDS, n=1, cutoff=0.8):
+        # Typos too (pasphrase, pasword, tokn), but not the words they resemble (passed, taken, secretary).
+        if word in _SECRET_EXACT or difflib.get_close_matches(word, _SECRET_WORDS, n=1, cutoff=0.85):
             return True
-        if word == "key" and index > 0 and words[index - 1] in _SECRET_KEY_QUALIFIERS:
-            return True
-        if word in ("apikey", "privatekey"):
+        if word == "key" and (index == 0 or words[index - 1] not in _NOT_A_SECRET_KEY):
             return True
     return False
 
@@ -515,25 +520,36 @@ def image_reference(field: str, value: Any) -> ImageReference:
 # --- URLs, dates, certificates ---------------------------------------------------------------
 
 
-def absolute_url(field: str, value: Any, schemes: Sequence[str] = ("https",), max_length: int | None = None) -> str:
-    """An absolute URL with one of ``schemes``, a valid host and port, no credentials, and nothing
-    that could break a YAML line. ``max_length`` is the destination's limit (GitLab's 255 for an
-    environment URL), if it has one."""
+def absolute_url(
+    field: str,
+    value: Any,
+    schemes: Sequence[str] = ("https",),
+    max_length: int | None = None,
+    base_only: bool = False,
+) -> str:
+    """An absolute URL with one of ``schemes``, a valid host and port, no credentials (neither
+    ``user:password@`` nor a query parameter named like a secret), and nothing that could break a
+    YAML line. ``max_length`` is the destination's limit (GitLab's 255 for an environment URL), if
+    it has one; ``base_only``: no query and no fragment (a base URL others are built on).
+
+    A refused URL is shown without its credentials, whatever the refusal."""
     expected = f"must be an absolute {' or '.join(s + '://' for s in schemes)} URL with a host"
-    if not isinstance(value, str) or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+    if not isinstance(value, str):
+        raise InvalidArgument(field, value, expected)
+    shown_value: Any = without_credentials(value)
+    if shown_value != value:
+        # Stack config is plain text, in the repository and in the state: credentials never go there.
+        raise InvalidArgument(
+            field,
+            Sanitized(shown_value),
+            "must not carry credentials (user:password@, or a query parameter named like a secret): the URL is "
+            "stored and shown in plain text; give the credentials to the tool that needs them, as a secret",
+        )
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidArgument(field, value, expected)
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.netloc:
         raise InvalidArgument(field, value, expected)
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        # Stack config is plain text, in the repository and in the state: credentials never go there.
-        host = parts.netloc.rpartition("@")[2]
-        raise InvalidArgument(
-            field,
-            Sanitized(f"{parts.scheme}://[secret]@{host}{parts.path}"),
-            "must not carry credentials (user:password@): the URL is stored and shown in plain text; "
-            "give the credentials to the tool that needs them, as a secret",
-        )
     try:
         port = parts.port
     except ValueError:
@@ -543,9 +559,34 @@ def absolute_url(field: str, value: Any, schemes: Sequence[str] = ("https",), ma
     host = parts.hostname or ""
     if parts.scheme in ("https", "http") and not (_is_ip_literal(host) or _DNS1123_SUBDOMAIN.match(host)):
         raise InvalidArgument(field, value, "must have a valid host name (letters, digits, '-' and '.')")
+    if base_only and (parts.query or parts.fragment or "?" in value or "#" in value):
+        raise InvalidArgument(field, value, "must be a base URL, with no query or fragment")
     if max_length is not None and len(value) > max_length:
         raise InvalidArgument(field, value, f"must be at most {max_length} characters (GitLab's limit)")
     return value
+
+
+def without_credentials(url: str) -> str:
+    """``url`` with its userinfo and the values of query parameters that look secret (by name or by
+    value) replaced by ``[secret]``; ``url`` itself when it has none."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced IPv6 bracket: shown whole, or redacted if it looks secret
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "[secret]@" + netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, item = pair.partition("=")
+            hide = secret_looking_name(unquote(name)) or looks_like_credential(unquote(item)) is not None
+            pairs.append(f"{name}{equals}[secret]" if hide and item else pair)
+        query = "&".join(pairs)
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -296,3 +296,14 @@ def test_no_value_of_any_type_in_any_key_or_member_is_anything_but_a_config_erro
         with contextlib.suppress(ConfigError):
             load(overrides)
     assert tried > 500
+
+
+def test_the_gitlab_url_is_the_instances_base_url():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:gitlabUrl: must be the instance's URL, without /api/v4"):
+        load({"gitlabUrl": "https://gitlab.example.com/api/v4"})
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:gitlabUrl: must be a base URL"):
+        load({"gitlabUrl": "https://gitlab.example.com/?page=1"})
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:gitlabUrl: must not carry credentials") as caught:
+        load({"gitlabUrl": "https://T0kenValue9@gitlab.example.com"})
+    assert "T0kenValue9" not in str(caught.value)
+    assert load({"gitlabUrl": "https://example.com/gitlab"}).gitlab_api_url == "https://example.com/gitlab/api/v4/"

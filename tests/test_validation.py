@@ -293,6 +293,17 @@ def test_re2_pattern_is_at_most_255_characters():
         ("PASSWORD_MIN_LENGTH", False),
         ("LOG_LEVEL", False),
         ("keyboard", False),
+        ("STRIPE_KEY", True),  # a key, unless it says it is another kind of key
+        ("sshKey", True),
+        ("storage_key", True),
+        ("DB_PWD", True),
+        ("kubeconfig", True),
+        ("SORT_KEY", False),
+        ("PUBLIC_KEY", False),
+        ("SECRETARY_EMAIL", False),  # words a typo-tolerant match would take for secrets
+        ("SEATS_TAKEN", False),
+        ("TESTS_PASSED", False),
+        ("PASSWORD_POLICY", False),
     ],
 )
 def test_secret_looking_name(name, secret):
@@ -498,3 +509,33 @@ def test_image_reference_refuses_what_the_distribution_grammar_refuses(image, ex
     with pytest.raises(InvalidArgument, match=expected):
         v.image_reference("image", image)
     assert v.image_reference("image", "registry.gitlab.com/acme/hello@sha512:" + "a" * 128).pinned
+
+
+@pytest.mark.parametrize(
+    ("url", "leak"),
+    [
+        ("http://T0kenValue9@host.example.com", "T0kenValue9"),  # refused for its scheme too: never echoed
+        ("https://T0kenValue9@gitlab.example.com", "T0kenValue9"),
+        ("https://hello.example.com/?token=abc123xyz", "abc123xyz"),
+        ("azblob://state?storage_account=acme&storage_key=abcd1234abcd1234", "abcd1234abcd1234"),
+        ("https://gitlab.example.com/?x=glpat-" + "Zx9" * 7, "Zx9Zx9"),
+    ],
+)
+def test_a_url_with_credentials_is_refused_first_and_shown_without_them(url, leak):
+    with pytest.raises(InvalidArgument, match=r"must not carry credentials") as caught:
+        v.absolute_url("url", url, schemes=("https", "azblob"))
+    assert leak not in str(caught.value)
+    assert "[secret]" in str(caught.value)
+
+
+def test_a_url_keeps_its_ordinary_query():
+    url = "s3://acme?region=eu-west-1&endpoint=minio.example.com"
+    assert v.absolute_url("url", url, schemes=("s3",)) == url
+    assert v.without_credentials(url) == url
+
+
+def test_a_base_url_has_no_query_nor_fragment():
+    for url in ("https://gitlab.example.com/?a=1", "https://gitlab.example.com/#x"):
+        with pytest.raises(InvalidArgument, match=r"must be a base URL"):
+            v.absolute_url("url", url, base_only=True)
+    assert v.absolute_url("url", "https://example.com/gitlab", base_only=True)

@@ -27,6 +27,13 @@ CASES: list[Case] = [
         "environmentUrl",
         "at most 255 characters (GitLab's limit)",
     ),
+    Case(
+        "gitlab-url-with-the-api-path",
+        {"gitlabUrl": "https://gitlab.example.com/api/v4"},
+        "gitlabUrl",
+        "without /api/v4",
+    ),
+    Case("gitlab-url-with-a-fragment", {"gitlabUrl": "https://gitlab.example.com/#top"}, "gitlabUrl", "a base URL"),
     # Environment names: literal, as GitLab stores them
     Case("environment-dollar", {"environment": "$CI_ENVIRONMENT_NAME"}, "environment", ENVIRONMENT),
     Case("environment-braces", {"environment": "staging-${X}"}, "environment", ENVIRONMENT),
