@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,21 @@ from .labels import recommended_labels
 
 POD_SECURITY_MODES = ("enforce", "audit", "warn")
 # A ResourceQuota key: a qualified resource name, e.g. "pods", "requests.cpu", "count/deployments.apps".
-_QUOTA_RESOURCE = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$")
+# The ResourceQuota names the API server knows (kubernetes/api core/v1 types.go ResourceName and
+# "Object count quota"): a typo ("request.cpu") would be refused at the admin run, or worse, be
+# a quota of an extended resource that nothing uses.
+QUOTA_RESOURCES = frozenset(
+    {"pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps"}
+    | {"persistentvolumeclaims", "services.nodeports", "services.loadbalancers", "requests.storage"}
+    | {"cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.ephemeral-storage"}
+    | {"limits.cpu", "limits.memory", "limits.ephemeral-storage"}
+)
+_QUOTA_PATTERNS = re.compile(
+    r"^(count/[a-z0-9]+(\.[a-z0-9-]+)*"  # object counts: count/deployments.apps
+    r"|(requests\.|limits\.)?hugepages-[0-9]+[KMGT]i"  # huge pages
+    r"|[a-z0-9-]+\.storageclass\.storage\.k8s\.io/(requests\.storage|persistentvolumeclaims)"
+    r"|requests\.[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)$"  # extended: requests.nvidia.com/gpu
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,9 +89,16 @@ class NamespaceArgs:
             if not isinstance(self.quota, Mapping) or not self.quota:
                 raise v.InvalidArgument("quota", self.quota, "must be a non-empty mapping of resource to quantity")
             for resource, amount in self.quota.items():
-                if not isinstance(resource, str) or not _QUOTA_RESOURCE.match(resource):
+                if not isinstance(resource, str) or not (
+                    resource in QUOTA_RESOURCES or _QUOTA_PATTERNS.match(resource)
+                ):
+                    close = difflib.get_close_matches(str(resource), sorted(QUOTA_RESOURCES), n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
                     raise v.InvalidArgument(
-                        "quota", resource, "keys must be quota resource names such as 'requests.cpu' or 'count/pods'"
+                        f"quota[{resource!r}]",
+                        v.Sanitized(str(resource)),
+                        f"is not a ResourceQuota resource name; {hint}(e.g. 'requests.cpu', 'limits.memory', 'pods', "
+                        "'count/deployments.apps')",
                     )
                 if resource in _MEMORY_RESOURCES:
                     v.memory_quantity(f"quota.{resource}", amount)
@@ -87,7 +109,7 @@ class NamespaceArgs:
 
 
 # ResourceQuota's names for what a pod holds; "cpu" and "memory" are requests.cpu and requests.memory.
-_QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory"}
+_QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory", "count/pods": "pods"}
 _MEMORY_RESOURCES = frozenset({"memory", "requests.memory", "limits.memory"})
 _CPU_RESOURCES = frozenset({"cpu", "requests.cpu", "limits.cpu"})
 

@@ -106,6 +106,12 @@ class ResourcesArgs:
             v.cpu_quantity(name, getattr(self, name))
         for name in ("memory_request", "memory_limit"):
             v.memory_quantity(name, getattr(self, name))
+        for name in ("cpu_request", "memory_request", "cpu_limit", "memory_limit"):
+            if v.parse_quantity(getattr(self, name)) == 0:
+                # A zero limit is no limit at all (and counts 0 against a quota); a zero request reserves nothing.
+                raise v.InvalidArgument(
+                    name, getattr(self, name), "must be above 0: 0 means unbounded, or nothing reserved"
+                )
         for resource in ("cpu", "memory"):
             request, limit = getattr(self, f"{resource}_request"), getattr(self, f"{resource}_limit")
             if v.parse_quantity(request) > v.parse_quantity(limit):

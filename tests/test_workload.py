@@ -377,3 +377,11 @@ def test_a_workload_whose_deployer_may_not_manage_a_budget_declares_none_whateve
     (deployment,) = [r.inputs for r in spare if r.inputs["kind"] == "Deployment"]
     assert deployment["spec"]["replicas"] == 3
     assert deployment["metadata"]["name"] == "spare-review-8"
+
+
+@pytest.mark.parametrize("name", ["cpu_request", "memory_request", "cpu_limit", "memory_limit"])
+def test_a_zero_request_or_limit_in_any_unit_is_refused(name):
+    """A zero limit means unbounded, and counts 0 against a quota's limits.* (docs/contracts.md KA-4)."""
+    zero = "0m" if name.startswith("cpu") else "0Mi"
+    with pytest.raises(InvalidArgument, match=rf"^{name}: must be above 0"):
+        ResourcesArgs(**{name: zero})

@@ -166,4 +166,26 @@ CASES: list[Case] = [
         "limitRange.defaultRequest",
         "must be a mapping of resource to quantity",
     ),
+    # zero: a zero limit is no limit, and counts 0 against a quota
+    Case(
+        "cpu-limit-zero", {"resources": {"cpuRequest": "0", "cpuLimit": "0"}}, "resources.cpuRequest", "must be above 0"
+    ),
+    Case("memory-limit-zero", {"resources": {"memoryLimit": "0Mi"}}, "resources.memoryLimit", "must be above 0"),
+    # quota names the API server would refuse, or that would quota nothing the app uses
+    Case(
+        "quota-key-typo-request",
+        {"quota": {"request.cpu": "2"}},
+        "quota['request.cpu']",
+        "did you mean 'requests.cpu'?",
+    ),
+    Case(
+        "quota-key-typo-limit",
+        {"quota": {"limit.memory": "1Gi"}},
+        "quota['limit.memory']",
+        "did you mean 'limits.memory'?",
+    ),
+    Case(
+        "quota-key-plural", {"quota": {"requests.cpus": "2"}}, "quota['requests.cpus']", "not a ResourceQuota resource"
+    ),
+    Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 3 pods", "'2'"),
 ]
