@@ -70,7 +70,10 @@ def test_every_child_is_parented_to_its_component(plan):
         ({"name": "Bad_Name"}, r"^name: must be a DNS-1123 label"),
         ({"pod_security_version": "1.31"}, r"^pod_security_version: must be 'latest' or 'v1.N'"),
         ({"quota": {}}, r"^quota: must be a non-empty mapping"),
-        ({"quota": {"requests cpu": "1"}}, r"^quota: keys must be quota resource names"),
+        (
+            {"quota": {"requests cpu": "1"}},
+            r"^quota\['requests cpu'\]: is not a ResourceQuota resource name; did you mean 'requests.cpu'",
+        ),
         ({"quota": {"pods": "many"}}, r"^quota.pods: must be a Kubernetes quantity"),
     ],
 )

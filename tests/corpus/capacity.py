@@ -177,15 +177,21 @@ CASES: list[Case] = [
         {"quota": {"request.cpu": "2"}},
         "quota['request.cpu']",
         "did you mean 'requests.cpu'?",
+        "'request.cpu'",
     ),
     Case(
         "quota-key-typo-limit",
         {"quota": {"limit.memory": "1Gi"}},
         "quota['limit.memory']",
         "did you mean 'limits.memory'?",
+        "'limit.memory'",
     ),
     Case(
-        "quota-key-plural", {"quota": {"requests.cpus": "2"}}, "quota['requests.cpus']", "not a ResourceQuota resource"
+        "quota-key-plural",
+        {"quota": {"requests.cpus": "2"}},
+        "quota['requests.cpus']",
+        "not a ResourceQuota resource",
+        "'requests.cpus'",
     ),
     Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 3 pods", "'2'"),
 ]
