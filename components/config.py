@@ -90,6 +90,12 @@ OBJECT_KEYS: dict[str, type] = {
     "reviewApps": ReviewAppsSpec,
 }
 # Members an object key starts from, so that setting one member keeps the others' defaults.
+# Members that were taken once and are refused now, with why and what to do instead.
+REMOVED_MEMBERS = {
+    "reviewApps.tlsSecret": "is no longer taken: a TLS Secret in the review namespace can be mounted, and printed, by "
+    "the pod of any branch's review app (RBAC cannot stop it). Give the ingress controller a default certificate "
+    "for *.<domain> in its own namespace (ingress-nginx: --default-ssl-certificate): review Ingresses use it",
+}
 OBJECT_DEFAULTS: dict[str, dict[str, Any]] = {
     "readinessProbe": {"path": "/readyz"},
     "livenessProbe": {"path": "/healthz"},
@@ -374,6 +380,8 @@ def _object(raw: Mapping[str, Any], key: str, cls: type[T]) -> T | Any:
         sources[_snake(member)] = (f"{key}.{member}", value)
     for member, value in members.items():
         name = _snake(member)
+        if f"{key}.{member}" in REMOVED_MEMBERS:
+            raise _error((f"{key}.{member}",), value, REMOVED_MEMBERS[f"{key}.{member}"])
         if name not in fields:
             allowed = sorted(_camel(f) for f in fields)
             close = difflib.get_close_matches(member, allowed, n=1)

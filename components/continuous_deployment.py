@@ -20,7 +20,7 @@ from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
 from .pulumi_backend import PulumiBackendArgs
 from .rbac import environment_deployer
 from .registry_access import RegistryAccess, RegistryAccessArgs
-from .review_apps import ReviewApps, ReviewAppsArgs, ReviewAppsSpec
+from .review_apps import REVIEW_ENVIRONMENT_SCOPE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs
 
 
@@ -70,6 +70,13 @@ class ContinuousDeploymentArgs:
     def __post_init__(self) -> None:
         v.dns1035_label("app", self.app)
         v.environment_name("environment", self.environment)
+        if self.environment.startswith(REVIEW_ENVIRONMENT_SCOPE.rstrip("*")):
+            raise v.InvalidArgument(
+                "environment",
+                self.environment,
+                f"must not be a review environment: {REVIEW_ENVIRONMENT_SCOPE} is the review apps' variable scope, "
+                "readable by every branch pipeline",
+            )
         v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
         v.boolean("hidden_variables", self.hidden_variables)
         v.deploy_trace(self)
@@ -77,6 +84,9 @@ class ContinuousDeploymentArgs:
             raise v.InvalidArgument(
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
             )
+        # Names derived from the app first: a too-long default namespace is the app's fault, not a
+        # namespace the user never set.
+        names.check_environment(self.app, self.environment, self.review_apps)
         # Build what needs no other resource now, so that a bad value fails before any is registered.
         v.renamed(self.namespace_args, {"name": "namespace"})
         v.renamed(
@@ -87,7 +97,6 @@ class ContinuousDeploymentArgs:
             v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
         self._check_namespaces()
         self._check_quotas()
-        names.check_environment(self.app, self.environment, self.review_apps)
 
     def _check_namespaces(self) -> None:
         """The review namespace is shared by every branch pipeline: it may never be an environment's."""
@@ -173,7 +182,7 @@ class ContinuousDeploymentArgs:
             spec=self.review_apps,
             cluster=self.cluster,
             registry=v.image_reference("image", self.image).registry or "",
-            deploy_token_expires_at=self.deploy_token_expires_at,
+            deploy_token_expires_at=self.review_apps.deploy_token_expires_at or "",
             container_port=self.spec.container_port,
             backend_url=self.backend.url,
             base_deployer=base_deployer,

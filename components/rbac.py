@@ -326,7 +326,7 @@ def environment_deployer(app: str, *, quota: bool = False, limit_range: bool = F
             "v1/ConfigMap": None,
         },
         # A deploy-token rotation (a new deployTokenExpiresAt, through CI's run) changes its data in
-        # place: the provider's enableSecretMutable (docs/contracts.md PK-9). No create: a leaked
+        # place: the provider's enableSecretMutable (docs/contracts.md PK-10). No create: a leaked
         # job could mint long-lived ServiceAccount token Secrets; no list: a LIST returns every
         # Secret's data.
         updates={"v1/Secret": {names.pull_secret(app)}},

@@ -52,7 +52,7 @@ class RegistryAccess(pulumi.ComponentResource):
     A new token (a new expiry date replaces the deploy token) changes the Secret's data under the
     same name. pulumi-kubernetes updates it in place (GET, then PATCH: what CI's deployer may do,
     by name) only when the Kubernetes provider has ``enable_secret_mutable=True``; otherwise it
-    replaces it, deleting it first since the name stays (docs/contracts.md PK-9), which needs
+    replaces it, deleting it first since the name stays (docs/contracts.md PK-10), which needs
     ``delete`` and ``create`` on Secrets and leaves pods without it in between. The kubelet reads
     the Secret at each pull, so running pods need no restart.
     """

@@ -108,7 +108,9 @@ class ReviewAppArgs:
             ingress=IngressArgs(
                 host=urlsplit(self.environment_url).hostname or "",
                 class_name=self.review_apps.ingress_class,
-                tls_secret=self.review_apps.tls_secret,
+                # TLS with the ingress controller's default certificate: no TLS Secret in the
+                # review namespace, where any branch's pod could mount it.
+                tls_secret=None,
             ),
         )
 

@@ -38,6 +38,7 @@ from . import names
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import ClusterArgs, Deployer, DeployerArgs
+from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
 from .labels import environment_slug, recommended_labels
 from .namespace import Namespace, NamespaceArgs
 from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed, reject_local_backend
@@ -64,15 +65,16 @@ class ReviewAppsSpec:
     """The review namespace. Default ``<app>-review``."""
     ingress_class: str | None = None
     """The review apps' IngressClass. Default: the cluster's default class."""
-    tls_secret: str | None = None
-    """A TLS Secret in the review namespace for ``*.<domain>`` (e.g. from cert-manager). Default:
-    none, the ingress controller's default certificate."""
     backend_url: str | None = None
     """Where review stacks keep their state. Default: the base stack's backend. A separate
     bucket (or prefix) with its own credentials keeps branch pipelines away from the base stack's state."""
     quota: Mapping[str, str] | None = None
     """A ResourceQuota for the review namespace, which all open merge requests share, e.g.
     ``{"pods": "20", "requests.cpu": "2"}``. Default: none."""
+    deploy_token_expires_at: str | None = None
+    """When the review namespace's deploy token expires (YYYY-MM-DD). Required when enabled. Its own
+    date, not the environment's: CI's deployer may only read in the review namespace, so this
+    token is rotated by an admin run, while the environment's rotates through CI's deploy."""
 
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
@@ -82,16 +84,33 @@ class ReviewAppsSpec:
             )
         if self.domain is not None:
             v.dns1123_subdomain("domain", self.domain)
+            # https://<environment slug, at most 24>.<domain>: within GitLab's 255 for an environment URL.
+            longest = len(self.url("review/" + "x" * 300))
+            if longest > EXTERNAL_URL_MAX_LENGTH:
+                raise v.InvalidArgument(
+                    "domain",
+                    self.domain,
+                    f"is too long: a review app's URL (https://<24-character slug>.<domain>) would have {longest} "
+                    f"characters, and GitLab takes at most {EXTERNAL_URL_MAX_LENGTH}",
+                )
         if self.namespace is not None:
             v.claimable_namespace("namespace", self.namespace)
-        for name in ("ingress_class", "tls_secret"):
-            if getattr(self, name) is not None:
-                v.dns1123_subdomain(name, getattr(self, name))
+        if self.ingress_class is not None:
+            v.dns1123_subdomain("ingress_class", self.ingress_class)
         if self.backend_url is not None:
             reject_local_backend("backend_url", self.backend_url)
             v.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
         if self.quota is not None:
             NamespaceArgs(name="review", app="review", instance="review", quota=self.quota)  # the same rules
+        if self.enabled and self.deploy_token_expires_at is None:
+            raise v.InvalidArgument(
+                "deploy_token_expires_at",
+                None,
+                "is required when review apps are enabled: the review namespace's deploy token has a date of its "
+                "own, rotated by an admin run (CI's deployer may only read there)",
+            )
+        if self.deploy_token_expires_at is not None:
+            v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
 
     def namespace_for(self, app: str) -> str:
         return self.namespace or f"{app}-review"

@@ -78,7 +78,9 @@ REPLACE_ON: Mapping[str, tuple[str, ...]] = {
     "kubernetes:apps/v1:DaemonSet": ("spec.selector",),
     "kubernetes:batch/v1:Job": ("spec.completions", "spec.parallelism", "spec.selector", "spec.template"),
     # diff.go l. 23-38: data changes replace unless enableConfigMapMutable / enableSecretMutable
-    # (both default false, provider.go l. 696-726; this project sets neither).
+    # (both default false, provider.go l. 696-726). This project's program sets enableSecretMutable
+    # (docs/contracts.md PK-10), so its Secrets' data changes are updates; a plan redacts secret
+    # data anyway, so no diff sees one. The entry holds for `type`, and for other programs.
     "kubernetes:core/v1:ConfigMap": ("data", "binaryData"),
     "kubernetes:core/v1:Secret": ("data", "stringData", "type"),
     "kubernetes:core/v1:Service": ("spec.clusterIP",),

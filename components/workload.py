@@ -210,8 +210,9 @@ class IngressArgs:
     class_name: str | None = None
     """The IngressClass. Default: the cluster's default class."""
     tls_secret: str | None = None
-    """A TLS Secret in the namespace for ``host`` (e.g. a wildcard certificate). Default: none,
-    the ingress controller's default certificate."""
+    """A TLS Secret in the namespace for ``host``. Default: none, TLS with the ingress controller's
+    default certificate (a ``tls`` entry without ``secretName``), e.g. a wildcard certificate kept in
+    the controller's own namespace (ingress-nginx ``--default-ssl-certificate``)."""
 
     def __post_init__(self) -> None:
         v.dns1123_subdomain("host", self.host)
@@ -427,8 +428,8 @@ def _ingress(
     }
     if args.class_name is not None:
         spec["ingressClassName"] = args.class_name
-    if args.tls_secret is not None:
-        spec["tls"] = [{"hosts": [args.host], "secretName": args.tls_secret}]
+    # Always TLS: without secretName, the controller's default certificate (and its https redirect).
+    spec["tls"] = [{"hosts": [args.host], **({"secretName": args.tls_secret} if args.tls_secret else {})}]
     return k8s.networking.v1.Ingress(name, metadata=dict(metadata), spec=spec, opts=opts)
 
 

@@ -114,15 +114,18 @@ def test_a_pulumi_cloud_backend_hands_ci_an_access_token_instead_of_a_passphrase
 
 
 def test_the_namespace_defaults_to_app_and_environment_slug():
-    app = load({"environment": "review/feature-1"}).deployment
+    app = load({"environment": "eu/production-1"}).deployment
     assert app.namespace_args().name == app.instance
-    assert app.instance.startswith("hello-review-feature-1-")
+    assert app.instance.startswith("hello-eu-production-1-")
 
 
-def test_a_derived_namespace_that_is_too_long_is_reported_as_the_namespace():
+def test_a_derived_namespace_that_is_too_long_is_reported_as_the_apps_fault():
+    """The user set the app, not the namespace: the message names the key they can change."""
     app = load().deployment
-    with pytest.raises(InvalidArgument, match=r"^namespace: must be a DNS-1123 label"):
+    with pytest.raises(InvalidArgument, match=r"^app: derives .*app.kubernetes.io/instance"):
         dataclasses.replace(app, app="a" * 60)
+    with pytest.raises(InvalidArgument, match=r"^namespace: must be a DNS-1123 label"):
+        dataclasses.replace(app, namespace="n" * 64)
 
 
 def test_an_environment_error_found_by_a_child_args_names_the_composition_field():

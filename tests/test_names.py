@@ -46,7 +46,7 @@ def test_each_object_of_an_apps_namespace_gets_a_fixed_name_derived_from_the_app
 def test_the_args_derive_the_same_instances_and_namespaces_as_this_module():
     """ContinuousDeploymentArgs.instance, ReviewAppArgs.instance and ReviewAppsSpec.namespace_for
     compute their own; they must stay what the Roles and the checks here assume."""
-    app = load({"environment": "review/feature-1"}).deployment
+    app = load({"environment": "eu/production-1"}).deployment
     assert app.instance == names.environment_instance(app.app, app.environment)
     assert ReviewAppsSpec(domain="r.example.com").namespace_for("hello") == names.review_apps_instance("hello")
     review = ReviewAppArgs(
@@ -81,7 +81,7 @@ def test_an_environment_slug_is_cut_to_24_characters_before_the_instance_is_chec
 
 
 def test_a_base_stack_refuses_an_app_whose_review_apps_would_not_fit_up_to_merge_request_9999999():
-    review_apps = ReviewAppsSpec(enabled=True, domain="r.example.com")
+    review_apps = ReviewAppsSpec(enabled=True, domain="r.example.com", deploy_token_expires_at="2027-11-30")
     names.check_environment(APP_49, "staging")  # without review apps, it fits
     names.check_environment(APP_49[:-1], "staging", review_apps)
     with pytest.raises(InvalidArgument) as error:

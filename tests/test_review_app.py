@@ -151,7 +151,20 @@ def test_the_ingress_serves_the_environment_url(review_plan):
     assert f"https://{rule['host']}" == URL == review_plan.outputs["environment_url"]
     assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "hello-review-42", "port": {"number": 80}}
     assert ingress["spec"]["ingressClassName"] == "nginx"
-    assert ingress["spec"]["tls"] == [{"hosts": [rule["host"]], "secretName": "review-wildcard-tls"}]
+    # TLS with the controller's default certificate: no TLS Secret in the review namespace
+    # (docs/contracts.md KA-6), where any branch's pod could mount it.
+    assert ingress["spec"]["tls"] == [{"hosts": [rule["host"]]}]
+
+
+def test_a_tls_secret_for_review_apps_is_refused_with_what_to_do_instead():
+    from components.config import ConfigError
+    from tests.conftest import load
+
+    review_apps = {"enabled": "true", "domain": "r.example.com", "tlsSecret": "review-wildcard-tls"}
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:reviewApps.tlsSecret: is no longer taken: .*default certificate"
+    ):
+        load({"reviewApps": review_apps})
 
 
 def test_gitlab_links_the_pods_to_the_review_environment(review_plan):

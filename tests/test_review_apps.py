@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import pytest
 import yaml
@@ -10,7 +11,7 @@ import yaml
 from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER, InvalidArgument, ReviewAppsSpec, role_rules
 from components.rbac import base_reader
 from components.testing import Secret
-from tests.conftest import PASSPHRASE, STAGING, key, plan_staging
+from tests.conftest import PASSPHRASE, STAGING, key, load, plan_staging
 from tests.rbac import allows
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
@@ -153,7 +154,6 @@ def test_review_stacks_share_the_base_stacks_backend_by_default():
         ({"domain": "*.example.com"}, r"^domain: must be a DNS-1123 subdomain"),
         ({"domain": "r.example.com", "namespace": "a" * 64}, r"^namespace: must be a DNS-1123 label"),
         ({"domain": "r.example.com", "ingress_class": "Nginx"}, r"^ingress_class: must be a DNS-1123 subdomain"),
-        ({"domain": "r.example.com", "tls_secret": "tls secret"}, r"^tls_secret: must be a DNS-1123 subdomain"),
         ({"domain": "r.example.com", "backend_url": "https://api.pulumi.com"}, r"^backend_url: must be an? "),
         ({"domain": "r.example.com", "quota": {"pods": "many"}}, r"^quota.pods: must be a Kubernetes quantity"),
     ],
@@ -164,8 +164,20 @@ def test_review_apps_spec_rejects_bad_values(kwargs, message):
 
 
 def test_a_review_app_url_is_its_environment_slug_under_the_domain():
-    spec = ReviewAppsSpec(enabled=True, domain="review.example.com")
+    spec = ReviewAppsSpec(enabled=True, domain="review.example.com", deploy_token_expires_at="2027-11-30")
     # GitLab's CI_ENVIRONMENT_SLUG of review/feature-x: the '/' changed, so a hash suffix.
     assert spec.url("review/feature-x") == "https://review-feature-x-bjrazc.review.example.com"
     assert spec.namespace_for("hello") == "hello-review"
     assert ReviewAppsSpec(domain="r.example.com", namespace="previews").namespace_for("hello") == "previews"
+
+
+def test_the_review_namespaces_deploy_token_has_a_date_of_its_own():
+    """CI's deployer may only read in the review namespace: a rotation of the review token is an
+    admin run, so a rotation of the environment's (through CI's deploy) must not touch it."""
+    with pytest.raises(InvalidArgument, match=r"^deploy_token_expires_at: is required when review apps are enabled"):
+        ReviewAppsSpec(enabled=True, domain="r.example.com")
+    base = load().deployment
+    assert base.review_apps.deploy_token_expires_at == "2027-11-30"
+    later = dataclasses.replace(base, deploy_token_expires_at="2028-01-31")
+    args = later.review_apps_args(project="1", base_stack="staging")
+    assert args.deploy_token_expires_at == "2027-11-30"  # the environment's new date leaves it be

@@ -15,7 +15,14 @@ CASES: list[Case] = [
     Case("backend-file-no-slashes", {"pulumiBackendUrl": "file:state"}, "pulumiBackendUrl", LOCAL),
     Case(
         "review-backend-file",
-        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "backendUrl": "file:///tmp/review"}},
+        {
+            "reviewApps": {
+                "enabled": "true",
+                "domain": "r.example.com",
+                "deployTokenExpiresAt": "2027-11-30",
+                "backendUrl": "file:///tmp/review",
+            }
+        },
         "reviewApps.backendUrl",
         LOCAL,
     ),
@@ -44,7 +51,14 @@ CASES: list[Case] = [
     ),
     Case(
         "review-backend-self-hosted-cloud",
-        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "backendUrl": "https://pulumi.example.com"}},
+        {
+            "reviewApps": {
+                "enabled": "true",
+                "domain": "r.example.com",
+                "deployTokenExpiresAt": "2027-11-30",
+                "backendUrl": "https://pulumi.example.com",
+            }
+        },
         "reviewApps.backendUrl",
         "absolute s3:// or gs:// or azblob:// URL",
     ),

@@ -160,21 +160,38 @@ CASES = [
     ),
     Case(
         "review-apps-namespace-upper",
-        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "namespace": "Review"}},
+        {
+            "reviewApps": {
+                "enabled": "true",
+                "domain": "r.example.com",
+                "deployTokenExpiresAt": "2027-11-30",
+                "namespace": "Review",
+            }
+        },
         "reviewApps.namespace",
         "DNS-1123 label",
         "'Review'",
     ),
     Case(
         "review-apps-quota-bad-amount",
-        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "quota": {"pods": "lots"}}},
+        {
+            "reviewApps": {
+                "enabled": "true",
+                "domain": "r.example.com",
+                "deployTokenExpiresAt": "2027-11-30",
+                "quota": {"pods": "lots"},
+            }
+        },
         "reviewApps.quota.pods",
         "Kubernetes quantity",
         "'lots'",
     ),
     Case(
         "review-apps-state-in-pulumi-cloud",
-        {"pulumiBackendUrl": "https://api.pulumi.com", "reviewApps": {"enabled": "true", "domain": "r.example.com"}},
+        {
+            "pulumiBackendUrl": "https://api.pulumi.com",
+            "reviewApps": {"enabled": "true", "domain": "r.example.com", "deployTokenExpiresAt": "2027-11-30"},
+        },
         "reviewApps.backendUrl",
         "must be a self-managed backend",
         "None",

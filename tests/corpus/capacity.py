@@ -13,7 +13,7 @@ ALL_DOWN = "i.e. all of them"
 NEVER_STARTS = "cannot both be 0"
 NEVER_ADMITTED = "the quota would refuse the surge pods"
 INT32 = "at most 2147483647 (the API's int32 limit)"
-REVIEW = {"enabled": "true", "domain": "r.example.com"}
+REVIEW = {"enabled": "true", "domain": "r.example.com", "deployTokenExpiresAt": "2027-11-30"}
 
 CASES: list[Case] = [
     # maxUnavailable that reaches replicas, in any spelling

@@ -105,4 +105,16 @@ CASES: list[Case] = [
         drop=STAGING_ONLY,
         secrets={},
     ),
+    Case(
+        "review-domain-too-long-for-any-review-url",
+        {"reviewApps": {"enabled": "true", "domain": ("a" * 60 + ".") * 3 + "b" * 40 + ".com"}},
+        "reviewApps.domain",
+        "GitLab takes at most 255",
+    ),
+    Case(
+        "environment-in-the-review-scope",
+        {"environment": "review/main"},
+        "environment",
+        "must not be a review environment",
+    ),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.corpus import REVIEW_STACK, STAGING_ONLY, Case
 
 OWN = "must not be the cluster's own namespace"
-REVIEW = {"enabled": "true", "domain": "r.example.com"}
+REVIEW = {"enabled": "true", "domain": "r.example.com", "deployTokenExpiresAt": "2027-11-30"}
 
 CASES: list[Case] = [
     Case("namespace-kube-system", {"namespace": "kube-system"}, "namespace", OWN),

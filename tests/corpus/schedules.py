@@ -81,4 +81,18 @@ CASES: list[Case] = [
         "(got 1)",  # handed over as JSON 1, as Go writes the float 1.0
     ),
     Case("drift-enabled-yes", drift(enabled="yes"), "driftCheck.enabled", "must be true or false"),  # YAML 1.2: text
+    Case(
+        "review-token-date-missing",
+        {"reviewApps": {"enabled": "true", "domain": "r.example.com"}},
+        "reviewApps.deployTokenExpiresAt",
+        "is required when review apps are enabled",
+        "None",
+    ),
+    Case(
+        "review-token-date-past",
+        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "deployTokenExpiresAt": "2020-01-01"}},
+        "reviewApps.deployTokenExpiresAt",
+        "a date after today",
+        "'2020-01-01'",
+    ),
 ]

@@ -72,7 +72,9 @@ CASES: list[Case] = [
         "reviewApps",
         AS_SECRET,
         SECRET,
-        secrets=secret("reviewApps", json.dumps({"enabled": True, "domain": "r.example.com"})),
+        secrets=secret(
+            "reviewApps", json.dumps({"enabled": True, "domain": "r.example.com", "deployTokenExpiresAt": "2027-11-30"})
+        ),
     ),
     # Values that look like credentials, in keys that are not secret.
     Case(
@@ -159,7 +161,14 @@ CASES: list[Case] = [
     Case("unknown-password-key", {"dbPassword": HUNTER}, "dbPassword", "is not a known key", SECRET, hidden=(HUNTER,)),
     Case(
         "unknown-member-named-like-a-secret",
-        {"reviewApps": {"enabled": "true", "domain": "r.example.com", "passphrase": HUNTER}},
+        {
+            "reviewApps": {
+                "enabled": "true",
+                "domain": "r.example.com",
+                "deployTokenExpiresAt": "2027-11-30",
+                "passphrase": HUNTER,
+            }
+        },
         "reviewApps.passphrase",
         "is not a known key",
         SECRET,
@@ -205,5 +214,19 @@ CASES: list[Case] = [
         "a file:// backend lives on one machine",
         "file://[secret]@",
         hidden=("T0kenValue9x",),
+    ),
+    Case(
+        "review-tls-secret-any-branch-could-mount",
+        {
+            "reviewApps": {
+                "enabled": "true",
+                "domain": "r.example.com",
+                "deployTokenExpiresAt": "2027-11-30",
+                "tlsSecret": "review-wildcard-tls",
+            }
+        },
+        "reviewApps.tlsSecret",
+        "is no longer taken",
+        SECRET,  # a Secret's name, shown as a secret's value would be: the key is named like one
     ),
 ]
