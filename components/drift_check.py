@@ -59,6 +59,12 @@ class DriftCheckSpec:
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
         v.cron_expression("cron", self.cron)
+        if not self.cron.split()[0].isdigit():
+            # Each run holds the environment's resource group (token rotation, drift check): a
+            # schedule every few minutes would keep deploys waiting.
+            raise v.InvalidArgument(
+                "cron", self.cron, "must run at most once an hour: give its minute field one minute"
+            )
         v.time_zone("timezone", self.timezone)
         if not isinstance(self.ref, str) or not _REF.match(self.ref) or ".." in self.ref:
             raise v.InvalidArgument("ref", self.ref, "must be a branch name")

@@ -18,10 +18,10 @@ import datetime as _dt
 import difflib
 import ipaddress
 import re
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from importlib import resources
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -400,6 +400,9 @@ CONFIGMAP_MAX_BYTES = 1024 * 1024
 RUNTIME_VARIABLES = frozenset({"PATH", "HOME", "HOSTNAME", "USER", "SHELL", "PWD", "TMPDIR", "TERM"})
 """Variables the image or the kubelet sets, which a setting would silently replace."""
 RUNTIME_PREFIXES = ("KUBERNETES_", "LD_")
+_SERVICE_LINK = re.compile(r"^[A-Z0-9_]+_SERVICE_(HOST|PORT(_[A-Z0-9_]+)?)$")
+"""The kubelet's service links: <SERVICE>_SERVICE_HOST and _SERVICE_PORT[_<port name>], set for
+every Service of the namespace (enableServiceLinks), which an envFrom key would replace."""
 """The kubelet's service variables (``KUBERNETES_SERVICE_HOST``...), and the dynamic loader's
 (``LD_PRELOAD`` runs code in the app)."""
 
@@ -423,12 +426,12 @@ def environment_settings(field: str, value: Any) -> dict[str, str]:
                 "must be an environment variable name: a letter, '_', '-' or '.' first, then also digits "
                 "(the kubelet skips any other key)",
             )
-        if key in RUNTIME_VARIABLES or key.startswith(RUNTIME_PREFIXES):
+        if key in RUNTIME_VARIABLES or key.startswith(RUNTIME_PREFIXES) or _SERVICE_LINK.match(key):
             raise InvalidArgument(
                 name,
                 Sanitized(key),
                 f"must not replace a variable the runtime sets ({', '.join(sorted(RUNTIME_VARIABLES))}, "
-                f"{', '.join(p + '*' for p in RUNTIME_PREFIXES)})",
+                f"{', '.join(p + '*' for p in RUNTIME_PREFIXES)}, *_SERVICE_HOST, *_SERVICE_PORT*)",
             )
         if "\0" in item:
             raise InvalidArgument(
@@ -858,7 +861,9 @@ def time_zone(field: str, value: Any) -> str:
     takes Rails' names (``Paris``); the IANA name is the unambiguous one."""
     global _TIME_ZONES
     if _TIME_ZONES is None:
-        _TIME_ZONES = frozenset(zoneinfo.available_timezones())
+        # The tzdata package's list, not the host's /usr/share/zoneinfo (which adds "localtime",
+        # "posixrules" and the like, and differs from one machine to the next).
+        _TIME_ZONES = frozenset(resources.files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
     if not isinstance(value, str) or value not in _TIME_ZONES:
         raise InvalidArgument(field, value, "must be an IANA time zone name such as 'UTC' or 'Europe/Paris'")
     return value
@@ -909,16 +914,18 @@ def gitlab_tag_match(regex: str, tag: str) -> bool:
 
 
 def _has_top_level_alternation(regex: str) -> bool:
-    depth, in_class, escaped = 0, False, False
-    for char in regex:
+    depth, in_class, escaped, class_start = 0, False, False, -1
+    for index, char in enumerate(regex):
         if escaped:
             escaped = False
         elif char == "\\":
             escaped = True
         elif in_class:
-            in_class = char != "]"
+            # A ']' first in a class ("[]|]", "[^]|]") is a literal, not its end.
+            literal = index == class_start or (index == class_start + 1 and regex[class_start] == "^")
+            in_class = char != "]" or literal
         elif char == "[":
-            in_class = True
+            in_class, class_start = True, index + 1
         elif char == "(":
             depth += 1
         elif char == ")":

@@ -15,6 +15,10 @@ from . import names
 from . import validation as v
 from .labels import recommended_labels, selector_labels
 
+BUDGET_MAX_SECONDS = 3600
+"""An hour: a rollout that may take longer holds the stack's lock (and the environment's resource
+group) past GitLab's default job timeout, which would kill the deploy mid-update."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class RolloutArgs:
@@ -48,7 +52,7 @@ class RolloutArgs:
                 "max_unavailable", self.max_unavailable, "must be below 100%, or a rollout takes every pod down"
             )
         v.integer("min_ready_seconds", self.min_ready_seconds, minimum=0)
-        v.integer("budget_seconds", self.budget_seconds, minimum=1)
+        v.integer("budget_seconds", self.budget_seconds, minimum=1, maximum=BUDGET_MAX_SECONDS)
         v.integer("revision_history_limit", self.revision_history_limit, minimum=0)
         if self.budget_seconds <= self.min_ready_seconds:
             raise v.InvalidArgument(

@@ -112,3 +112,10 @@ def test_a_schedule_gitlab_would_refuse_or_never_run_is_refused(kwargs, expected
 def test_a_schedule_with_names_and_a_time_zone_is_taken():
     spec = DriftCheckSpec(cron="30 2 * * mon-fri", timezone="Europe/Paris")
     assert (spec.cron, spec.timezone) == ("30 2 * * mon-fri", "Europe/Paris")
+
+
+@pytest.mark.parametrize("cron", ["* * * * *", "*/5 3 * * *", "0,30 * * * *"])
+def test_a_schedule_more_often_than_hourly_is_refused(cron):
+    """Each run holds the environment's resource group, which deploys wait for."""
+    with pytest.raises(InvalidArgument, match=r"^cron: must run at most once an hour"):
+        DriftCheckSpec(cron=cron)

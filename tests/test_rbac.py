@@ -436,7 +436,7 @@ def test_the_readme_states_what_each_leaked_credential_can_and_cannot_do():
         ("environment deployer", "cannot: list Secrets (a LIST returns every Secret's data)"),
         ("environment deployer", "cannot: create a Secret (it could mint a long-lived token of any ServiceAccount)"),
         ("environment deployer", "can: change the Secret `hello-registry-pull` (a deploy-token rotation)"),
-        ("review deployer", "cannot: read any Secret (not the wildcard TLS key either)"),
+        ("review deployer", "cannot: read any Secret (and the review namespace holds no TLS key)"),
         ("review deployer", "cannot: create a PodDisruptionBudget"),
         ("review deployer", "cannot: read any Role"),
     ]:

@@ -263,6 +263,8 @@ def test_re2_pattern_refuses_ungrouped_alternatives_which_gitlab_anchors_one_end
         v.re2_pattern("regex", regex)
     assert v.re2_pattern("regex", f"({regex})") == f"({regex})"
     assert v.re2_pattern("regex", r"[|]a\|b") == r"[|]a\|b"  # a literal '|' is no alternative
+    assert v.re2_pattern("regex", "[]|]ci") == "[]|]ci"  # nor one in a class that starts with ']'
+    assert v.re2_pattern("regex", "[^]|]ci") == "[^]|]ci"
 
 
 def test_gitlab_tag_match_anchors_the_regex_the_way_gitlab_does():
@@ -419,6 +421,8 @@ def test_cpu_quantity_refuses_byte_units():
         ({"PATH": "/tmp"}, r"must not replace a variable the runtime sets"),
         ({"KUBERNETES_SERVICE_HOST": "x"}, r"must not replace"),
         ({"LD_PRELOAD": "/tmp/x.so"}, r"must not replace"),
+        ({"HELLO_SERVICE_HOST": "10.0.0.1"}, r"must not replace"),  # the kubelet's service links
+        ({"HELLO_SERVICE_PORT_HTTP": "80"}, r"must not replace"),
         ({"GREETING": "a\0b"}, r"must not contain a NUL byte"),
         ({"DB_PASSWORD": "hunter2hunter2"}, r"is named like a secret"),
         ({"UPSTREAM": "https://u:hunter2@example.com"}, r"looks like a URL with a password"),
@@ -462,7 +466,7 @@ def test_cron_expression_refuses_what_gitlab_refuses_or_never_runs(cron, expecte
         v.cron_expression("cron", cron)
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus", "Paris", "utc", "Europe/Paris; rm", ""])
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Paris", "utc", "Europe/Paris; rm", "", "localtime", "Factory"])
 def test_time_zone_wants_an_iana_name(zone):
     with pytest.raises(InvalidArgument, match=r"must be an IANA time zone name"):
         v.time_zone("timezone", zone)

@@ -165,7 +165,7 @@ def test_rolling_update_rejects_taking_every_pod_down():
         ({"max_surge": "150%"}, r"^max_surge: must be an integer ≥ 0 or a percentage from 0% to 100%"),
         ({"max_unavailable": -1}, r"^max_unavailable: must be an integer ≥ 0"),
         ({"min_ready_seconds": -5}, r"^min_ready_seconds: must be an integer ≥ 0"),
-        ({"budget_seconds": 0}, r"^budget_seconds: must be an integer ≥ 1"),
+        ({"budget_seconds": 0}, r"^budget_seconds: must be an integer from 1 to 3600"),
         ({"revision_history_limit": -1}, r"^revision_history_limit: must be an integer ≥ 0"),
         (
             {"budget_seconds": 10, "min_ready_seconds": 10},
@@ -385,3 +385,10 @@ def test_a_zero_request_or_limit_in_any_unit_is_refused(name):
     zero = "0m" if name.startswith("cpu") else "0Mi"
     with pytest.raises(InvalidArgument, match=rf"^{name}: must be above 0"):
         ResourcesArgs(**{name: zero})
+
+
+def test_a_rollout_budget_beyond_an_hour_is_refused():
+    """Longer, it would hold the stack's lock past GitLab's default job timeout."""
+    assert RolloutArgs(budget_seconds=3600, min_ready_seconds=5).budget_seconds == 3600
+    with pytest.raises(InvalidArgument, match=r"^budget_seconds: must be an integer from 1 to 3600"):
+        RolloutArgs(budget_seconds=3601)

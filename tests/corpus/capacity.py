@@ -194,4 +194,7 @@ CASES: list[Case] = [
         "'requests.cpus'",
     ),
     Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 3 pods", "'2'"),
+    Case(
+        "budget-beyond-an-hour", {"rollout": {"budgetSeconds": 2147483647}}, "rollout.budgetSeconds", "from 1 to 3600"
+    ),
 ]

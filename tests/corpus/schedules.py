@@ -95,4 +95,6 @@ CASES: list[Case] = [
         "a date after today",
         "'2020-01-01'",
     ),
+    Case("cron-every-minute", drift(cron="* * * * *"), CRON, "must run at most once an hour"),
+    Case("cron-every-half-hour", drift(cron="*/30 3 * * *"), CRON, "must run at most once an hour"),
 ]

@@ -36,4 +36,11 @@ CASES: list[Case] = [
     Case(
         "setting-value-not-a-string", {"settings": {"PORT": 8080}}, "settings['PORT']", "values must be strings", "8080"
     ),
+    Case(
+        "setting-service-link",
+        setting("HELLO_SERVICE_HOST", "10.0.0.9"),
+        "settings['HELLO_SERVICE_HOST']",
+        RUNTIME,
+        "'HELLO_SERVICE_HOST'",
+    ),
 ]
