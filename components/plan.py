@@ -508,8 +508,8 @@ def policy_rules(pack: Path) -> PolicyRules:
 
     The project's ``policy/`` takes precedence over the shipped pack, and a merge request can change
     it: so a pack without a mandatory rule is refused (it would switch the check off), and the
-    shipped pack's mandatory rules are always evaluated too. A project's rule of the same name
-    replaces the shipped one only if it is mandatory as well (so it can be adapted, not demoted).
+    shipped pack's mandatory rules are always evaluated too, beside the project's (a project rule of
+    the same name adds to the shipped one, never replaces it: it could otherwise be a no-op).
     """
     rules = load_rules(pack)
     mandatory = {rule.name for rule in rules if rule_level(rule) == MANDATORY}
@@ -526,10 +526,8 @@ def policy_rules(pack: Path) -> PolicyRules:
         )
     if shipped.resolve() == pack.resolve():
         return PolicyRules(rules, pack)
-    added = tuple(rule for rule in load_rules(shipped) if rule_level(rule) == MANDATORY and rule.name not in mandatory)
-    replaced = {rule.name for rule in added}  # the project's advisory rules of those names
-    own = tuple(rule for rule in rules if rule.name not in replaced)
-    return PolicyRules(own + added, pack, shipped, len(added))
+    added = tuple(rule for rule in load_rules(shipped) if rule_level(rule) == MANDATORY)
+    return PolicyRules(tuple(rules) + added, pack, shipped, len(added))
 
 
 def load_rules(pack: Path) -> tuple[Any, ...]:
@@ -588,7 +586,10 @@ def evaluate_policies(plan: Plan, rules: Sequence[Any], tags: Mapping[str, str])
             for message in messages:
                 for secret in secrets:
                     message = message.replace(secret, "[secret]")
-                findings.append(Finding(rule.name, rule_level(rule), where, message))
+                finding = Finding(rule.name, rule_level(rule), where, message)
+                # A project's copy of a shipped rule runs beside it: say each finding once.
+                if finding not in findings:
+                    findings.append(finding)
     return findings
 
 

@@ -514,7 +514,8 @@ def test_the_shipped_packs_mandatory_rules_are_evaluated_beside_the_projects_pac
     assert "  k8s-pinned-images: kubernetes:apps/v1:Deployment hello-workload-deployment: " in latest.stderr
 
 
-def test_a_projects_rule_replaces_the_shipped_one_of_its_name_only_if_mandatory_too(tmp_path):
+def test_a_projects_rule_of_a_shipped_rules_name_runs_beside_it_never_instead(tmp_path):
+    """A merge request could otherwise replace a guardrail by a mandatory rule that finds nothing."""
     project = project_with(tmp_path, STACK_FILE)
     pack = write_pack(
         tmp_path / "policy",
@@ -529,13 +530,20 @@ def test_a_projects_rule_replaces_the_shipped_one_of_its_name_only_if_mandatory_
     )
     result = plan_project(project, "-c", f"image={LATEST}")
     assert result.returncode == 1, result.stdout + result.stderr
-    added = SHIPPED_MANDATORY - 1
-    assert f"({1 + added} rules: 1 of {pack} and {added} mandatory of the shipped pack {SHIPPED}" in result.stderr
+    assert f"({2 + SHIPPED_MANDATORY} rules: 2 of {pack} and {SHIPPED_MANDATORY} mandatory of the shipped" in (
+        result.stderr
+    )
     lines = [line for line in result.stderr.splitlines() if line.startswith("  k8s-")]
     assert [line.split(":")[0] for line in lines] == ["  k8s-probes-and-resources", "  k8s-pinned-images"]
-    assert lines[0].endswith("hello-workload-deployment: adapted by the project")  # the project's, once
-    assert "i.e. :latest: pin a digest" in lines[1]  # the shipped rule's, though the project's was advisory
-    assert "(advisory)" not in result.stdout
+    assert lines[0].endswith("hello-workload-deployment: adapted by the project")  # the project's own finding
+    assert "i.e. :latest: pin a digest" in lines[1]  # the shipped rule's, though the project's was a no-op
+    no_op_guardrail = write_pack(
+        tmp_path / "policy", NO_OP + "RULES = [R(name='k8s-pinned-images', level='mandatory', check=nothing)]\n"
+    )
+    assert no_op_guardrail == pack
+    result = plan_project(project, "-c", f"image={LATEST}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "i.e. :latest: pin a digest" in result.stderr
 
 
 def test_the_pack_installed_with_the_tools_is_the_shipped_one(tmp_path, monkeypatch):
@@ -559,8 +567,15 @@ def test_the_pack_installed_with_the_tools_is_the_shipped_one(tmp_path, monkeypa
     assert [rule.name for rule in rules.rules][:2] == ["own", "k8s-probes-and-resources"]
     assert "k8s-no-external-services" not in [rule.name for rule in rules.rules]  # advisory: not forced
     assert policy_rules(site / "gitlab_k8s_cd_policy").describe() == f"10 rules of {site / 'gitlab_k8s_cd_policy'}"
-    # This repository's pack has every mandatory rule of the installed copy: nothing to add.
-    assert policy_rules(ROOT / "policy").describe() == f"10 rules of {ROOT / 'policy'}"
+    # This repository's pack beside the installed copy: both run, and each finding is said once.
+    both = policy_rules(ROOT / "policy")
+    assert both.describe().startswith(f"{10 + SHIPPED_MANDATORY} rules: 10 of {ROOT / 'policy'}")
+    deployment = PlannedResource(
+        "urn:d", "kubernetes:apps/v1:Deployment", "d", None, True, None, {"spec": {"template": {"spec": {}}}}
+    )
+    deployment.inputs["spec"]["template"]["spec"]["containers"] = [{"name": "c", "image": "r.example.com/a:latest"}]
+    findings = evaluate_policies(SimpleNamespace(resources=(deployment,)), both.rules, {})
+    assert len(findings) == len(set(findings)) > 0
 
 
 def test_a_rule_whose_level_is_crossguards_enum_is_mandatory():
