@@ -155,9 +155,20 @@ def check_tag(tag: str) -> None:
         )
 
 
+def as_sent(url: str) -> str:
+    """``url`` as requests will send it (urllib3's parser, not urllib's): checks must see the host
+    requests connects to. ``http://a\\@b/`` is host ``b`` to urlsplit, but requests goes to ``a``."""
+    try:
+        prepared = requests.Request("GET", url).prepare().url
+    except (requests.exceptions.RequestException, ValueError) as error:
+        raise CleanupError(f"{url!r} is not a URL requests can send ({error})") from None
+    return prepared or ""
+
+
 def origin(url: str) -> tuple[str, str, int]:
-    """Scheme, host and port (the default one if none is given): what credentials are bound to."""
-    parts = urlsplit(url)
+    """Scheme, host and port (the default one if none is given) of ``url`` as requests sends it:
+    what credentials are bound to."""
+    parts = urlsplit(as_sent(url))
     scheme = parts.scheme.lower()
     try:
         port = parts.port
@@ -185,7 +196,11 @@ def realm_refusal(registry_url: str, realm: str, allowed_hosts: Sequence[str] = 
     issue its tokens ($CI_SERVER_HOST, --token-realm-host). Host names only: the port is not
     checked (a token service on another port of the same host is the same machine's).
     """
-    wanted, registry = urlsplit(realm), urlsplit(registry_url)
+    try:
+        wanted = urlsplit(as_sent(realm))
+    except CleanupError:  # not an absolute URL: refused below, as having no https host
+        wanted = urlsplit("")
+    registry = urlsplit(registry_url)
     try:
         wanted_host = (wanted.hostname or "").lower()
     except ValueError:  # an unparsable bracketed host

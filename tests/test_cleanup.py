@@ -724,3 +724,18 @@ def test_an_index_whose_children_no_other_tag_uses_is_deleted(registry, capsys):
     assert cleanup(registry, "ci-204-20420420", None, repo) == EXIT_OK
     assert f"deleted {repo}:ci-204-20420420 ({index})" in capsys.readouterr().out
     assert registry.tags(repo) == ["release-20420420"] and not registry.manifest_exists(repo, index)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.2:9101\\@127.0.0.1:9100/jwt", "https://evil.example\\@gitlab.example.com/api/v4/projects"],
+)
+def test_a_url_is_judged_by_the_host_requests_will_connect_to(url):
+    """urllib's urlsplit reads the host after a backslash-@, requests (urllib3) the one before it:
+    the checks use the URL as requests will send it, so a crafted realm or next page cannot pass
+    for the registry's or GitLab's own host."""
+    from pipeline.cleanup import origin, realm_refusal
+
+    connected = url.split("//", 1)[1].split("\\", 1)[0].split(":")[0]
+    assert origin(url)[1] == connected
+    assert realm_refusal("http://127.0.0.1:9100", url) is not None or connected == "127.0.0.1"
