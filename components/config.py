@@ -184,6 +184,7 @@ def load_settings() -> Settings:
     """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing."""
     raw = _read_raw()
     _reject_unknown(raw)
+    _reject_undecodable(raw)
     _reject_plain_secrets(raw)
     if "mergeRequestIid" in raw:
         return Settings(deployment=None, review=_review(raw), gitlab_url=_gitlab_url(raw))
@@ -293,6 +294,26 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
                 )
 
 
+def _reject_undecodable(raw: Mapping[str, Any]) -> None:
+    """Text that is not valid Unicode (a lone surrogate from JSON's "\\ud800", or a byte the CLI could
+    not decode) cannot be sent to Kubernetes or GitLab, nor encoded at all."""
+    for key, value in raw.items():
+        for path, text in [*_leaves(key, value), *_names(key, value)]:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                shown, where = (t.encode("utf-8", "backslashreplace").decode() for t in (text, path))
+                raise _error((where,), v.Sanitized(shown), "must be valid Unicode text (UTF-8)") from None
+
+
+def _names(key: str, value: Any) -> list[tuple[str, str]]:
+    """The member names under ``value`` (a setting's name, say), with their key paths."""
+    if not isinstance(value, Mapping):
+        return []
+    found = [(f"{key}[{name!r}]", name) for name in value if isinstance(name, str)]
+    return found + [leaf for member, item in value.items() for leaf in _names(f"{key}.{member}", item)]
+
+
 def _leaves(key: str, value: Any) -> list[tuple[str, str]]:
     """Every string under ``value``, with its config key path (``reviewApps.backendUrl``)."""
     if isinstance(value, Mapping):
@@ -361,11 +382,12 @@ def _build(cls: type[T], sources: Mapping[str, tuple[str, Any]]) -> T:
     except v.InvalidArgument as error:
         keys = []
         for field_path in error.fields:
-            head, dot, rest = field_path.partition(".")
+            head, *rest = _path_parts(field_path)
+            name, bracket, item = head.partition("[")
+            parts = [(sources[name][0] if name in sources else _camel(name)) + bracket + item]
             # A mapping's key ("settings['DB_PASSWORD']") is the user's, kept as given.
-            head, bracket, item = head.partition("[")
-            key = (sources[head][0] if head in sources else _camel(head)) + bracket + item
-            keys.append(key + dot + ".".join(_camel(part) for part in rest.split(".")) if rest else key)
+            parts += [_camel(part.partition("[")[0]) + "".join(part.partition("[")[1:]) for part in rest]
+            keys.append(".".join(part for part in parts if part))
         raise _error(tuple(keys), error.values if len(keys) > 1 else error.values[0], error.expected) from None
 
 
@@ -402,6 +424,11 @@ def _coerce(annotation: str, value: Any) -> Any:
     if "int" in declared and re.fullmatch(r"-?[0-9]+", value):
         return int(value)
     return value
+
+
+def _path_parts(field_path: str) -> list[str]:
+    """``"spec.settings['a.b']"`` -> ``["spec", "settings['a.b']"]``: dots inside brackets stay."""
+    return re.split(r"\.(?![^\[]*\])", field_path)
 
 
 def _camel(name: str) -> str:

@@ -87,6 +87,7 @@ class ContinuousDeploymentArgs:
         # Names derived from the app first: a too-long default namespace is the app's fault, not a
         # namespace the user never set.
         names.check_environment(self.app, self.environment, self.review_apps)
+        self._check_service_links()
         # Build what needs no other resource now, so that a bad value fails before any is registered.
         v.renamed(self.namespace_args, {"name": "namespace"})
         v.renamed(
@@ -97,6 +98,19 @@ class ContinuousDeploymentArgs:
             v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
         self._check_namespaces()
         self._check_quotas()
+
+    def _check_service_links(self) -> None:
+        """The kubelet gives every pod Docker-link variables for each Service of its namespace
+        (<SERVICE>_PORT, <SERVICE>_PORT_<port>_TCP...); a setting of the app's own Service's would
+        silently replace one (AppSpec refuses the *_SERVICE_* ones for any Service)."""
+        prefix = names.workload(self.app).upper().replace("-", "_") + "_PORT"
+        for key in self.spec.settings:
+            if key == prefix or key.startswith(prefix + "_"):
+                raise v.InvalidArgument(
+                    f"spec.settings[{key!r}]",
+                    v.Sanitized(key),
+                    f"must not replace the kubelet's service link {prefix}* of the app's Service",
+                )
 
     def _check_namespaces(self) -> None:
         """The review namespace is shared by every branch pipeline: it may never be an environment's."""
@@ -127,15 +141,21 @@ class ContinuousDeploymentArgs:
             )
 
     def _check_quotas(self) -> None:
-        """A quota that cannot admit a rollout's peak makes every rollout stall at its surge pods."""
+        """A quota that cannot admit a rollout's peak makes every rollout stall at its surge pods;
+        one that cannot admit the namespace's own objects makes the deploy fail (403 on create)."""
+        history = self.spec.rollout.revision_history_limit
         shortfall = quota_shortfall(self.quota or {}, self.spec.peak_usage())
         if shortfall is not None:
             raise self._quota_error("quota", shortfall, self.spec, self.quota or {})
+        counts = object_counts(history, review=False, budget=self.spec.replicas > 1)
+        _check_counts("quota", self.quota or {}, counts)
         if self.review_apps.enabled and self.review_apps.quota:
             review = self.spec.for_review()
             shortfall = quota_shortfall(self.review_apps.quota, review.peak_usage())
             if shortfall is not None:
                 raise self._quota_error("review_apps.quota", shortfall, review, self.review_apps.quota)
+            review_counts = object_counts(history, review=True, budget=False)
+            _check_counts("review_apps.quota", self.review_apps.quota, review_counts)
 
     @staticmethod
     def _quota_error(field: str, shortfall: tuple[str, Decimal], spec: AppSpec, quota: Mapping[str, str]) -> Exception:
@@ -353,3 +373,43 @@ def _amount(value: Decimal) -> str:
     if value % 1 and (value * 1000) % 1 == 0:
         return f"{value * 1000:f}".rstrip("0").rstrip(".") + "m"
     return format(value.normalize(), "f")
+
+
+def object_counts(revision_history: int, *, review: bool, budget: bool) -> dict[str, int]:
+    """The objects a namespace holds at least, at a rollout's peak, by ResourceQuota's names (both
+    the core ones, ``configmaps``, and ``count/<resource>``): the stack's own, plus the
+    ``kube-root-ca.crt`` ConfigMap and the ``default`` ServiceAccount Kubernetes puts in every
+    namespace. A review namespace counts one review app."""
+    counts = {
+        "count/deployments.apps": 1,
+        # The old ReplicaSets kept for a rollback, the current one and the rollout's new one.
+        "count/replicasets.apps": revision_history + 2,
+        # kube-root-ca.crt, and the settings ConfigMap twice while a settings change rolls out.
+        "configmaps": 3,
+        "secrets": 2,  # the pull secret and the deployer's token
+        "services": 1,
+        "count/serviceaccounts": 3,  # default, the app's and the deployer's
+        "count/networkpolicies.networking.k8s.io": 1 if review else 2,
+        "count/roles.rbac.authorization.k8s.io": 2 if review else 1,
+        "count/rolebindings.rbac.authorization.k8s.io": 2 if review else 1,
+        "resourcequotas": 1,
+    }
+    if review:
+        counts["count/ingresses.networking.k8s.io"] = 1
+    if budget:
+        counts["count/poddisruptionbudgets.policy"] = 1
+    for core in ("configmaps", "secrets", "services", "resourcequotas"):
+        counts[f"count/{core}"] = counts[core]
+    return counts
+
+
+def _check_counts(field: str, quota: Mapping[str, str], counts: Mapping[str, int]) -> None:
+    for resource, amount in quota.items():
+        needed = counts.get(resource)
+        if needed is not None and v.parse_quantity(amount) < needed:
+            raise v.InvalidArgument(
+                f"{field}.{resource}",
+                amount,
+                f"must be at least {needed}: the namespace holds that many at a rollout's peak (the stack's "
+                "objects, and what Kubernetes adds to every namespace), and the API server would refuse the rest",
+            )

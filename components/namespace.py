@@ -55,6 +55,9 @@ class LimitRangeArgs:
                     v.cpu_quantity(f"{name}.{resource}", amount)
                 else:
                     v.quantity(f"{name}.{resource}", amount)
+                if v.parse_quantity(amount) == 0:
+                    # A default of 0 gives every container without its own a limit of none.
+                    raise v.InvalidArgument(f"{name}.{resource}", amount, "must be above 0: 0 means unbounded")
         for resource, request in self.default_request.items():
             limit = self.default_limit.get(resource)
             if limit is not None and v.parse_quantity(request) > v.parse_quantity(limit):

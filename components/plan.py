@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tags = stack_tags(args.stack_tag)
         pack = policy_pack(project_dir, args.policy_pack)
         policies = policy_rules(pack)
-    except (OSError, ValueError, yaml.YAMLError) as error:
+    except (OSError, ValueError, yaml.YAMLError, RecursionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     for note in stack.notes:
@@ -222,7 +222,7 @@ def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> Sta
             )
         try:
             result.config[full] = cli_config_value(value)
-        except ValueError as error:
+        except (ValueError, TypeError, RecursionError) as error:  # !!binary bytes, a 5000-deep nesting
             raise ValueError(f"{stack_file.name}: {full}: the Pulumi CLI cannot load this value ({error})") from None
     for override in overrides:
         # `pulumi up -c KEY=VALUE` hands VALUE over as text, as written, and `-c KEY` an empty one

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import re2
 
@@ -90,13 +90,15 @@ _CREDENTIAL_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a JSON web token", re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}")),
     # Bounded scheme and userinfo: a search over a long value stays linear.
     ("a URL with a password", re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]{0,256}:[^/\s@]{1,256}@")),
+    # ... or without a scheme, as in an image reference "user:password@registry.example.com/app".
+    ("a URL with a password", re.compile(r"^[A-Za-z0-9._~%+-]{1,256}:[^/\s@]{1,256}@[A-Za-z0-9.-]+(?::\d+)?/")),
     ("a kubeconfig with credentials", re.compile(r"(?m)^\s*(?:token|client-key-data|password):\s*\S")),
 )
 _BASE64 = re.compile(r"^[A-Za-z0-9+/_-]{40,}={0,2}$")
 # Words that make a name a secret's (DB_PASSWORD, apiToken, SESSION_SECRET), and final words that
 # make it about a secret rather than one (deployTokenExpiresAt, TOKEN_TTL, PASSWORD_MIN_LENGTH).
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "credentials")
-_SECRET_EXACT = frozenset({"pwd", "kubeconfig", "apikey", "privatekey", "passcode"})
+_SECRET_EXACT = frozenset({"pwd", "kubeconfig", "apikey", "privatekey", "passcode", "sig", "signature"})
 # A "key" is a secret's (API_KEY, STRIPE_KEY, sshKey, storage_key) unless these say it is a key of
 # another kind (SORT_KEY, CACHE_KEY, PUBLIC_KEY).
 _NOT_A_SECRET_KEY = frozenset(
@@ -153,12 +155,19 @@ def secret_looking_name(name: str) -> bool:
     return False
 
 
+SHOWN_MAX = 512
+"""The longest value a message quotes whole; a longer one is cut (its length is said)."""
+
+
 def shown(field: str, value: Any) -> Any:
-    """``value`` as an error message may show it for ``field``: redacted when either looks secret."""
+    """``value`` as an error message may show it for ``field``: redacted when either looks secret,
+    cut when it is long."""
     if isinstance(value, (Redacted, Sanitized)) or value is None:
         return value
     if secret_looking_name(field) or looks_like_credential(value):
         return Redacted(len(str(value)))
+    if isinstance(value, str) and len(value) > SHOWN_MAX:
+        return Sanitized(f"{value[:80]}... ({len(value)} characters)")
     return value
 
 
@@ -265,6 +274,8 @@ def parse_quantity(value: str) -> Decimal:
 
 def quantity(field: str, value: Any) -> str:
     """A Kubernetes resource quantity such as ``250m``, ``1``, ``512Mi`` or ``1e3``, not negative."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise InvalidArgument(field, value, f"must be a Kubernetes quantity as text: quote it, '{value}'")
     if not isinstance(value, str) or not _QUANTITY.match(value):
         raise InvalidArgument(
             field,
@@ -550,7 +561,10 @@ def absolute_url(
         )
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidArgument(field, value, expected)
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "Invalid IPv6 URL": an unbalanced bracket
+        raise InvalidArgument(field, value, expected) from None
     if parts.scheme not in schemes or not parts.netloc:
         raise InvalidArgument(field, value, expected)
     try:
@@ -570,26 +584,31 @@ def absolute_url(
 
 
 def without_credentials(url: str) -> str:
-    """``url`` with its userinfo and the values of query parameters that look secret (by name or by
-    value) replaced by ``[secret]``; ``url`` itself when it has none."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unbalanced IPv6 bracket: shown whole, or redacted if it looks secret
+    """``url`` with its userinfo, and the value of every parameter after its host (query, ``;``
+    parameters, fragment) whose name or value looks secret, replaced by ``[secret]``; ``url``
+    itself when it has none."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
         return url
-    netloc = parts.netloc
+    netloc, slash, tail = rest.partition("/") if "/" in rest.split("?")[0].split("#")[0] else (rest, "", "")
+    if not slash:
+        # No path: the query or fragment starts right after the host.
+        cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+        netloc, tail = rest[:cut], rest[cut:]
     if "@" in netloc:
         netloc = "[secret]@" + netloc.rpartition("@")[2]
-    query = parts.query
-    if query:
-        pairs = []
-        for pair in query.split("&"):
-            name, equals, item = pair.partition("=")
-            hide = secret_looking_name(unquote(name)) or looks_like_credential(unquote(item)) is not None
-            pairs.append(f"{name}{equals}[secret]" if hide and item else pair)
-        query = "&".join(pairs)
-    if (netloc, query) == (parts.netloc, parts.query):
-        return url
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+    def hide(match: re.Match[str]) -> str:
+        name, item = match.group(1), match.group(2)
+        secret = secret_looking_name(unquote(name)) or looks_like_credential(unquote(item)) is not None
+        return f"{name}=[secret]" if secret and item else match.group(0)
+
+    tail = _PARAMETER.sub(hide, tail)
+    return f"{scheme}://{netloc}{slash}{tail}"
+
+
+# name=value after '?', '&', ';' or '#' (a query, matrix parameters, a fragment's parameters).
+_PARAMETER = re.compile(r"(?<=[?&;#])([^=&;#?/]+)=([^&;#]*)")
 
 
 def _is_ip_literal(host: str) -> bool:

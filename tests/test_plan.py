@@ -614,3 +614,20 @@ def test_a_setting_encrypted_in_the_stack_file_is_refused_not_planned_into_a_con
     assert "gitlab-k8s-cd:settings: is set as a secret" in result.stderr
     assert "a ConfigMap" in result.stderr
     assert not (tmp_path / "plan" / "kubernetes.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["!!binary aGVsbG8=", "[" * 5000 + "]" * 5000],
+    ids=["binary", "nested-5000-deep"],
+)
+def test_a_stack_file_value_the_cli_cannot_load_exits_2_without_a_traceback(tmp_path, value):
+    stack = STACK_FILE.replace(
+        "gitlab-k8s-cd:projectDescription: The example app deployed by gitlab-k8s-cd",
+        f"gitlab-k8s-cd:projectDescription: {value}",
+    )
+    assert stack != STACK_FILE
+    project = project_with(tmp_path, stack)
+    result = plan("--stack", "staging", "--project-dir", str(project), "--out", str(project / "plan"))
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "Traceback" not in result.stderr

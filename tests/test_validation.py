@@ -543,3 +543,27 @@ def test_a_base_url_has_no_query_nor_fragment():
         with pytest.raises(InvalidArgument, match=r"must be a base URL"):
             v.absolute_url("url", url, base_only=True)
     assert v.absolute_url("url", "https://example.com/gitlab", base_only=True)
+
+
+def test_a_long_value_is_cut_in_a_message():
+    error = InvalidArgument("url", "x" * 100_000, "must be short")
+    assert len(str(error)) < 300
+    assert "(100000 characters)" in str(error)
+
+
+def test_a_number_where_a_quantity_is_due_is_told_to_be_quoted():
+    with pytest.raises(InvalidArgument, match=r"must be a Kubernetes quantity as text: quote it, '20' \(got 20\)"):
+        v.quantity("pods", 20)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://gitlab.com/#token=s3cr3tVALUE", "https://gitlab.com/#token=[secret]"),
+        ("https://h.example.com/;token=s3cr3tVALUE", "https://h.example.com/;token=[secret]"),
+        ("s3://b?region=x;secret=s3cr3tVALUE", "s3://b?region=x;secret=[secret]"),
+        ("https://b.example.com/c?sv=1&sig=s3cr3tVALUE", "https://b.example.com/c?sv=1&sig=[secret]"),
+    ],
+)
+def test_credentials_in_a_fragment_or_a_matrix_parameter_are_found_too(url, shown):
+    assert v.without_credentials(url) == shown

@@ -7,7 +7,7 @@ a rollout's peak is 3 pods, 300m and 192Mi of requests, 1500m and 384Mi of limit
 
 from __future__ import annotations
 
-from tests.corpus import REVIEW_STACK, STAGING_ONLY, Case
+from tests.corpus import REVIEW_STACK, SECRET, STAGING_ONLY, Case
 
 ALL_DOWN = "i.e. all of them"
 NEVER_STARTS = "cannot both be 0"
@@ -197,4 +197,31 @@ CASES: list[Case] = [
     Case(
         "budget-beyond-an-hour", {"rollout": {"budgetSeconds": 2147483647}}, "rollout.budgetSeconds", "from 1 to 3600"
     ),
+    # a quota that cannot hold the namespace's own objects
+    Case(
+        "quota-no-deployment", {"quota": {"count/deployments.apps": "0"}}, "quota.count/deployments.apps", "at least 1"
+    ),
+    Case(
+        "quota-replicasets-below-history",
+        {"quota": {"count/replicasets.apps": "3"}},
+        "quota.count/replicasets.apps",
+        "at least 7",
+    ),
+    Case(
+        "quota-configmaps-without-room-for-a-change", {"quota": {"configmaps": "2"}}, "quota.configmaps", "at least 3"
+    ),
+    Case(
+        "quota-one-secret",
+        {"quota": {"secrets": "1"}},
+        "quota.secrets",
+        "at least 2",
+        SECRET,  # its key is named like a secret's: the count is not shown
+    ),
+    Case(
+        "limit-range-default-zero",
+        {"limitRange": {"defaultRequest": {"cpu": "0"}}},
+        "limitRange.defaultRequest.cpu",
+        "above 0",
+    ),
+    Case("quantity-unquoted", {"quota": {"pods": 20}}, "quota.pods", "quote it, '20'", "20"),
 ]

@@ -117,4 +117,6 @@ CASES: list[Case] = [
         "environment",
         "must not be a review environment",
     ),
+    Case("url-unbalanced-bracket", {"jobUrl": "https://[x/"}, "jobUrl", "https:// URL"),
+    Case("url-unbalanced-bracket-backend", {"pulumiBackendUrl": "s3://[x"}, "pulumiBackendUrl", "URL with a host"),
 ]

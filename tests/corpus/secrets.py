@@ -229,4 +229,36 @@ CASES: list[Case] = [
         "is no longer taken",
         SECRET,  # a Secret's name, shown as a secret's value would be: the key is named like one
     ),
+    Case(
+        "token-in-a-url-fragment",
+        {"gitlabUrl": "https://gitlab.com/#token=hunter2SECRETVALUE"},
+        "gitlabUrl",
+        "must not carry credentials",
+        "#token=[secret]",
+        hidden=("hunter2SECRETVALUE",),
+    ),
+    Case(
+        "secret-in-a-matrix-parameter",
+        {"pulumiBackendUrl": "s3://acme?region=x;secret=hunter2SECRETVALUE"},
+        "pulumiBackendUrl",
+        "must not carry credentials",
+        "secret=[secret]",
+        hidden=("hunter2SECRETVALUE",),
+    ),
+    Case(
+        "sas-signature-in-an-environment-url",
+        {"environmentUrl": "https://hello.example.com/?sv=1&sig=hunter2SECRETVALUE"},
+        "environmentUrl",
+        "must not carry credentials",
+        "sig=[secret]",
+        hidden=("hunter2SECRETVALUE",),
+    ),
+    Case(
+        "password-in-an-image-reference",
+        {"image": "user:hunter2SECRETVALUE@registry.gitlab.com/acme/hello:1"},
+        "image",
+        "looks like a URL with a password",
+        SECRET,
+        hidden=("hunter2SECRETVALUE",),
+    ),
 ]

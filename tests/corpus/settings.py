@@ -43,4 +43,12 @@ CASES: list[Case] = [
         RUNTIME,
         "'HELLO_SERVICE_HOST'",
     ),
+    Case(
+        "setting-docker-link-of-the-apps-service",
+        setting("HELLO_PORT_8080_TCP_ADDR", "10.0.0.9"),
+        "settings['HELLO_PORT_8080_TCP_ADDR']",
+        "service link HELLO_PORT*",
+        "'HELLO_PORT_8080_TCP_ADDR'",
+    ),
+    Case("setting-lone-surrogate", setting("GREETING", "\ud800"), "settings.GREETING", "valid Unicode", "'\\\\ud800'"),
 ]
