@@ -183,8 +183,8 @@ DEFAULT_POINTER = "it is not a secret: set it without --secret; the secrets this
 def load_settings() -> Settings:
     """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing."""
     raw = _read_raw()
-    _reject_unknown(raw)
     _reject_undecodable(raw)
+    _reject_unknown(raw)
     _reject_plain_secrets(raw)
     if "mergeRequestIid" in raw:
         return Settings(deployment=None, review=_review(raw), gitlab_url=_gitlab_url(raw))
@@ -298,7 +298,7 @@ def _reject_undecodable(raw: Mapping[str, Any]) -> None:
     """Text that is not valid Unicode (a lone surrogate from JSON's "\\ud800", or a byte the CLI could
     not decode) cannot be sent to Kubernetes or GitLab, nor encoded at all."""
     for key, value in raw.items():
-        for path, text in [*_leaves(key, value), *_names(key, value)]:
+        for path, text in [(key, key), *_leaves(key, value), *_names(key, value)]:
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
