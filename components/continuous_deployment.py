@@ -404,12 +404,12 @@ def object_counts(revision_history: int, *, review: bool, budget: bool) -> dict[
 
 
 def _check_counts(field: str, quota: Mapping[str, str], counts: Mapping[str, int]) -> None:
-    for resource, amount in quota.items():
-        needed = counts.get(resource)
-        if needed is not None and v.parse_quantity(amount) < needed:
-            raise v.InvalidArgument(
-                f"{field}.{resource}",
-                amount,
-                f"must be at least {needed}: the namespace holds that many at a rollout's peak (the stack's "
-                "objects, and what Kubernetes adds to every namespace), and the API server would refuse the rest",
-            )
+    shortfall = quota_shortfall(quota, {resource: Decimal(count) for resource, count in counts.items()})
+    if shortfall is not None:
+        resource, needed = shortfall
+        raise v.InvalidArgument(
+            f"{field}.{resource}",
+            quota[resource],
+            f"must be at least {needed}: the namespace holds that many at a rollout's peak (the stack's "
+            "objects, and what Kubernetes adds to every namespace), and the API server would refuse the rest",
+        )

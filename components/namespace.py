@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -49,12 +50,7 @@ class LimitRangeArgs:
                 raise v.InvalidArgument(name, values, "must be a mapping of resource to quantity, e.g. {cpu: 100m}")
             for resource, amount in values.items():
                 v.one_of(f"{name}[{resource!r}]", resource, ("cpu", "memory", "ephemeral-storage"))
-                if resource == "memory":
-                    v.memory_quantity(f"{name}.{resource}", amount)
-                elif resource == "cpu":
-                    v.cpu_quantity(f"{name}.{resource}", amount)
-                else:
-                    v.quantity(f"{name}.{resource}", amount)
+                resource_quantity(f"{name}.{resource}", resource, amount)
                 if v.parse_quantity(amount) == 0:
                     # A default of 0 gives every container without its own a limit of none.
                     raise v.InvalidArgument(f"{name}.{resource}", amount, "must be above 0: 0 means unbounded")
@@ -103,18 +99,22 @@ class NamespaceArgs:
                         f"is not a ResourceQuota resource name; {hint}(e.g. 'requests.cpu', 'limits.memory', 'pods', "
                         "'count/deployments.apps')",
                     )
-                if resource in _MEMORY_RESOURCES:
-                    v.memory_quantity(f"quota.{resource}", amount)
-                elif resource in _CPU_RESOURCES:
-                    v.cpu_quantity(f"quota.{resource}", amount)
-                else:
-                    v.quantity(f"quota.{resource}", amount)
+                resource_quantity(f"quota.{resource}", resource, amount)
 
 
 # ResourceQuota's names for what a pod holds; "cpu" and "memory" are requests.cpu and requests.memory.
 _QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory", "count/pods": "pods"}
-_MEMORY_RESOURCES = frozenset({"memory", "requests.memory", "limits.memory"})
-_CPU_RESOURCES = frozenset({"cpu", "requests.cpu", "limits.cpu"})
+
+
+def resource_quantity(field: str, resource: str, amount: Any) -> str:
+    """An amount of ``resource`` (``memory``, ``limits.cpu``, ``pods``...), in its unit: memory
+    with a byte unit, CPU in cores, anything else any quantity."""
+    unit = resource.rsplit(".", 1)[-1]
+    if unit == "memory":
+        return v.memory_quantity(field, amount)
+    if unit == "cpu":
+        return v.cpu_quantity(field, amount)
+    return v.quantity(field, amount)
 
 
 def quota_shortfall(quota: Mapping[str, str], usage: Mapping[str, Decimal]) -> tuple[str, Decimal] | None:
