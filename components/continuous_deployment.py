@@ -101,8 +101,8 @@ class ContinuousDeploymentArgs:
 
     def _check_service_links(self) -> None:
         """The kubelet gives every pod Docker-link variables for each Service of its namespace
-        (<SERVICE>_PORT, <SERVICE>_PORT_<port>_TCP...); a setting of the app's own Service's would
-        silently replace one (AppSpec refuses the *_SERVICE_* ones for any Service)."""
+        (<SERVICE>_PORT, <SERVICE>_PORT_<port>_TCP...; docs/contracts.md KA-7); a setting of the app's
+        own Service's would silently replace one (AppSpec refuses the *_SERVICE_* ones for any Service)."""
         prefix = names.workload(self.app).upper().replace("-", "_") + "_PORT"
         for key in self.spec.settings:
             if key == prefix or key.startswith(prefix + "_"):
@@ -379,7 +379,7 @@ def object_counts(revision_history: int, *, review: bool, budget: bool) -> dict[
     """The objects a namespace holds at least, at a rollout's peak, by ResourceQuota's names (both
     the core ones, ``configmaps``, and ``count/<resource>``): the stack's own, plus the
     ``kube-root-ca.crt`` ConfigMap and the ``default`` ServiceAccount Kubernetes puts in every
-    namespace. A review namespace counts one review app."""
+    namespace (docs/contracts.md KA-7). A review namespace counts one review app."""
     counts = {
         "count/deployments.apps": 1,
         # The old ReplicaSets kept for a rollback, the current one and the rollout's new one.
