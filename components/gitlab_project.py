@@ -28,7 +28,7 @@ build's layer cache once stale."""
 RELEASE_TAG_REGEX = r"(release-[0-9a-f]{8,40}|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?|main|latest)"
 """Tags the cleanup policy never deletes: release images, semantic versions, main and latest."""
 
-RELEASE_TAG_SAMPLES = ("release-0a1b2c3d", "release-" + "0a1b2c3d" * 5)
+RELEASE_TAG_SAMPLES = ("release-0a1b2c3d", "release-456789ef", "release-" + "0123456789abcdef" * 2 + "01234567")
 """Tags the pipeline gives release images: ``release-$CI_COMMIT_SHORT_SHA`` (8 hex digits; longer
 when a project's short SHAs are), whose digests the environments run."""
 

@@ -84,6 +84,8 @@ class ReviewAppsSpec:
             )
         if self.domain is not None:
             v.dns1123_subdomain("domain", self.domain)
+            if any(len(label) > 63 for label in self.domain.split(".")):
+                raise v.InvalidArgument("domain", self.domain, "must have labels of at most 63 characters (DNS)")
             # https://<environment slug, at most 24>.<domain>: within GitLab's 255 for an environment URL.
             longest = len(self.url("review/" + "x" * 300))
             if longest > EXTERNAL_URL_MAX_LENGTH:

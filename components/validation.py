@@ -17,6 +17,7 @@ import binascii
 import datetime as _dt
 import difflib
 import ipaddress
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -155,6 +156,24 @@ def secret_looking_name(name: str) -> bool:
     return False
 
 
+def _holds_a_secret(value: Any) -> bool:
+    """Whether ``value`` looks like a credential, or holds one at any depth (a member named like a
+    secret, or a leaf that looks like one): an object given under a mistyped key, say."""
+    if isinstance(value, Mapping):
+        return any(
+            (isinstance(key, str) and secret_looking_name(key)) or _holds_a_secret(item) for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_holds_a_secret(item) for item in value)
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        # An object under a key the loader does not know arrives as the CLI's JSON text.
+        try:
+            return _holds_a_secret(json.loads(value)) or looks_like_credential(value) is not None
+        except (ValueError, RecursionError):
+            pass
+    return looks_like_credential(value) is not None
+
+
 SHOWN_MAX = 512
 """The longest value a message quotes whole; a longer one is cut (its length is said)."""
 
@@ -164,7 +183,7 @@ def shown(field: str, value: Any) -> Any:
     cut when it is long."""
     if isinstance(value, (Redacted, Sanitized)) or value is None:
         return value
-    if secret_looking_name(field) or looks_like_credential(value):
+    if secret_looking_name(field) or _holds_a_secret(value):
         return Redacted(len(str(value)))
     if isinstance(value, str) and len(value) > SHOWN_MAX:
         return Sanitized(f"{value[:80]}... ({len(value)} characters)")
@@ -797,7 +816,9 @@ def project_path(field: str, value: Any, new: bool = False) -> str:
     name GitLab reserves for its routes."""
     expected = "must be a GitLab project path with its group, such as 'acme/hello'"
     parts = value.split("/") if isinstance(value, str) else []
-    if len(parts) < 2 or not all(_PATH_SEGMENT.match(p) and not p.endswith((".git", ".atom")) for p in parts):
+    if len(parts) < 2 or not all(
+        _PATH_SEGMENT.match(p) and not p.endswith((".git", ".atom")) and p.strip(".") for p in parts
+    ):
         raise InvalidArgument(field, value, expected)
     if parts[0].lower() in TOP_LEVEL_ROUTES:
         raise InvalidArgument(field, value, f"must not start with {parts[0]!r}, a name GitLab reserves for its routes")

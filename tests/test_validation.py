@@ -342,6 +342,10 @@ def test_an_error_never_echoes_a_credential_or_a_value_given_for_a_secret_lookin
         assert token not in str(error) and "hunter2" not in str(error)
         assert "[secret, " in str(error)
     assert "'staging'" in str(InvalidArgument("environment", "staging", "is fine"))
+    # A secret one level down, as an object or as the CLI's JSON text of one, under any key.
+    for nested in ({"password": "hunter2hunter2"}, '{"DB_PASSWORD": "hunter2hunter2"}', ["x", {"apiToken": "hunter2"}]):
+        assert "hunter2" not in str(InvalidArgument("dbConfig", nested, "is unknown"))
+    assert "GREETING" in str(InvalidArgument("setings", '{"GREETING": "hi"}', "is unknown"))
 
 
 @pytest.mark.parametrize(

@@ -51,4 +51,10 @@ CASES: list[Case] = [
         "registryCleanup.nameRegexDelete",
         "at most 255 characters",
     ),
+    Case(
+        "keep-regex-missing-hex-digits",
+        cleanup(nameRegexDelete="(.*)", nameRegexKeep="(release-[0-9a-d]+)"),
+        "registryCleanup.nameRegexDelete",
+        EATS,
+    ),
 ]

@@ -119,4 +119,11 @@ CASES: list[Case] = [
     ),
     Case("url-unbalanced-bracket", {"jobUrl": "https://[x/"}, "jobUrl", "https:// URL"),
     Case("url-unbalanced-bracket-backend", {"pulumiBackendUrl": "s3://[x"}, "pulumiBackendUrl", "URL with a host"),
+    Case("project-dot-dot-segment", {"gitlabProject": "acme/../hello"}, "gitlabProject", "project path"),
+    Case(
+        "review-domain-label-over-63",
+        {"reviewApps": {"enabled": "true", "domain": "a" * 64 + ".example.com", "deployTokenExpiresAt": "2027-11-30"}},
+        "reviewApps.domain",
+        "labels of at most 63 characters",
+    ),
 ]

@@ -261,4 +261,20 @@ CASES: list[Case] = [
         SECRET,
         hidden=("hunter2SECRETVALUE",),
     ),
+    Case(
+        "secret-member-under-an-unknown-key",
+        {"dbConfig": {"password": HUNTER}},
+        "dbConfig",
+        "is not a known key",
+        SECRET,
+        hidden=(HUNTER,),
+    ),
+    Case(
+        "secret-setting-under-a-typo-of-settings",
+        {"setings": {"DB_PASSWORD": HUNTER}},
+        "setings",
+        "did you mean gitlab-k8s-cd:settings?",
+        SECRET,
+        hidden=(HUNTER,),
+    ),
 ]
