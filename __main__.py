@@ -41,7 +41,8 @@ else:
 # 4. What consumers read with `pulumi stack output`.
 pulumi.export("namespace", deployment.namespace)
 pulumi.export("image", deployment.image)
-pulumi.export("deployment_name", deployment.deployment_name)
+pulumi.export("deployment_name", deployment.deployment_name)  # web's
+pulumi.export("deployment_names", deployment.deployment_names)  # every process's, by process
 pulumi.export("environment_url", deployment.environment_url)
 pulumi.export("deployed_digest", deployment.deployed_digest)  # "what is running?"
 pulumi.export("commit", deployment.commit)

@@ -14,14 +14,16 @@ from .drift_check import (
 )
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
+from .ingress import IngressArgs, IngressSpec
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec
 from .pulumi_backend import PulumiBackendArgs
 from .rbac import KINDS, REVIEW_DEPLOYER, DeployerAccess, environment_deployer, role_rules
 from .registry_access import RegistryAccess, RegistryAccessArgs
 from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
 from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .validation import InvalidArgument
-from .workload import AppSpec, IngressArgs, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
+from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
 
 __all__ = [
     "CI_TAG_REGEX",
@@ -31,6 +33,7 @@ __all__ = [
     "REVIEW_APPS_VARIABLE",
     "REVIEW_DEPLOYER",
     "AppSpec",
+    "AutoscalingArgs",
     "CiVariable",
     "CiVariables",
     "CiVariablesArgs",
@@ -45,16 +48,19 @@ __all__ = [
     "DriftCheckArgs",
     "DriftCheckSpec",
     "EnvironmentProtectionArgs",
+    "ExecProbeArgs",
     "GitLabEnvironment",
     "GitLabEnvironmentArgs",
     "GitLabProject",
     "GitLabProjectArgs",
     "IngressArgs",
+    "IngressSpec",
     "InvalidArgument",
     "LimitRangeArgs",
     "Namespace",
     "NamespaceArgs",
     "ProbeArgs",
+    "ProcessSpec",
     "PulumiBackendArgs",
     "RegistryAccess",
     "RegistryAccessArgs",

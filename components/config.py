@@ -33,7 +33,9 @@ from .deployer import ClusterArgs
 from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
 from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
+from .ingress import IngressSpec
 from .namespace import LimitRangeArgs
+from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec, check_process_name
 from .pulumi_backend import PulumiBackendArgs
 from .review_app import ReviewAppArgs
 from .review_apps import ReviewAppsSpec
@@ -88,6 +90,18 @@ OBJECT_KEYS: dict[str, type] = {
     "limitRange": LimitRangeArgs,
     "driftCheck": DriftCheckSpec,
     "reviewApps": ReviewAppsSpec,
+    "autoscaling": AutoscalingArgs,
+    "ingress": IngressSpec,
+}
+# Members that are objects themselves, by the Args they belong to.
+NESTED_ARGS: dict[type, dict[str, type]] = {
+    ProcessSpec: {
+        "resources": ResourcesArgs,
+        "rollout": RolloutArgs,
+        "liveness_probe": ExecProbeArgs,
+        "readiness_probe": ExecProbeArgs,
+        "autoscaling": AutoscalingArgs,
+    },
 }
 # Members an object key starts from, so that setting one member keeps the others' defaults.
 # Members that were taken once and are refused now, with why and what to do instead.
@@ -100,7 +114,7 @@ OBJECT_DEFAULTS: dict[str, dict[str, Any]] = {
     "readinessProbe": {"path": "/readyz"},
     "livenessProbe": {"path": "/healthz"},
 }
-MAPPING_KEYS = ("settings", "quota")
+MAPPING_KEYS = ("settings", "quota", "processes", "secrets")
 SECRET_KEYS = {
     # config key: the environment variable it may come from instead
     "pulumiConfigPassphrase": "PULUMI_CONFIG_PASSPHRASE",
@@ -153,6 +167,7 @@ REVIEW_COPIED_KEYS = (
     "gitlabProject",
     "clusterName",
     "reviewApps",
+    "processes",
 )
 REVIEW_SET_KEYS = ("mergeRequestIid", "environment", "environmentUrl", "namespace", "replicas")
 REVIEW_CI_KEYS = ("commitSha", "pipelineUrl", "jobUrl")
@@ -163,6 +178,7 @@ REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS)
 PLAIN = "the plan, the stack's state and the resources it configures"
 DESTINATIONS = {
     "settings": "a ConfigMap the app reads",
+    "processes": "the Deployments' pod specs",
     "pulumiBackendUrl": "the CI variable PULUMI_BACKEND_URL, which is not masked",
     "app": "object names and labels",
     "namespace": "object names, labels and the CI variable KUBE_NAMESPACE, which is not masked",
@@ -171,7 +187,8 @@ DESTINATIONS = {
     "projectDescription": "the GitLab project's settings",
 }
 POINTERS = {
-    "settings": "keep secrets out of settings; give the app its secrets through a Kubernetes Secret it reads",
+    "settings": "set the app's secrets with `pulumi config set --secret --path secrets.<NAME> <value>`: they go "
+    "to a Kubernetes Secret",
     "pulumiBackendUrl": "keep credentials out of the URL; give the backend's credentials to the runner as masked "
     "CI variables (e.g. AWS_ACCESS_KEY_ID)",
 }
@@ -220,6 +237,15 @@ def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, env
     rollout = ours.get("rollout", {})
     rollout = json.loads(rollout) if isinstance(rollout, str) else dict(rollout)
     derived["rollout"] = {**rollout, "maxSurge": 1, "maxUnavailable": 0}
+    processes = ours.get("processes", {})
+    processes = json.loads(processes) if isinstance(processes, str) else processes
+    if isinstance(processes, dict) and processes:
+        # Each process likewise, without its autoscaler (AppSpec.for_review). Anything odd is left
+        # for the review stack's own checks to refuse.
+        derived["processes"] = {
+            name: _review_process(members) if isinstance(members, dict) else members
+            for name, members in processes.items()
+        }
     derived.update(
         mergeRequestIid=merge_request_iid,
         environment=environment,
@@ -228,6 +254,13 @@ def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, env
         replicas=1,
     )
     return {f"{NAMESPACE}:{key}": value for key, value in derived.items()}
+
+
+def _review_process(members: Mapping[str, Any]) -> dict[str, Any]:
+    own = {member: value for member, value in members.items() if member not in ("replicas", "autoscaling")}
+    if isinstance(members.get("rollout"), dict):
+        own["rollout"] = {**members["rollout"], "maxSurge": 1, "maxUnavailable": 0}
+    return {**own, "replicas": 1}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -272,7 +305,7 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
     which makes the whole key secret) may only go where it stays secret; so may anything that
     looks like a credential, set as secret or not."""
     for key, value in raw.items():
-        if key in SECRET_KEYS:
+        if key in SECRET_KEYS or key == "secrets":
             continue
         destination = DESTINATIONS.get(key, PLAIN)
         pointer = POINTERS.get(key, DEFAULT_POINTER)
@@ -283,7 +316,7 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
                 f"is set as a secret (pulumi config set --secret), but it goes to {destination}, in plain text: "
                 f"{pointer}",
             )
-        for path, leaf in _leaves(key, value):
+        for path, leaf in _leaves(key, value, named=key in MAPPING_KEYS):
             kind = v.looks_like_credential(leaf)
             if kind and key != "settings":  # settings say more about their own (validation.environment_settings)
                 raise _error(
@@ -314,10 +347,15 @@ def _names(key: str, value: Any) -> list[tuple[str, str]]:
     return found + [leaf for member, item in value.items() for leaf in _names(f"{key}.{member}", item)]
 
 
-def _leaves(key: str, value: Any) -> list[tuple[str, str]]:
-    """Every string under ``value``, with its config key path (``reviewApps.backendUrl``)."""
+def _leaves(key: str, value: Any, named: bool = False) -> list[tuple[str, str]]:
+    """Every string under ``value``, with its config key path (``reviewApps.backendUrl``; with
+    ``named``, the members are the user's names: ``processes['worker'].args[1]``)."""
     if isinstance(value, Mapping):
-        return [leaf for member, item in value.items() for leaf in _leaves(f"{key}.{member}", item)]
+        return [
+            leaf
+            for member, item in value.items()
+            for leaf in _leaves(f"{key}[{member!r}]" if named else f"{key}.{member}", item)
+        ]
     if isinstance(value, list):
         return [leaf for index, item in enumerate(value) for leaf in _leaves(f"{key}[{index}]", item)]
     return [(key, value)] if isinstance(value, str) else []
@@ -331,13 +369,21 @@ def _error(keys: tuple[str, ...], value: Any, expected: str) -> ConfigError:
     full = tuple(f"{NAMESPACE}:{k}" for k in keys)
     values = value if len(keys) > 1 else (value,)
     if any(_is_secret(k) for k in keys):
-        # Whatever the key, a value set with --secret is never printed.
-        values = tuple(item if isinstance(item, v.Redacted) else v.Redacted(len(str(item))) for item in values)
+        # Whatever the key, a value set with --secret is never printed; but for a name the key
+        # path already shows (``secrets['1DB']``: the name was refused, not its value).
+        values = tuple(
+            item if isinstance(item, v.Redacted) or _names_itself(keys, item) else v.Redacted(len(str(item)))
+            for item in values
+        )
     # Nor a value that looks like a credential, or given for a key named like a secret (typos too).
     names = keys if len(keys) == len(values) else keys[:1] * len(values)
     values = tuple(v.shown(name, item) for name, item in zip(names, values, strict=True))
     got = " and ".join(repr(item) for item in values)
     return ConfigError(full, f"{' and '.join(full)}: {expected} (got {got})")
+
+
+def _names_itself(keys: tuple[str, ...], item: Any) -> bool:
+    return isinstance(item, v.Sanitized) and any(k.endswith(f"[{item.text!r}]") for k in keys)
 
 
 def _secret(raw: Mapping[str, Any], key: str) -> pulumi.Output[str] | None:
@@ -395,22 +441,76 @@ def _object(raw: Mapping[str, Any], key: str, cls: type[T]) -> T | Any:
     """Build ``cls`` from the object under ``key``, or _UNSET when the key is absent."""
     if key not in raw:
         return _UNSET
-    members = raw[key]
+    return _members(key, raw[key], cls, OBJECT_DEFAULTS.get(key, {}))
+
+
+def _members(path: str, members: Any, cls: type[T], defaults: Mapping[str, Any] | None = None) -> T:
+    """Build ``cls`` from the object ``members`` found at config path ``path``, and its members
+    that are objects (:data:`NESTED_ARGS`) likewise."""
+    if not isinstance(members, Mapping):
+        raise _error((path,), members, "must be an object (a YAML mapping under the key in the stack file)")
     fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    sources: dict[str, tuple[str, Any]] = {name: (f"{key}.{_camel(name)}", _UNSET) for name in fields}
-    for member, value in OBJECT_DEFAULTS.get(key, {}).items():
-        sources[_snake(member)] = (f"{key}.{member}", value)
+    sources: dict[str, tuple[str, Any]] = {name: (f"{path}.{_camel(name)}", _UNSET) for name in fields}
+    for member, value in (defaults or {}).items():
+        sources[_snake(member)] = (f"{path}.{member}", value)
     for member, value in members.items():
         name = _snake(member)
-        if f"{key}.{member}" in REMOVED_MEMBERS:
-            raise _error((f"{key}.{member}",), value, REMOVED_MEMBERS[f"{key}.{member}"])
+        if f"{path}.{member}" in REMOVED_MEMBERS:
+            raise _error((f"{path}.{member}",), value, REMOVED_MEMBERS[f"{path}.{member}"])
         if name not in fields:
             allowed = sorted(_camel(f) for f in fields)
             close = difflib.get_close_matches(member, allowed, n=1)
-            hint = f"did you mean {NAMESPACE}:{key}.{close[0]}? " if close else ""
-            raise _error((f"{key}.{member}",), value, f"is not a known key; {hint}(one of {', '.join(allowed)})")
-        sources[name] = (f"{key}.{member}", value)
+            hint = f"did you mean {NAMESPACE}:{path}.{close[0]}? " if close else ""
+            raise _error((f"{path}.{member}",), value, f"is not a known key; {hint}(one of {', '.join(allowed)})")
+        nested = NESTED_ARGS.get(cls, {}).get(name)
+        if nested is not None and value is not None:
+            value = _members(f"{path}.{member}", value, nested)
+        sources[name] = (f"{path}.{member}", value)
+    if "replicas" in members and "autoscaling" in members and members["autoscaling"] is not None:
+        raise _one_of_replicas_or_autoscaling(f"{path}.replicas", f"{path}.autoscaling", members["replicas"])
     return _build(cls, sources)
+
+
+def _one_of_replicas_or_autoscaling(replicas: str, autoscaling: str, value: Any) -> ConfigError:
+    return _error(
+        (replicas, autoscaling),
+        (value, "set"),
+        "only one may be set: with an autoscaler, the replicas are its own (from minReplicas to maxReplicas)",
+    )
+
+
+def _processes(raw: Mapping[str, Any]) -> dict[str, ProcessSpec] | Any:
+    """The app's processes beside web, by name, or _UNSET."""
+    if "processes" not in raw:
+        return _UNSET
+    processes = {}
+    for name, members in raw["processes"].items():
+        path = f"processes[{name!r}]"
+        try:
+            check_process_name(path, name)
+        except v.InvalidArgument as error:
+            raise _error((path,), v.Sanitized(str(name)), error.expected) from None
+        processes[name] = _members(path, members, ProcessSpec)
+    return processes
+
+
+def _secret_settings(raw: Mapping[str, Any]) -> dict[str, pulumi.Output[str]] | Any:
+    """The app's secret settings (``pulumi config set --secret --path secrets.<NAME>``), each an
+    ``Output.secret``; never plain config. Their names are checked with the Workload's; their
+    values are never shown."""
+    if "secrets" not in raw:
+        return _UNSET
+    if not _is_secret("secrets"):
+        raise _error(
+            ("secrets",),
+            v.Redacted(len(json.dumps(raw["secrets"]))),
+            "must be set with `pulumi config set --secret --path secrets.<NAME> <value>`, never as plain config: "
+            "the whole key is then encrypted in the stack file",
+        )
+    for name, value in raw["secrets"].items():
+        if not isinstance(value, str):
+            raise _error((f"secrets[{name!r}]",), v.Redacted(len(json.dumps(value))), "must be a string")
+    return {name: pulumi.Output.secret(value) for name, value in raw["secrets"].items()}
 
 
 def _coerce(annotation: str, value: Any) -> Any:
@@ -461,8 +561,18 @@ def _spec(raw: Mapping[str, Any]) -> AppSpec:
             "liveness": ("livenessProbe", _object(raw, "livenessProbe", ProbeArgs)),
             "startup": ("startupProbe", _object(raw, "startupProbe", ProbeArgs)),
             "resources": ("resources", _object(raw, "resources", ResourcesArgs)),
+            "autoscaling": ("autoscaling", _autoscaling(raw)),
+            "processes": ("processes", _processes(raw)),
         },
     )
+
+
+def _autoscaling(raw: Mapping[str, Any]) -> AutoscalingArgs | Any:
+    """web's autoscaler: refused beside ``replicas``, which it would make meaningless."""
+    autoscaling = _object(raw, "autoscaling", AutoscalingArgs)
+    if autoscaling is not _UNSET and "replicas" in raw:
+        raise _one_of_replicas_or_autoscaling("replicas", "autoscaling", raw["replicas"])
+    return autoscaling
 
 
 def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
@@ -546,6 +656,8 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "protection": ("protection", _object(raw, "protection", EnvironmentProtectionArgs)),
             "drift_check": ("driftCheck", _object(raw, "driftCheck", DriftCheckSpec)),
             "review_apps": ("reviewApps", _object(raw, "reviewApps", ReviewAppsSpec)),
+            "ingress": ("ingress", _object(raw, "ingress", IngressSpec)),
+            "secrets": ("secrets", _secret_settings(raw)),
             "spec": ("", spec),
             "project": ("", project),
             "cluster": ("", cluster),

@@ -15,6 +15,7 @@ from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
+from .ingress import IngressSpec
 from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
 from .pulumi_backend import PulumiBackendArgs
@@ -43,7 +44,12 @@ class ContinuousDeploymentArgs:
     deploy_token_expires_at: str
     """When the registry deploy token expires (YYYY-MM-DD)."""
     spec: AppSpec = field(default_factory=AppSpec)
-    """Replicas, ports, rollout, probes, resources and settings. Default :class:`AppSpec`."""
+    """Replicas, ports, rollout, probes, resources, settings and processes. Default :class:`AppSpec`."""
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Secret settings, for every process (made ``Output.secret``). Default none; the Secret that
+    holds them exists even then, so that adding one is an update CI's deployer may make."""
+    ingress: IngressSpec = field(default_factory=IngressSpec)
+    """An Ingress for ``environment_url``. Default :class:`IngressSpec` (off)."""
     namespace: str | None = None
     """The namespace. Default ``{app}-{environment slug}``."""
     environment_tier: str | None = None
@@ -94,6 +100,8 @@ class ContinuousDeploymentArgs:
             lambda: self.environment_args(project="", namespace=""),
             {"name": "environment", "external_url": "environment_url", "tier": "environment_tier"},
         )
+        # The Ingress's host and path are the environment URL's.
+        v.renamed(self.workload_args, {"host": "environment_url", "path": "environment_url"})
         if self.review_apps.enabled:
             v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
         self._check_namespaces()
@@ -143,31 +151,29 @@ class ContinuousDeploymentArgs:
     def _check_quotas(self) -> None:
         """A quota that cannot admit a rollout's peak makes every rollout stall at its surge pods;
         one that cannot admit the namespace's own objects makes the deploy fail (403 on create)."""
-        history = self.spec.rollout.revision_history_limit
         shortfall = quota_shortfall(self.quota or {}, self.spec.peak_usage())
         if shortfall is not None:
             raise self._quota_error("quota", shortfall, self.spec, self.quota or {})
-        counts = object_counts(history, review=False, budget=self.spec.replicas > 1)
+        counts = object_counts(self.spec, review=False, ingress=self.ingress.enabled)
         _check_counts("quota", self.quota or {}, counts)
         if self.review_apps.enabled and self.review_apps.quota:
             review = self.spec.for_review()
             shortfall = quota_shortfall(self.review_apps.quota, review.peak_usage())
             if shortfall is not None:
                 raise self._quota_error("review_apps.quota", shortfall, review, self.review_apps.quota)
-            review_counts = object_counts(history, review=True, budget=False)
+            review_counts = object_counts(review, review=True, ingress=True)
             _check_counts("review_apps.quota", self.review_apps.quota, review_counts)
 
     @staticmethod
     def _quota_error(field: str, shortfall: tuple[str, Decimal], spec: AppSpec, quota: Mapping[str, str]) -> Exception:
         resource, needed = shortfall
-        surge = spec.rollout_bounds[0]
         what = "review app's rollout" if field.startswith("review") else "rollout"
+        pods = sum(process.peak_pods for process in spec.running())
         return v.InvalidArgument(
             f"{field}.{resource}",
             quota[resource],
-            f"must admit the {what}'s peak of {spec.replicas + surge} pods (replicas {spec.replicas} + maxSurge "
-            f"{surge}), which need {resource} {_amount(needed)}: the quota would refuse the surge pods and the "
-            "rollout could never finish",
+            f"must admit the {what}'s peak of {pods} pods ({spec.peak_text()}), which need {resource} "
+            f"{_amount(needed)}: the quota would refuse the surge pods and the rollout could never finish",
         )
 
     @property
@@ -209,6 +215,28 @@ class ContinuousDeploymentArgs:
             hidden_variables=self.hidden_variables,
         )
 
+    def workload_args(
+        self,
+        *,
+        namespace: pulumi.Input[str] = "namespace",
+        image_pull_secrets: tuple[pulumi.Input[str], ...] = (),
+    ) -> WorkloadArgs:
+        return WorkloadArgs(
+            app=self.app,
+            instance=self.instance,
+            namespace=namespace,
+            image=self.image,
+            spec=self.spec,
+            secrets=self.secrets,
+            image_pull_secrets=image_pull_secrets,
+            # Annotations only: a new commit or pipeline rolls the pods, and replaces nothing.
+            annotations={
+                **gitlab_annotations(self.project.path, self.environment),
+                **trace_annotations(self.project.path, self.commit_sha, self.pipeline_url, self.job_url),
+            },
+            ingress=self.ingress.args(self.environment_url) if self.ingress.enabled else None,
+        )
+
     def environment_args(self, *, project: pulumi.Input[str], namespace: pulumi.Input[str]) -> GitLabEnvironmentArgs:
         return GitLabEnvironmentArgs(
             project=project,
@@ -239,6 +267,9 @@ class ContinuousDeployment(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     image: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
+    """web's Deployment."""
+    deployment_names: pulumi.Output[dict[str, str]]
+    """Every process's Deployment, by process name (``web`` included)."""
     environment_url: pulumi.Output[str]
     deployer_kubeconfig: pulumi.Output[str]
     deployed_digest: pulumi.Output[str]
@@ -262,7 +293,11 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 # What this stack declares in the namespace, by name; nothing CI may change (the
                 # image, replicas, settings) changes the Role, which CI cannot patch.
                 access=environment_deployer(
-                    args.app, quota=args.quota is not None, limit_range=args.limit_range is not None
+                    args.app,
+                    processes=tuple(args.spec.processes),
+                    quota=args.quota is not None,
+                    limit_range=args.limit_range is not None,
+                    ingress=args.ingress.enabled,
                 ),
             ),
             opts=child,
@@ -281,19 +316,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
         )
         workload = Workload(
             f"{name}-workload",
-            WorkloadArgs(
-                app=args.app,
-                instance=args.instance,
-                namespace=namespace.name,
-                image=args.image,
-                spec=args.spec,
-                image_pull_secrets=[registry.pull_secret_name],
-                # Annotations only: a new commit or pipeline rolls the pods, and replaces nothing.
-                annotations={
-                    **gitlab_annotations(args.project.path, args.environment),
-                    **trace_annotations(args.project.path, args.commit_sha, args.pipeline_url, args.job_url),
-                },
-            ),
+            args.workload_args(namespace=namespace.name, image_pull_secrets=(registry.pull_secret_name,)),
             opts=child,
         )
         environment = GitLabEnvironment(
@@ -348,6 +371,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
         self.namespace = namespace.name
         self.image = workload.image
         self.deployment_name = workload.deployment_name
+        self.deployment_names = workload.deployment_names
         self.environment_url = environment.external_url
         self.deployer_kubeconfig = deployer.kubeconfig
         self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
@@ -359,6 +383,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "namespace": self.namespace,
                 "image": self.image,
                 "deployment_name": self.deployment_name,
+                "deployment_names": self.deployment_names,
                 "environment_url": self.environment_url,
                 "deployer_kubeconfig": self.deployer_kubeconfig,
             }
@@ -375,18 +400,20 @@ def _amount(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def object_counts(revision_history: int, *, review: bool, budget: bool) -> dict[str, int]:
+def object_counts(spec: AppSpec, *, review: bool, ingress: bool) -> dict[str, int]:
     """The objects a namespace holds at least, at a rollout's peak, by ResourceQuota's names (both
     the core ones, ``configmaps``, and ``count/<resource>``): the stack's own, plus the
     ``kube-root-ca.crt`` ConfigMap and the ``default`` ServiceAccount Kubernetes puts in every
     namespace (docs/contracts.md KA-7). A review namespace counts one review app."""
+    processes = spec.running()
     counts = {
-        "count/deployments.apps": 1,
-        # The old ReplicaSets kept for a rollback, the current one and the rollout's new one.
-        "count/replicasets.apps": revision_history + 2,
+        "count/deployments.apps": len(processes),
+        # Per process, the old ReplicaSets kept for a rollback, the current one and the rollout's new one.
+        "count/replicasets.apps": sum(p.rollout.revision_history_limit + 2 for p in processes),
         # kube-root-ca.crt, and the settings ConfigMap twice while a settings change rolls out.
         "configmaps": 3,
-        "secrets": 2,  # the pull secret and the deployer's token
+        # The pull secret and the deployer's token; an environment's secret settings.
+        "secrets": 2 if review else 3,
         "services": 1,
         "count/serviceaccounts": 3,  # default, the app's and the deployer's
         "count/networkpolicies.networking.k8s.io": 1 if review else 2,
@@ -394,10 +421,14 @@ def object_counts(revision_history: int, *, review: bool, budget: bool) -> dict[
         "count/rolebindings.rbac.authorization.k8s.io": 2 if review else 1,
         "resourcequotas": 1,
     }
-    if review:
+    if ingress:
         counts["count/ingresses.networking.k8s.io"] = 1
-    if budget:
-        counts["count/poddisruptionbudgets.policy"] = 1
+    budgets = 0 if review else sum(1 for p in processes if p.disruption_budget)
+    if budgets:
+        counts["count/poddisruptionbudgets.policy"] = budgets
+    autoscalers = sum(1 for p in processes if p.autoscaling is not None)
+    if autoscalers:
+        counts["count/horizontalpodautoscalers.autoscaling"] = autoscalers
     for core in ("configmaps", "secrets", "services", "resourcequotas"):
         counts[f"count/{core}"] = counts[core]
     return counts

@@ -127,6 +127,24 @@ def base_reader(app: str) -> str:
     return _named(app, "-base-reader", "the base reader Role's name")
 
 
+def app_secrets(app: str) -> str:
+    """The Secret of the app's secret settings."""
+    return _named(app, "-secrets", "the secret settings' Secret name")
+
+
+def process_workload(service: str, process: str, *, field: str = "app", value: object = None) -> str:
+    """A process's Deployment (and PodDisruptionBudget, HorizontalPodAutoscaler) other than web's:
+    ``<service>-<process>``. Its pods' names add 17 characters (``-<hash>-<5>``) to it."""
+    return derived(
+        f"{service}-{process}",
+        SUBDOMAIN,
+        what=f"the Deployment name of process {process!r}",
+        field=field,
+        value=process if value is None else value,
+        hint="shorten the process or app name",
+    )
+
+
 def workload(service: str, *, field: str = "app", value: object = None) -> str:
     """The Service, and the Deployment, PodDisruptionBudget and Ingress named after it: clients
     reach the app by the Service's name, so it is a DNS-1035 label. ``field`` and ``value``: what

@@ -136,6 +136,11 @@ KINDS: Mapping[str, KindRequests] = {
         resource="serviceaccounts",
         source="provider/pkg/await/awaiters.go l. 221-223, 475-477 (no wait on Kubernetes >= 1.24)",
     ),
+    "autoscaling/v2/HorizontalPodAutoscaler": KindRequests(
+        group="autoscaling",
+        resource="horizontalpodautoscalers",
+        source="provider/pkg/await/awaiters.go (no awaiter for autoscaling/v2; docs/contracts.md KH-2)",
+    ),
     "policy/v1/PodDisruptionBudget": KindRequests(
         group="policy", resource="poddisruptionbudgets", source="provider/pkg/await/awaiters.go l. 184-243 (none)"
     ),
@@ -307,31 +312,46 @@ def role_rules(access: DeployerAccess, namespace: Any) -> list[dict[str, Any]]:
     return rules + by_namespace
 
 
-WORKLOAD_DEPLOYS = ("apps/v1/Deployment", "v1/Service", "policy/v1/PodDisruptionBudget")
-"""What an environment's Workload deploys under the Service's name. The PodDisruptionBudget comes
-and goes with ``replicas > 1``, which CI may change: the Role grants it whatever the replicas,
-since CI cannot change its own Role."""
+PROCESS_DEPLOYS = ("apps/v1/Deployment", "policy/v1/PodDisruptionBudget", "autoscaling/v2/HorizontalPodAutoscaler")
+"""What an environment's Workload deploys per process, under the process's Deployment name. The
+PodDisruptionBudget comes and goes with the replicas, the HorizontalPodAutoscaler with
+``autoscaling``, which CI's runs may change: the Role grants both whatever they are, since CI
+cannot change its own Role."""
 
 
-def environment_deployer(app: str, *, quota: bool = False, limit_range: bool = False) -> DeployerAccess:
+def environment_deployer(
+    app: str,
+    *,
+    processes: Iterable[str] = (),
+    quota: bool = False,
+    limit_range: bool = False,
+    ingress: bool = False,
+) -> DeployerAccess:
     """An environment's deployer (staging's), for what :class:`components.ContinuousDeployment`
-    declares in the app's namespace: it deploys the workload, updates the pull Secret in place,
-    and reads the rest. ``quota``, ``limit_range``: whether the namespace has them. Nothing here
-    depends on what CI's runs may change (image, replicas, settings): CI cannot patch its Role."""
-    workload = frozenset({names.workload(app)})
+    declares in the app's namespace: it deploys the workload, updates the pull Secret and the
+    secret settings in place, and reads the rest. ``processes``: the app's processes beside web;
+    ``quota``, ``limit_range``, ``ingress``: whether the namespace has them. Nothing here depends
+    on what CI's runs may change (the image, replicas, autoscaling, settings, secrets): CI cannot
+    patch its Role. Adding a process is an admin run's change."""
+    service = names.workload(app)
+    deployments = frozenset({service} | {names.process_workload(service, process) for process in processes})
+    reads = _admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
+    if ingress:
+        # Network exposure, like the NetworkPolicies: an admin run makes it; CI's refresh reads it.
+        reads["networking.k8s.io/v1/Ingress"] = {service}
     return DeployerAccess(
         deploys={
-            **dict.fromkeys(WORKLOAD_DEPLOYS, workload),
+            **dict.fromkeys(PROCESS_DEPLOYS, deployments),
+            "v1/Service": {service},
             # Autonamed: a settings change makes a new one (which rolls the pods) and deletes the old.
             "v1/ConfigMap": None,
         },
-        # A deploy-token rotation (a new deployTokenExpiresAt, through CI's run) changes its data in
-        # place: the provider's enableSecretMutable (docs/contracts.md PK-10). No create: a leaked
-        # job could mint long-lived ServiceAccount token Secrets; no list: a LIST returns every
-        # Secret's data.
-        updates={"v1/Secret": {names.pull_secret(app)}},
-        reads=_admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
-        | {"v1/Secret": {names.deployer_token(app)}},
+        # A deploy-token rotation (a new deployTokenExpiresAt, through CI's run) and a change of the
+        # secret settings change their Secret's data in place: the provider's enableSecretMutable
+        # (docs/contracts.md PK-10). No create: a leaked job could mint long-lived ServiceAccount
+        # token Secrets; no list: a LIST returns every Secret's data.
+        updates={"v1/Secret": {names.pull_secret(app), names.app_secrets(app)}},
+        reads=reads | {"v1/Secret": {names.deployer_token(app)}},
     )
 
 

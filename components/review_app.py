@@ -17,9 +17,10 @@ import pulumi
 from . import names
 from . import validation as v
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
+from .ingress import IngressArgs
 from .labels import gitlab_annotations, trace_annotations
 from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
-from .workload import AppSpec, IngressArgs, Workload, WorkloadArgs
+from .workload import AppSpec, Workload, WorkloadArgs
 
 
 def review_stack_name(merge_request_iid: int) -> str:
@@ -111,6 +112,8 @@ class ReviewAppArgs:
                 # TLS with the ingress controller's default certificate: no TLS Secret in the
                 # review namespace, where any branch's pod could mount it.
                 tls_secret=None,
+                # The review deployer deploys it with the app: Pulumi waits within the rollout budget.
+                await_seconds=self.spec.rollout.budget_seconds,
             ),
         )
 
@@ -125,6 +128,7 @@ class ReviewApp(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     image: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
+    deployment_names: pulumi.Output[dict[str, str]]
     environment_url: pulumi.Output[str]
     deployed_digest: pulumi.Output[str]
     commit: pulumi.Output[str]
@@ -135,6 +139,7 @@ class ReviewApp(pulumi.ComponentResource):
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.image = workload.image
         self.deployment_name = workload.deployment_name
+        self.deployment_names = workload.deployment_names
         self.environment_url = pulumi.Output.from_input(args.environment_url)
         self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
         self.commit = pulumi.Output.from_input(args.commit_sha or "")
@@ -143,6 +148,7 @@ class ReviewApp(pulumi.ComponentResource):
                 "namespace": self.namespace,
                 "image": self.image,
                 "deployment_name": self.deployment_name,
+                "deployment_names": self.deployment_names,
                 "environment_url": self.environment_url,
                 "deployed_digest": self.deployed_digest,
                 "commit": self.commit,

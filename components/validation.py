@@ -375,6 +375,10 @@ def resolve_bound(value: int | str, replicas: int, *, round_up: bool) -> int:
 
 INT32_MAX = 2**31 - 1
 """The largest value of the API's int32 fields (replicas, ports, seconds, thresholds, counts)."""
+WAIT_MAX_SECONDS = 3600
+"""An hour, the longest any wait of a deploy may take (a rollout, a migration, an Ingress): a deploy
+that may take longer holds the stack's lock (and the environment's resource group) past GitLab's
+default job timeout, which would kill it mid-update."""
 
 
 def integer(field: str, value: Any, minimum: int | None = None, maximum: int | None = INT32_MAX) -> int:
@@ -409,6 +413,45 @@ def http_path(field: str, value: Any) -> str:
     return value
 
 
+COMMAND_LINE_MAX = 64
+"""Arguments in a command line: a process's command, its args, a probe's command."""
+
+
+def command_line(field: str, value: Any, *, required: bool = False) -> tuple[str, ...]:
+    """A command and its arguments as a list of strings (run without a shell): no NUL byte, and
+    nothing that looks like a credential, since the pod spec is plain text to anyone who may read
+    Deployments."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or (required and not value):
+        raise InvalidArgument(
+            field,
+            value,
+            "must be a list of strings, e.g. ['/app/worker', '--queue', 'default']"
+            + (", not empty" if required else ""),
+        )
+    if len(value) > COMMAND_LINE_MAX:
+        raise InvalidArgument(field, Sanitized(f"{len(value)} items"), f"must have at most {COMMAND_LINE_MAX} items")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or "\0" in item:
+            raise InvalidArgument(f"{field}[{index}]", item, "must be a string without a NUL byte")
+        kind = looks_like_credential(item)
+        if kind:
+            raise InvalidArgument(
+                f"{field}[{index}]",
+                Redacted(len(item)),
+                f"looks like {kind}: a command line is plain text in the pod spec; pass secrets as secret settings",
+            )
+    return tuple(value)
+
+
+def one_line(field: str, value: Any, *, max_length: int, required: bool = False) -> str:
+    """One line of text of at most ``max_length`` characters."""
+    if not isinstance(value, str) or any(c in value for c in "\r\n\0") or (required and not value.strip()):
+        raise InvalidArgument(field, value, "must be a single line of text" + (", not empty" if required else ""))
+    if len(value) > max_length:
+        raise InvalidArgument(field, value, f"must be at most {max_length} characters")
+    return value
+
+
 def configmap_data(field: str, value: Any) -> dict[str, str]:
     """ConfigMap data: keys of letters, digits, '-', '_' or '.', string values."""
     if not isinstance(value, Mapping):
@@ -437,6 +480,26 @@ every Service of the namespace (enableServiceLinks), which an envFrom key would 
 (``LD_PRELOAD`` runs code in the app)."""
 
 
+def environment_variable_name(field: str, key: str) -> str:
+    """A name the kubelet passes from ``envFrom`` (it skips others) and that replaces nothing the
+    runtime sets."""
+    if not _ENV_VAR_NAME.match(key):
+        raise InvalidArgument(
+            field,
+            Sanitized(key),
+            "must be an environment variable name: a letter, '_', '-' or '.' first, then also digits "
+            "(the kubelet skips any other key)",
+        )
+    if key in RUNTIME_VARIABLES or key.startswith(RUNTIME_PREFIXES) or _SERVICE_LINK.match(key):
+        raise InvalidArgument(
+            field,
+            Sanitized(key),
+            f"must not replace a variable the runtime sets ({', '.join(sorted(RUNTIME_VARIABLES))}, "
+            f"{', '.join(p + '*' for p in RUNTIME_PREFIXES)}, *_SERVICE_HOST, *_SERVICE_PORT*)",
+        )
+    return key
+
+
 def environment_settings(field: str, value: Any) -> dict[str, str]:
     """Settings the app gets as environment variables, through a ConfigMap (plain text): ConfigMap
     data whose keys the kubelet will pass (not skip), that replace nothing the runtime sets, with
@@ -449,20 +512,7 @@ def environment_settings(field: str, value: Any) -> dict[str, str]:
         )
     for key, item in data.items():
         name = f"{field}[{key!r}]"
-        if not _ENV_VAR_NAME.match(key):
-            raise InvalidArgument(
-                name,
-                Sanitized(key),
-                "must be an environment variable name: a letter, '_', '-' or '.' first, then also digits "
-                "(the kubelet skips any other key)",
-            )
-        if key in RUNTIME_VARIABLES or key.startswith(RUNTIME_PREFIXES) or _SERVICE_LINK.match(key):
-            raise InvalidArgument(
-                name,
-                Sanitized(key),
-                f"must not replace a variable the runtime sets ({', '.join(sorted(RUNTIME_VARIABLES))}, "
-                f"{', '.join(p + '*' for p in RUNTIME_PREFIXES)}, *_SERVICE_HOST, *_SERVICE_PORT*)",
-            )
+        environment_variable_name(name, key)
         if "\0" in item:
             raise InvalidArgument(
                 name, Redacted(len(item)), "must not contain a NUL byte (an environment variable cannot)"

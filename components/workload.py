@@ -4,20 +4,34 @@
 from __future__ import annotations
 
 import dataclasses
+import hmac
+import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from . import names
 from . import validation as v
+from .ingress import IngressArgs, allow_http_spec, ingress
 from .labels import recommended_labels, selector_labels
+from .process import (
+    NO_PROBE_REASON_ANNOTATION,
+    PROCESSES_MAX,
+    UNPROBED_CHECKOV_CHECKS,
+    AutoscalingArgs,
+    ProcessSpec,
+    check_process_name,
+    checkov_skips,
+)
 
-BUDGET_MAX_SECONDS = 3600
-"""An hour: a rollout that may take longer holds the stack's lock (and the environment's resource
-group) past GitLab's default job timeout, which would kill the deploy mid-update."""
+BUDGET_MAX_SECONDS = v.WAIT_MAX_SECONDS
+"""An hour (:data:`components.validation.WAIT_MAX_SECONDS`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,9 +165,14 @@ class AppSpec:
     resources: ResourcesArgs = field(default_factory=ResourcesArgs)
     """Requests and limits. Default :class:`ResourcesArgs`."""
     settings: Mapping[str, str] = field(default_factory=dict)
-    """Non-secret settings, passed to the app as environment variables through a ConfigMap. Default none."""
+    """Non-secret settings, passed to every process as environment variables through a ConfigMap. Default none."""
     run_as_user: int = 10001
     """The UID (and GID) the container runs as. Default 10001: not root, and outside host ranges."""
+    autoscaling: AutoscalingArgs | None = None
+    """A HorizontalPodAutoscaler for ``web`` instead of fixed ``replicas`` (then ignored). Default: none."""
+    processes: Mapping[str, ProcessSpec] = field(default_factory=dict)
+    """The app's other processes (e.g. ``worker``), by name: each its own Deployment from the same
+    image, settings and secrets. Default: none, ``web`` alone."""
 
     def __post_init__(self) -> None:
         v.integer("replicas", self.replicas, minimum=1)
@@ -161,68 +180,162 @@ class AppSpec:
         v.integer("service_port", self.service_port, minimum=1, maximum=65535)
         v.environment_settings("settings", self.settings)
         v.integer("run_as_user", self.run_as_user, minimum=1)
-        surge, unavailable = self.rollout_bounds
-        if unavailable >= self.replicas:
+        if not isinstance(self.processes, Mapping):
+            raise v.InvalidArgument("processes", self.processes, "must map process names to their specs")
+        if len(self.processes) > PROCESSES_MAX:
             raise v.InvalidArgument(
-                ("rollout.max_unavailable", "replicas"),
-                (self.rollout.max_unavailable, self.replicas),
-                f"a rollout may take {unavailable} of {self.replicas} pods down, i.e. all of them: "
-                "lower maxUnavailable (0 keeps every pod up), or raise replicas",
+                "processes",
+                v.Sanitized(f"{len(self.processes)} processes"),
+                f"must be at most {PROCESSES_MAX}: more is a second app, in a namespace of its own",
             )
-        if surge == 0 and unavailable == 0:
-            # The controller would then take one pod down anyway (ResolveFenceposts).
-            raise v.InvalidArgument(
-                ("rollout.max_surge", "rollout.max_unavailable"),
-                (self.rollout.max_surge, self.rollout.max_unavailable),
-                f"both round to 0 pods for {self.replicas} replicas (maxSurge rounds up, maxUnavailable down), "
-                "and Kubernetes would then take a pod down anyway: set maxSurge to 1 or more",
+        for name in self.processes:
+            check_process_name(f"processes[{name!r}]", name)
+        for process in self.running():
+            process.check_rollout()
+
+    def running(self) -> list[RunningProcess]:
+        """Every process, ``web`` first, with what it inherits from the app resolved."""
+        web = RunningProcess(
+            name="web",
+            field="",
+            replicas=self.replicas,
+            rollout=self.rollout,
+            resources=self.resources,
+            autoscaling=self.autoscaling,
+        )
+        return [web] + [
+            RunningProcess(
+                name=name,
+                field=f"processes[{name!r}].",
+                replicas=process.replicas,
+                rollout=process.rollout or self.rollout,
+                resources=process.resources or self.resources,
+                autoscaling=process.autoscaling,
+                spec=process,
             )
+            for name, process in self.processes.items()
+        ]
 
     @property
     def rollout_bounds(self) -> tuple[int, int]:
-        """(maxSurge, maxUnavailable) in pods, as the Deployment controller resolves them."""
-        return (
-            v.resolve_bound(self.rollout.max_surge, self.replicas, round_up=True),
-            v.resolve_bound(self.rollout.max_unavailable, self.replicas, round_up=False),
-        )
+        """``web``'s (maxSurge, maxUnavailable) in pods, as the Deployment controller resolves them."""
+        return self.running()[0].bounds(self.running()[0].most)
 
     def peak_usage(self) -> dict[str, Decimal]:
-        """What a rollout holds at its peak (``replicas`` + maxSurge pods), in ResourceQuota's terms."""
-        pods = self.replicas + self.rollout_bounds[0]
-        resources = self.resources
-        return {
-            "pods": Decimal(pods),
-            "requests.cpu": pods * v.parse_quantity(resources.cpu_request),
-            "requests.memory": pods * v.parse_quantity(resources.memory_request),
-            "limits.cpu": pods * v.parse_quantity(resources.cpu_limit),
-            "limits.memory": pods * v.parse_quantity(resources.memory_limit),
-        }
+        """What the app holds at its peak, in ResourceQuota's terms: every process at once at the
+        peak of its rollout, i.e. its most replicas (``maxReplicas`` when it autoscales) plus maxSurge."""
+        usage: dict[str, Decimal] = defaultdict(Decimal)
+        for process in self.running():
+            pods = process.peak_pods
+            resources = process.resources
+            usage["pods"] += pods
+            usage["requests.cpu"] += pods * v.parse_quantity(resources.cpu_request)
+            usage["requests.memory"] += pods * v.parse_quantity(resources.memory_request)
+            usage["limits.cpu"] += pods * v.parse_quantity(resources.cpu_limit)
+            usage["limits.memory"] += pods * v.parse_quantity(resources.memory_limit)
+        return dict(usage)
+
+    def peak_text(self) -> str:
+        """How :meth:`peak_usage` counts pods, for a message: ``replicas 2 + maxSurge 1``."""
+        return ", ".join(
+            f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most} + maxSurge {p.bounds(p.most)[0]}"
+            for p in self.running()
+        )
 
     def for_review(self) -> AppSpec:
-        """The spec of a review app: one replica, which surges one pod and is never taken down."""
+        """The spec of a review app: one replica of each process, which surges one pod and is
+        never taken down, and no autoscaler."""
+        rollout = dataclasses.replace(self.rollout, max_surge=1, max_unavailable=0)
         return dataclasses.replace(
-            self, replicas=1, rollout=dataclasses.replace(self.rollout, max_surge=1, max_unavailable=0)
+            self,
+            replicas=1,
+            rollout=rollout,
+            autoscaling=None,
+            processes={
+                name: dataclasses.replace(
+                    process,
+                    replicas=1,
+                    autoscaling=None,
+                    rollout=dataclasses.replace(process.rollout or self.rollout, max_surge=1, max_unavailable=0),
+                )
+                for name, process in self.processes.items()
+            },
         )
 
 
 @dataclass(frozen=True, kw_only=True)
-class IngressArgs:
-    """An Ingress that routes ``https://<host>/`` to the app's Service."""
+class RunningProcess:
+    """One process of an app, with what it inherits from the app resolved: what its Deployment,
+    PodDisruptionBudget and HorizontalPodAutoscaler are made from."""
 
-    host: str
-    """The host name (a DNS-1123 subdomain)."""
-    class_name: str | None = None
-    """The IngressClass. Default: the cluster's default class."""
-    tls_secret: str | None = None
-    """A TLS Secret in the namespace for ``host``. Default: none, TLS with the ingress controller's
-    default certificate (a ``tls`` entry without ``secretName``), e.g. a wildcard certificate kept in
-    the controller's own namespace (ingress-nginx ``--default-ssl-certificate``)."""
+    name: str
+    """``web``, or the process's name."""
+    field: str
+    """Where its own fields are, for a message: ``""`` for web, ``processes['worker'].``."""
+    replicas: int
+    rollout: RolloutArgs
+    resources: ResourcesArgs
+    autoscaling: AutoscalingArgs | None
+    spec: ProcessSpec | None = None
+    """None for web."""
 
-    def __post_init__(self) -> None:
-        v.dns1123_subdomain("host", self.host)
-        for name in ("class_name", "tls_secret"):
-            if getattr(self, name) is not None:
-                v.dns1123_subdomain(name, getattr(self, name))
+    @property
+    def fewest(self) -> int:
+        """The fewest pods it runs: ``minReplicas`` when it autoscales, else ``replicas``."""
+        return self.autoscaling.min_replicas if self.autoscaling else self.replicas
+
+    @property
+    def most(self) -> int:
+        """The most pods it runs: ``maxReplicas`` when it autoscales, else ``replicas``."""
+        return self.autoscaling.max_replicas if self.autoscaling else self.replicas
+
+    @property
+    def peak_pods(self) -> int:
+        return self.most + self.bounds(self.most)[0]
+
+    def bounds(self, replicas: int) -> tuple[int, int]:
+        """(maxSurge, maxUnavailable) in pods for ``replicas``, as the Deployment controller resolves them."""
+        return (
+            v.resolve_bound(self.rollout.max_surge, replicas, round_up=True),
+            v.resolve_bound(self.rollout.max_unavailable, replicas, round_up=False),
+        )
+
+    def check_rollout(self) -> None:
+        """Never every pod down, and never both bounds 0 pods, at any replica count it may run."""
+        counts = sorted({self.fewest, self.most})
+        replicas_field = f"{self.field}autoscaling.min_replicas" if self.autoscaling else f"{self.field}replicas"
+        rollout_field = f"{self.field}rollout" if self.spec is None or self.spec.rollout else "rollout"
+        for replicas in counts:
+            surge, unavailable = self.bounds(replicas)
+            if unavailable >= replicas:
+                raise v.InvalidArgument(
+                    (f"{rollout_field}.max_unavailable", replicas_field),
+                    (self.rollout.max_unavailable, replicas),
+                    f"a rollout{self._of} may take {unavailable} of {replicas} pods down, i.e. all of them: "
+                    "lower maxUnavailable (0 keeps every pod up), or raise replicas",
+                )
+            if surge == 0 and unavailable == 0:
+                # The controller would then take one pod down anyway (ResolveFenceposts).
+                raise v.InvalidArgument(
+                    (f"{rollout_field}.max_surge", f"{rollout_field}.max_unavailable"),
+                    (self.rollout.max_surge, self.rollout.max_unavailable),
+                    f"both round to 0 pods for {replicas} replicas{self._of} (maxSurge rounds up, "
+                    "maxUnavailable down), and Kubernetes would then take a pod down anyway: set maxSurge to 1 or more",
+                )
+
+    @property
+    def unprobed_reason(self) -> str | None:
+        """Why it has no probes, when it has none."""
+        return self.spec.no_probe_reason if self.spec is not None else None
+
+    @property
+    def _of(self) -> str:
+        return "" if self.spec is None else f" of process {self.name}"
+
+    @property
+    def disruption_budget(self) -> bool:
+        """A PodDisruptionBudget when it may run more than one pod: with one, it would block every drain."""
+        return self.most > 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,26 +347,33 @@ class WorkloadArgs:
     namespace: pulumi.Input[str]
     """The namespace to deploy into."""
     image: str
-    """The image, by tag or by digest."""
+    """The image, by tag or by digest: every process runs it."""
     spec: AppSpec = field(default_factory=AppSpec)
-    """How the app runs. Default :class:`AppSpec`."""
+    """How the app runs, its processes included. Default :class:`AppSpec`."""
+    secrets: Mapping[str, pulumi.Input[str]] | None = None
+    """Secret settings, passed to every process as environment variables through the Secret
+    ``<app>-secrets`` (values are made ``Output.secret`` here, if they are not already). A mapping,
+    even empty, makes the Secret, so that a later change is an update of its data (which CI's
+    deployer may do) that rolls the pods. Default: none, no Secret (a review app's deployer may
+    make none)."""
     image_pull_secrets: Sequence[pulumi.Input[str]] = ()
     """Names of ``kubernetes.io/dockerconfigjson`` Secrets to pull the image with. Default: none."""
     annotations: Mapping[str, str] = field(default_factory=dict)
-    """Extra annotations for the Deployment and its pods (e.g. GitLab's ``app.gitlab.com/*``). Default none."""
+    """Extra annotations for the Deployments and their pods (e.g. GitLab's ``app.gitlab.com/*``). Default none."""
     service_name: str | None = None
-    """The Service's name, which clients use (a DNS-1035 label), and the Deployment's, the
-    PodDisruptionBudget's and the Ingress's. Default: the app's name."""
+    """The Service's name, which clients use (a DNS-1035 label), and web's Deployment's,
+    PodDisruptionBudget's, HorizontalPodAutoscaler's and Ingress's; another process's are
+    ``<service name>-<process>``. Default: the app's name."""
     service_account: str | None = None
     """An existing ServiceAccount to run as. Default: none, the Workload creates one named after the app."""
     allow_http: bool = True
-    """Create the NetworkPolicy that admits traffic to the app's port. Default true; false where
+    """Create the NetworkPolicy that admits traffic to web's port. Default true; false where
     the namespace's owner already admits it (the shared review namespace)."""
     ingress: IngressArgs | None = None
     """Route a host name to the Service. Default: none."""
     disruption_budget: bool = True
-    """Create a PodDisruptionBudget when ``replicas > 1``. Default true; false where the deployer
-    may not manage one (review apps: the review deployer's Role grants none)."""
+    """Create a PodDisruptionBudget for each process that may run more than one pod. Default true;
+    false where the deployer may not manage one (review apps: the review deployer's Role grants none)."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
@@ -266,47 +386,87 @@ class WorkloadArgs:
             names.workload(self.app)
         else:
             names.workload(self.service_name, field="service_name")
+        for process in self.spec.processes:
+            names.process_workload(self.name, process, field=f"spec.processes[{process!r}]")
+        if self.secrets is not None:
+            secret_settings("secrets", self.secrets, self.spec.settings)
+            names.app_secrets(self.app)
 
     @property
     def name(self) -> str:
-        """The Service's, Deployment's, PodDisruptionBudget's and Ingress's name."""
+        """The Service's, and web's Deployment's, PodDisruptionBudget's and Ingress's name."""
         return self.service_name or self.app
+
+    def deployment_name(self, process: str) -> str:
+        """The Deployment (and PodDisruptionBudget, HorizontalPodAutoscaler) of ``process``."""
+        return self.name if process == "web" else names.process_workload(self.name, process)
+
+
+def secret_settings(field: str, value: Any, settings: Mapping[str, str]) -> None:
+    """Secret settings: environment variable names as for settings, none of them a setting's too
+    (two sources for one variable: which wins would depend on envFrom's order)."""
+    if not isinstance(value, Mapping):
+        raise v.InvalidArgument(field, v.Redacted(len(str(value))), "must map variable names to secret values")
+    size = 0
+    for key, item in value.items():
+        name = f"{field}[{key!r}]"
+        if not isinstance(key, str):
+            raise v.InvalidArgument(name, v.Sanitized(repr(key)), "names must be strings")
+        v.environment_variable_name(name, key)
+        if key in settings:
+            raise v.InvalidArgument(
+                name, v.Sanitized(key), "is a setting too: give each variable one source, settings or secrets"
+            )
+        if isinstance(item, str):
+            if "\0" in item:
+                raise v.InvalidArgument(name, v.Redacted(len(item)), "must not contain a NUL byte")
+            size += len(key.encode()) + len(item.encode())
+        elif not isinstance(item, pulumi.Output):
+            raise v.InvalidArgument(name, v.Redacted(len(str(item))), "must be a string (or an Output of one)")
+    if size > v.CONFIGMAP_MAX_BYTES:
+        raise v.InvalidArgument(field, v.Sanitized(f"{size} bytes"), "must fit in a Secret: at most 1 MiB in all")
 
 
 class Workload(pulumi.ComponentResource):
-    """The app, deployed with a zero-downtime rolling update.
+    """The app, every process deployed with a zero-downtime rolling update.
 
     Creates:
     - the app's ServiceAccount, with token automount off (unless ``service_account`` names one);
     - an autonamed ConfigMap of its settings (a change gets a new name, which rolls the pods);
-    - a Deployment: RollingUpdate, probes, requests and limits, a restricted securityContext;
-    - a Service;
-    - a PodDisruptionBudget when ``replicas > 1`` (unless ``disruption_budget`` is false);
-    - a NetworkPolicy ``<app>-allow-http`` that admits ingress to the app's port (the namespace
-      denies the rest), unless ``allow_http`` is false;
-    - an Ingress when ``ingress`` is given.
+    - with ``secrets``, the Secret ``<app>-secrets`` of them, whose change rolls the pods too (an
+      HMAC of its data is a pod annotation);
+    - per process (``web``, then the others): a Deployment (RollingUpdate, requests and limits, a
+      restricted securityContext; web's with HTTP probes and its port, the others' with their
+      command and exec probes), a PodDisruptionBudget when it may run more than one pod (unless
+      ``disruption_budget`` is false), and a HorizontalPodAutoscaler when it autoscales (its
+      Deployment then sets no ``replicas``);
+    - for ``web``: a Service; a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
+      (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given.
 
-    The Deployment, Service, PodDisruptionBudget and Ingress share one fixed name (``args.name``),
-    so that the deployer's Role grants get, patch and delete on that name alone
-    (:mod:`components.rbac`). Renaming one replaces it: the Deployment and the Ingress are made
-    anew before the old ones go (their names differ, so pulumi-kubernetes creates first).
+    Objects have fixed names (``args.name``, ``<args.name>-<process>``), so that the deployer's
+    Role grants get, patch and delete on those names alone (:mod:`components.rbac`). Renaming one
+    replaces it: the Deployment and the Ingress are made anew before the old ones go (their names
+    differ, so pulumi-kubernetes creates first).
     """
 
     deployment_name: pulumi.Output[str]
+    """web's Deployment."""
+    deployment_names: pulumi.Output[dict[str, str]]
+    """Every process's Deployment, by process: ``{"web": "hello", "worker": "hello-worker"}``."""
     service_name: pulumi.Output[str]
     image: pulumi.Output[str]
+    secret_name: pulumi.Output[str] | None
+    """The secret settings' Secret, when there is one."""
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:workload:Workload", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        labels = recommended_labels(args.app, args.instance, "app")
-        selector = selector_labels(args.app, args.instance)
-        metadata = {"namespace": args.namespace, "labels": labels}
+        metadata = {"namespace": args.namespace, "labels": recommended_labels(args.app, args.instance, "app")}
 
         if args.service_account is None:
             account_name: pulumi.Input[str] = k8s.core.v1.ServiceAccount(
                 f"{name}-service-account",
-                metadata={"name": args.app, **metadata},
+                metadata={**metadata, "name": args.app},
                 # The app does not talk to the Kubernetes API; no token in its pods.
                 automount_service_account_token=False,
                 opts=child,
@@ -316,42 +476,35 @@ class Workload(pulumi.ComponentResource):
         settings = k8s.core.v1.ConfigMap(
             f"{name}-settings", metadata=metadata, data=dict(args.spec.settings), opts=child
         )
+        environment: list[dict[str, object]] = [{"configMapRef": {"name": settings.metadata.name}}]
+        pod_annotations: dict[str, pulumi.Input[str]] = dict(args.annotations)
+        self.secret_name = None
+        if args.secrets is not None:
+            secret, version = _secret_settings(name, args, metadata, child)
+            self.secret_name = secret.metadata.name
+            environment.append({"secretRef": {"name": self.secret_name}})
+            pod_annotations[SECRETS_VERSION_ANNOTATION] = version
 
+        deployments = {
+            process.name: self._process(
+                name if process.name == "web" else f"{name}-{process.name}",
+                args,
+                process,
+                account_name,
+                environment,
+                pod_annotations,
+                child,
+            )
+            for process in args.spec.running()
+        }
         spec = args.spec
-        deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment",
-            metadata={
-                "name": args.name,
-                **metadata,
-                # Pulumi waits for the rollout as long as the Deployment may take to progress, no
-                # longer. (Never pulumi.com/skipAwait: a deploy must fail when its rollout does.)
-                "annotations": {**args.annotations, "pulumi.com/timeoutSeconds": str(spec.rollout.budget_seconds)},
-            },
-            spec={
-                "replicas": spec.replicas,
-                # The selector never contains anything that changes with a deploy.
-                "selector": {"matchLabels": selector},
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rollingUpdate": {
-                        "maxSurge": spec.rollout.max_surge,
-                        "maxUnavailable": spec.rollout.max_unavailable,
-                    },
-                },
-                "minReadySeconds": spec.rollout.min_ready_seconds,
-                "progressDeadlineSeconds": spec.rollout.budget_seconds,
-                "revisionHistoryLimit": spec.rollout.revision_history_limit,
-                "template": {
-                    "metadata": {"labels": labels, "annotations": dict(args.annotations)},
-                    "spec": _pod_spec(args, account_name, settings.metadata.name),
-                },
-            },
-            opts=child,
-        )
+        labels = recommended_labels(args.app, args.instance, "web")
+        selector = process_selector(args.app, args.instance, "web")
+        web = {"namespace": args.namespace, "labels": labels}
         service = k8s.core.v1.Service(
             f"{name}-service",
             # Named: clients reach the app by this name.
-            metadata={"name": args.name, **metadata},
+            metadata={**web, "name": args.name},
             spec={
                 "type": "ClusterIP",
                 "selector": selector,
@@ -359,98 +512,172 @@ class Workload(pulumi.ComponentResource):
             },
             opts=child,
         )
-        if spec.replicas > 1 and args.disruption_budget:
-            k8s.policy.v1.PodDisruptionBudget(
-                f"{name}-disruption-budget",
-                metadata={"name": args.name, **metadata},
-                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
-                opts=child,
-            )
         if args.allow_http:
+            controller = args.ingress.controller_namespace if args.ingress else None
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-allow-http",
-                metadata={"name": names.allow_http(args.app), **metadata},
-                spec=allow_http_spec(selector, spec.container_port),
+                metadata={**web, "name": names.allow_http(args.app)},
+                spec=allow_http_spec(selector, spec.container_port, from_namespace=controller),
                 opts=child,
             )
         if args.ingress is not None:
-            # Pulumi waits for the Ingress to get an address and live endpoints: within the same budget.
-            budget = {"pulumi.com/timeoutSeconds": str(spec.rollout.budget_seconds)}
-            _ingress(
+            ingress(
                 f"{name}-ingress",
                 args.ingress,
-                {"name": args.name, **metadata, "annotations": budget},
+                {**web, "name": args.name},
                 service.metadata.name,
                 spec.service_port,
                 child,
             )
 
-        self.deployment_name = deployment.metadata.name
+        self.deployment_name = deployments["web"].metadata.name
+        self.deployment_names = pulumi.Output.all(
+            **{process: deployment.metadata.name for process, deployment in deployments.items()}
+        )  # type: ignore[assignment]
         self.service_name = service.metadata.name
-        self.image = deployment.spec.template.spec.containers[0].image
+        self.image = deployments["web"].spec.template.spec.containers[0].image
         self.register_outputs(
             {
                 "deployment_name": self.deployment_name,
+                "deployment_names": self.deployment_names,
                 "service_name": self.service_name,
                 "image": self.image,
             }
         )
 
-
-def allow_http_spec(selector: Mapping[str, str], port: int) -> dict[str, object]:
-    """A NetworkPolicy spec that admits TCP traffic to ``port`` of the pods ``selector`` matches."""
-    return {
-        "podSelector": {"matchLabels": dict(selector)},
-        "policyTypes": ["Ingress"],
-        "ingress": [{"ports": [{"port": port, "protocol": "TCP"}]}],
-    }
-
-
-def _ingress(
-    name: str,
-    args: IngressArgs,
-    metadata: Mapping[str, object],
-    service: pulumi.Input[str],
-    port: int,
-    opts: pulumi.ResourceOptions,
-) -> k8s.networking.v1.Ingress:
-    spec: dict[str, object] = {
-        "rules": [
-            {
-                "host": args.host,
-                "http": {
-                    "paths": [
-                        {
-                            "path": "/",
-                            "pathType": "Prefix",
-                            "backend": {"service": {"name": service, "port": {"number": port}}},
-                        }
-                    ]
+    def _process(
+        self,
+        prefix: str,
+        args: WorkloadArgs,
+        process: RunningProcess,
+        account: pulumi.Input[str],
+        environment: list[dict[str, object]],
+        pod_annotations: Mapping[str, pulumi.Input[str]],
+        child: pulumi.ResourceOptions,
+    ) -> k8s.apps.v1.Deployment:
+        """One process's Deployment, PodDisruptionBudget and HorizontalPodAutoscaler; returns the Deployment."""
+        name = args.deployment_name(process.name)
+        labels = recommended_labels(args.app, args.instance, process.name)
+        selector = process_selector(args.app, args.instance, process.name)
+        metadata = {"name": name, "namespace": args.namespace, "labels": labels}
+        rollout = process.rollout
+        spec: dict[str, object] = {
+            # The selector never contains anything that changes with a deploy.
+            "selector": {"matchLabels": selector},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": rollout.max_surge, "maxUnavailable": rollout.max_unavailable},
+            },
+            "minReadySeconds": rollout.min_ready_seconds,
+            "progressDeadlineSeconds": rollout.budget_seconds,
+            "revisionHistoryLimit": rollout.revision_history_limit,
+            "template": {
+                "metadata": {"labels": labels, "annotations": dict(pod_annotations)},
+                "spec": _pod_spec(args, process, account, environment),
+            },
+        }
+        # What the Deployment states of itself, for people, the policy pack and checkov.
+        stated: dict[str, str] = {}
+        skips: dict[str, str] = {}
+        if process.unprobed_reason is not None:
+            stated[NO_PROBE_REASON_ANNOTATION] = process.unprobed_reason
+            skips.update(dict.fromkeys(UNPROBED_CHECKOV_CHECKS, process.unprobed_reason))
+        if args.secrets is not None:
+            skips[SECRETS_AS_FILES_CHECK] = SECRETS_AS_ENVIRONMENT_REASON
+        if process.autoscaling is None:
+            # With an autoscaler, replicas are its own: a manifest that set them would undo every
+            # scale-out at each deploy (server-side apply, docs/contracts.md KH-1).
+            spec["replicas"] = process.replicas
+        deployment = k8s.apps.v1.Deployment(
+            f"{prefix}-deployment",
+            metadata={
+                **metadata,
+                # Pulumi waits for the rollout as long as the Deployment may take to progress, no
+                # longer. (Never pulumi.com/skipAwait: a deploy must fail when its rollout does.)
+                "annotations": {
+                    **args.annotations,
+                    **stated,
+                    **checkov_skips(skips),
+                    "pulumi.com/timeoutSeconds": str(rollout.budget_seconds),
                 },
-            }
-        ],
-    }
-    if args.class_name is not None:
-        spec["ingressClassName"] = args.class_name
-    # Always TLS: without secretName, the controller's default certificate (and its https redirect).
-    spec["tls"] = [{"hosts": [args.host], **({"secretName": args.tls_secret} if args.tls_secret else {})}]
-    return k8s.networking.v1.Ingress(name, metadata=dict(metadata), spec=spec, opts=opts)
+            },
+            spec=spec,
+            opts=child,
+        )
+        if process.disruption_budget and args.disruption_budget:
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{prefix}-disruption-budget",
+                metadata=metadata,
+                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+                opts=child,
+            )
+        if process.autoscaling is not None:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{prefix}-autoscaler",
+                metadata=metadata,
+                spec=process.autoscaling.spec(name),
+                opts=child,
+            )
+        return deployment
 
 
-def _pod_spec(args: WorkloadArgs, account: pulumi.Input[str], settings: pulumi.Input[str]) -> dict[str, object]:
+SECRETS_AS_FILES_CHECK = "CKV_K8S_35"
+"""checkov's "prefer Secrets as files over Secrets as environment variables"."""
+SECRETS_AS_ENVIRONMENT_REASON = (
+    "secret settings are environment variables by design, as settings are (and as Auto DevOps passes "
+    "K8S_SECRET_*); the Secret holds them alone"
+)
+SECRETS_VERSION_ANNOTATION = "gitlab-k8s-cd/secrets-version"
+"""A pod annotation that changes whenever the secret settings do, so that the pods roll: the Secret
+keeps its name (CI's deployer may patch it, never create one), and a pod reads it only at start."""
+
+
+def _secret_settings(
+    name: str, args: WorkloadArgs, metadata: Mapping[str, object], child: pulumi.ResourceOptions
+) -> tuple[k8s.core.v1.Secret, pulumi.Output[str]]:
+    """The Secret of the secret settings, and the version annotation's value: an HMAC-SHA256 of its
+    data under a random key kept (secret) in the state. A plain hash would let anyone who may read
+    Deployments test guesses of a short password; the HMAC tells them only that something changed."""
+    values = {key: pulumi.Output.secret(value) for key, value in args.secrets.items()}  # type: ignore[union-attr]
+    secret = k8s.core.v1.Secret(
+        f"{name}-secrets",
+        metadata={**metadata, "name": names.app_secrets(args.app)},
+        type="Opaque",
+        string_data=values,
+        opts=child,
+    )
+    key = random.RandomPassword(f"{name}-secrets-version-key", length=32, special=False, opts=child)
+    keys = sorted(values)
+    digest = pulumi.Output.all(key.result, *(values[k] for k in keys)).apply(
+        lambda parts: hmac.new(
+            parts[0].encode(), json.dumps(dict(zip(keys, parts[1:], strict=True)), sort_keys=True).encode(), "sha256"
+        ).hexdigest()
+    )
+    return secret, pulumi.Output.unsecret(digest)
+
+
+def process_selector(app: str, instance: str, process: str) -> dict[str, str]:
+    """A process's pods: the app's selector labels and the process (``app.kubernetes.io/component``),
+    so that no two processes' Deployments, nor the Service and a worker, select the same pods."""
+    return {**selector_labels(app, instance), COMPONENT_LABEL: process}
+
+
+COMPONENT_LABEL = "app.kubernetes.io/component"
+
+
+def _pod_spec(
+    args: WorkloadArgs, process: RunningProcess, account: pulumi.Input[str], environment: list[dict[str, object]]
+) -> dict[str, object]:
     spec = args.spec
     container: dict[str, object] = {
-        "name": args.app,
+        "name": args.app if process.name == "web" else process.name,
         "image": args.image,
         # Every pod start checks the pull secret with the registry, so a pod cannot run an image
         # some other tenant's pod left in the node's cache (the AlwaysPullImages concern). With a
         # digest, "Always" costs a manifest check, not a download.
         "imagePullPolicy": "Always",
-        "ports": [{"name": "http", "containerPort": spec.container_port, "protocol": "TCP"}],
-        "envFrom": [{"configMapRef": {"name": settings}}],
-        "readinessProbe": spec.readiness.manifest(),
-        "livenessProbe": spec.liveness.manifest(),
-        "resources": spec.resources.manifest(),
+        "envFrom": environment,
+        "resources": process.resources.manifest(),
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
@@ -463,8 +690,20 @@ def _pod_spec(args: WorkloadArgs, account: pulumi.Input[str], settings: pulumi.I
         # A read-only root filesystem still needs somewhere to write temporary files.
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
-    if spec.startup is not None:
-        container["startupProbe"] = spec.startup.manifest()
+    if process.spec is None:
+        container["ports"] = [{"name": "http", "containerPort": spec.container_port, "protocol": "TCP"}]
+        container["readinessProbe"] = spec.readiness.manifest()
+        container["livenessProbe"] = spec.liveness.manifest()
+        if spec.startup is not None:
+            container["startupProbe"] = spec.startup.manifest()
+    else:
+        if process.spec.command:
+            container["command"] = list(process.spec.command)
+        if process.spec.args:
+            container["args"] = list(process.spec.args)
+        if process.spec.liveness_probe is not None:
+            container["livenessProbe"] = process.spec.liveness_probe.manifest()
+            container["readinessProbe"] = (process.spec.readiness_probe or process.spec.liveness_probe).manifest()
     return {
         "serviceAccountName": account,
         "automountServiceAccountToken": False,

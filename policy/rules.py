@@ -58,11 +58,17 @@ def _containers(resource_type: str, props: Mapping[str, Any]) -> Iterator[Mappin
         yield from (_pod_spec(kind, props) or {}).get("containers") or []
 
 
+NO_PROBE_REASON_ANNOTATION = "gitlab-k8s-cd/no-probe-reason"
+"""A workload's stated reason for having no probes (components/process.py): a decision, not an omission."""
+
+
 def probes_and_resources(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
+    annotations = (props.get("metadata") or {}).get("annotations") or {}
+    unprobed = isinstance(annotations, Mapping) and str(annotations.get(NO_PROBE_REASON_ANNOTATION) or "").strip()
     for container in _containers(resource_type, props):
         name = container.get("name")
         for probe in ("readinessProbe", "livenessProbe"):
-            if not container.get(probe):
+            if not container.get(probe) and not unprobed:
                 yield (
                     f"container {name} has no {probe}: add one so Kubernetes knows when it can take traffic "
                     "and when to restart it"
@@ -259,7 +265,8 @@ MANDATORY, ADVISORY = "mandatory", "advisory"
 RULES = (
     Rule(
         "k8s-probes-and-resources",
-        "Every container has readiness and liveness probes, requests and limits.",
+        "Every container has readiness and liveness probes (unless its workload states why it has none, "
+        f"in {NO_PROBE_REASON_ANNOTATION}), requests and limits.",
         MANDATORY,
         probes_and_resources,
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,9 +17,17 @@ from components.config import NAMESPACE, Settings, derive_review_config, load_se
 from components.testing import Plan, cli_config_value, run_component, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGING: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+_STAGING_FILE: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+APP_SECRETS = {"DB_PASSWORD": "staging-db-password-for-tests"}
+"""What the tests hand the program for the stack file's encrypted ``secrets`` (the CLI decrypts them)."""
+STAGING: dict[str, Any] = {k: v for k, v in _STAGING_FILE.items() if k != f"{NAMESPACE}:secrets"}
+"""The staging stack's plain config; its secrets are in :data:`SECRETS`."""
+assert set(_STAGING_FILE[f"{NAMESPACE}:secrets"]) == set(APP_SECRETS)
 PASSPHRASE = "correct-horse-battery-staple"
-SECRETS = {f"{NAMESPACE}:pulumiConfigPassphrase": PASSPHRASE}
+SECRETS = {
+    f"{NAMESPACE}:pulumiConfigPassphrase": PASSPHRASE,
+    f"{NAMESPACE}:secrets": json.dumps(APP_SECRETS),
+}
 DIGEST = "sha256:" + "ab" * 32
 
 
@@ -50,13 +59,14 @@ def plan_staging(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    drop: Iterable[str] = (),
 ) -> Plan:
     """The whole program on the staging config, under mocks, in a subprocess."""
     return run_program(
         ROOT / "__main__.py",
         project="gitlab-k8s-cd",
         stack="staging",
-        config={**staging_config(overrides), **SECRETS},
+        config={**staging_config(overrides, drop), **SECRETS},
         secret_keys=list(SECRETS),
         env=env,
         check=check,

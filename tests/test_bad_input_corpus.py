@@ -21,6 +21,7 @@ from components.plan import CONFIG_ERRORS
 from components.testing import cli_config_value
 from tests.conftest import DIGEST, PASSPHRASE, ROOT, plan_cli, staging_config
 from tests.corpus import (
+    app_model,
     backends,
     basics,
     capacity,
@@ -34,7 +35,19 @@ from tests.corpus import (
 )
 
 # One module per class of input that would hurt (tests/corpus/<class>.py says why).
-MODULES = (basics, namespaces, secrets, capacity, names, cleanup_regex, schedules, settings, backends, images)
+MODULES = (
+    basics,
+    namespaces,
+    secrets,
+    capacity,
+    names,
+    cleanup_regex,
+    schedules,
+    settings,
+    backends,
+    images,
+    app_model,
+)
 CASES = [case for module in MODULES for case in module.CASES]
 
 
@@ -124,7 +137,7 @@ def test_quotes_newlines_and_braces_in_a_setting_value_stay_inside_that_value(tm
     )
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()))
-    assert len(documents) == 27  # as many objects as without the hostile value
+    assert len(documents) == 30  # as many objects as without the hostile value
     assert not [d for d in documents if d["kind"] == "ClusterRoleBinding"]
     config_map = next(d for d in documents if d["kind"] == "ConfigMap")
     assert config_map["data"] == {"EVIL": hostile}

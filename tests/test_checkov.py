@@ -1,8 +1,9 @@
 """checkov finds nothing to fail in what the staging plan would apply, nor in the pipeline.
 
 checkov runs from its own virtualenv (.venv-checkov, made by `make test`), because installed in
-the main one it would downgrade `packaging`. A check skipped here would need a written reason
-next to the skip; there is none today.
+the main one it would downgrade `packaging`. A check is skipped only by the manifest itself, with
+its reason (components.workload, components.process): secret settings as environment variables
+(CKV_K8S_35), and the probes of a process that states why it has none (CKV_K8S_8, CKV_K8S_9).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 
 import pytest
 
+from components.workload import SECRETS_AS_ENVIRONMENT_REASON
 from tests.conftest import ROOT
 
 
@@ -38,6 +40,11 @@ def scan(framework: str, *files) -> dict:
         ]
         for outcome in ("passed", "failed")
     }
+    found["skipped"] = [
+        (c["check_id"], c["resource"], c["check_result"].get("suppress_comment"))
+        for r in reports
+        for c in r.get("results", {}).get("skipped_checks", [])
+    ]
     summary = {k: sum(r.get("summary", {}).get(k, 0) for r in reports) for k in ("passed", "failed", "skipped")}
     return {"summary": summary, **found}
 
@@ -62,7 +69,30 @@ def scanned(manifests, review_plan, tmp_path_factory):
 def test_the_staging_manifests_pass_every_kubernetes_check(scanned):
     assert scanned["failed"] == []
     assert len([r for _, r in scanned["passed"] if ".hello-staging." in r]) >= 100
-    assert scanned["summary"]["skipped"] == 0
+    # Skipped only where the manifest says why: each Deployment that reads the secret settings
+    # from its environment (the review apps have none).
+    assert sorted(scanned["skipped"]) == [
+        ("CKV_K8S_35", f"Deployment.hello-staging.{name}", SECRETS_AS_ENVIRONMENT_REASON)
+        for name in ("hello", "hello-worker")
+    ]
+
+
+def test_a_process_without_probes_skips_checkovs_probe_checks_with_its_reason(tmp_path):
+    """The component plan's scheduler states why it has no probes: checkov skips those two
+    checks with that reason, and fails nothing else of the component's."""
+    from tests.conftest import component
+
+    plan = component("workloads")
+    plan.write(tmp_path)
+    report = scan("kubernetes", tmp_path / "kubernetes.yaml")
+    reason = "it exits on any error, and the kubelet restarts it"
+    scheduler = "Deployment.many-prod.many-scheduler"
+    assert {(c, r, why) for c, r, why in report["skipped"] if r == scheduler} == {
+        ("CKV_K8S_8", scheduler, reason),
+        ("CKV_K8S_9", scheduler, reason),
+        ("CKV_K8S_35", scheduler, SECRETS_AS_ENVIRONMENT_REASON),
+    }
+    assert not [c for c, r in report["failed"] if r == scheduler and c in ("CKV_K8S_8", "CKV_K8S_9")]
 
 
 def test_a_review_app_in_its_namespace_passes_every_kubernetes_check(scanned):

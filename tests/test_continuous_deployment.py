@@ -168,15 +168,17 @@ def traced():
 
 
 def test_the_deployment_and_its_pods_carry_commit_pipeline_job_and_project(traced):
-    deployment = traced.get("kubernetes:apps/v1:Deployment").inputs
+    deployments = [r.inputs for r in traced.kind("Deployment")]
+    assert [d["metadata"]["name"] for d in deployments] == ["hello", "hello-worker"]
     expected = {
         "gitlab-k8s-cd/commit-sha": SHA,
         "gitlab-k8s-cd/pipeline-url": TRACE["pipelineUrl"],
         "gitlab-k8s-cd/job-url": TRACE["jobUrl"],
         "gitlab-k8s-cd/project-path": "acme/hello",
     }
-    assert expected.items() <= deployment["metadata"]["annotations"].items()
-    assert expected.items() <= deployment["spec"]["template"]["metadata"]["annotations"].items()
+    for deployment in deployments:
+        assert expected.items() <= deployment["metadata"]["annotations"].items()
+        assert expected.items() <= deployment["spec"]["template"]["metadata"]["annotations"].items()
 
 
 def test_the_stack_exports_the_commit_and_the_digest(traced):
@@ -189,7 +191,8 @@ def test_a_new_commit_alone_updates_the_deployment_and_replaces_nothing(traced):
 
     other = plan_staging({**TRACE, "commitSha": "f" * 40, "jobUrl": "https://gitlab.com/acme/hello/-/jobs/71"})
     changes = compare(traced.resource_table(), other.resource_table()).changes
-    assert [(c.action, c.type) for c in changes] == [("update", "kubernetes:apps/v1:Deployment")]
+    # Every process's Deployment (web's and the worker's), and nothing else.
+    assert [(c.action, c.type) for c in changes] == [("update", "kubernetes:apps/v1:Deployment")] * 2
 
 
 def test_empty_trace_values_from_a_local_run_are_ignored():
@@ -223,10 +226,15 @@ def test_the_review_namespace_is_never_an_environments():
 @pytest.mark.parametrize(
     ("quota", "expected"),
     [
-        ({"pods": "2"}, r"^quota.pods: must admit the rollout's peak of 3 pods"),
-        ({"requests.memory": "128Mi"}, r"which need requests.memory 192Mi"),
-        ({"memory": "128Mi"}, r"which need memory 192Mi"),
-        ({"limits.cpu": "1"}, r"which need limits.cpu 1500m"),
+        # Every process at the peak of its rollout: web 2 + 1 pods, the worker 1 + 1.
+        (
+            {"pods": "4"},
+            r"^quota.pods: must admit the rollout's peak of 5 pods \(web: replicas 2 \+ maxSurge 1, "
+            r"worker: replicas 1 \+ maxSurge 1\)",
+        ),
+        ({"requests.memory": "256Mi"}, r"which need requests.memory 320Mi"),
+        ({"memory": "256Mi"}, r"which need memory 320Mi"),
+        ({"limits.cpu": "1"}, r"which need limits.cpu 2:"),
     ],
 )
 def test_a_quota_that_cannot_admit_a_rollouts_peak_is_refused(quota, expected):
@@ -234,7 +242,7 @@ def test_a_quota_that_cannot_admit_a_rollouts_peak_is_refused(quota, expected):
     then never finishes: docs/contracts.md KA-4."""
     with pytest.raises(InvalidArgument, match=expected):
         _args(quota=quota)
-    assert _args(quota={"pods": "3", "requests.memory": "192Mi"}).quota == {"pods": "3", "requests.memory": "192Mi"}
+    assert _args(quota={"pods": "5", "requests.memory": "320Mi"}).quota == {"pods": "5", "requests.memory": "320Mi"}
 
 
 def test_the_review_quota_must_admit_one_review_apps_rollout():

@@ -66,16 +66,17 @@ def image_bump(staging_plan):
     return compare(staging_plan.resource_table(), bumped.resource_table())
 
 
-def test_an_image_bump_updates_exactly_the_deployment_and_replaces_nothing(image_bump, staging_plan):
-    assert [(c.action, c.type) for c in image_bump.changes] == [("update", DEPLOYMENT)]
-    assert image_bump.changes[0].fields == ("spec.template.spec.containers[0].image",)
-    assert image_bump.unchanged == len(staging_plan.resources) - 1
+def test_an_image_bump_updates_exactly_each_process_deployment_and_replaces_nothing(image_bump, staging_plan):
+    assert [(c.action, c.type) for c in image_bump.changes] == [("update", DEPLOYMENT)] * 2  # web, worker
+    for change in image_bump.changes:
+        assert change.fields == ("spec.template.spec.containers[0].image",)
+    assert image_bump.unchanged == len(staging_plan.resources) - 2
 
 
 def test_a_settings_change_replaces_the_config_map_and_rolls_the_deployment(staging_plan):
     changed = plan_staging({"settings": {"LOG_LEVEL": "debug", "GREETING": "Hello from staging"}})
     comparison = compare(staging_plan.resource_table(), changed.resource_table())
-    actions = {(c.action, c.type.split(":")[-1]) for c in comparison.changes}
-    assert actions == {("replace", "ConfigMap"), ("update", "Deployment")}
-    deployment = next(c for c in comparison.changes if c.type == DEPLOYMENT)
-    assert deployment.fields == ("spec.template.spec.containers[0].envFrom[0].configMapRef.name",)
+    actions = sorted((c.action, c.type.split(":")[-1]) for c in comparison.changes)
+    assert actions == [("replace", "ConfigMap"), ("update", "Deployment"), ("update", "Deployment")]
+    for deployment in (c for c in comparison.changes if c.type == DEPLOYMENT):
+        assert deployment.fields == ("spec.template.spec.containers[0].envFrom[0].configMapRef.name",)

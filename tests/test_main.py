@@ -24,10 +24,13 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
             "RoleBinding",
             "Secret",
             "Secret",
+            "Secret",  # the secret settings
             "ConfigMap",
             "Deployment",
+            "Deployment",  # the worker (one replica: no PodDisruptionBudget)
             "Service",
             "PodDisruptionBudget",
+            "Ingress",
             # What review apps share (reviewApps.enabled): the review namespace, its default
             # deny and quota, its deployer, the review apps' ServiceAccount, NetworkPolicy and
             # pull secret, and the base deployer's read access there.
@@ -52,6 +55,7 @@ def test_staging_exports_what_consumers_need(staging_plan):
         "namespace",
         "image",
         "deployment_name",
+        "deployment_names",
         "environment_url",
         "deployer_kubeconfig",
         "deployed_digest",
@@ -65,6 +69,7 @@ def test_staging_exports_what_consumers_need(staging_plan):
     assert outputs["commit"] == ""  # no CI run: no commit to record
     assert outputs["environment_url"] == "https://hello.staging.example.com"
     assert outputs["deployment_name"] == "hello"
+    assert outputs["deployment_names"] == {"web": "hello", "worker": "hello-worker"}
     assert isinstance(outputs["deployer_kubeconfig"], Secret)
     assert isinstance(outputs["review_pulumi_config_passphrase"], Secret)
 

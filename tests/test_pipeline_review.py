@@ -53,7 +53,7 @@ def test_the_written_stack_plans_valid_manifests(project):
     assert review(project) == 0
     result = plan_cli("--stack", "review-42", "--project-dir", str(project), "--out", str(project / "plan"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Valid: 4 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Valid: 5 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
     assert "note:" not in result.stdout  # no placeholder secret: a review stack needs none
 
 

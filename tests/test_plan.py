@@ -23,7 +23,7 @@ def staging(tmp_path_factory):
 def test_the_staging_plan_is_valid_and_exits_0(staging):
     result, _ = staging
     assert result.returncode == 0, result.stderr
-    assert "Valid: 27 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Valid: 30 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
 
 
 def test_the_plan_prints_a_tree_with_secrets_redacted(staging):
@@ -37,8 +37,8 @@ def test_the_plan_prints_a_tree_with_secrets_redacted(staging):
 def test_the_plan_writes_manifests_and_gitlab_settings_with_no_secret_in_them(staging):
     _, out = staging
     manifests = list(yaml.safe_load_all((out / "kubernetes.yaml").read_text()))
-    assert [list(m)[:3] for m in manifests] == [["apiVersion", "kind", "metadata"]] * 27
-    assert manifests[0]["kind"] == "Namespace" and manifests[-1]["kind"] == "Deployment"
+    assert [list(m)[:3] for m in manifests] == [["apiVersion", "kind", "metadata"]] * 30
+    assert manifests[0]["kind"] == "Namespace" and manifests[-1]["kind"] == "Ingress"
     gitlab = yaml.safe_load((out / "gitlab.yaml").read_text())
     assert {"type", "name", "inputs"} == set(gitlab[0])
     for name in ("kubernetes.yaml", "gitlab.yaml", "resources.json"):
@@ -82,7 +82,7 @@ def test_an_invalid_manifest_exits_1_naming_the_object_and_the_field(tmp_path):
     assert "imagePullPolcy" in result.stderr
 
 
-def test_compare_reports_an_image_bump_as_one_update(staging, tmp_path):
+def test_compare_reports_an_image_bump_as_one_update_per_process(staging, tmp_path):
     _, before = staging
     result = plan(
         "--stack",
@@ -95,11 +95,13 @@ def test_compare_reports_an_image_bump_as_one_update(staging, tmp_path):
         f"gitlab-k8s-cd:image=registry.gitlab.com/acme/hello@{DIGEST}",
     )
     assert result.returncode == 0, result.stderr
-    unchanged = len(json.loads((before / "resources.json").read_text())) - 1
-    assert f"0 to create, 1 to update, 0 to replace, 0 to delete, {unchanged} unchanged" in result.stdout
+    # Every process's Deployment (web's and the worker's), and nothing else.
+    unchanged = len(json.loads((before / "resources.json").read_text())) - 2
+    assert f"0 to create, 2 to update, 0 to replace, 0 to delete, {unchanged} unchanged" in result.stdout
     assert "~ update  kubernetes:apps/v1:Deployment  hello-workload-deployment" in result.stdout
+    assert "~ update  kubernetes:apps/v1:Deployment  hello-workload-worker-deployment" in result.stdout
     changes = json.loads((tmp_path / "changes.json").read_text())
-    assert changes["summary"] == {"create": 0, "update": 1, "replace": 0, "delete": 0, "unchanged": unchanged}
+    assert changes["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "unchanged": unchanged}
 
 
 def test_the_kubernetes_version_is_configurable(tmp_path):
@@ -134,11 +136,17 @@ def test_the_staging_plan_passes_every_mandatory_policy(staging):
 def test_an_image_not_pinned_by_digest_fails_the_plan_naming_the_rule_and_the_resource(tmp_path, image, tags, fix):
     result = plan("--stack", "staging", "--out", str(tmp_path), "-c", f"image={image}", *tags)
     assert result.returncode == 1, result.stdout + result.stderr
-    (violation,) = [line for line in result.stderr.splitlines() if line.startswith("  k8s-")]
-    assert violation.startswith("  k8s-pinned-images: kubernetes:apps/v1:Deployment hello-workload-deployment: ")
-    assert f"container hello uses {'the tag-only image ' if image == TAG_ONLY else ''}{image!r}" in violation
-    assert fix in violation
-    assert "POLICY VIOLATIONS: 1 mandatory (10 rules of " in result.stderr
+    # One per process: they all run the one image.
+    web, worker = [line for line in result.stderr.splitlines() if line.startswith("  k8s-")]
+    for violation, (logical, container) in zip(
+        (web, worker),
+        (("hello-workload-deployment", "hello"), ("hello-workload-worker-deployment", "worker")),
+        strict=True,
+    ):
+        assert violation.startswith(f"  k8s-pinned-images: kubernetes:apps/v1:Deployment {logical}: ")
+        assert f"container {container} uses {'the tag-only image ' if image == TAG_ONLY else ''}{image!r}" in violation
+        assert fix in violation
+    assert "POLICY VIOLATIONS: 2 mandatory (10 rules of " in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "resources.json").exists()  # an invalid plan is still written, for plan_diff
 
@@ -357,7 +365,7 @@ def test_the_shipped_packs_mandatory_rules_are_evaluated_beside_the_projects_pac
     assert f"Policies: no mandatory violation ({where}, stack tags: none)" in passing.stdout
     latest = plan_project(project, *args, "-c", f"image={LATEST}")
     assert latest.returncode == 1, latest.stdout + latest.stderr
-    assert f"POLICY VIOLATIONS: 1 mandatory ({where}, stack tags: none):" in latest.stderr
+    assert f"POLICY VIOLATIONS: 2 mandatory ({where}, stack tags: none):" in latest.stderr
     assert "  k8s-pinned-images: kubernetes:apps/v1:Deployment hello-workload-deployment: " in latest.stderr
 
 
@@ -381,7 +389,8 @@ def test_a_projects_rule_of_a_shipped_rules_name_runs_beside_it_never_instead(tm
         result.stderr
     )
     lines = [line for line in result.stderr.splitlines() if line.startswith("  k8s-")]
-    assert [line.split(":")[0] for line in lines] == ["  k8s-probes-and-resources", "  k8s-pinned-images"]
+    # Resource by resource (web's Deployment, then the worker's), each with both rules' findings.
+    assert [line.split(":")[0] for line in lines] == ["  k8s-probes-and-resources", "  k8s-pinned-images"] * 2
     assert lines[0].endswith("hello-workload-deployment: adapted by the project")  # the project's own finding
     assert "i.e. :latest: pin a digest" in lines[1]  # the shipped rule's, though the project's was a no-op
     no_op_guardrail = write_pack(

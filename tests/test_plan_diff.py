@@ -19,7 +19,7 @@ def run(repo, *args):
     )
 
 
-def test_an_image_change_on_a_branch_shows_as_one_update_against_the_target(tmp_path):
+def test_an_image_change_on_a_branch_shows_as_one_update_per_process_against_the_target(tmp_path):
     repo = checkout(tmp_path / "repo")
     stack = repo / "Pulumi.staging.yaml"
     stack.write_text(stack.read_text().replace(STAGING[key("image")], RELEASE))
@@ -27,8 +27,8 @@ def test_an_image_change_on_a_branch_shows_as_one_update_against_the_target(tmp_
     result = run(repo, "--stack", "staging", "--target", "HEAD~1", "--out", str(tmp_path / "plan"))
     assert result.returncode == 0, result.stderr
     changes = json.loads((tmp_path / "plan" / "changes.json").read_text())
-    assert changes["summary"]["update"] == 1 and changes["summary"]["replace"] == 0
-    assert [c["type"] for c in changes["changes"]] == ["kubernetes:apps/v1:Deployment"]
+    assert changes["summary"]["update"] == 2 and changes["summary"]["replace"] == 0
+    assert [c["type"] for c in changes["changes"]] == ["kubernetes:apps/v1:Deployment"] * 2  # web, worker
     assert (tmp_path / "plan-target" / "kubernetes.yaml").exists()
     assert (
         "worktree"
@@ -63,7 +63,7 @@ def test_a_branch_that_breaks_a_mandatory_policy_fails_the_diff_unless_the_stack
     result = run(repo, "--stack", "staging", "--target", "HEAD~1", "--out", str(tmp_path / "plan"))
     assert result.returncode == 1
     assert "  k8s-pinned-images: kubernetes:apps/v1:Deployment hello-workload-deployment: " in result.stderr
-    assert json.loads((tmp_path / "plan" / "changes.json").read_text())["summary"]["update"] == 1  # still shown
+    assert json.loads((tmp_path / "plan" / "changes.json").read_text())["summary"]["update"] == 2  # still shown
     development = run(
         repo,
         "--stack",
@@ -89,4 +89,4 @@ def test_a_branch_that_fixes_a_violation_is_compared_with_the_targets_plan_as_pl
     assert result.returncode == 0, result.stderr
     assert "the target's plan is invalid (exit 1); comparing with it as planned" in result.stderr
     changes = json.loads((tmp_path / "plan" / "changes.json").read_text())
-    assert changes["summary"]["update"] == 1 and changes["summary"]["create"] == 0
+    assert changes["summary"]["update"] == 2 and changes["summary"]["create"] == 0  # web, worker

@@ -110,9 +110,9 @@ def test_a_key_twice_in_a_mapping_is_refused_as_the_cli_refuses_it(tmp_path):
     )
     result = plan_project(project_with(tmp_path, stack))
     assert result.returncode == 2
-    assert "Pulumi.staging.yaml: line 11: mapping key 'gitlab-k8s-cd:replicas' already defined at line 10" in (
-        result.stderr
-    )
+    line = STACK_FILE.splitlines().index("  gitlab-k8s-cd:replicas: 2") + 1
+    message = f"line {line + 1}: mapping key 'gitlab-k8s-cd:replicas' already defined at line {line}"
+    assert f"Pulumi.staging.yaml: {message}" in result.stderr
 
 
 def test_an_unquoted_date_where_a_string_is_expected_exits_2_naming_the_key_never_a_traceback(tmp_path):

@@ -25,6 +25,8 @@ from components.rbac import (
     role_rules,
 )
 from tests.conftest import ROOT, plan_review, plan_staging
+from tests.conftest import STAGING as STAGING_CONFIG
+from tests.conftest import key as config_key
 from tests.rbac import ANY, granted, granted_requests, grants
 
 STAGING = ("hello-staging", ("hello-staging", "hello-deployer"))
@@ -52,6 +54,8 @@ DIAGNOSIS = (
     (("", "events"), "list", False),
     (("", "pods/log"), "get", False),
 )
+WORKER = {k: v for k, v in STAGING_CONFIG[config_key("processes")]["worker"].items() if k != "replicas"}
+"""The staging stack's worker, without its replicas (an autoscaler's instead)."""
 AUTONAMED = re.compile(r"-[0-9a-f]{8}$")
 """The plan harness's autoname: ``<logical name>-<8 hex>`` (components/testing.py)."""
 
@@ -61,7 +65,7 @@ def stacks(plans, who):
     if who is REVIEW:
         return [plans["review"], plans["review !7"]]
     if who is BASE_READER_IN_REVIEW:
-        return [plans["staging"], plans["staging, other image, settings and replicas"]]
+        return [plans["staging"], plans["staging, other image, settings and autoscalers"]]
     return [p for label, p in plans.items() if label.startswith("staging")]
 
 
@@ -72,28 +76,32 @@ def access_to(who, manifest):
         return "deploy"  # every object a review stack declares, and nothing the base stack made
     if who is BASE_READER_IN_REVIEW:
         return "read"
-    if kind in ("Deployment", "Service", "ConfigMap", "PodDisruptionBudget"):
+    if kind in ("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "HorizontalPodAutoscaler"):
         return "deploy"
     if kind == "Secret" and manifest["type"] == "kubernetes.io/dockerconfigjson":
         return "update"  # a deploy-token rotation, through CI's run
-    return "read"
+    if kind == "Secret" and manifest["metadata"]["name"] == "hello-secrets":
+        return "update"  # a change of the secret settings, through CI's run
+    return "read"  # the Ingress too: network exposure, made by an admin run
 
 
 @pytest.fixture(scope="module")
 def plans(staging_plan, review_plan):
     """Staging, a review stack, and options that change what a stack declares or what CI may
-    change: one replica (no PDB) and no review apps; another image, settings and replicas; a
-    second review stack."""
+    change: one replica (no PDB) and no review apps; another image and settings, and autoscalers
+    for web and the worker (a PDB each); a second review stack."""
     return {
         "staging": staging_plan,
         "review": review_plan,
         "staging, 1 replica, no review apps": plan_staging({"replicas": 1, "reviewApps": {"enabled": False}}),
-        "staging, other image, settings and replicas": plan_staging(
+        "staging, other image, settings and autoscalers": plan_staging(
             {
                 "image": "registry.gitlab.com/acme/hello@sha256:" + "cd" * 32,
                 "settings": {"GREETING": "Hi"},
-                "replicas": 3,
-            }
+                "autoscaling": {"minReplicas": 2, "maxReplicas": 4},
+                "processes": {"worker": {**WORKER, "autoscaling": {"minReplicas": 1, "maxReplicas": 3}}},
+            },
+            drop=("replicas",),
         ),
         "review !7": plan_review(7, "review/other"),
     }
@@ -109,8 +117,8 @@ def objects_in(plan, namespace):
 
 def expected_requests(plans, who):
     """(group, resource, verb, name or ANY) for everything the stacks of ``who`` declare in its
-    namespace: by name where the name is fixed (not autonamed, and the same in every stack the
-    Role serves), on any name where RBAC cannot restrict it or the name is not known in advance."""
+    namespace: by name where the names are fixed (not autonamed, in every stack the Role serves),
+    on any name where RBAC cannot restrict it or the name is not known in advance."""
     namespace, _ = who
     seen: dict[tuple[str, str], list[set[str]]] = {}
     for plan in stacks(plans, who):
@@ -124,8 +132,11 @@ def expected_requests(plans, who):
     requests = set()
     deployment_names = {ANY}
     for (kind, access), per_stack in seen.items():
-        fixed = all(on == per_stack[0] for on in per_stack) and not any(AUTONAMED.search(n) for n in per_stack[0])
-        on = per_stack[0] if fixed else {ANY}
+        # By name when every stack names its objects (a PDB or an autoscaler some stacks declare
+        # and others not: CI may turn them on and off, so the Role grants each name any stack uses).
+        # A review app's names are its merge request's: no name the base stack's Role could know.
+        fixed = who is not REVIEW and not any(AUTONAMED.search(n) for on in per_stack for n in on)
+        on = set().union(*per_stack) if fixed else {ANY}
         row = KINDS[kind]
         api = (row.group, row.resource)
         if access == "read":  # a Namespace too: its own, by name
@@ -182,7 +193,9 @@ def test_the_role_grants_every_request_pulumi_kubernetes_makes_for_each_declared
                         assert grants(roles_from, account, namespace, group, resource, verb), (resource, verb)
 
 
-@pytest.mark.parametrize("label", ["staging, 1 replica, no review apps", "staging, other image, settings and replicas"])
+@pytest.mark.parametrize(
+    "label", ["staging, 1 replica, no review apps", "staging, other image, settings and autoscalers"]
+)
 def test_the_environment_deployers_role_is_the_same_whatever_ci_may_change(plans, label):
     """CI cannot patch its own Role: a Role that changed with the replicas (the PDB comes and goes),
     the image or the settings (the ConfigMap's autoname) would fail the deploy that changed them."""
@@ -193,6 +206,7 @@ def test_the_environment_deployers_role_is_the_same_whatever_ci_may_change(plans
 
     assert role(plans[label]) == role(plans["staging"])
     assert plans[label].kind("PodDisruptionBudget") != [] or "1 replica" in label
+    assert plans[label].kind("HorizontalPodAutoscaler") != [] or "1 replica" in label
 
 
 def test_the_planned_roles_are_what_components_rbac_derives(plans):
@@ -206,7 +220,8 @@ def test_the_planned_roles_are_what_components_rbac_derives(plans):
         ]
         return found
 
-    expected = role_rules(environment_deployer("hello", quota=True, limit_range=True), "hello-staging")
+    access = environment_deployer("hello", processes=("worker",), quota=True, limit_range=True, ingress=True)
+    expected = role_rules(access, "hello-staging")
     assert role("hello-staging", "hello-deployer") == expected
     assert role("hello-review", "hello-deployer") == role_rules(REVIEW_DEPLOYER, "hello-review")
     assert role("hello-review", "hello-base-reader") == role_rules(base_reader("hello", quota=True), "hello-review")
@@ -337,9 +352,20 @@ def test_the_role_is_the_same_whatever_order_the_access_is_given_in():
 def test_the_environment_deployers_names_are_the_ones_components_names_gives():
     access = environment_deployer("web")
     assert access.deploys["apps/v1/Deployment"] == {names.workload("web")}
-    assert access.updates == {"v1/Secret": {names.pull_secret("web")}}
+    assert access.updates == {"v1/Secret": {names.pull_secret("web"), names.app_secrets("web")}}
     assert access.reads["v1/Secret"] == {names.deployer_token("web")}
     assert "v1/ResourceQuota" not in access.reads and "v1/LimitRange" not in access.reads
+    assert "networking.k8s.io/v1/Ingress" not in access.reads
+
+
+def test_each_process_is_deployed_by_its_own_name_with_its_budget_and_autoscaler():
+    access = environment_deployer("web", processes=("worker", "cron"), ingress=True)
+    names_ = {"web", "web-worker", "web-cron"}
+    for kind in ("apps/v1/Deployment", "policy/v1/PodDisruptionBudget", "autoscaling/v2/HorizontalPodAutoscaler"):
+        assert access.deploys[kind] == names_, kind
+    assert access.deploys["v1/Service"] == {"web"}
+    # Network exposure is an admin run's: CI's refresh reads the Ingress, by name.
+    assert access.reads["networking.k8s.io/v1/Ingress"] == {"web"}
 
 
 def test_a_row_must_cite_the_provider_source_and_name_a_resource():

@@ -96,7 +96,8 @@ def test_review_stacks_are_named_after_the_merge_request():
 def test_a_review_stack_declares_the_app_alone(review_plan):
     assert sorted(o["kind"] for o in kubernetes_objects(review_plan)) == [
         "ConfigMap",
-        "Deployment",
+        "Deployment",  # web
+        "Deployment",  # the worker
         "Ingress",
         "Service",
     ]
@@ -120,24 +121,29 @@ def test_the_review_deployer_may_create_change_and_delete_everything_a_review_st
 
 
 def test_it_uses_what_the_base_stack_made_for_review_apps(review_plan, staging_plan):
-    (deployment,) = of_kind(review_plan, "Deployment")
-    pod = deployment["spec"]["template"]["spec"]
     base_accounts = {a.inputs["metadata"]["name"] for a in staging_plan.kind("ServiceAccount")}
     base_secrets = {s.inputs["metadata"]["name"] for s in staging_plan.kind("Secret")}
-    assert pod["serviceAccountName"] == "hello" and "hello" in base_accounts
-    assert pod["imagePullSecrets"] == [{"name": "hello-registry-pull"}]
+    for deployment in of_kind(review_plan, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == "hello" and "hello" in base_accounts
+        assert pod["imagePullSecrets"] == [{"name": "hello-registry-pull"}]
+        # No secret settings: every branch's pod could mount (and print) a Secret of the review namespace.
+        assert all("secretRef" not in source for source in pod["containers"][0]["envFrom"])
     assert "hello-registry-pull" in base_secrets
 
 
 def test_one_replica_and_names_suffixed_with_the_merge_request(review_plan):
-    (deployment,) = of_kind(review_plan, "Deployment")
-    assert deployment["spec"]["replicas"] == 1
-    # Fixed names, the merge request's, for the Deployment, the Service and the Ingress alike.
-    assert deployment["metadata"]["name"] == "hello-review-42"
-    assert deployment["spec"]["selector"]["matchLabels"] == {
+    web, worker = of_kind(review_plan, "Deployment")
+    assert web["spec"]["replicas"] == worker["spec"]["replicas"] == 1
+    # Fixed names, the merge request's, for the Deployments, the Service and the Ingress alike.
+    assert web["metadata"]["name"] == "hello-review-42"
+    assert worker["metadata"]["name"] == "hello-review-42-worker"
+    assert web["spec"]["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "hello",
         "app.kubernetes.io/instance": "hello-review-42",
+        "app.kubernetes.io/component": "web",
     }
+    assert worker["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
     (service,) = of_kind(review_plan, "Service")
     assert service["metadata"]["name"] == "hello-review-42"
     (ingress,) = of_kind(review_plan, "Ingress")
@@ -168,15 +174,18 @@ def test_a_tls_secret_for_review_apps_is_refused_with_what_to_do_instead():
 
 
 def test_gitlab_links_the_pods_to_the_review_environment(review_plan):
-    (deployment,) = of_kind(review_plan, "Deployment")
-    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["app.gitlab.com/env"] == "review-feature-x-bjrazc"  # CI_ENVIRONMENT_SLUG
-    assert annotations["app.gitlab.com/app"] == "acme-hello"
+    for deployment in of_kind(review_plan, "Deployment"):
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["app.gitlab.com/env"] == "review-feature-x-bjrazc"  # CI_ENVIRONMENT_SLUG
+        assert annotations["app.gitlab.com/app"] == "acme-hello"
 
 
 def test_a_review_stack_exports_what_the_deploy_tool_reads(review_plan):
     outputs = review_plan.outputs
-    assert set(outputs) == {"namespace", "image", "deployment_name", "environment_url", "deployed_digest", "commit"}
+    assert set(outputs) == {
+        *("namespace", "image", "deployment_name", "deployment_names", "environment_url", "deployed_digest", "commit")
+    }
+    assert outputs["deployment_names"] == {"web": "hello-review-42", "worker": "hello-review-42-worker"}
     assert outputs["deployed_digest"] == STAGING[key("image")].split("@")[1]
 
 
@@ -187,9 +196,8 @@ def test_two_merge_requests_review_apps_do_not_collide(review_plan):
         return {(o["kind"], o["metadata"]["name"]) for o in kubernetes_objects(plan)}
 
     assert not names(review_plan) & names(other)
-    (mine,) = of_kind(review_plan, "Deployment")
-    (theirs,) = of_kind(other, "Deployment")
-    assert mine["spec"]["selector"] != theirs["spec"]["selector"]
+    for mine, theirs in zip(of_kind(review_plan, "Deployment"), of_kind(other, "Deployment"), strict=True):
+        assert mine["spec"]["selector"] != theirs["spec"]["selector"]
     assert (
         of_kind(review_plan, "Ingress")[0]["spec"]["rules"][0]["host"]
         != (of_kind(other, "Ingress")[0]["spec"]["rules"][0]["host"])

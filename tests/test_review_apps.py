@@ -130,7 +130,7 @@ def test_the_review_kubeconfig_reaches_the_review_namespace_only(staging_plan):
 def test_the_review_stacks_passphrase_is_random_and_not_the_base_stacks(staging_plan):
     passphrase = review_variables(staging_plan)["PULUMI_CONFIG_PASSPHRASE"]["value"].value
     assert passphrase != PASSPHRASE
-    generator = staging_plan.get("random:index/randomPassword:RandomPassword").inputs
+    generator = staging_plan.get("random:index/randomPassword:RandomPassword", "hello-review-apps-passphrase").inputs
     assert generator == {"length": 40, "special": False}  # maskable: letters and digits
 
 

@@ -9,6 +9,7 @@ from components.labels import selector_labels
 from tests.conftest import component
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+WEB_SELECTOR = {**selector_labels("hello", "hello-staging"), "app.kubernetes.io/component": "web"}
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def single():
 
 @pytest.fixture(scope="module")
 def deployment(staging_plan):
-    return staging_plan.get(DEPLOYMENT).inputs
+    return staging_plan.get(DEPLOYMENT, "hello-workload-deployment").inputs
 
 
 def container(deployment):
@@ -41,7 +42,7 @@ def test_deployment_sets_the_rollout_timings(deployment):
 
 def test_selector_is_the_stable_subset_of_the_pod_labels(deployment):
     selector = deployment["spec"]["selector"]["matchLabels"]
-    assert selector == selector_labels("hello", "hello-staging")
+    assert selector == {**selector_labels("hello", "hello-staging"), "app.kubernetes.io/component": "web"}
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
 
 
@@ -116,33 +117,39 @@ def test_settings_reach_the_pods_through_an_autonamed_config_map(staging_plan, d
     config_map = staging_plan.get("kubernetes:core/v1:ConfigMap", "hello-workload-settings").inputs
     assert config_map["data"] == {"LOG_LEVEL": "info", "GREETING": "Hello from staging"}
     assert config_map["metadata"]["name"].startswith("hello-workload-settings-")
-    assert container(deployment)["envFrom"] == [{"configMapRef": {"name": config_map["metadata"]["name"]}}]
+    assert container(deployment)["envFrom"][0] == {"configMapRef": {"name": config_map["metadata"]["name"]}}
 
 
 def test_service_is_named_after_the_app_and_targets_the_http_port(staging_plan):
     service = staging_plan.get("kubernetes:core/v1:Service").inputs
     assert service["metadata"]["name"] == "hello"
     assert service["spec"]["type"] == "ClusterIP"
-    assert service["spec"]["selector"] == selector_labels("hello", "hello-staging")
+    # web's pods alone: never a worker's, which has no port.
+    assert service["spec"]["selector"] == WEB_SELECTOR
     assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
 
 
 def test_disruption_budget_exists_when_there_is_more_than_one_replica(staging_plan, single):
-    budget = staging_plan.get("kubernetes:policy/v1:PodDisruptionBudget").inputs
-    assert budget["spec"] == {
-        "maxUnavailable": 1,
-        "selector": {"matchLabels": selector_labels("hello", "hello-staging")},
-    }
-    assert single.kind("PodDisruptionBudget") == []
+    budget = staging_plan.get("kubernetes:policy/v1:PodDisruptionBudget", "hello-workload-disruption-budget").inputs
+    assert budget["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": WEB_SELECTOR}}
+    # The worker runs one pod: a budget would block every drain of its node.
+    assert [r.name for r in staging_plan.kind("PodDisruptionBudget")] == ["hello-workload-disruption-budget"]
+    assert not [r for r in single.kind("PodDisruptionBudget") if r.name.startswith("single-")]
 
 
-def test_ingress_policy_admits_only_the_app_port_to_the_app_pods(staging_plan):
+def test_ingress_policy_admits_only_the_ingress_controller_to_web_pods_port(staging_plan):
     policy = staging_plan.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "hello-workload-allow-http").inputs
+    controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
     assert policy["spec"] == {
-        "podSelector": {"matchLabels": selector_labels("hello", "hello-staging")},
+        "podSelector": {"matchLabels": WEB_SELECTOR},
         "policyTypes": ["Ingress"],
-        "ingress": [{"ports": [{"port": 8080, "protocol": "TCP"}]}],
+        "ingress": [{"ports": [{"port": 8080, "protocol": "TCP"}], "from": [controller]}],
     }
+
+
+def test_without_an_ingress_the_port_admits_any_source(single):
+    policy = single.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "single-allow-http").inputs
+    assert policy["spec"]["ingress"] == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]
 
 
 def test_image_may_be_given_by_digest(single):
@@ -248,12 +255,21 @@ def test_an_ingress_routes_its_host_to_the_service_port_with_tls(single):
     assert rule["host"] == "mr-7.review.example.com"
     backend = rule["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": "guest-review-7", "port": {"number": 8000}}
-    # Pulumi's wait for an address and endpoints: the rollout budget, as for the Deployment.
+    # Pulumi's wait for an address and endpoints, as the review app's deployer sets it.
     assert ingress["metadata"]["annotations"] == {"pulumi.com/timeoutSeconds": "300"}
 
 
-def test_the_staging_app_has_no_ingress(staging_plan):
-    assert staging_plan.kind("Ingress") == []
+def test_the_staging_ingress_serves_the_environment_url_with_a_cert_manager_certificate(staging_plan):
+    ingress = staging_plan.get("kubernetes:networking.k8s.io/v1:Ingress").inputs
+    assert ingress["metadata"]["name"] == "hello" and ingress["metadata"]["namespace"] == "hello-staging"
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["hello.staging.example.com"], "secretName": "hello-tls"}]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "hello.staging.example.com"
+    assert rule["http"]["paths"] == [
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "hello", "port": {"number": 80}}}}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -358,9 +374,11 @@ def test_settings_that_the_kubelet_would_skip_or_that_replace_the_runtimes_are_r
 
 def test_the_deployment_service_and_budget_share_one_fixed_name_the_role_grants_by(staging_plan):
     """The deployer may get, patch and delete them by that name alone (components.rbac)."""
-    for kind in ("Deployment", "Service", "PodDisruptionBudget"):
-        (found,) = staging_plan.kind(kind)
+    for kind in ("Deployment", "Service", "PodDisruptionBudget", "Ingress"):
+        found = staging_plan.kind(kind)[0]
         assert found.inputs["metadata"]["name"] == "hello", kind
+    # Another process's are its own: <app>-<process>.
+    assert [d.inputs["metadata"]["name"] for d in staging_plan.kind("Deployment")] == ["hello", "hello-worker"]
     policy = staging_plan.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "hello-workload-allow-http").inputs
     assert policy["metadata"]["name"] == "hello-allow-http"
 

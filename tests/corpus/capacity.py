@@ -102,27 +102,33 @@ CASES: list[Case] = [
     ),
     Case("cpu-in-bytes", {"resources": {"cpuLimit": "1Gi"}}, "resources.cpuLimit", "must be a CPU quantity"),
     # a quota that can never admit a rollout's peak
-    Case("quota-pods-below-peak", {"quota": {"pods": "2"}}, "quota.pods", "peak of 3 pods (replicas 2 + maxSurge 1)"),
+    # (staging runs web, 2 replicas, and a worker, 1: every process at the peak of its rollout at once)
+    Case(
+        "quota-pods-below-peak",
+        {"quota": {"pods": "4"}},
+        "quota.pods",
+        "peak of 5 pods (web: replicas 2 + maxSurge 1, worker: replicas 1 + maxSurge 1)",
+    ),
     Case(
         "quota-memory-below-peak",
-        {"quota": {"requests.memory": "128Mi"}},
+        {"quota": {"requests.memory": "256Mi"}},
         "quota.requests.memory",
-        "need requests.memory 192Mi",
+        "need requests.memory 320Mi",
     ),
-    Case("quota-limits-cpu-below-peak", {"quota": {"limits.cpu": "1"}}, "quota.limits.cpu", "need limits.cpu 1500m"),
-    Case("quota-cpu-alias-below-peak", {"quota": {"cpu": "250m"}}, "quota.cpu", "need cpu 300m"),
+    Case("quota-limits-cpu-below-peak", {"quota": {"limits.cpu": "1"}}, "quota.limits.cpu", "need limits.cpu 2:"),
+    Case("quota-cpu-alias-below-peak", {"quota": {"cpu": "250m"}}, "quota.cpu", "need cpu 400m"),
     Case(
         "quota-limits-memory-below-peak-after-more-replicas",
         {"replicas": "8", "quota": {"limits.memory": "1Gi"}},
         "quota.limits.memory",
-        "peak of 10 pods",
+        "peak of 12 pods (web: replicas 8 + maxSurge 2",
         "'1Gi'",
     ),
     Case(
         "review-quota-below-one-review-app",
         {"reviewApps": {**REVIEW, "quota": {"pods": "1"}}},
         "reviewApps.quota.pods",
-        "review app's rollout's peak of 2 pods",
+        "review app's rollout's peak of 4 pods (web: replicas 1 + maxSurge 1, worker: replicas 1 + maxSurge 1)",
     ),
     # 32-bit limits
     Case("replicas-above-int32", {"replicas": "2147483648"}, "replicas", INT32, "2147483648"),
@@ -193,28 +199,28 @@ CASES: list[Case] = [
         "not a ResourceQuota resource",
         "'requests.cpus'",
     ),
-    Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 3 pods", "'2'"),
+    Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 5 pods", "'2'"),
     Case(
         "budget-beyond-an-hour", {"rollout": {"budgetSeconds": 2147483647}}, "rollout.budgetSeconds", "from 1 to 3600"
     ),
     # a quota that cannot hold the namespace's own objects
     Case(
-        "quota-no-deployment", {"quota": {"count/deployments.apps": "0"}}, "quota.count/deployments.apps", "at least 1"
+        "quota-no-deployment", {"quota": {"count/deployments.apps": "1"}}, "quota.count/deployments.apps", "at least 2"
     ),
     Case(
         "quota-replicasets-below-history",
-        {"quota": {"count/replicasets.apps": "3"}},
+        {"quota": {"count/replicasets.apps": "13"}},
         "quota.count/replicasets.apps",
-        "at least 7",
+        "at least 14",  # per process: revisionHistoryLimit 5 + the current one + the rollout's new one
     ),
     Case(
         "quota-configmaps-without-room-for-a-change", {"quota": {"configmaps": "2"}}, "quota.configmaps", "at least 3"
     ),
     Case(
         "quota-one-secret",
-        {"quota": {"secrets": "1"}},
+        {"quota": {"secrets": "2"}},
         "quota.secrets",
-        "at least 2",
+        "at least 3",  # the pull Secret, the deployer's token, the secret settings
         SECRET,  # its key is named like a secret's: the count is not shown
     ),
     Case(

@@ -27,7 +27,8 @@ CASES: list[Case] = [
         "secret-settings-with-path",
         {},
         "settings",
-        "a ConfigMap the app reads, in plain text: keep secrets out of settings",
+        "a ConfigMap the app reads, in plain text: set the app's secrets with "
+        "`pulumi config set --secret --path secrets.<NAME>",
         SECRET,
         secrets=secret("settings", json.dumps({"DB_PASSWORD": HUNTER})),
     ),

@@ -11,6 +11,7 @@ import pulumi
 
 from components import (
     AppSpec,
+    AutoscalingArgs,
     CiVariable,
     CiVariables,
     CiVariablesArgs,
@@ -18,6 +19,7 @@ from components import (
     Deployer,
     DeployerArgs,
     EnvironmentProtectionArgs,
+    ExecProbeArgs,
     GitLabEnvironment,
     GitLabEnvironmentArgs,
     GitLabProject,
@@ -27,8 +29,10 @@ from components import (
     Namespace,
     NamespaceArgs,
     ProbeArgs,
+    ProcessSpec,
     RegistryAccess,
     RegistryAccessArgs,
+    ResourcesArgs,
     Workload,
     WorkloadArgs,
 )
@@ -81,7 +85,9 @@ def workloads() -> None:
             service_name="guest-review-7",
             service_account="guest",
             allow_http=False,
-            ingress=IngressArgs(host="mr-7.review.example.com", class_name="nginx", tls_secret="review-tls"),
+            ingress=IngressArgs(
+                host="mr-7.review.example.com", class_name="nginx", tls_secret="review-tls", await_seconds=300
+            ),
         ),
     )
     # Several replicas, where the deployer may not manage a PodDisruptionBudget (review apps).
@@ -95,6 +101,36 @@ def workloads() -> None:
             spec=AppSpec(replicas=3),
             service_name="spare-review-8",
             disruption_budget=False,
+        ),
+    )
+    # Several processes, autoscaling and secret settings (one given plain: made secret anyway).
+    Workload(
+        "many",
+        WorkloadArgs(
+            app="many",
+            instance="many-prod",
+            namespace="many-prod",
+            image="registry.example.com/acme/many@sha256:" + "ef" * 32,
+            spec=AppSpec(
+                autoscaling=AutoscalingArgs(min_replicas=2, max_replicas=6),
+                settings={"MODE": "many"},
+                processes={
+                    "worker": ProcessSpec(
+                        command=["/app/worker"],
+                        replicas=3,
+                        liveness_probe=ExecProbeArgs(command=["/app/worker", "--check"], period_seconds=30),
+                    ),
+                    "scheduler": ProcessSpec(
+                        args=["schedule"],
+                        no_probe_reason="it exits on any error, and the kubelet restarts it",
+                        resources=ResourcesArgs(cpu_request="10m", cpu_limit="100m"),
+                        autoscaling=AutoscalingArgs(
+                            min_replicas=1, max_replicas=3, cpu_utilization=None, memory_utilization=70
+                        ),
+                    ),
+                },
+            ),
+            secrets={"API_KEY": pulumi.Output.secret("k-123"), "DB_PASSWORD": "given-plain"},
         ),
     )
 

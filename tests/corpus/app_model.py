@@ -1,0 +1,243 @@
+"""The app model: processes beside web, autoscalers, secret settings and the environment's Ingress.
+
+A process that runs the image's own command is a second web with no Service; one nobody watches
+(no liveness probe, no stated reason) hangs unnoticed; an autoscaler beside fixed replicas fights
+Pulumi on every deploy; a secret setting in plain config, or named like a setting, leaks or
+loses; an Ingress whose certificate cert-manager cannot issue serves the controller's fallback."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import SECRETS, STAGING, key
+from tests.corpus import SECRET, Case
+
+WORKER = {"command": ["/app/worker"], "livenessProbe": {"command": ["/app/worker", "--check"]}}
+TOKEN = "glpat-" + "Qw7" * 7
+INGRESS = STAGING[key("ingress")]
+"""The staging stack's Ingress, which a case changes a member of."""
+
+
+def worker(**members: object) -> dict[str, object]:
+    return {"processes": {"worker": {**WORKER, **members}}}
+
+
+def app_secrets(values: dict[str, object]) -> dict[str, str]:
+    """The staging secrets, with ``secrets`` (set with ``--secret --path secrets.<NAME>``) replaced."""
+    return {**SECRETS, key("secrets"): json.dumps(values)}
+
+
+CASES: list[Case] = [
+    # processes
+    Case("process-named-web", {"processes": {"web": WORKER}}, "processes['web']", "is reserved", "'web'"),
+    Case(
+        "process-named-migrate", {"processes": {"migrate": WORKER}}, "processes['migrate']", "is reserved", "'migrate'"
+    ),
+    Case("process-uppercase", {"processes": {"Worker": WORKER}}, "processes['Worker']", "DNS-1123 label", "'Worker'"),
+    Case(
+        "process-running-the-image-command",
+        {"processes": {"worker": {"livenessProbe": WORKER["livenessProbe"]}}},
+        "processes['worker'].command",
+        "one is required",
+        "() and ()",
+    ),
+    Case(
+        "process-unwatched",
+        {"processes": {"worker": {"command": ["/app/worker"]}}},
+        "processes['worker'].livenessProbe",
+        "an exec liveness probe, or the reason",
+        "None and None",
+    ),
+    Case(
+        "process-probe-and-reason",
+        worker(noProbeReason="none needed"),
+        "processes['worker'].livenessProbe",
+        "only one may be set",
+        "'none needed'",
+    ),
+    Case(
+        "process-command-as-text",
+        worker(command="/app/worker --queue default"),
+        "processes['worker'].command",
+        "must be a list of strings",
+    ),
+    Case(
+        "process-credential-in-args",
+        worker(args=["--token", TOKEN]),
+        "processes['worker'].args[1]",
+        "looks like a GitLab token, and would go to the Deployments' pod specs",
+        SECRET,
+        hidden=(TOKEN,),
+    ),
+    Case("process-zero-replicas", worker(replicas=0), "processes['worker'].replicas", "must be an integer ≥ 1", "0"),
+    Case(
+        "process-replicas-and-autoscaling",
+        worker(replicas=2, autoscaling={"maxReplicas": 4}),
+        "processes['worker'].replicas",
+        "only one may be set",
+        "2 and 'set'",
+    ),
+    Case(
+        "process-member-typo",
+        worker(livenesProbe={"command": ["x"]}),
+        "processes['worker'].livenesProbe",
+        "did you mean gitlab-k8s-cd:processes['worker'].livenessProbe?",
+        "{'command': ['x']}",
+    ),
+    Case(
+        "process-request-above-limit",
+        worker(resources={"cpuRequest": "2", "cpuLimit": "1"}),
+        "processes['worker'].resources.cpuRequest",
+        "a request cannot exceed its limit",
+        "'2' and '1'",
+    ),
+    Case(
+        "process-rollout-takes-every-pod",
+        worker(rollout={"maxUnavailable": 1}),
+        "processes['worker'].rollout.maxUnavailable",
+        "a rollout of process worker may take 1 of 1 pods down",
+        "1 and 1",
+    ),
+    Case(
+        "process-probe-command-empty",
+        worker(livenessProbe={"command": []}),
+        "processes['worker'].livenessProbe.command",
+        "must be a list of strings",
+        "[]",
+    ),
+    Case(
+        "processes-too-many",
+        {"processes": {f"p{n}": WORKER for n in range(11)}},
+        "processes",
+        "must be at most 10",
+        "'11 processes'",
+    ),
+    # autoscaling
+    Case(
+        "autoscaling-beside-replicas",
+        {"autoscaling": {"maxReplicas": 6}},
+        "replicas",
+        "only one may be set: with an autoscaler, the replicas are its own",
+        "'2' and 'set'",
+    ),
+    Case(
+        "autoscaling-max-below-min",
+        {"autoscaling": {"minReplicas": 4, "maxReplicas": 3}},
+        "autoscaling.maxReplicas",
+        "maxReplicas must be at least minReplicas",
+        "3 and 4",
+        drop=("replicas",),
+    ),
+    Case(
+        "autoscaling-without-a-target",
+        {"autoscaling": {"maxReplicas": 3, "cpuUtilization": None}},
+        "autoscaling.cpuUtilization",
+        "at least one target is needed",
+        "None and None",
+        drop=("replicas",),
+    ),
+    Case(
+        "autoscaling-zero-target",
+        {"autoscaling": {"maxReplicas": 3, "cpuUtilization": 0}},
+        "autoscaling.cpuUtilization",
+        "must be an integer ≥ 1",
+        "0",
+        drop=("replicas",),
+    ),
+    Case(
+        "autoscaling-no-maximum",
+        {"autoscaling": {}},
+        "autoscaling.maxReplicas",
+        "is required",
+        "None",
+        drop=("replicas",),
+    ),
+    Case(
+        "autoscaling-max-beyond-the-quota",
+        {"autoscaling": {"maxReplicas": 30}, "quota": {"pods": "20"}},
+        "quota.pods",
+        "peak of 40 pods (web: maxReplicas 30 + maxSurge 8",
+        "'20'",
+        drop=("replicas",),
+    ),
+    # secret settings
+    Case(
+        "secrets-in-plain-config",
+        {"secrets": {"API_KEY": "abc123abc123"}},
+        "secrets",
+        "must be set with `pulumi config set --secret --path secrets.<NAME> <value>`",
+        SECRET,
+        secrets={k: v for k, v in SECRETS.items() if k != key("secrets")},
+        hidden=("abc123abc123",),
+    ),
+    Case(
+        "secret-setting-bad-name",
+        {},
+        "secrets['1DB']",
+        "must be an environment variable name",
+        "'1DB'",
+        secrets=app_secrets({"1DB": "s3cr3t-value"}),
+    ),
+    Case(
+        "secret-setting-also-a-setting",
+        {},
+        "secrets['GREETING']",
+        "is a setting too",
+        "'GREETING'",
+        secrets=app_secrets({"GREETING": "s3cr3t-value"}),
+    ),
+    Case(
+        "secret-setting-not-text",
+        {},
+        "secrets['DB_PORT']",
+        "must be a string",
+        SECRET,
+        secrets=app_secrets({"DB_PORT": 5432}),
+    ),
+    Case(
+        "secret-setting-replaces-the-runtimes",
+        {},
+        "secrets['LD_PRELOAD']",
+        "must not replace a variable the runtime sets",
+        "'LD_PRELOAD'",
+        secrets=app_secrets({"LD_PRELOAD": "/tmp/evil.so"}),
+        hidden=("/tmp/evil.so",),
+    ),
+    # the environment's Ingress
+    Case(
+        "ingress-issuer-without-a-secret",
+        {"ingress": {**INGRESS, "tlsSecret": None}},
+        "ingress.tlsSecret",
+        "a cert-manager issuer needs tls_secret",
+        "None and 'letsencrypt'",
+    ),
+    Case(
+        "ingress-two-issuers",
+        {"ingress": {**INGRESS, "issuer": "local"}},
+        "ingress.clusterIssuer",
+        "only one may be set",
+        "'letsencrypt' and 'local'",
+    ),
+    Case(
+        "ingress-class-with-a-space", {"ingress": {**INGRESS, "className": "my nginx"}}, "ingress.className", "DNS-1123"
+    ),
+    Case(
+        "ingress-controller-namespace-uppercase",
+        {"ingress": {**INGRESS, "controllerNamespace": "Ingress"}},
+        "ingress.controllerNamespace",
+        "DNS-1123 label",
+    ),
+    Case(
+        "ingress-member-typo",
+        {"ingress": {**INGRESS, "tlsSecrets": "hello-tls"}},
+        "ingress.tlsSecrets",
+        "did you mean gitlab-k8s-cd:ingress.tlsSecret?",
+        SECRET,  # named like a secret's: not shown
+    ),
+    Case(
+        "ingress-enabled-not-a-boolean",
+        {"ingress": {**INGRESS, "enabled": "yes"}},
+        "ingress.enabled",
+        "must be true or false",
+    ),
+]
