@@ -21,7 +21,8 @@ What the provider does, for every kind (``provider/pkg/await/await.go``, v4.32.0
   for CustomResourceDefinitions (l. 574-594), which no stack here declares;
 - **delete** is a DELETE (l. 964-970), then an informer on the object's own kind until it is gone
   (l. 984-989, ``await/condition/deleted.go``): ``delete``, ``list``, ``watch``, ``get``;
-- **read** (refresh) is a GET (l. 383, 436);
+- **read** (refresh) is a GET (l. 383, 436), and for some kinds LISTs of what their read awaiter
+  checks (:attr:`KindRequests.read_lists`: an Ingress lists endpoints and services);
 - every create, update and delete also starts an informer on core ``events`` (l. 349-356,
   ``await/watchers.go`` ``NewEventAggregator``): forbidden, it leaks a goroutine rather than hangs.
 
@@ -85,6 +86,8 @@ class KindRequests:
     """The kind's API resource (plural)."""
     awaits: tuple[ApiResource, ...] = ()
     """Further resources its create/update awaiter lists and watches (informers)."""
+    read_lists: tuple[ApiResource, ...] = ()
+    """Resources its read (a refresh) lists beside the GET of the object itself."""
     namespaced: bool = True
     """False for a cluster-scoped kind, which a namespaced Role can grant only by name."""
     source: str
@@ -95,9 +98,10 @@ class KindRequests:
             raise v.InvalidArgument("resource", self.resource, "must be a lowercase plural API resource")
         if not self.source.startswith("provider/pkg/"):
             raise v.InvalidArgument("source", self.source, "must cite pulumi-kubernetes' provider/pkg/ source")
-        for api in self.awaits:
-            if len(api) != 2 or not api[1]:
-                raise v.InvalidArgument("awaits", api, "must be (API group, resource) pairs")
+        for name in ("awaits", "read_lists"):
+            for api in getattr(self, name):
+                if len(api) != 2 or not api[1]:
+                    raise v.InvalidArgument(name, api, "must be (API group, resource) pairs")
 
     @property
     def api(self) -> ApiResource:
@@ -121,7 +125,11 @@ KINDS: Mapping[str, KindRequests] = {
         group="networking.k8s.io",
         resource="ingresses",
         awaits=(("", "endpoints"), ("", "services")),
-        source="provider/pkg/await/ingress.go l. 115-143 (informers on ingresses, endpoints, services)",
+        # A forbidden list is swallowed, and the read then fails as "not ready" (no endpoints): a
+        # refresh (the drift check) of an Ingress needs both lists.
+        read_lists=(("", "endpoints"), ("", "services")),
+        source="provider/pkg/await/ingress.go l. 115-143 (informers on ingresses, endpoints, services), "
+        "156-218 (Read: GET, then LISTs of endpoints and services; a failed list reads as none)",
     ),
     "v1/ConfigMap": KindRequests(
         group="", resource="configmaps", source="provider/pkg/await/awaiters.go l. 196 (no awaiter)"
@@ -264,6 +272,8 @@ class DeployerAccess:
             grant(EVENTS, INFORMER_VERBS, None)
         for kind, on in self.reads.items():
             grant(KINDS[kind].api, READ_VERBS, on)
+            for listed in KINDS[kind].read_lists:
+                grant(listed, {"list"}, None)
         if self.diagnoses:
             deployed = {KINDS[kind].api: on for kind, on in self.deploys.items()}
             for api, verbs in DIAGNOSTICS.items():
