@@ -6,10 +6,12 @@
 1. Reads the running digest from the stack (``pulumi stack output deployed_digest``): the last good one.
 2. Runs ``pulumi up --yes`` with the new image (and any other ``--config``).
 3. If that fails:
-   - prints what a person needs: the Deployment's conditions, the events of the new ReplicaSet's
-     pods, and the last log lines of a crashing container, read with the deployer's own
-     credentials (``$KUBECONFIG``) through the Kubernetes Python client;
-   - runs ``pulumi up`` once more with the last good digest (the rollback), never more;
+   - prints what a person needs, for each process whose rollout failed (every Deployment of the
+     release: the stack's ``deployment_names``): the Deployment's conditions, the events of the new
+     ReplicaSet's pods, and the last log lines of a crashing container, read with the deployer's
+     own credentials (``$KUBECONFIG``) through the Kubernetes Python client;
+   - runs ``pulumi up`` once more with the last good digest (the rollback), never more: one
+     digest for every process, so they all roll back together;
    - exits non-zero with one line: ``rollout of <digest> failed: <reason>; rolled back to <digest>``.
 
 Exit status: 0 deployed; 1 failed and rolled back, or failed with nothing to roll back to;
@@ -20,6 +22,7 @@ cancel cleanly; no rollback is attempted).
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import subprocess
 import sys
@@ -37,8 +40,9 @@ class Pulumi(Protocol):
 
 
 class ClusterReader(Protocol):
-    def diagnose(self, namespace: str, deployment: str) -> tuple[str, list[str]]:
-        """(the reason the rollout failed, the lines a person needs to see)."""
+    def diagnose(self, namespace: str, deployment: str) -> tuple[str | None, list[str]]:
+        """(the reason the Deployment's rollout failed, or None when nothing says it did; the
+        lines a person needs to see)."""
         ...
 
 
@@ -76,7 +80,7 @@ class PulumiCli:
 class KubernetesReader:
     """Reads what went wrong with the deployer's own credentials ($KUBECONFIG)."""
 
-    def diagnose(self, namespace: str, deployment: str) -> tuple[str, list[str]]:
+    def diagnose(self, namespace: str, deployment: str) -> tuple[str | None, list[str]]:
         from kubernetes import client, config
 
         config.load_kube_config()
@@ -95,7 +99,7 @@ class KubernetesReader:
             default=None,
         )
         if newest is None:
-            return reason or "the rollout did not finish", lines
+            return reason or None, lines
         pod_hash = (newest.metadata.labels or {}).get("pod-template-hash", "")
         for pod in core.list_namespaced_pod(namespace, label_selector=f"pod-template-hash={pod_hash}").items:
             name = pod.metadata.name
@@ -110,7 +114,7 @@ class KubernetesReader:
                         name, namespace, container=status.name, previous=True, tail_lines=20
                     )
                     lines += [f"{name}/{status.name} | {line}" for line in log.splitlines()]
-        return reason or "the rollout did not finish", lines
+        return reason or None, lines
 
 
 def deploy(
@@ -128,13 +132,7 @@ def deploy(
         return EXIT_INTERRUPTED, f"deploy of {digest} interrupted: pulumi up was cancelled; no rollback attempted"
     if status == 0:
         return EXIT_DEPLOYED, f"deployed {digest}"
-    namespace, deployment = pulumi.output("namespace"), pulumi.output("deployment_name")
-    try:
-        reason, lines = reader.diagnose(namespace, deployment)
-    except Exception as error:
-        reason, lines = f"pulumi up exited {status}", [f"could not read the cluster: {error}"]
-    for line in lines:
-        print(line)
+    reason = explain(pulumi, reader) or f"pulumi up exited {status}"
     if not last_good:
         return EXIT_ROLLED_BACK, f"rollout of {digest} failed: {reason}; nothing to roll back to (first deploy)"
     if last_good == digest:
@@ -151,6 +149,41 @@ def deploy(
             f"(pulumi up exited {rollback}); see README: rolling back by hand"
         )
     return EXIT_ROLLED_BACK, f"rollout of {digest} failed: {reason}; rolled back to {last_good}"
+
+
+def deployments(pulumi: Pulumi) -> dict[str, str]:
+    """Every process's Deployment, by process, from the stack's ``deployment_names`` (the CLI prints
+    a map as one line of JSON); a stack from before processes exports web's ``deployment_name`` alone."""
+    try:
+        found = json.loads(pulumi.output("deployment_names") or "{}")
+    except json.JSONDecodeError:
+        found = {}
+    if isinstance(found, dict) and found and all(isinstance(v, str) for v in found.values()):
+        return found
+    web = pulumi.output("deployment_name")
+    return {"web": web} if web else {}
+
+
+def explain(pulumi: Pulumi, reader: ClusterReader) -> str | None:
+    """Print what went wrong with each process whose rollout failed; the first such reason, named
+    after its process (``worker: CrashLoopBackOff in pod ...``), or None when the cluster says
+    nothing (then what every process's Deployment shows is printed)."""
+    namespace, names, found = pulumi.output("namespace"), deployments(pulumi), {}
+    for process, deployment in names.items():
+        try:
+            found[process] = reader.diagnose(namespace, deployment)
+        except Exception as error:
+            found[process] = (None, [f"could not read the cluster: {error}"])
+    failed = {process: diagnosis for process, diagnosis in found.items() if diagnosis[0] is not None}
+    for process, (_, lines) in (failed or found).items():
+        if lines:
+            print(f"--- {process} ({namespace}/{names[process]})")
+        for line in lines:
+            print(line)
+    if not failed:
+        return None
+    process, (reason, _) = next(iter(failed.items()))
+    return reason if len(found) == 1 else f"{process}: {reason}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

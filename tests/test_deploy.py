@@ -40,27 +40,38 @@ class StandInPulumi:
         return 0
 
 
+@dataclass
 class StandInClusterReader:
-    """A stand-in for the cluster: what a CrashLoopBackOff looks like to the deployer."""
+    """A stand-in for the cluster: what a CrashLoopBackOff of the ``failing`` Deployments looks
+    like to the deployer; the others rolled out (nothing says they failed)."""
+
+    failing: tuple[str, ...] = ("hello",)
+    asked: list[tuple[str, str]] = field(default_factory=list)
 
     def diagnose(self, namespace, deployment):
+        self.asked.append((namespace, deployment))
+        if deployment not in self.failing:
+            return None, [f"pod {deployment}-5c4-a1b: Started: Started container"]
         return (
-            "ProgressDeadlineExceeded: ReplicaSet hello-7d9 has timed out progressing.",
+            f"ProgressDeadlineExceeded: ReplicaSet {deployment}-7d9 has timed out progressing.",
             [
                 f"Deployment Progressing=False: ProgressDeadlineExceeded: ReplicaSet in {namespace}/{deployment}",
-                "pod hello-7d9-x2x: BackOff: Back-off restarting failed container hello",
-                "hello-7d9-x2x/hello | Traceback (most recent call last):",
-                "hello-7d9-x2x/hello | KeyError: 'GREETING'",
+                f"pod {deployment}-7d9-x2x: BackOff: Back-off restarting failed container",
+                f"{deployment}-7d9-x2x/app | Traceback (most recent call last):",
+                f"{deployment}-7d9-x2x/app | KeyError: 'GREETING'",
             ],
         )
 
 
-def running(digest=GOOD):
+def running(digest=GOOD, processes=("web",)):
+    names = {process: "hello" if process == "web" else f"hello-{process}" for process in processes}
     return StandInPulumi(
         outputs={
             "deployed_digest": digest,
             "namespace": "hello-staging",
-            "deployment_name": "hello-workload-deployment-6020680a",
+            "deployment_name": "hello",
+            # As the CLI prints a map output: one line of JSON.
+            "deployment_names": json.dumps(names),
         }
     )
 
@@ -83,8 +94,47 @@ def test_a_failed_rollout_is_explained_and_rolled_back_to_the_last_good_digest(c
     )
     assert [image for image, _ in pulumi.ups] == [f"{REPO}@{BAD}", f"{REPO}@{GOOD}"]
     printed = capsys.readouterr().out
-    assert "BackOff: Back-off restarting failed container hello" in printed
+    assert "BackOff: Back-off restarting failed container" in printed
     assert "KeyError: 'GREETING'" in printed
+
+
+def test_every_process_is_diagnosed_and_the_failing_one_named_then_all_roll_back_together(capsys):
+    """One digest for the release: a worker whose rollout fails rolls web back with it."""
+    pulumi = running(processes=("web", "worker", "scheduler"))
+    pulumi.failing = {BAD}
+    reader = StandInClusterReader(failing=("hello-worker",))
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    assert reader.asked == [("hello-staging", d) for d in ("hello", "hello-worker", "hello-scheduler")]
+    assert status == EXIT_ROLLED_BACK
+    assert summary == (
+        f"rollout of {BAD} failed: worker: ProgressDeadlineExceeded: ReplicaSet hello-worker-7d9 has timed out "
+        f"progressing.; rolled back to {GOOD}"
+    )
+    # The one rollback is the whole release's: every process runs the last good digest again.
+    assert [image for image, _ in pulumi.ups] == [f"{REPO}@{BAD}", f"{REPO}@{GOOD}"]
+    printed = capsys.readouterr().out
+    assert "--- worker (hello-staging/hello-worker)" in printed
+    assert "hello-worker-7d9-x2x/app | KeyError: 'GREETING'" in printed
+    assert "--- web" not in printed  # what rolled out is not noise in the job's log
+
+
+def test_when_no_process_says_why_every_ones_state_is_printed(capsys):
+    pulumi = running(processes=("web", "worker"))
+    pulumi.failing = {BAD}
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader(failing=()))
+    assert status == EXIT_ROLLED_BACK
+    assert summary == f"rollout of {BAD} failed: pulumi up exited 255; rolled back to {GOOD}"
+    printed = capsys.readouterr().out
+    assert "--- web (hello-staging/hello)" in printed and "--- worker (hello-staging/hello-worker)" in printed
+
+
+def test_a_stack_from_before_processes_is_diagnosed_by_its_web_deployment():
+    pulumi = running()
+    del pulumi.outputs["deployment_names"]
+    pulumi.failing = {BAD}
+    reader = StandInClusterReader()
+    deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    assert reader.asked == [("hello-staging", "hello")]
 
 
 def test_a_failed_rollback_is_reported_as_such_and_never_retried():
