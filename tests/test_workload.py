@@ -6,7 +6,7 @@ import pytest
 
 from components import AppSpec, IngressArgs, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
 from components.labels import selector_labels
-from tests.conftest import component
+from tests.conftest import APP_SECRETS, component
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 WEB_SELECTOR = {**selector_labels("hello", "hello-staging"), "app.kubernetes.io/component": "web"}
@@ -410,3 +410,103 @@ def test_a_rollout_budget_beyond_an_hour_is_refused():
     assert RolloutArgs(budget_seconds=3600, min_ready_seconds=5).budget_seconds == 3600
     with pytest.raises(InvalidArgument, match=r"^budget_seconds: must be an integer from 1 to 3600"):
         RolloutArgs(budget_seconds=3601)
+
+
+# --- Secret settings -----------------------------------------------------------------------------
+
+
+def test_secret_settings_reach_every_process_from_one_fixed_name_secret_kept_secret(staging_plan):
+    """Secret from end to end: the Secret's data is a secret input (redacted in every plan file),
+    and CI's deployer may patch it by name (components.rbac)."""
+    from components.testing import Secret
+
+    secret = staging_plan.get("kubernetes:core/v1:Secret", "hello-workload-secrets").inputs
+    assert secret["metadata"]["name"] == "hello-secrets" and secret["type"] == "Opaque"
+    assert isinstance(secret["stringData"], Secret)  # the whole of it, as the engine sends it
+    assert secret["stringData"].value == APP_SECRETS
+    for deployment in staging_plan.kind("Deployment"):
+        sources = container(deployment.inputs)["envFrom"]
+        assert sources[1] == {"secretRef": {"name": "hello-secrets"}}, deployment.name
+
+
+def test_the_pods_roll_when_a_secret_changes_through_a_keyed_digest_that_reveals_nothing(staging_plan):
+    """The Secret keeps its name (CI may not create one), so a pod annotation carries the change:
+    an HMAC-SHA256 of the data under a random key in the state; a plain hash would let anyone who
+    may read Deployments test guesses of a short password."""
+    import hashlib
+    import hmac
+    import json
+
+    from components.testing import _stand_in
+    from components.workload import SECRETS_VERSION_ANNOTATION
+
+    annotations = staging_plan.get(DEPLOYMENT, "hello-workload-deployment").inputs["spec"]["template"]["metadata"][
+        "annotations"
+    ]
+    version = annotations[SECRETS_VERSION_ANNOTATION]
+    data = json.dumps(APP_SECRETS, sort_keys=True).encode()
+    key = _stand_in("password:hello-workload-secrets-version-key").encode()  # the mocks' random key
+    assert version == hmac.new(key, data, "sha256").hexdigest()
+    assert isinstance(version, str)  # plain: nothing secret is in it, and the plan shows it
+    assert version != hashlib.sha256(data).hexdigest()
+    assert APP_SECRETS["DB_PASSWORD"] not in version
+
+
+def test_a_new_secret_value_updates_the_deployments_and_replaces_nothing(staging_plan):
+    import json
+
+    from components.diff import compare
+    from components.testing import run_program
+    from components.workload import SECRETS_VERSION_ANNOTATION
+    from tests.conftest import ROOT, SECRETS, key, staging_config
+
+    rotated = run_program(
+        ROOT / "__main__.py",
+        project="gitlab-k8s-cd",
+        stack="staging",
+        config={**staging_config(), **SECRETS, key("secrets"): json.dumps({"DB_PASSWORD": "rotated-password-1"})},
+        secret_keys=list(SECRETS),
+    )
+    changes = compare(staging_plan.resource_table(), rotated.resource_table()).changes
+    # The Secret's data is redacted in plans, so the offline diff sees the pods' annotation change
+    # only; the provider updates the Secret in place (enableSecretMutable, docs/contracts.md PK-10).
+    assert [(c.action, c.type) for c in changes] == [("update", DEPLOYMENT)] * 2
+    for change in changes:
+        assert change.fields == (f"spec.template.metadata.annotations.{SECRETS_VERSION_ANNOTATION}",)
+
+
+def test_a_secret_given_as_plain_text_to_the_workload_is_made_secret(single):
+    from components.testing import Secret
+
+    secret = single.get("kubernetes:core/v1:Secret", "many-secrets").inputs
+    assert isinstance(secret["stringData"], Secret)
+    assert secret["stringData"].value == {"API_KEY": "k-123", "DB_PASSWORD": "given-plain"}
+
+
+def test_a_workload_without_secrets_has_no_secret_at_all(single):
+    """A review app's: its deployer may make no Secret, and any branch's pod could mount one."""
+    assert not [s for s in single.kind("Secret") if s.name.startswith(("single-", "guest-", "spare-"))]
+    guest = single.get(DEPLOYMENT, "guest-deployment").inputs
+    assert [list(source) for source in container(guest)["envFrom"]] == [["configMapRef"]]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        ({"1X": "v"}, r"^secrets\['1X'\]: must be an environment variable name"),
+        ({"MODE": "v"}, r"^secrets\['MODE'\]: is a setting too"),
+        ({"PATH": "v"}, r"^secrets\['PATH'\]: must not replace a variable the runtime sets"),
+        ({"A": 3}, r"^secrets\['A'\]: must be a string \(or an Output of one\) \(got \[secret, 1 characters\]\)"),
+        ({"A": "x\0y"}, r"^secrets\['A'\]: must not contain a NUL byte \(got \[secret, 3 characters\]\)"),
+    ],
+)
+def test_secret_settings_refuse_bad_names_and_values_never_showing_a_value(secrets, message):
+    with pytest.raises(InvalidArgument, match=message):
+        WorkloadArgs(
+            app="a",
+            instance="a-1",
+            namespace="n",
+            image="registry.example.com/a:1",
+            spec=AppSpec(settings={"MODE": "m"}),
+            secrets=secrets,
+        )

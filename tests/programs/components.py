@@ -103,7 +103,7 @@ def workloads() -> None:
             disruption_budget=False,
         ),
     )
-    # Several processes, autoscaling and secret settings (one given plain: made secret anyway).
+    # Several processes, autoscaling and secret settings (given as plain text: made secret anyway).
     Workload(
         "many",
         WorkloadArgs(
@@ -130,7 +130,7 @@ def workloads() -> None:
                     ),
                 },
             ),
-            secrets={"API_KEY": pulumi.Output.secret("k-123"), "DB_PASSWORD": "given-plain"},
+            secrets={"API_KEY": "k-123", "DB_PASSWORD": "given-plain"},
         ),
     )
 
