@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from components.diff import compare, differences
@@ -80,3 +82,49 @@ def test_a_settings_change_replaces_the_config_map_and_rolls_the_deployment(stag
     assert actions == [("replace", "ConfigMap"), ("update", "Deployment"), ("update", "Deployment")]
     for deployment in (c for c in comparison.changes if c.type == DEPLOYMENT):
         assert deployment.fields == ("spec.template.spec.containers[0].envFrom[0].configMapRef.name",)
+
+
+# --- An autoscaled process: a deploy after a scale-out changes nothing but the image -----------
+
+
+def _scaled_out(inputs, replicas):
+    """The live Deployment once the autoscaler has scaled it out: what the API server adds (status,
+    defaults, server metadata) and the ``replicas`` the autoscaler wrote."""
+    live = copy.deepcopy(inputs)
+    live["metadata"].update(uid="4f7c", resourceVersion="8812", generation=9, creationTimestamp="2026-11-01T00:00:00Z")
+    live["spec"]["replicas"] = replicas
+    live["spec"]["template"]["spec"].update(dnsPolicy="ClusterFirst", restartPolicy="Always")
+    live["status"] = {"replicas": replicas, "readyReplicas": replicas, "observedGeneration": 9}
+    return live
+
+
+@pytest.mark.parametrize(("autoscaled", "expected"), [(True, []), (False, ["spec.replicas"])])
+def test_a_deploy_after_a_scale_out_changes_nothing_but_the_image_when_the_autoscaler_owns_replicas(
+    autoscaled, expected
+):
+    """The plan diff, as pulumi-kubernetes computes it: the new inputs against the live object
+    pruned to the old inputs' shape (tests/pruned_live.py, docs/contracts.md KH-1). With an
+    autoscaler the Deployment sets no replicas, so the deploy changes the image alone; with fixed
+    replicas the same deploy would put them back (4 to 2), undoing the scale-out."""
+    from tests.pruned_live import prune_map
+
+    overrides = {"autoscaling": {"minReplicas": 2, "maxReplicas": 4}} if autoscaled else {}
+    drop = ("replicas",) if autoscaled else ()
+    before = plan_staging(overrides, drop=drop)
+    after = plan_staging({**overrides, "image": f"registry.gitlab.com/acme/hello@{DIGEST}"}, drop=drop)
+    old_inputs = before.get(DEPLOYMENT, "hello-workload-deployment").inputs
+    new_inputs = after.get(DEPLOYMENT, "hello-workload-deployment").inputs
+    pruned = prune_map(_scaled_out(old_inputs, 4), old_inputs)
+    assert sorted(differences(pruned, new_inputs)) == sorted(["spec.template.spec.containers[0].image", *expected])
+    if autoscaled:
+        assert before.kind("HorizontalPodAutoscaler")[0].inputs["spec"]["maxReplicas"] == 4
+
+
+def test_the_pruning_stand_in_keeps_what_the_old_inputs_set_and_drops_the_rest():
+    """tests/pruned_live.py against pruneMap's own cases (pulumi-kubernetes util.go l. 234-319)."""
+    from tests.pruned_live import prune_map
+
+    live = {"a": 1, "b": {"c": 2, "d": 3}, "e": [{"f": 4, "g": 5}, {"f": 6}], "h": "x", "i": 7}
+    inputs = {"a": 0, "b": {"c": 0}, "e": [{"f": 0}], "h": 8}
+    assert prune_map(live, inputs) == {"a": 1, "b": {"c": 2}, "e": [{"f": 4}], "h": "x"}
+    assert prune_map(None, inputs) is None and prune_map(live, None) is None
