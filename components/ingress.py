@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pulumi
@@ -35,8 +35,12 @@ class IngressArgs:
     controller_namespace: str | None = None
     """The ingress controller's namespace. When set, the app's port admits traffic from that
     namespace's pods only (matched by the ``kubernetes.io/metadata.name`` label every namespace
-    has, docs/contracts.md KA-8); the namespace's default-deny policy refuses the rest. Default:
-    none, the port admits any source (review apps: the review namespace's owner admits it)."""
+    has, docs/contracts.md KA-8), and of those only the ones ``controller_pod_labels`` match; the
+    namespace's default-deny policy refuses the rest. Default: none, the port admits any source
+    (review apps: the review namespace's owner admits it)."""
+    controller_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    """The ingress controller's pod labels, with ``controller_namespace``. Default: none, every pod
+    of that namespace."""
     await_seconds: int | None = None
     """How long Pulumi waits for the Ingress to get an address and live endpoints. Default:
     Pulumi's own (10 minutes)."""
@@ -49,6 +53,7 @@ class IngressArgs:
                 v.dns1123_subdomain(name, getattr(self, name))
         if self.controller_namespace is not None:
             v.dns1123_label("controller_namespace", self.controller_namespace)
+        v.label_selector("controller_pod_labels", self.controller_pod_labels)
         if self.await_seconds is not None:
             v.integer("await_seconds", self.await_seconds, minimum=1, maximum=v.WAIT_MAX_SECONDS)
         if self.cluster_issuer is not None and self.issuer is not None:
@@ -77,13 +82,25 @@ class IngressArgs:
         return annotations
 
 
-def allow_http_spec(selector: Mapping[str, str], port: int, *, from_namespace: str | None = None) -> dict[str, object]:
+def allow_http_spec(
+    selector: Mapping[str, str],
+    port: int,
+    *,
+    from_namespace: str | None = None,
+    from_pods: Mapping[str, str] | None = None,
+) -> dict[str, object]:
     """A NetworkPolicy spec that admits TCP traffic to ``port`` of the pods ``selector`` matches:
-    from the pods of namespace ``from_namespace`` only, when given."""
+    from the pods of namespace ``from_namespace`` only (those ``from_pods`` matches), when given."""
     rule: dict[str, object] = {"ports": [{"port": port, "protocol": "TCP"}]}
     if from_namespace is not None:
-        # Every namespace carries its own name as this label (docs/contracts.md KA-8).
-        rule["from"] = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": from_namespace}}}]
+        # Every namespace carries its own name as this label (docs/contracts.md KA-8). One peer
+        # with both selectors: the pods that match the labels *in* that namespace.
+        peer: dict[str, object] = {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": from_namespace}}
+        }
+        if from_pods:
+            peer["podSelector"] = {"matchLabels": dict(from_pods)}
+        rule["from"] = [peer]
     return {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress"], "ingress": [rule]}
 
 
@@ -122,7 +139,10 @@ def ingress(
 
 
 DEFAULT_CONTROLLER_NAMESPACE = "ingress-nginx"
-"""Where ingress-nginx's official manifests and Helm chart install the controller (docs/contracts.md KA-8)."""
+"""Where ingress-nginx's official manifests install the controller (docs/contracts.md KA-8)."""
+DEFAULT_CONTROLLER_POD_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+"""ingress-nginx's controller pods' labels in its official manifests (not the release-named
+``instance``, nor ``version``): docs/contracts.md KA-8."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +162,10 @@ class IngressSpec:
     """A cert-manager Issuer of the app's namespace (needs ``tls_secret``). Default: none."""
     controller_namespace: str = DEFAULT_CONTROLLER_NAMESPACE
     """The ingress controller's namespace: web's port admits its pods only. Default ``ingress-nginx``."""
+    controller_pod_labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CONTROLLER_POD_LABELS))
+    """The controller's pod labels, within that namespace. Default ingress-nginx's controller's
+    (``app.kubernetes.io/name: ingress-nginx``, ``app.kubernetes.io/component: controller``); ``{}``
+    admits every pod of the namespace."""
 
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
@@ -158,4 +182,5 @@ class IngressSpec:
             cluster_issuer=self.cluster_issuer,
             issuer=self.issuer,
             controller_namespace=self.controller_namespace,
+            controller_pod_labels=self.controller_pod_labels,
         )

@@ -413,6 +413,34 @@ def http_path(field: str, value: Any) -> str:
     return value
 
 
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def label_selector(field: str, value: Any) -> dict[str, str]:
+    """Labels to match: keys ``[<DNS subdomain>/]<name>`` (name at most 63 characters, prefix at
+    most 253), values at most 63, as the API server validates them (docs/contracts.md KA-5)."""
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(field, value, "must map label keys to label values")
+    for key, item in value.items():
+        prefix, _, name = key.rpartition("/") if isinstance(key, str) else ("", "", "")
+        if (
+            not isinstance(key, str)
+            or not _LABEL_NAME.match(name)
+            or len(name) > 63
+            or (prefix and (len(prefix) > 253 or not _SUBDOMAIN.match(prefix)))
+        ):
+            raise InvalidArgument(
+                f"{field}[{key!r}]", Sanitized(str(key)), "must be a label key: [<DNS subdomain>/]<name of at most 63>"
+            )
+        if not isinstance(item, str) or len(item) > 63 or not _LABEL_VALUE.match(item):
+            raise InvalidArgument(
+                f"{field}[{key!r}]", item, "must be a label value: at most 63 letters, digits, '-', '_' or '.'"
+            )
+    return dict(value)
+
+
 COMMAND_LINE_MAX = 64
 """Arguments in a command line: a process's command, its args, a probe's command."""
 

@@ -513,11 +513,15 @@ class Workload(pulumi.ComponentResource):
             opts=child,
         )
         if args.allow_http:
-            controller = args.ingress.controller_namespace if args.ingress else None
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-allow-http",
                 metadata={**web, "name": names.allow_http(args.app)},
-                spec=allow_http_spec(selector, spec.container_port, from_namespace=controller),
+                spec=allow_http_spec(
+                    selector,
+                    spec.container_port,
+                    from_namespace=args.ingress.controller_namespace if args.ingress else None,
+                    from_pods=args.ingress.controller_pod_labels if args.ingress else None,
+                ),
                 opts=child,
             )
         if args.ingress is not None:
