@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 
 import pytest
 
 from components.config import ConfigError
 from components.testing import Secret
-from tests.conftest import DIGEST, PASSPHRASE, SECRETS, key, load, plan_staging
+from tests.conftest import DIGEST, PASSPHRASE, SECRETS, STAGING, key, load, plan_staging
 
 PASSPHRASE_KEY = key("pulumiConfigPassphrase")
 
@@ -285,6 +286,18 @@ def _every_odd_override():
     for short in (*SCALAR_KEYS, *MAPPING_KEYS):
         for bad in ODD_VALUES:
             yield {short: bad}
+    # A process, its members, and its members' members (NESTED_ARGS).
+    from components.config import NESTED_ARGS
+    from components.process import ProcessSpec
+
+    worker = dict(STAGING[key("processes")]["worker"])
+    for bad in ODD_VALUES:
+        yield {"processes": {"worker": bad}}
+        for field in dataclasses.fields(ProcessSpec):
+            yield {"processes": {"worker": {**worker, _camel(field.name): bad}}}
+        for name, nested in NESTED_ARGS[ProcessSpec].items():
+            for member in (_camel(field.name) for field in dataclasses.fields(nested)):
+                yield {"processes": {"worker": {**worker, _camel(name): {member: bad}}}}
 
 
 def test_no_value_of_any_type_in_any_key_or_member_is_anything_but_a_config_error():
@@ -295,7 +308,63 @@ def test_no_value_of_any_type_in_any_key_or_member_is_anything_but_a_config_erro
         tried += 1
         with contextlib.suppress(ConfigError):
             load(overrides)
-    assert tried > 500
+    for bad in ODD_VALUES:  # a secret setting's value, and the whole key, as the CLI hands them
+        for value in ({"DB_PASSWORD": bad}, bad):
+            tried += 1
+            with contextlib.suppress(ConfigError):
+                load(secrets={**SECRETS, key("secrets"): json.dumps(value)})
+    assert tried > 1000
+
+
+def test_processes_load_with_their_members_and_their_members_members():
+    from components import ExecProbeArgs, ProcessSpec
+
+    spec = load().deployment.spec
+    (worker,) = spec.processes.values()
+    assert isinstance(worker, ProcessSpec) and worker.command == ["python3", "-m", "hello.worker"]
+    assert worker.liveness_probe == ExecProbeArgs(
+        command=["python3", "-m", "hello.worker", "--check"], period_seconds=30
+    )
+    assert worker.resources.cpu_request == "50m" and worker.rollout is None  # the app's
+    scaled = load(
+        {"processes": {"worker": {"args": ["work"], "noProbeReason": "why", "autoscaling": {"maxReplicas": "4"}}}}
+    ).deployment.spec.processes["worker"]
+    assert scaled.autoscaling.max_replicas == 4 and scaled.autoscaling.min_replicas == 2
+
+
+def test_web_autoscaling_replaces_replicas():
+    spec = load({"autoscaling": {"maxReplicas": 4, "cpuUtilization": 60}}, drop=("replicas",)).deployment.spec
+    assert (spec.autoscaling.min_replicas, spec.autoscaling.max_replicas, spec.autoscaling.cpu_utilization) == (
+        2,
+        4,
+        60,
+    )
+
+
+def test_secret_settings_are_secrets_from_the_moment_they_are_read():
+    from pulumi import Output
+
+    secrets = load().deployment.secrets
+    assert list(secrets) == ["DB_PASSWORD"]
+    assert all(isinstance(value, Output) for value in secrets.values())
+    assert load(secrets={k: v for k, v in SECRETS.items() if k != key("secrets")}).deployment.secrets == {}
+
+
+def test_a_secret_settings_name_is_shown_and_its_value_never():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:secrets\['GREETING'\]: is a setting too") as caught:
+        load(secrets={**SECRETS, key("secrets"): json.dumps({"GREETING": "hunter2hunter2"})})
+    assert "hunter2hunter2" not in str(caught.value) and "'GREETING'" in str(caught.value)
+
+
+def test_the_ingress_loads_off_by_default_and_from_its_members():
+    assert load(drop=("ingress",)).deployment.ingress.enabled is False
+    ingress = load().deployment.ingress
+    assert (ingress.enabled, ingress.class_name, ingress.tls_secret, ingress.cluster_issuer) == (
+        True,
+        "nginx",
+        "hello-tls",
+        "letsencrypt",
+    )
 
 
 def test_the_gitlab_url_is_the_instances_base_url():

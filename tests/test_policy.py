@@ -102,6 +102,29 @@ def test_missing_probes_and_limits_are_reported(deployment):
     assert found[1] == "container hello sets no limits.memory: set resources.limits.memory"
 
 
+@pytest.mark.parametrize(("reason", "reported"), [("it exits on any error", False), ("", True), ("  ", True)])
+def test_a_workload_without_probes_passes_only_when_it_states_why(deployment, reason, reported):
+    """components.process: a process with noProbeReason has no probes, and says why on its
+    Deployment; an empty reason is no reason."""
+    for probe in ("livenessProbe", "readinessProbe"):
+        del container(deployment)[probe]
+    deployment["metadata"]["annotations"]["gitlab-k8s-cd/no-probe-reason"] = reason
+    found = violations("k8s-probes-and-resources", DEPLOYMENT, deployment)
+    assert bool(found) is reported
+    # The reason excuses the probes, never the resources.
+    del container(deployment)["resources"]["requests"]["cpu"]
+    assert violations("k8s-probes-and-resources", DEPLOYMENT, deployment)[-1] == (
+        "container hello sets no requests.cpu: set resources.requests.cpu"
+    )
+
+
+def test_the_policy_pack_reads_the_annotation_the_components_write():
+    from components.process import NO_PROBE_REASON_ANNOTATION
+    from policy.rules import NO_PROBE_REASON_ANNOTATION as read
+
+    assert read == NO_PROBE_REASON_ANNOTATION
+
+
 @pytest.mark.parametrize("zero", ["0", "0m", "0Mi", "0.0", "0e3", "+0", ".0", 0, 0.0])
 @pytest.mark.parametrize("part", ["limits", "requests"])
 @pytest.mark.parametrize("resource", ["cpu", "memory"])
