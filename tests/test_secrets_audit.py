@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from components.testing import REDACTED, Secret, redact, reveal
-from tests.conftest import PASSPHRASE, plan_cli, plan_staging
+from tests.conftest import APP_SECRETS, PASSPHRASE, plan_cli, plan_staging
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 CREDENTIAL_WORDS = ("TOKEN", "PASSWORD", "PASSPHRASE", "SECRET", "KEY", "KUBECONFIG")
@@ -77,6 +77,7 @@ def test_the_audit_knows_every_kind_of_secret(secrets, staging_plan):
     assert _variable(staging_plan, "review/*", "KUBECONFIG_B64").value in secrets
     assert _variable(staging_plan, "review/*", "PULUMI_CONFIG_PASSPHRASE").value in secrets  # random, review's own
     assert any(s.startswith("offline-plan-") for s in secrets)  # the deploy token and SA token stand-ins
+    assert APP_SECRETS["DB_PASSWORD"] in secrets  # the app's secret settings
 
 
 def test_no_secret_appears_in_any_plain_input_or_output(secrets, staging_plan):
