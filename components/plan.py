@@ -86,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Offline plan of {stack.project}/{args.stack} (Pulumi mock runtime: no CLI, no cluster, no GitLab)")
     for key in stack.placeholders:
         print(f"  note: {key} is not set here; planned with a placeholder secret")
+    for key in stack.encrypted:
+        print(
+            f"  note: {key} is encrypted in the stack file; planned with a placeholder secret (nothing decrypts "
+            "offline)"
+        )
     print()
     print(render_tree(plan, f"{stack.project}-{args.stack}"))
     print()
@@ -181,6 +186,9 @@ class StackConfig:
     secret_keys: list[str] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     """Secret keys planned with a placeholder: neither the stack (decrypted) nor the environment has them."""
+    encrypted: list[str] = field(default_factory=list)
+    """Keys the stack file holds encrypted (``secure:``), planned with a placeholder: no secrets
+    provider decrypts them offline."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -212,7 +220,7 @@ def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> Sta
         value, secret = _decrypt_offline(value)
         if secret:
             result.secret_keys.append(full)
-            result.placeholders.append(full)
+            result.encrypted.append(full)
         if value is None:  # loaders.go l. 379-410 warns of it too
             result.notes.append(f"{stack_file.name}: no value for {full}; the Pulumi CLI hands the program ''")
         for path, timestamp in _timestamps(value):
@@ -230,7 +238,9 @@ def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> Sta
         key, _, value = override.partition("=")
         result.config[_config_key(key if ":" in key else f"{project}:{key}", "-c")] = value
     review_stack = f"{NAMESPACE}:mergeRequestIid" in result.config  # it hands CI no backend secret
-    for key, env in SECRET_KEYS.items():
+    # Another project's program (one that reuses the components with its own config) reads none.
+    ours = any(key.partition(":")[0] == NAMESPACE for key in result.config)
+    for key, env in SECRET_KEYS.items() if ours else ():
         full = f"{NAMESPACE}:{key}"
         if full not in result.config and env not in os.environ and not review_stack:
             result.config[full] = OFFLINE_SECRET
