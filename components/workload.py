@@ -188,8 +188,10 @@ class AppSpec:
                 v.Sanitized(f"{len(self.processes)} processes"),
                 f"must be at most {PROCESSES_MAX}: more is a second app, in a namespace of its own",
             )
-        for name in self.processes:
+        for name, process in self.processes.items():
             check_process_name(f"processes[{name!r}]", name)
+            if not isinstance(process, ProcessSpec):
+                raise v.InvalidArgument(f"processes[{name!r}]", process, "must be a ProcessSpec")
         for process in self.running():
             process.check_rollout()
 
@@ -219,7 +221,8 @@ class AppSpec:
     @property
     def rollout_bounds(self) -> tuple[int, int]:
         """``web``'s (maxSurge, maxUnavailable) in pods, as the Deployment controller resolves them."""
-        return self.running()[0].bounds(self.running()[0].most)
+        web = self.running()[0]
+        return web.bounds(web.most)
 
     def peak_usage(self) -> dict[str, Decimal]:
         """What the app holds at its peak, in ResourceQuota's terms: every process at once at the
