@@ -149,7 +149,8 @@ class KubernetesReader:
         if any(c.type == "Complete" for c in conditions):
             return None
         # Failed, or FailureTarget while the pod stops (docs/contracts.md KA-9).
-        failed = next((c for c in conditions if c.type in ("Failed", "FailureTarget")), None)
+        by_type = {c.type: c for c in conditions}
+        failed = by_type.get("Failed") or by_type.get("FailureTarget")
         reason = f"{failed.reason}: {failed.message}" if failed else f"the migration Job {job} did not finish"
         lines = [f"Job {job} {c.type}={c.status}: {c.reason}: {c.message}" for c in conditions]
         selector = ",".join(f"{k}={v}" for k, v in found.spec.selector.match_labels.items())
