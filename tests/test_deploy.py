@@ -84,7 +84,7 @@ class StandInFailedMigration(StandInClusterReader):
             "BackoffLimitExceeded: Job has reached the specified backoff limit",
             [
                 f"Job {job} Failed=True: BackoffLimitExceeded: Job has reached the specified backoff limit",
-                f"pod {job}-x7k2p: {job.split('-migrate-')[0]} exited 1 (Error)",
+                f"pod {job}-x7k2p: migrate exited 1 (Error)",
                 f'{job}-x7k2p/migrate | psycopg.errors.DuplicateColumn: column "email" already exists',
             ],
         )
@@ -134,6 +134,7 @@ def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothin
     """Every Deployment waits for the migration Job (docs/contracts.md PC-12): when it fails, no
     rollout happened, and a rollback would have nothing to undo."""
     pulumi = running()
+    pulumi.outputs["deployment_name"] = "hello"
     pulumi.failing = {BAD}
     reader = StandInFailedMigration()
     status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, reader)
@@ -144,7 +145,8 @@ def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothin
     )
     assert len(pulumi.ups) == 1
     printed = capsys.readouterr().out
-    assert "Job hello-workload-deployment-6020680a-migrate-bbbbbbbbbbbb Failed=True: BackoffLimitExceeded" in printed
+    assert "Job hello-migrate-bbbbbbbbbbbb Failed=True: BackoffLimitExceeded" in printed
+    assert "pod hello-migrate-bbbbbbbbbbbb-x7k2p: migrate exited 1 (Error)" in printed
     assert 'psycopg.errors.DuplicateColumn: column "email" already exists' in printed
 
 
