@@ -20,7 +20,8 @@
    - exits non-zero with one line: ``rollout of <digest> failed: <reason>; rolled back to <digest>``.
 
 The Job is found by its name, derived from the image as the stack derives it, not by the stack's
-``migration_job`` output: the outputs are those of the last update that succeeded.
+``migration_job`` output, which after a failed ``pulumi up`` may still be the previous update's
+(the program registers its outputs last, after the Deployments that waited for the Job).
 
 Exit status: 0 deployed; 1 failed and rolled back, failed with nothing to roll back to, or the
 migration failed (nothing rolled out); 2 the rollback failed too; 130 interrupted (the running
