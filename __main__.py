@@ -33,6 +33,8 @@ else:
     app = settings.deployment
     environment = ContinuousDeployment(app.app, app, opts=pulumi.ResourceOptions(providers=providers))
     pulumi.export("deployer_kubeconfig", environment.deployer_kubeconfig)
+    # The migration Job of the deployed image ("" without a migration; review stacks have none).
+    pulumi.export("migration_job", environment.migration_job)
     if environment.review_apps is not None:
         # For running a review stack by hand (`pulumi stack output --show-secrets`).
         pulumi.export("review_pulumi_config_passphrase", environment.review_apps.passphrase)

@@ -15,6 +15,7 @@ from .drift_check import (
 from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
 from .ingress import IngressArgs, IngressSpec
+from .migration import MigrationSpec
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec
 from .pulumi_backend import PulumiBackendArgs
@@ -57,6 +58,7 @@ __all__ = [
     "IngressSpec",
     "InvalidArgument",
     "LimitRangeArgs",
+    "MigrationSpec",
     "Namespace",
     "NamespaceArgs",
     "ProbeArgs",

@@ -34,6 +34,7 @@ from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
 from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
 from .ingress import IngressSpec
+from .migration import MigrationSpec
 from .namespace import LimitRangeArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec, check_process_name
 from .pulumi_backend import PulumiBackendArgs
@@ -92,6 +93,7 @@ OBJECT_KEYS: dict[str, type] = {
     "reviewApps": ReviewAppsSpec,
     "autoscaling": AutoscalingArgs,
     "ingress": IngressSpec,
+    "migration": MigrationSpec,
 }
 # Members that are objects themselves, by the Args they belong to.
 NESTED_ARGS: dict[type, dict[str, type]] = {
@@ -102,6 +104,7 @@ NESTED_ARGS: dict[type, dict[str, type]] = {
         "readiness_probe": ExecProbeArgs,
         "autoscaling": AutoscalingArgs,
     },
+    MigrationSpec: {"resources": ResourcesArgs},
 }
 # Members an object key starts from, so that setting one member keeps the others' defaults.
 # Members that were taken once and are refused now, with why and what to do instead.
@@ -172,6 +175,11 @@ REVIEW_COPIED_KEYS = (
 REVIEW_SET_KEYS = ("mergeRequestIid", "environment", "environmentUrl", "namespace", "replicas")
 REVIEW_CI_KEYS = ("commitSha", "pipelineUrl", "jobUrl")
 REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS)
+# Keys a review stack refuses for a reason of their own (derive_review_config never copies them).
+REVIEW_REFUSED = {
+    "migration": "review apps never run the migration: a branch's migration would change the database the base "
+    "environment's settings name, before anyone reviewed it",
+}
 
 
 # Where a key's value ends up, for the refusal of a secret sent there. Default: PLAIN.
@@ -179,6 +187,7 @@ PLAIN = "the plan, the stack's state and the resources it configures"
 DESTINATIONS = {
     "settings": "a ConfigMap the app reads",
     "processes": "the Deployments' pod specs",
+    "migration": "the migration Job's pod spec",
     "pulumiBackendUrl": "the CI variable PULUMI_BACKEND_URL, which is not masked",
     "app": "object names and labels",
     "namespace": "object names, labels and the CI variable KUBE_NAMESPACE, which is not masked",
@@ -563,6 +572,7 @@ def _spec(raw: Mapping[str, Any]) -> AppSpec:
             "resources": ("resources", _object(raw, "resources", ResourcesArgs)),
             "autoscaling": ("autoscaling", _autoscaling(raw)),
             "processes": ("processes", _processes(raw)),
+            "migration": ("migration", _object(raw, "migration", MigrationSpec)),
         },
     )
 
@@ -581,8 +591,11 @@ def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
             raise _error(
                 (key,),
                 v.Redacted(len(str(raw[key]))) if key in SECRET_KEYS else raw[key],
-                "is not used by a review stack (its config has mergeRequestIid); derive the review config "
-                "from the base stack with `python -m pipeline.review config`",
+                REVIEW_REFUSED.get(
+                    key,
+                    "is not used by a review stack (its config has mergeRequestIid); derive the review config "
+                    "from the base stack with `python -m pipeline.review config`",
+                ),
             )
     return _build(
         ReviewAppArgs,

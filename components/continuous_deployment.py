@@ -154,6 +154,18 @@ class ContinuousDeploymentArgs:
         shortfall = quota_shortfall(self.quota or {}, self.spec.peak_usage())
         if shortfall is not None:
             raise self._quota_error("quota", shortfall, self.spec, self.quota or {})
+        if self.spec.migration is not None:
+            # Before the rollout, the migration's pod runs beside every process at its most replicas.
+            shortfall = quota_shortfall(self.quota or {}, self.spec.migration_usage())
+            if shortfall is not None:
+                resource, needed = shortfall
+                raise v.InvalidArgument(
+                    f"quota.{resource}",
+                    (self.quota or {})[resource],
+                    f"must admit the migration's {int(self.spec.migration_usage()['pods'])} pods "
+                    f"({self.spec.migration_text()}), which need {resource} {_amount(needed)}: the quota would "
+                    "refuse the migration's pod, and every deploy would fail",
+                )
         counts = object_counts(self.spec, review=False, ingress=self.ingress.enabled)
         _check_counts("quota", self.quota or {}, counts)
         if self.review_apps.enabled and self.review_apps.quota:
@@ -274,6 +286,8 @@ class ContinuousDeployment(pulumi.ComponentResource):
     deployer_kubeconfig: pulumi.Output[str]
     deployed_digest: pulumi.Output[str]
     commit: pulumi.Output[str]
+    migration_job: pulumi.Output[str]
+    """The migration Job of the deployed image; "" without a migration."""
     review_apps: ReviewApps | None
     """The review apps' shared objects, when enabled."""
 
@@ -376,10 +390,12 @@ class ContinuousDeployment(pulumi.ComponentResource):
         self.deployer_kubeconfig = deployer.kubeconfig
         self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
         self.commit = pulumi.Output.from_input(args.commit_sha or "")
+        self.migration_job = workload.migration_job_name
         self.register_outputs(
             {
                 "deployed_digest": self.deployed_digest,
                 "commit": self.commit,
+                "migration_job": self.migration_job,
                 "namespace": self.namespace,
                 "image": self.image,
                 "deployment_name": self.deployment_name,
@@ -429,6 +445,14 @@ def object_counts(spec: AppSpec, *, review: bool, ingress: bool) -> dict[str, in
     autoscalers = sum(1 for p in processes if p.autoscaling is not None)
     if autoscalers:
         counts["count/horizontalpodautoscalers.autoscaling"] = autoscalers
+    if spec.migration is not None:
+        # One at a time: a new image's Job replaces the last one, deleting it first (components.migration).
+        counts["count/jobs.batch"] = 1
+        # The deploy tool's rollback leaves the Job alone (--exclude), and Pulumi then deletes
+        # nothing the Job depends on, the settings ConfigMap under any of its names (docs/contracts.md
+        # PC-11): after a rollout that failed with new settings, and its rollback, the previous, the
+        # failed and the restored ConfigMaps stay until the next deploy, which adds its own.
+        counts["configmaps"] += 2
     for core in ("configmaps", "secrets", "services", "resourcequotas"):
         counts[f"count/{core}"] = counts[core]
     return counts

@@ -18,7 +18,9 @@ l. 42-74; kubernetes ``pkg/apis/core/validation/validation.go``):
   (1.36 also admits a DNS-1123 label by default; DNS-1035 holds on every version);
 - a label value: at most 63 characters, alphanumeric at both ends;
 - everything else named here (ServiceAccounts, Secrets, Roles, RoleBindings, NetworkPolicies,
-  quotas, Deployments, PodDisruptionBudgets, Ingresses) is a DNS-1123 subdomain: at most 253.
+  quotas, Deployments, PodDisruptionBudgets, Ingresses) is a DNS-1123 subdomain: at most 253;
+- but a Job: its name becomes its pods' ``job-name`` and ``batch.kubernetes.io/job-name`` label
+  values, so it is a DNS-1123 label of at most 63 (docs/contracts.md KA-10).
 
 A name that would break one is refused as a fault of the field it is derived from (usually
 ``app``), with the name, the limit and the value, before any resource is registered.
@@ -26,11 +28,12 @@ A name that would break one is refused as a fault of the field it is derived fro
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
 from .labels import environment_slug
-from .validation import InvalidArgument
+from .validation import InvalidArgument, image_reference
 
 LABEL_MAX = 63
 """DNS-1123 and DNS-1035 labels, and label values."""
@@ -49,6 +52,10 @@ NAMESPACE = (_DNS1123_LABEL, LABEL_MAX, "a DNS-1123 label (lowercase letters, di
 SERVICE = (_DNS1035_LABEL, LABEL_MAX, "a DNS-1035 label (lowercase letters, digits or '-', starting with a letter)")
 LABEL_VALUE = (_LABEL_VALUE, LABEL_MAX, "a label value (letters, digits, '-', '_' or '.')")
 SUBDOMAIN = (_DNS1123_SUBDOMAIN, SUBDOMAIN_MAX, "a DNS-1123 subdomain")
+JOB = (_DNS1123_LABEL, LABEL_MAX, "a DNS-1123 label (a Job's name is its pods' job-name label value)")
+MIGRATION_IMAGE_HEX = 12
+"""Hex digits of the image's digest in a migration Job's name: 48 bits, so that two images of one
+app never share a Job."""
 
 
 def derived(
@@ -142,6 +149,23 @@ def process_workload(service: str, process: str, *, field: str = "app", value: o
         field=field,
         value=process if value is None else value,
         hint="shorten the process or app name",
+    )
+
+
+def migration_job(service: str, image: str, *, field: str = "app", value: object = None) -> str:
+    """The migration Job of ``image``: ``<service>-migrate-<first 12 hex of its digest>`` (of the
+    SHA-256 of the reference, for an image given by tag alone). A new image gets a new Job, since a
+    Job's pod template is immutable; the same image keeps its Job. ``service``: web's Deployment
+    name; ``field`` and ``value``: what it was derived from (default: ``app``)."""
+    digest = image_reference("image", image).digest
+    hex_digits = digest.partition(":")[2] if digest else hashlib.sha256(image.encode()).hexdigest()
+    return derived(
+        f"{service}-migrate-{hex_digits[:MIGRATION_IMAGE_HEX]}",
+        JOB,
+        what="the migration Job's name",
+        field=field,
+        value=service if value is None else value,
+        hint="shorten the app name (a migration Job's name adds 21 characters to it)",
     )
 
 

@@ -131,6 +131,16 @@ KINDS: Mapping[str, KindRequests] = {
         source="provider/pkg/await/ingress.go l. 115-143 (informers on ingresses, endpoints, services), "
         "156-218 (Read: GET, then LISTs of endpoints and services; a failed list reads as none)",
     ),
+    "batch/v1/Job": KindRequests(
+        group="batch",
+        resource="jobs",
+        awaits=(("", "pods"),),
+        # Read GETs the Job and, unless it is complete, LISTs the namespace's pods for their
+        # messages (a failed list is only logged). The drift check does not refresh the Job.
+        read_lists=(("", "pods"),),
+        source="provider/pkg/await/job.go l. 100-130 (informers on jobs and core/v1 pods), 160-197 (Read: GET, "
+        "then a LIST of pods unless complete); await/watchers.go l. 113-139 (the LIST, with no selector)",
+    ),
     "v1/ConfigMap": KindRequests(
         group="", resource="configmaps", source="provider/pkg/await/awaiters.go l. 196 (no awaiter)"
     ),
@@ -183,7 +193,7 @@ KINDS: Mapping[str, KindRequests] = {
 }
 """One row per kind a stack declares, keyed ``<apiVersion>/<kind>`` (tests/test_rbac.py checks that
 every row is declared by some plan). A kind added to a component needs its row, read at the
-provider's source (a Job's awaiter, for one, watches pods: ``provider/pkg/await/job.go``)."""
+provider's source."""
 
 DIAGNOSTICS: Mapping[ApiResource, frozenset[str]] = {
     # pipeline/deploy.py KubernetesReader.diagnose: a failed rollout's reason, events and logs. It
@@ -193,9 +203,14 @@ DIAGNOSTICS: Mapping[ApiResource, frozenset[str]] = {
     ("", "pods"): frozenset({"list"}),
     ("", "events"): frozenset({"list"}),
     ("", "pods/log"): frozenset({"get"}),
+    # KubernetesReader.migration: the migration Job of the image that failed (named after it, so
+    # by any name; an environment's deployer deploys Jobs by any name anyway), then its pods, their
+    # events and logs, as above.
+    ("batch", "jobs"): frozenset({"get"}),
 }
-"""What the deploy tool reads to explain a failed rollout (``pipeline/deploy.py``); the review job
-runs the same tool (``templates/continuous-deployment.yml``, ``gitlab-k8s-cd-review``)."""
+"""What the deploy tool reads to explain a failed rollout or migration (``pipeline/deploy.py``);
+the review job runs the same tool (``templates/continuous-deployment.yml``, ``gitlab-k8s-cd-review``),
+whose stacks have no migration: the Job it asks for is never there."""
 
 
 def kind_key(manifest: Mapping[str, Any]) -> str:
@@ -341,8 +356,8 @@ def environment_deployer(
     declares in the app's namespace: it deploys the workload, updates the pull Secret and the
     secret settings in place, and reads the rest. ``processes``: the app's processes beside web;
     ``quota``, ``limit_range``, ``ingress``: whether the namespace has them. Nothing here depends
-    on what CI's runs may change (the image, replicas, autoscaling, settings, secrets): CI cannot
-    patch its Role. Adding a process is an admin run's change."""
+    on what CI's runs may change (the image, replicas, autoscaling, settings, secrets, the
+    migration): CI cannot patch its Role. Adding a process is an admin run's change."""
     service = names.workload(app)
     deployments = frozenset({service} | {names.process_workload(service, process) for process in processes})
     reads = _admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
@@ -355,6 +370,9 @@ def environment_deployer(
             "v1/Service": {service},
             # Autonamed: a settings change makes a new one (which rolls the pods) and deletes the old.
             "v1/ConfigMap": None,
+            # The migration Job, named after each image: by any name, and whether the stack has a
+            # migration or not, since CI's runs may turn it on (components.migration).
+            "batch/v1/Job": None,
         },
         # A deploy-token rotation (a new deployTokenExpiresAt, through CI's run) and a change of the
         # secret settings change their Secret's data in place: the provider's enableSecretMutable

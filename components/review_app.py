@@ -71,6 +71,13 @@ class ReviewAppArgs:
         v.project_path("project_path", self.project_path)
         v.dns1123_subdomain("cluster_name", self.cluster_name)
         v.deploy_trace(self)
+        if self.spec.migration is not None:
+            raise v.InvalidArgument(
+                "spec.migration",
+                "set",
+                "must be unset: review apps never run the migration (a branch's migration would change the "
+                "database the base environment's settings name)",
+            )
         if len(self.instance) > 63:
             raise v.InvalidArgument(
                 "app", self.app, f"is too long for a review app: {self.instance!r} must fit in 63 characters"

@@ -220,6 +220,12 @@ class PlannedResource:
     options: Mapping[str, Any] = field(default_factory=dict)
     """The resource options the engine would act on, as registered: ``deleteBeforeReplace``,
     ``retainOnDelete``, ``protect``, ``ignoreChanges``, ``replaceOnChanges`` (only those set)."""
+    dependencies: tuple[str, ...] = ()
+    """The URNs the resource waits for (``depends_on``, and the resources its inputs come from), as
+    registered: the engine creates or updates it only after them."""
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per input (top-level, camelCase), the URNs its value comes from. A ``depends_on`` alone
+    is in :attr:`dependencies` and in no input's."""
 
     @property
     def is_kubernetes(self) -> bool:
@@ -376,6 +382,8 @@ class Plan:
                 provider=r["provider"] or None,
                 inputs=_from_wire(r["inputs"]),
                 options=r.get("options", {}),
+                dependencies=tuple(r.get("dependencies", ())),
+                property_dependencies={k: tuple(v) for k, v in r.get("property_dependencies", {}).items()},
             )
             for r in sorted(data["resources"], key=lambda r: r["urn"])
         )
@@ -728,6 +736,10 @@ def _child(request_file: str, result_file: str) -> int:  # pragma: no cover - ru
                         "provider": request.provider or None,
                         "inputs": _to_wire(mocks.current.inputs),
                         "options": _options(request),
+                        "dependencies": sorted(request.dependencies),
+                        "property_dependencies": {
+                            key: sorted(deps.urns) for key, deps in sorted(request.propertyDependencies.items())
+                        },
                     }
                 )
             return response

@@ -20,6 +20,9 @@ from . import names
 from . import validation as v
 from .ingress import IngressArgs, allow_http_spec, ingress
 from .labels import recommended_labels, selector_labels
+from .migration import COMPONENT as MIGRATE
+from .migration import RESOURCE_SUFFIX as MIGRATION_SUFFIX
+from .migration import MigrationSpec, migration_job
 from .process import (
     NO_PROBE_REASON_ANNOTATION,
     PROCESSES_MAX,
@@ -173,6 +176,9 @@ class AppSpec:
     processes: Mapping[str, ProcessSpec] = field(default_factory=dict)
     """The app's other processes (e.g. ``worker``), by name: each its own Deployment from the same
     image, settings and secrets. Default: none, ``web`` alone."""
+    migration: MigrationSpec | None = None
+    """A Job run to completion before any process rolls out a new image (:class:`components.MigrationSpec`).
+    Default: none."""
 
     def __post_init__(self) -> None:
         v.integer("replicas", self.replicas, minimum=1)
@@ -194,6 +200,24 @@ class AppSpec:
                 raise v.InvalidArgument(f"processes[{name!r}]", process, "must be a ProcessSpec")
         for process in self.running():
             process.check_rollout()
+        if self.migration is not None:
+            self._check_migration()
+
+    def _check_migration(self) -> None:
+        """A deploy waits for the migration, then for the rollout: together, within an hour."""
+        if not isinstance(self.migration, MigrationSpec):
+            raise v.InvalidArgument("migration", self.migration, "must be a MigrationSpec")
+        longest = max(self.running(), key=lambda p: p.rollout.budget_seconds)
+        rollout = longest.rollout.budget_seconds
+        total = self.migration.await_seconds + rollout
+        if total > v.WAIT_MAX_SECONDS:
+            raise v.InvalidArgument(
+                ("migration.budget_seconds", f"{longest.rollout_field}.budget_seconds"),
+                (self.migration.budget_seconds, rollout),
+                f"a deploy waits for the migration ({self.migration.await_seconds}s with Pulumi's grace) and then "
+                f"for the rollout: {total}s in all, which must be at most {v.WAIT_MAX_SECONDS}s, or GitLab's "
+                "default job timeout kills the deploy holding the stack's lock",
+            )
 
     def running(self) -> list[RunningProcess]:
         """Every process, ``web`` first, with what it inherits from the app resolved."""
@@ -229,14 +253,28 @@ class AppSpec:
         peak of its rollout, i.e. its most replicas (``maxReplicas`` when it autoscales) plus maxSurge."""
         usage: dict[str, Decimal] = defaultdict(Decimal)
         for process in self.running():
-            pods = process.peak_pods
-            resources = process.resources
-            usage["pods"] += pods
-            usage["requests.cpu"] += pods * v.parse_quantity(resources.cpu_request)
-            usage["requests.memory"] += pods * v.parse_quantity(resources.memory_request)
-            usage["limits.cpu"] += pods * v.parse_quantity(resources.cpu_limit)
-            usage["limits.memory"] += pods * v.parse_quantity(resources.memory_limit)
+            _add_usage(usage, process.peak_pods, process.resources)
         return dict(usage)
+
+    @property
+    def migration_resources(self) -> ResourcesArgs:
+        """The migration pod's requests and limits: its own, else the app's (web's)."""
+        return (self.migration.resources if self.migration else None) or self.resources
+
+    def migration_usage(self) -> dict[str, Decimal]:
+        """What the app holds while its migration runs, before any rollout: every process at its
+        most replicas, and the Job's one pod. (A finished pod counts against no quota, so the
+        migration's is gone before the rollout's surge pods start: docs/contracts.md KA-10.)"""
+        usage: dict[str, Decimal] = defaultdict(Decimal)
+        for process in self.running():
+            _add_usage(usage, process.most, process.resources)
+        _add_usage(usage, 1, self.migration_resources)
+        return dict(usage)
+
+    def migration_text(self) -> str:
+        """How :meth:`migration_usage` counts pods, for a message: ``web: replicas 2, the migration's 1``."""
+        counted = [f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most}" for p in self.running()]
+        return ", ".join([*counted, "the migration's 1"])
 
     def peak_text(self) -> str:
         """How :meth:`peak_usage` counts pods, for a message: ``replicas 2 + maxSurge 1``."""
@@ -254,6 +292,8 @@ class AppSpec:
             replicas=1,
             rollout=rollout,
             autoscaling=None,
+            # A branch's migration would change the database the base environment's settings name.
+            migration=None,
             processes={
                 name: dataclasses.replace(
                     process,
@@ -296,6 +336,11 @@ class RunningProcess:
     def peak_pods(self) -> int:
         return self.most + self.bounds(self.most)[0]
 
+    @property
+    def rollout_field(self) -> str:
+        """Where its rollout is set, for a message: ``rollout`` (the app's), ``processes['worker'].rollout``."""
+        return f"{self.field}rollout" if self.spec is None or self.spec.rollout else "rollout"
+
     def bounds(self, replicas: int) -> tuple[int, int]:
         """(maxSurge, maxUnavailable) in pods for ``replicas``, as the Deployment controller resolves them."""
         return (
@@ -307,7 +352,7 @@ class RunningProcess:
         """Never every pod down, and never both bounds 0 pods, at any replica count it may run."""
         counts = sorted({self.fewest, self.most})
         replicas_field = f"{self.field}autoscaling.min_replicas" if self.autoscaling else f"{self.field}replicas"
-        rollout_field = f"{self.field}rollout" if self.spec is None or self.spec.rollout else "rollout"
+        rollout_field = self.rollout_field
         for replicas in counts:
             surge, unavailable = self.bounds(replicas)
             if unavailable >= replicas:
@@ -391,6 +436,11 @@ class WorkloadArgs:
             names.workload(self.service_name, field="service_name")
         for process in self.spec.processes:
             names.process_workload(self.name, process, field=f"spec.processes[{process!r}]")
+        if self.spec.migration is not None:
+            if self.service_name is None:
+                names.migration_job(self.app, self.image)
+            else:
+                names.migration_job(self.service_name, self.image, field="service_name")
         if self.secrets is not None:
             secret_settings("secrets", self.secrets, self.spec.settings)
             names.app_secrets(self.app)
@@ -403,6 +453,11 @@ class WorkloadArgs:
     def deployment_name(self, process: str) -> str:
         """The Deployment (and PodDisruptionBudget, HorizontalPodAutoscaler) of ``process``."""
         return self.name if process == "web" else names.process_workload(self.name, process)
+
+    @property
+    def migration_job_name(self) -> str:
+        """The migration Job of this image (:func:`components.names.migration_job`)."""
+        return names.migration_job(self.name, self.image)
 
 
 def secret_settings(field: str, value: Any, settings: Mapping[str, str]) -> None:
@@ -444,7 +499,9 @@ class Workload(pulumi.ComponentResource):
       ``disruption_budget`` is false), and a HorizontalPodAutoscaler when it autoscales (its
       Deployment then sets no ``replicas``);
     - for ``web``: a Service; a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
-      (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given.
+      (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given;
+    - with ``spec.migration``: the Job ``<name>-migrate-<image digest's first 12 hex>``, which every
+      Deployment waits for (:mod:`components.migration`).
 
     Objects have fixed names (``args.name``, ``<args.name>-<process>``), so that the deployer's
     Role grants get, patch and delete on those names alone (:mod:`components.rbac`). Renaming one
@@ -460,6 +517,8 @@ class Workload(pulumi.ComponentResource):
     image: pulumi.Output[str]
     secret_name: pulumi.Output[str] | None
     """The secret settings' Secret, when there is one."""
+    migration_job_name: pulumi.Output[str]
+    """The migration Job of this image; "" without a migration."""
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:workload:Workload", name, None, opts)
@@ -488,6 +547,12 @@ class Workload(pulumi.ComponentResource):
             environment.append({"secretRef": {"name": self.secret_name}})
             pod_annotations[SECRETS_VERSION_ANNOTATION] = version
 
+        # The rollout waits for the migration: every Deployment depends on its Job.
+        migration = (
+            self._migration(name, args, account_name, environment, child) if args.spec.migration is not None else None
+        )
+        waits = pulumi.ResourceOptions(depends_on=[migration] if migration is not None else [])
+        rollout = pulumi.ResourceOptions.merge(child, waits)
         deployments = {
             process.name: self._process(
                 name if process.name == "web" else f"{name}-{process.name}",
@@ -497,6 +562,7 @@ class Workload(pulumi.ComponentResource):
                 environment,
                 pod_annotations,
                 child,
+                rollout,
             )
             for process in args.spec.running()
         }
@@ -543,13 +609,40 @@ class Workload(pulumi.ComponentResource):
         )  # type: ignore[assignment]
         self.service_name = service.metadata.name
         self.image = deployments["web"].spec.template.spec.containers[0].image
+        self.migration_job_name = migration.metadata.name if migration else pulumi.Output.from_input("")
         self.register_outputs(
             {
                 "deployment_name": self.deployment_name,
                 "deployment_names": self.deployment_names,
                 "service_name": self.service_name,
                 "image": self.image,
+                "migration_job_name": self.migration_job_name,
             }
+        )
+
+    def _migration(
+        self,
+        name: str,
+        args: WorkloadArgs,
+        account: pulumi.Input[str],
+        environment: list[dict[str, object]],
+        child: pulumi.ResourceOptions,
+    ) -> k8s.batch.v1.Job:
+        """The migration Job of this image. Nothing that changes with every deploy is in it (the
+        pipeline's annotations, the secret settings' version): any change of it runs the migration
+        again."""
+        migration = args.spec.migration
+        assert migration is not None
+        skips = {SECRETS_AS_FILES_CHECK: SECRETS_AS_ENVIRONMENT_REASON} if args.secrets is not None else {}
+        return migration_job(
+            f"{name}-{MIGRATION_SUFFIX}",
+            spec=migration,
+            name=args.migration_job_name,
+            namespace=args.namespace,
+            labels=recommended_labels(args.app, args.instance, MIGRATE),
+            pod_spec=_pod_spec(args, account, environment, migration.container(), args.spec.migration_resources),
+            checkov=skips,
+            opts=child,
         )
 
     def _process(
@@ -561,8 +654,10 @@ class Workload(pulumi.ComponentResource):
         environment: list[dict[str, object]],
         pod_annotations: Mapping[str, pulumi.Input[str]],
         child: pulumi.ResourceOptions,
+        rollout_opts: pulumi.ResourceOptions,
     ) -> k8s.apps.v1.Deployment:
-        """One process's Deployment, PodDisruptionBudget and HorizontalPodAutoscaler; returns the Deployment."""
+        """One process's Deployment, PodDisruptionBudget and HorizontalPodAutoscaler; returns the
+        Deployment, made with ``rollout_opts`` (which wait for the migration)."""
         name = args.deployment_name(process.name)
         labels = recommended_labels(args.app, args.instance, process.name)
         selector = process_selector(args.app, args.instance, process.name)
@@ -580,7 +675,7 @@ class Workload(pulumi.ComponentResource):
             "revisionHistoryLimit": rollout.revision_history_limit,
             "template": {
                 "metadata": {"labels": labels, "annotations": dict(pod_annotations)},
-                "spec": _pod_spec(args, process, account, environment),
+                "spec": _pod_spec(args, account, environment, _process_container(args, process), process.resources),
             },
         }
         # What the Deployment states of itself, for people, the policy pack and checkov.
@@ -609,7 +704,7 @@ class Workload(pulumi.ComponentResource):
                 },
             },
             spec=spec,
-            opts=child,
+            opts=rollout_opts,
         )
         if process.disruption_budget and args.disruption_budget:
             k8s.policy.v1.PodDisruptionBudget(
@@ -672,31 +767,19 @@ def process_selector(app: str, instance: str, process: str) -> dict[str, str]:
 COMPONENT_LABEL = "app.kubernetes.io/component"
 
 
-def _pod_spec(
-    args: WorkloadArgs, process: RunningProcess, account: pulumi.Input[str], environment: list[dict[str, object]]
-) -> dict[str, object]:
+def _add_usage(usage: dict[str, Decimal], pods: int, resources: ResourcesArgs) -> None:
+    """Add ``pods`` pods of ``resources`` to ``usage``, in ResourceQuota's terms."""
+    usage["pods"] += pods
+    usage["requests.cpu"] += pods * v.parse_quantity(resources.cpu_request)
+    usage["requests.memory"] += pods * v.parse_quantity(resources.memory_request)
+    usage["limits.cpu"] += pods * v.parse_quantity(resources.cpu_limit)
+    usage["limits.memory"] += pods * v.parse_quantity(resources.memory_limit)
+
+
+def _process_container(args: WorkloadArgs, process: RunningProcess) -> dict[str, object]:
+    """A process's own container fields: web's port and HTTP probes, another's command and exec probes."""
     spec = args.spec
-    container: dict[str, object] = {
-        "name": args.app if process.name == "web" else process.name,
-        "image": args.image,
-        # Every pod start checks the pull secret with the registry, so a pod cannot run an image
-        # some other tenant's pod left in the node's cache (the AlwaysPullImages concern). With a
-        # digest, "Always" costs a manifest check, not a download.
-        "imagePullPolicy": "Always",
-        "envFrom": environment,
-        "resources": process.resources.manifest(),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": spec.run_as_user,
-            "runAsGroup": spec.run_as_user,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        # A read-only root filesystem still needs somewhere to write temporary files.
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-    }
+    container: dict[str, object] = {"name": args.app if process.name == "web" else process.name}
     if process.spec is None:
         container["ports"] = [{"name": "http", "containerPort": spec.container_port, "protocol": "TCP"}]
         container["readinessProbe"] = spec.readiness.manifest()
@@ -711,6 +794,42 @@ def _pod_spec(
         if process.spec.liveness_probe is not None:
             container["livenessProbe"] = process.spec.liveness_probe.manifest()
             container["readinessProbe"] = (process.spec.readiness_probe or process.spec.liveness_probe).manifest()
+    return container
+
+
+def _pod_spec(
+    args: WorkloadArgs,
+    account: pulumi.Input[str],
+    environment: list[dict[str, object]],
+    own: Mapping[str, object],
+    resources: ResourcesArgs,
+) -> dict[str, object]:
+    """The pod spec every workload of the app shares (each process's Deployment, the migration
+    Job): the image, its settings and secrets, the ServiceAccount and pull secrets, the restricted
+    security context and a writable /tmp, around the container's ``own`` fields (its name,
+    command, ports, probes) and ``resources``."""
+    spec = args.spec
+    container: dict[str, object] = {
+        **own,
+        "image": args.image,
+        # Every pod start checks the pull secret with the registry, so a pod cannot run an image
+        # some other tenant's pod left in the node's cache (the AlwaysPullImages concern). With a
+        # digest, "Always" costs a manifest check, not a download.
+        "imagePullPolicy": "Always",
+        "envFrom": environment,
+        "resources": resources.manifest(),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": spec.run_as_user,
+            "runAsGroup": spec.run_as_user,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        # A read-only root filesystem still needs somewhere to write temporary files.
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
     return {
         "serviceAccountName": account,
         "automountServiceAccountToken": False,

@@ -5,18 +5,29 @@
 
 1. Reads the running digest from the stack (``pulumi stack output deployed_digest``): the last good one.
 2. Runs ``pulumi up --yes`` with the new image (and any other ``--config``).
-3. If that fails:
+3. If that fails, and the image's migration Job (``<Deployment>-migrate-<digest's first 12 hex>``,
+   :func:`components.names.migration_job`) is there and did not complete, the migration failed:
+   - prints the Job's conditions, and its pods' events and last log lines;
+   - rolls nothing back: every Deployment waits for the Job, so none changed;
+   - exits 1 with one line: ``migration of <digest> failed: <reason>; no rollout happened: ...``.
+4. Otherwise a rollout failed:
    - prints what a person needs, for each process whose rollout failed (every Deployment of the
      release: the stack's ``deployment_names``): the Deployment's conditions, the events of the new
      ReplicaSet's pods, and the last log lines of a crashing container, read with the deployer's
      own credentials (``$KUBECONFIG``) through the Kubernetes Python client;
    - runs ``pulumi up`` once more with the last good digest (the rollback), never more: one
-     digest for every process, so they all roll back together;
+     digest for every process, so they all roll back together. The rollback leaves the migration
+     Job alone (``--exclude``): a migration that ran stays applied, and the previous image's
+     migration does not run again;
    - exits non-zero with one line: ``rollout of <digest> failed: <reason>; rolled back to <digest>``.
 
-Exit status: 0 deployed; 1 failed and rolled back, or failed with nothing to roll back to;
-2 the rollback failed too; 130 interrupted (the running ``pulumi`` is signalled, and left to
-cancel cleanly; no rollback is attempted).
+The Job is found by its name, derived from the image as the stack derives it, not by the stack's
+``migration_job`` output, which after a failed ``pulumi up`` may still be the previous update's
+(the program registers its outputs last, after the Deployments that waited for the Job).
+
+Exit status: 0 deployed; 1 failed and rolled back, failed with nothing to roll back to, or the
+migration failed (nothing rolled out); 2 the rollback failed too; 130 interrupted (the running
+``pulumi`` is signalled, and left to cancel cleanly; no rollback is attempted).
 """
 
 from __future__ import annotations
@@ -31,18 +42,27 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 EXIT_DEPLOYED, EXIT_ROLLED_BACK, EXIT_ROLLBACK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
+"""A failed migration exits as a failed rollout does: the running release is unchanged."""
+MIGRATION_JOB_URN_GLOB = "**kubernetes:batch/v1:Job::*-migration"
+"""components.migration.JOB_URN_GLOB (tests/test_deploy.py checks they agree): what a rollback excludes."""
 
 
 class Pulumi(Protocol):
     def output(self, name: str) -> str: ...
 
-    def up(self, image: str, configs: Sequence[str]) -> int: ...
+    def up(self, image: str, configs: Sequence[str], excludes: Sequence[str] = ()) -> int: ...
 
 
 class ClusterReader(Protocol):
     def diagnose(self, namespace: str, deployment: str) -> tuple[str | None, list[str]]:
         """(the reason the Deployment's rollout failed, or None when nothing says it did; the
         lines a person needs to see)."""
+        ...
+
+    def migration(self, namespace: str, job: str) -> tuple[str, list[str]] | None:
+        """(the reason the migration Job ``job`` failed, the lines a person needs to see), or None
+        when there is no such Job or it completed."""
         ...
 
 
@@ -60,10 +80,12 @@ class PulumiCli:
         )
         return result.stdout.strip() if result.returncode == 0 else ""
 
-    def up(self, image: str, configs: Sequence[str]) -> int:
+    def up(self, image: str, configs: Sequence[str], excludes: Sequence[str] = ()) -> int:
         command = ["pulumi", "up", "--yes", "--stack", self.stack, "--config", f"gitlab-k8s-cd:image={image}"]
         for config in configs:
             command += ["--config", config]
+        for exclude in excludes:
+            command += ["--exclude", exclude]
         self._running = subprocess.Popen(command)
         try:
             return self._running.wait()
@@ -116,6 +138,52 @@ class KubernetesReader:
                     lines += [f"{name}/{status.name} | {line}" for line in log.splitlines()]
         return reason or None, lines
 
+    def migration(self, namespace: str, job: str) -> tuple[str, list[str]] | None:
+        from kubernetes import client, config
+        from kubernetes.client.exceptions import ApiException
+
+        config.load_kube_config()
+        batch, core = client.BatchV1Api(), client.CoreV1Api()
+        try:
+            found = batch.read_namespaced_job(job, namespace)
+        except ApiException as error:
+            if error.status == 404:  # no migration, or not for this image
+                return None
+            raise
+        conditions = [c for c in found.status.conditions or [] if c.status == "True"]
+        if any(c.type == "Complete" for c in conditions):
+            return None
+        # Failed, or FailureTarget while the pod stops (docs/contracts.md KA-9).
+        by_type = {c.type: c for c in conditions}
+        failed = by_type.get("Failed") or by_type.get("FailureTarget")
+        reason = f"{failed.reason}: {failed.message}" if failed else f"the migration Job {job} did not finish"
+        lines = [f"Job {job} {c.type}={c.status}: {c.reason}: {c.message}" for c in conditions]
+        selector = ",".join(f"{k}={v}" for k, v in found.spec.selector.match_labels.items())
+        for pod in core.list_namespaced_pod(namespace, label_selector=selector).items:
+            name = pod.metadata.name
+            events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}").items
+            lines += [f"pod {name}: {e.reason}: {e.message}" for e in events[-10:]]
+            for status in pod.status.container_statuses or []:
+                terminated = status.state.terminated
+                if terminated is not None:
+                    lines.append(f"pod {name}: {status.name} exited {terminated.exit_code} ({terminated.reason})")
+                if terminated is None and status.state.running is None:
+                    continue  # never started (an image it could not pull: its events say so)
+                try:
+                    log = core.read_namespaced_pod_log(name, namespace, container=status.name, tail_lines=20)
+                except ApiException as error:
+                    lines.append(f"{name}/{status.name}: no log ({error.status} {error.reason})")
+                    continue
+                lines += [f"{name}/{status.name} | {line}" for line in log.splitlines()]
+        return reason, lines
+
+
+def migration_job(deployment: str, image: str) -> str:
+    """The name the stack gives the migration Job of ``image`` (web's Deployment is ``deployment``)."""
+    from components.names import migration_job as named
+
+    return named(deployment, image)
+
 
 def deploy(
     image: str,
@@ -132,6 +200,21 @@ def deploy(
         return EXIT_INTERRUPTED, f"deploy of {digest} interrupted: pulumi up was cancelled; no rollback attempted"
     if status == 0:
         return EXIT_DEPLOYED, f"deployed {digest}"
+    namespace, deployment = pulumi.output("namespace"), pulumi.output("deployment_name")
+    try:
+        # No Deployment name: no update of the stack ever succeeded, nor ran a migration the tool could find.
+        migration = reader.migration(namespace, migration_job(deployment, image)) if deployment else None
+    except Exception as error:
+        # Unknown: treated as a failed rollout. Its rollback is harmless even if the migration
+        # failed: it leaves the Job alone, and no Deployment had changed.
+        migration = None
+        print(f"could not read the migration Job: {error}")
+    if migration is not None:
+        reason, lines = migration
+        for line in lines:
+            print(line)
+        running = f"still running {last_good}" if last_good else "nothing was running yet (first deploy)"
+        return EXIT_MIGRATION_FAILED, f"migration of {digest} failed: {reason}; no rollout happened: {running}"
     reason = explain(pulumi, reader) or f"pulumi up exited {status}"
     if not last_good:
         return EXIT_ROLLED_BACK, f"rollout of {digest} failed: {reason}; nothing to roll back to (first deploy)"
@@ -140,7 +223,8 @@ def deploy(
             EXIT_ROLLED_BACK,
             f"rollout of {digest} failed: {reason}; it was already the running image, not rolled back",
         )
-    rollback = pulumi.up(f"{repository}@{last_good}", [])
+    # The migration Job stays as it is: its migration stays applied, the previous image's is not run again.
+    rollback = pulumi.up(f"{repository}@{last_good}", [], excludes=[MIGRATION_JOB_URN_GLOB])
     if interrupted():
         return EXIT_INTERRUPTED, f"rollout of {digest} failed: {reason}; the rollback to {last_good} was interrupted"
     if rollback != 0:

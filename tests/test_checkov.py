@@ -95,6 +95,19 @@ def test_a_process_without_probes_skips_checkovs_probe_checks_with_its_reason(tm
     assert not [c for c, r in report["failed"] if r == scheduler and c in ("CKV_K8S_8", "CKV_K8S_9")]
 
 
+def test_the_staging_stack_with_a_migration_passes_every_kubernetes_check(tmp_path):
+    """The migration Job is checked as a workload (checkov checks no probes on a Job); with the
+    secret settings, it skips CKV_K8S_35 as the Deployments do, with the same reason."""
+    from tests.conftest import plan_staging
+
+    plan_staging({"migration": {"command": ["python3", "-m", "hello.migrate"]}}).write(tmp_path)
+    report = scan("kubernetes", tmp_path / "kubernetes.yaml")
+    assert report["failed"] == []
+    job = "Job.hello-staging.hello-migrate-4c5c9903be6a"
+    assert len([c for c, r in report["passed"] if r == job]) >= 20
+    assert [(c, why) for c, r, why in report["skipped"] if r == job] == [("CKV_K8S_35", SECRETS_AS_ENVIRONMENT_REASON)]
+
+
 def test_a_review_app_in_its_namespace_passes_every_kubernetes_check(scanned):
     assert scanned["failed"] == []
     checked = {r.split(".")[0] for _, r in scanned["passed"] if "hello-review-42" in r}

@@ -13,6 +13,7 @@ from components.testing import Secret
 from tests.conftest import DIGEST, PASSPHRASE, SECRETS, STAGING, key, load, plan_staging
 
 PASSPHRASE_KEY = key("pulumiConfigPassphrase")
+MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
 
 
 def test_staging_config_loads_into_typed_settings():
@@ -45,6 +46,32 @@ def test_setting_one_probe_member_keeps_the_default_path():
 def test_image_can_be_overridden_with_a_digest():
     image = f"registry.gitlab.com/acme/hello@{DIGEST}"
     assert load({"image": image}).deployment.image == image
+
+
+def test_the_migration_key_becomes_the_apps_migration_spec():
+    assert load().deployment.spec.migration is None
+    spec = load({"migration": {**MIGRATE, "backoffLimit": 1, "resources": {"memoryLimit": "1Gi"}}}).deployment.spec
+    migration = spec.migration
+    assert tuple(migration.command) == ("python3", "-m", "hello.migrate") and tuple(migration.args) == ()
+    assert (migration.budget_seconds, migration.backoff_limit, migration.ttl_seconds_after_finished) == (600, 1, 86400)
+    assert (migration.resources.memory_limit, migration.resources.cpu_request) == ("1Gi", "100m")
+    # Unset, its pod's resources are the app's (web's).
+    assert load({"migration": MIGRATE}).deployment.spec.migration_resources == load().deployment.spec.resources
+
+
+def test_a_review_stack_never_gets_the_migration_and_refuses_one():
+    """A branch's migration would change the database the base environment's settings name."""
+    from components.config import derive_review_config
+    from tests.conftest import STAGING, plan_review
+
+    base = {**STAGING, key("migration"): MIGRATE}
+    review = derive_review_config(base, merge_request_iid=7, environment="review/x")
+    assert key("migration") not in review and key("processes") in review
+    refused = plan_review(7, "review/x", overrides={"migration": MIGRATE}, check=False)
+    assert refused.error["message"].startswith(
+        "gitlab-k8s-cd:migration: review apps never run the migration: a branch's migration would change the database"
+    )
+    assert refused.resources == ()
 
 
 def test_unset_keys_keep_the_documented_defaults():
@@ -109,6 +136,20 @@ def test_unset_keys_keep_the_documented_defaults():
         ),
         ({"hiddenVariables": "maybe"}, r"^gitlab-k8s-cd:hiddenVariables: must be true or false"),
         ({"settings": {"PORT": 8080}}, r"^gitlab-k8s-cd:settings\['PORT'\]: values must be strings"),
+        ({"migration": {"budgetSeconds": 60}}, r"^gitlab-k8s-cd:migration.command and gitlab-k8s-cd:migration.args"),
+        (
+            {"migration": {**MIGRATE, "budgetSeconds": 0}},
+            r"^gitlab-k8s-cd:migration.budgetSeconds: must be an integer from 1 to 3600 \(got 0\)",
+        ),
+        (
+            {"migration": {**MIGRATE, "budgetSeconds": 3300}},
+            r"^gitlab-k8s-cd:migration.budgetSeconds and gitlab-k8s-cd:rollout.budgetSeconds: a deploy waits",
+        ),
+        (
+            {"migration": {**MIGRATE, "resources": {"cpuLimit": "10m"}}},
+            r"^gitlab-k8s-cd:migration.resources.cpuRequest and gitlab-k8s-cd:migration.resources.cpuLimit: a request",
+        ),
+        ({"migration": ["python3", "-m", "migrate"]}, r"^gitlab-k8s-cd:migration: must be an object"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_key_the_value_and_the_expectation(overrides, expected):

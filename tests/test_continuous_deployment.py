@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from components import ContinuousDeploymentArgs, InvalidArgument, PulumiBackendArgs
+from components.config import ConfigError
 from components.testing import Secret
 from tests.conftest import PASSPHRASE, ROOT, SECRETS, load, plan_staging, staging_config
 
@@ -243,6 +244,35 @@ def test_a_quota_that_cannot_admit_a_rollouts_peak_is_refused(quota, expected):
     with pytest.raises(InvalidArgument, match=expected):
         _args(quota=quota)
     assert _args(quota={"pods": "5", "requests.memory": "320Mi"}).quota == {"pods": "5", "requests.memory": "320Mi"}
+
+
+def test_while_the_migration_runs_the_quota_must_admit_every_process_and_the_migrations_pod():
+    """Before any rollout, the migration's pod runs beside every process at its most replicas; a
+    finished pod counts against no quota, so it is gone before the surge pods come (KA-4, KA-10)."""
+    big = {"command": ["m"], "resources": {"memoryRequest": "1Gi", "memoryLimit": "1Gi"}}
+    with pytest.raises(
+        ConfigError,
+        match=r"^gitlab-k8s-cd:quota.requests.memory: must admit the migration's 4 pods \(web: replicas 2, "
+        r"worker: replicas 1, the migration's 1\), which need requests.memory 1216Mi: the quota would refuse",
+    ):
+        load({"migration": big, "quota": {"requests.memory": "1Gi"}})
+    assert load({"migration": big, "quota": {"requests.memory": "1216Mi"}}).deployment.spec.migration is not None
+    # With the app's own resources, the rollout's surge is the larger peak: the migration adds no need.
+    assert load({"migration": {"command": ["m"]}, "quota": {"pods": "5"}}).deployment.quota == {"pods": "5"}
+
+
+@pytest.mark.parametrize(
+    ("quota", "expected"),
+    [
+        ({"count/jobs.batch": "0"}, r"^gitlab-k8s-cd:quota.count/jobs.batch: must be at least 1"),
+        # The ConfigMaps a rollback leaves beside the excluded Job, and the next deploy's (components.migration).
+        ({"configmaps": "4"}, r"^gitlab-k8s-cd:quota.configmaps: must be at least 5"),
+    ],
+)
+def test_with_a_migration_the_quota_must_admit_its_job_and_the_config_maps_it_keeps(quota, expected):
+    with pytest.raises(ConfigError, match=expected):
+        load({"migration": {"command": ["m"]}, "quota": quota})
+    load({"quota": quota})  # without a migration, no Job, and three ConfigMaps at most
 
 
 def test_the_review_quota_must_admit_one_review_apps_rollout():

@@ -14,7 +14,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from pipeline.deploy import EXIT_DEPLOYED, EXIT_INTERRUPTED, EXIT_ROLLBACK_FAILED, EXIT_ROLLED_BACK, deploy
+from pipeline.deploy import (
+    EXIT_DEPLOYED,
+    EXIT_INTERRUPTED,
+    EXIT_MIGRATION_FAILED,
+    EXIT_ROLLBACK_FAILED,
+    EXIT_ROLLED_BACK,
+    MIGRATION_JOB_URN_GLOB,
+    deploy,
+)
 from tests.conftest import ROOT
 
 REPO = "registry.example.com/acme/hello"
@@ -28,12 +36,15 @@ class StandInPulumi:
     outputs: dict[str, str] = field(default_factory=dict)
     failing: set[str] = field(default_factory=set)
     ups: list[tuple[str, list[str]]] = field(default_factory=list)
+    excluded: list[list[str]] = field(default_factory=list)
+    """Each ``up``'s ``--exclude`` globs."""
 
     def output(self, name: str) -> str:
         return self.outputs.get(name, "")
 
-    def up(self, image: str, configs) -> int:
+    def up(self, image: str, configs, excludes=()) -> int:
         self.ups.append((image, list(configs)))
+        self.excluded.append(list(excludes))
         if image.split("@")[1] in self.failing:
             return 255
         self.outputs["deployed_digest"] = image.split("@")[1]
@@ -43,10 +54,16 @@ class StandInPulumi:
 @dataclass
 class StandInClusterReader:
     """A stand-in for the cluster: what a CrashLoopBackOff of the ``failing`` Deployments looks
-    like to the deployer; the others rolled out (nothing says they failed)."""
+    like to the deployer; the others rolled out (nothing says they failed). No migration Job (or
+    one that completed)."""
 
     failing: tuple[str, ...] = ("hello",)
     asked: list[tuple[str, str]] = field(default_factory=list)
+    jobs_asked: list[tuple[str, str]] = field(default_factory=list)
+
+    def migration(self, namespace, job):
+        self.jobs_asked.append((namespace, job))
+        return None
 
     def diagnose(self, namespace, deployment):
         self.asked.append((namespace, deployment))
@@ -61,6 +78,25 @@ class StandInClusterReader:
                 f"{deployment}-7d9-x2x/app | KeyError: 'GREETING'",
             ],
         )
+
+
+class StandInFailedMigration(StandInClusterReader):
+    """A stand-in for the cluster after a migration Job failed (backoffLimit 0): its Failed
+    condition, its pod's exit and the tail of its log."""
+
+    def migration(self, namespace, job):
+        super().migration(namespace, job)
+        return (
+            "BackoffLimitExceeded: Job has reached the specified backoff limit",
+            [
+                f"Job {job} Failed=True: BackoffLimitExceeded: Job has reached the specified backoff limit",
+                f"pod {job}-x7k2p: migrate exited 1 (Error)",
+                f'{job}-x7k2p/migrate | psycopg.errors.DuplicateColumn: column "email" already exists',
+            ],
+        )
+
+    def diagnose(self, namespace, deployment):
+        raise AssertionError("a failed migration rolls nothing out: there is no rollout to diagnose")
 
 
 def running(digest=GOOD, processes=("web",)):
@@ -86,13 +122,18 @@ def test_a_good_image_is_deployed_once(capsys):
 def test_a_failed_rollout_is_explained_and_rolled_back_to_the_last_good_digest(capsys):
     pulumi = running()
     pulumi.failing = {BAD}
-    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())
+    reader = StandInClusterReader()
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    assert reader.jobs_asked == [("hello-staging", "hello-migrate-bbbbbbbbbbbb")]
     assert status == EXIT_ROLLED_BACK
     assert summary == (
         f"rollout of {BAD} failed: ProgressDeadlineExceeded: ReplicaSet hello-7d9 has timed out "
         f"progressing.; rolled back to {GOOD}"
     )
     assert [image for image, _ in pulumi.ups] == [f"{REPO}@{BAD}", f"{REPO}@{GOOD}"]
+    # The rollback leaves the migration Job alone: what the new image migrated stays, and the old
+    # image's migration does not run again.
+    assert pulumi.excluded == [[], [MIGRATION_JOB_URN_GLOB]]
     printed = capsys.readouterr().out
     assert "BackOff: Back-off restarting failed container" in printed
     assert "KeyError: 'GREETING'" in printed
@@ -137,6 +178,56 @@ def test_a_stack_from_before_processes_is_diagnosed_by_its_web_deployment():
     assert reader.asked == [("hello-staging", "hello")]
 
 
+def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothing_rolled_out(capsys):
+    """Every Deployment waits for the migration Job (docs/contracts.md PC-12): when it fails, no
+    rollout happened, and a rollback would have nothing to undo."""
+    pulumi = running()
+    pulumi.outputs["deployment_name"] = "hello"
+    pulumi.failing = {BAD}
+    reader = StandInFailedMigration()
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    assert status == EXIT_MIGRATION_FAILED == EXIT_ROLLED_BACK
+    assert summary == (
+        f"migration of {BAD} failed: BackoffLimitExceeded: Job has reached the specified backoff limit; "
+        f"no rollout happened: still running {GOOD}"
+    )
+    assert len(pulumi.ups) == 1
+    printed = capsys.readouterr().out
+    assert "Job hello-migrate-bbbbbbbbbbbb Failed=True: BackoffLimitExceeded" in printed
+    assert "pod hello-migrate-bbbbbbbbbbbb-x7k2p: migrate exited 1 (Error)" in printed
+    assert 'psycopg.errors.DuplicateColumn: column "email" already exists' in printed
+
+
+def test_the_migration_job_asked_for_is_the_one_the_stack_names_after_the_image():
+    from components import names
+    from components.migration import JOB_URN_GLOB
+
+    assert MIGRATION_JOB_URN_GLOB == JOB_URN_GLOB
+    reader = StandInClusterReader()
+    pulumi = running()
+    pulumi.outputs["deployment_name"] = "hello"
+    pulumi.failing = {BAD}
+    deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    assert reader.jobs_asked == [("hello-staging", names.migration_job("hello", f"{REPO}@{BAD}"))]
+    # With no successful update yet, the stack has no outputs: no Job to look for.
+    first = StandInClusterReader()
+    deploy(f"{REPO}@{BAD}", [], StandInPulumi(failing={BAD}), first)
+    assert first.jobs_asked == []
+
+
+def test_a_migration_job_that_cannot_be_read_is_taken_for_a_failed_rollout_whose_rollback_leaves_it_alone(capsys):
+    class Unreadable(StandInClusterReader):
+        def migration(self, namespace, job):
+            raise ConnectionError("connection refused")
+
+    pulumi = running()
+    pulumi.failing = {BAD}
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, Unreadable())
+    assert status == EXIT_ROLLED_BACK and summary.endswith(f"rolled back to {GOOD}")
+    assert pulumi.excluded[-1] == [MIGRATION_JOB_URN_GLOB]
+    assert "could not read the migration Job: connection refused" in capsys.readouterr().out
+
+
 def test_a_failed_rollback_is_reported_as_such_and_never_retried():
     pulumi = running()
     pulumi.failing = {BAD, GOOD}
@@ -164,6 +255,9 @@ def test_redeploying_the_running_image_that_fails_does_not_loop():
 
 def test_a_cluster_that_cannot_be_read_does_not_stop_the_rollback(capsys):
     class Unreachable:
+        def migration(self, namespace, job):
+            raise ConnectionError("connection refused")
+
         def diagnose(self, namespace, deployment):
             raise ConnectionError("connection refused")
 
@@ -293,7 +387,104 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
     assert asked == [("deployment", "hello", "hello-staging")]
     assert "pod hello-2-abc: BackOff: Back-off restarting failed container hello" in lines
     assert "hello-2-abc/hello | KeyError: 'GREETING'" in lines
-    assert authorized == {(api, verb) for api, verbs in DIAGNOSTICS.items() for verb in verbs}
+    # Everything the diagnosis of a rollout reads; the migration's Job is read by migration() (below).
+    assert authorized == {(api, verb) for api, verbs in DIAGNOSTICS.items() for verb in verbs} - {
+        (("batch", "jobs"), "get")
+    }
+
+
+def test_the_kubernetes_reader_finds_a_failed_migration_jobs_reason_events_and_logs(monkeypatch, staging_plan):
+    """KubernetesReader.migration against a stand-in of the Kubernetes API (the client's objects,
+    faked), which answers 403 to what the staging deployer's planned Role does not grant and 404 to
+    a Job it does not hold, as the API server would."""
+    from types import SimpleNamespace as Obj
+
+    import kubernetes
+    from kubernetes.client.exceptions import ApiException
+
+    from components.rbac import DIAGNOSTICS
+    from pipeline.deploy import KubernetesReader
+    from tests.rbac import grants
+
+    account, authorized = ("hello-staging", "hello-deployer"), set()
+
+    def authorize(namespace, group, resource, verb, name=None):
+        if not grants(staging_plan, account, namespace, group, resource, verb, name):
+            raise ApiException(status=403, reason=f"Forbidden: {verb} {resource}")
+        authorized.add(((group, resource), verb))
+
+    failed = Obj(type="Failed", status="True", reason="BackoffLimitExceeded", message="Job has reached the limit")
+    jobs = {
+        "hello-migrate-bbbbbbbbbbbb": Obj(
+            # FailureTarget first, then Failed once the pod has stopped (docs/contracts.md KA-9).
+            status=Obj(
+                conditions=[
+                    Obj(
+                        type="FailureTarget",
+                        status="True",
+                        reason="BackoffLimitExceeded",
+                        message="Job has reached the limit",
+                    ),
+                    failed,
+                ]
+            ),
+            spec=Obj(selector=Obj(match_labels={"batch.kubernetes.io/controller-uid": "u-1"})),
+        ),
+        # Past its deadline, its pod still stopping: FailureTarget alone, so far.
+        "hello-migrate-dddddddddddd": Obj(
+            status=Obj(
+                conditions=[Obj(type="FailureTarget", status="True", reason="DeadlineExceeded", message="late")]
+            ),
+            spec=Obj(selector=Obj(match_labels={"batch.kubernetes.io/controller-uid": "u-3"})),
+        ),
+        "hello-migrate-aaaaaaaaaaaa": Obj(
+            status=Obj(conditions=[Obj(type="Complete", status="True", reason=None, message=None)]),
+            spec=Obj(selector=Obj(match_labels={"batch.kubernetes.io/controller-uid": "u-0"})),
+        ),
+    }
+    exited = Obj(name="migrate", state=Obj(terminated=Obj(exit_code=1, reason="Error"), running=None))
+    pods = {
+        "batch.kubernetes.io/controller-uid=u-1": [
+            Obj(metadata=Obj(name="m-1"), status=Obj(container_statuses=[exited]))
+        ]
+    }
+
+    class StandInBatch:
+        def read_namespaced_job(self, name, namespace):
+            authorize(namespace, "batch", "jobs", "get", name)
+            if name not in jobs:
+                raise ApiException(status=404, reason="Not Found")
+            return jobs[name]
+
+    class StandInCore:
+        def list_namespaced_pod(self, namespace, label_selector):
+            authorize(namespace, "", "pods", "list")
+            return Obj(items=pods.get(label_selector, []))
+
+        def list_namespaced_event(self, namespace, field_selector):
+            authorize(namespace, "", "events", "list")
+            assert field_selector == "involvedObject.name=m-1"
+            return Obj(items=[Obj(reason="Started", message="Started container migrate")])
+
+        def read_namespaced_pod_log(self, name, namespace, container, tail_lines):
+            authorize(namespace, "", "pods/log", "get", name)
+            assert (container, tail_lines) == ("migrate", 20)
+            return 'Applying 0042_email...\nDuplicateColumn: column "email" already exists\n'
+
+    monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
+    monkeypatch.setattr(kubernetes.client, "BatchV1Api", StandInBatch)
+    monkeypatch.setattr(kubernetes.client, "CoreV1Api", StandInCore)
+    reader = KubernetesReader()
+    reason, lines = reader.migration("hello-staging", "hello-migrate-bbbbbbbbbbbb")
+    assert reason == "BackoffLimitExceeded: Job has reached the limit"
+    assert "Job hello-migrate-bbbbbbbbbbbb Failed=True: BackoffLimitExceeded: Job has reached the limit" in lines
+    assert "pod m-1: migrate exited 1 (Error)" in lines
+    assert 'm-1/migrate | DuplicateColumn: column "email" already exists' in lines
+    assert reader.migration("hello-staging", "hello-migrate-dddddddddddd")[0] == "DeadlineExceeded: late"
+    assert reader.migration("hello-staging", "hello-migrate-aaaaaaaaaaaa") is None  # it completed
+    assert reader.migration("hello-staging", "hello-migrate-cccccccccccc") is None  # no such Job
+    wanted = {(("batch", "jobs"), "get"), (("", "pods"), "list"), (("", "events"), "list"), (("", "pods/log"), "get")}
+    assert authorized == wanted and wanted <= {(api, verb) for api, verbs in DIAGNOSTICS.items() for verb in verbs}
 
 
 def test_the_stand_in_pulumi_refuses_a_stack_without_its_passphrase_as_the_cli_does(tmp_path):

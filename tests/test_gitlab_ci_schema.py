@@ -261,6 +261,22 @@ def test_the_drift_check_refreshes_and_fails_on_any_planned_change():
     assert drift["environment"] == {"name": "staging", "action": "verify"}
 
 
+def test_the_drift_check_keeps_the_migration_job_out_of_its_refresh_and_its_verdict():
+    """The migration Job's TTL deletes it a day after it ran; a refresh would read it as gone and
+    the preview plan it again. ``--exclude`` keeps it out of both (docs/contracts.md PC-11): a
+    glob, quoted for the shell, with no ``$`` that anything could expand. Globs in ``--exclude``
+    work in every case since Pulumi 3.188.0 and in program-based refreshes since 3.229.0."""
+    from components.migration import JOB_URN_GLOB
+
+    drift = interpolated_jobs()["gitlab-k8s-cd-drift-check"]
+    (command,) = drift["script"]
+    assert f"--exclude '{JOB_URN_GLOB}'" in command
+    assert "$" not in JOB_URN_GLOB and "'" not in JOB_URN_GLOB
+    header, _ = component_documents()
+    version = header["spec"]["inputs"]["pulumi_image"]["default"].rsplit(":", 1)[1]
+    assert tuple(map(int, version.split("."))) >= (3, 229, 0)
+
+
 def test_the_token_rotation_installs_its_tool_in_an_image_that_has_git():
     """The default ``tools_requirement`` is a ``git+https`` URL: the pulumi-python image has git,
     ``python:*-slim`` has none (docs/contracts.md PC-6). A rotation that cannot install its tool

@@ -61,8 +61,10 @@ def test_staging_exports_what_consumers_need(staging_plan):
         "deployed_digest",
         "commit",
         "review_pulumi_config_passphrase",
+        "migration_job",
     }
     assert outputs["namespace"] == "hello-staging"
+    assert outputs["migration_job"] == ""  # the staging example has no migration
     assert outputs["image"] == STAGING[key("image")]
     assert "@sha256:" in outputs["image"]
     assert outputs["deployed_digest"] == outputs["image"].split("@")[1]

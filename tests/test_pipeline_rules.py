@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,42 @@ def test_a_default_branch_pipeline_never_deploys_a_review_app(repo):
 def test_the_drift_schedule_runs_no_review_job(repo):
     listing = schedule(repo, drift_check_description("staging"), GITLAB_K8S_CD_REVIEW_APPS="staging")
     assert running(listing) == {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"}
+
+
+def test_the_drift_check_hands_pulumi_the_migration_jobs_exclude_glob_intact(repo, tmp_path):
+    """The drift job run by gitlab-ci-local in the host's shell, with the stand-in tests/bin/pulumi
+    (which records its arguments): the ``--exclude`` glob reaches the CLI as one argument, unexpanded
+    by the shell (docs/contracts.md PC-11)."""
+    import base64
+    import os
+    import sys
+
+    from components.migration import JOB_URN_GLOB
+    from tests.conftest import PASSPHRASE
+
+    log = tmp_path / "pulumi.log"
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(repo / "tests" / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "PULUMI_STAND_IN_LOG": str(log),
+        "PULUMI_STAND_IN_PLAN_DIR": str(tmp_path / "plan"),
+        "PYTHONPATH": str(repo),
+    }
+    variables = {
+        "CI_PROJECT_DIR": str(repo),
+        "CI_PIPELINE_SOURCE": "schedule",
+        "CI_PIPELINE_SCHEDULE_DESCRIPTION": drift_check_description("staging"),
+        "KUBECONFIG_B64": base64.b64encode(b"# the deployer kubeconfig stands here\n").decode(),
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+    }
+    predefined = "CI_PIPELINE_SOURCE,CI_PIPELINE_SCHEDULE_DESCRIPTION"
+    command = [gitlab_ci_local(), "--force-shell-executor", "--ignore-predefined-vars", predefined]
+    for key, value in variables.items():
+        command += ["--variable", f"{key}={value}"]
+    result = subprocess.run(
+        [*command, "gitlab-k8s-cd-drift-check"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    (call,) = [json.loads(line) for line in log.read_text().splitlines()]
+    assert call["argv"][:4] == ["preview", "--refresh", "--expect-no-changes", "--diff"]
+    assert call["argv"][call["argv"].index("--exclude") + 1] == JOB_URN_GLOB

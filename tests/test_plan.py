@@ -26,6 +26,21 @@ def test_the_staging_plan_is_valid_and_exits_0(staging):
     assert "Valid: 30 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
 
 
+def test_a_migration_is_planned_validated_strictly_and_passes_every_mandatory_policy(tmp_path):
+    """`-c migration=...` as `pulumi up -c` would take it: one more manifest, the Job, valid on the
+    schema and under the policy pack (it states why it has no probes)."""
+    migration = json.dumps({"command": ["python3", "-m", "hello.migrate"], "budgetSeconds": 300})
+    result = plan("--stack", "staging", "--out", str(tmp_path), "-c", f"migration={migration}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Valid: 31 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Policies: no mandatory violation" in result.stdout
+    assert "warning:" not in result.stdout + result.stderr
+    (job,) = [m for m in yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()) if m["kind"] == "Job"]
+    assert job["metadata"]["name"] == "hello-migrate-4c5c9903be6a"
+    assert job["spec"]["activeDeadlineSeconds"] == 300
+    assert "─ hello-workload-migration (kubernetes:batch/v1:Job)" in result.stdout
+
+
 def test_the_plan_prints_a_tree_with_secrets_redacted(staging):
     result, _ = staging
     assert "─ hello-workload-deployment (kubernetes:apps/v1:Deployment)" in result.stdout

@@ -53,11 +53,15 @@ DIAGNOSIS = (
     (("", "pods"), "list", False),
     (("", "events"), "list", False),
     (("", "pods/log"), "get", False),
+    (("batch", "jobs"), "get", False),  # the migration Job of the image that failed, by its (per-image) name
 )
 WORKER = {k: v for k, v in STAGING_CONFIG[config_key("processes")]["worker"].items() if k != "replicas"}
 """The staging stack's worker, without its replicas (an autoscaler's instead)."""
 AUTONAMED = re.compile(r"-[0-9a-f]{8}$")
 """The plan harness's autoname: ``<logical name>-<8 hex>`` (components/testing.py)."""
+PER_IMAGE = ("batch/v1/Job",)
+"""Kinds whose names change with every image (the migration Job): no name a Role could know."""
+MIGRATION = {"command": ["python3", "-m", "hello.migrate"]}
 
 
 def stacks(plans, who):
@@ -76,7 +80,7 @@ def access_to(who, manifest):
         return "deploy"  # every object a review stack declares, and nothing the base stack made
     if who is BASE_READER_IN_REVIEW:
         return "read"
-    if kind in ("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "HorizontalPodAutoscaler"):
+    if kind in ("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Job"):
         return "deploy"
     if kind == "Secret" and manifest["type"] == "kubernetes.io/dockerconfigjson":
         return "update"  # a deploy-token rotation, through CI's run
@@ -89,7 +93,7 @@ def access_to(who, manifest):
 def plans(staging_plan, review_plan):
     """Staging, a review stack, and options that change what a stack declares or what CI may
     change: one replica (no PDB) and no review apps; another image and settings, and autoscalers
-    for web and the worker (a PDB each); a second review stack."""
+    for web and the worker (a PDB each); a migration Job; a second review stack."""
     return {
         "staging": staging_plan,
         "review": review_plan,
@@ -103,6 +107,7 @@ def plans(staging_plan, review_plan):
             },
             drop=("replicas",),
         ),
+        "staging, with a migration": plan_staging({"migration": MIGRATION}),
         "review !7": plan_review(7, "review/other"),
     }
 
@@ -135,7 +140,9 @@ def expected_requests(plans, who):
         # By name when every stack names its objects (a PDB or an autoscaler some stacks declare
         # and others not: CI may turn them on and off, so the Role grants each name any stack uses).
         # A review app's names are its merge request's: no name the base stack's Role could know.
-        fixed = who is not REVIEW and not any(AUTONAMED.search(n) for on in per_stack for n in on)
+        fixed = (
+            who is not REVIEW and kind not in PER_IMAGE and not any(AUTONAMED.search(n) for on in per_stack for n in on)
+        )
         on = set().union(*per_stack) if fixed else {ANY}
         row = KINDS[kind]
         api = (row.group, row.resource)
@@ -199,19 +206,26 @@ def test_the_role_grants_every_request_pulumi_kubernetes_makes_for_each_declared
 
 
 @pytest.mark.parametrize(
-    "label", ["staging, 1 replica, no review apps", "staging, other image, settings and autoscalers"]
+    ("label", "kinds"),
+    [
+        ("staging, 1 replica, no review apps", ()),
+        ("staging, other image, settings and autoscalers", ("PodDisruptionBudget", "HorizontalPodAutoscaler")),
+        ("staging, with a migration", ("PodDisruptionBudget", "Job")),
+    ],
 )
-def test_the_environment_deployers_role_is_the_same_whatever_ci_may_change(plans, label):
+def test_the_environment_deployers_role_is_the_same_whatever_ci_may_change(plans, label, kinds):
     """CI cannot patch its own Role: a Role that changed with the replicas (the PDB comes and goes),
-    the image or the settings (the ConfigMap's autoname) would fail the deploy that changed them."""
+    the image or the settings (the ConfigMap's autoname), autoscaling or the migration (its Job)
+    would fail the deploy that changed them."""
 
     def role(plan):
         (found,) = [r.inputs for r in plan.kind("Role") if r.inputs["metadata"]["namespace"] == "hello-staging"]
         return found["rules"]
 
     assert role(plans[label]) == role(plans["staging"])
-    assert plans[label].kind("PodDisruptionBudget") != [] or "1 replica" in label
-    assert plans[label].kind("HorizontalPodAutoscaler") != [] or "1 replica" in label
+    for kind in kinds:
+        assert plans[label].kind(kind) != [], kind
+    assert plans["staging"].kind("Job") == []
 
 
 def test_the_planned_roles_are_what_components_rbac_derives(plans):
@@ -260,15 +274,17 @@ def test_the_base_stacks_deployer_only_reads_in_the_review_namespace_by_name(pla
 
 
 def test_every_verb_rbac_can_restrict_by_name_is_restricted_wherever_the_name_is_known(plans):
-    """Only the autonamed ConfigMap and the Pods' logs (Pod names are the ReplicaSet's choice) are
-    read and changed by any name in the environment's namespace."""
+    """Only the autonamed ConfigMap, the migration Job (named after each image) and the Pods' logs
+    (Pod names are the ReplicaSet's choice) are read and changed by any name in the environment's
+    namespace."""
     namespace, account = STAGING
     unrestricted = {
         (resource, verb)
         for _, resource, verb, name in granted_requests(plans["staging"], account, namespace)
         if name is ANY and verb in ("get", "patch", "update", "delete")
     }
-    assert unrestricted == {("configmaps", v) for v in ("get", "patch", "delete")} | {("pods/log", "get")}
+    by_any_name = {(resource, v) for resource in ("configmaps", "jobs") for v in ("get", "patch", "delete")}
+    assert unrestricted == by_any_name | {("pods/log", "get")}
 
 
 def test_no_role_grants_update_which_only_custom_resource_definitions_use():
@@ -282,6 +298,19 @@ def test_the_deployers_can_never_change_rbac_network_policy_identities_or_their_
     for namespace, account in (STAGING, REVIEW, BASE_READER_IN_REVIEW):
         writes = {(r, v) for _, r, v in granted(staging, account, namespace) if v in {"create", "patch", "delete"}}
         assert not {r for r, _ in writes} & guarded, account
+
+
+def test_a_job_can_be_awaited_its_pods_are_watched_whether_or_not_the_stack_migrates(plans):
+    """pulumi-kubernetes' Job awaiter subscribes to informers on jobs and pods (docs/contracts.md
+    PK-12): forbidden, the deploy hangs. CI's runs may turn the migration on: the Role has it always."""
+    namespace, account = STAGING
+    for plan in (plans["staging"], plans["staging, with a migration"]):
+        for group, resource in (("batch", "jobs"), ("", "pods")):
+            for verb in ("list", "watch"):
+                assert grants(plan, account, namespace, group, resource, verb), (resource, verb)
+        assert grants(plan, account, namespace, "batch", "jobs", "create")
+        assert grants(plan, account, namespace, "batch", "jobs", "delete", "hello-migrate-0123456789ab")
+    assert not grants(plans["staging"], REVIEW[1], REVIEW[0], "batch", "jobs", "create")
 
 
 def test_a_service_and_an_ingress_can_be_awaited_endpoints_and_services_are_watched(plans):

@@ -3,19 +3,23 @@
 A process that runs the image's own command is a second web with no Service; one nobody watches
 (no liveness probe, no stated reason) hangs unnoticed; an autoscaler beside fixed replicas fights
 Pulumi on every deploy; a secret setting in plain config, or named like a setting, leaks or
-loses; an Ingress whose certificate cert-manager cannot issue serves the controller's fallback."""
+loses; an Ingress whose certificate cert-manager cannot issue serves the controller's fallback; a
+migration that runs the image's own command, that retries blindly, that would outlive the deploy
+job, whose Job the quota refuses or whose logs its TTL deletes before anyone reads them fails
+deploys or hides why; one in a review stack would change the base environment's database."""
 
 from __future__ import annotations
 
 import json
 
 from tests.conftest import SECRETS, STAGING, key
-from tests.corpus import SECRET, Case
+from tests.corpus import REVIEW_STACK, SECRET, STAGING_ONLY, Case
 
 WORKER = {"command": ["/app/worker"], "livenessProbe": {"command": ["/app/worker", "--check"]}}
 TOKEN = "glpat-" + "Qw7" * 7
 INGRESS = STAGING[key("ingress")]
 """The staging stack's Ingress, which a case changes a member of."""
+MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
 
 
 def worker(**members: object) -> dict[str, object]:
@@ -239,5 +243,89 @@ CASES: list[Case] = [
         {"ingress": {**INGRESS, "enabled": "yes"}},
         "ingress.enabled",
         "must be true or false",
+    ),
+    # the migration Job
+    Case(
+        "migration-runs-the-image-command",
+        {"migration": {"budgetSeconds": 300}},
+        "migration.command",
+        "one is required: the migration runs a command of its own",
+        "() and ()",
+    ),
+    Case(
+        "migration-command-as-text",
+        {"migration": {"command": "rails db:migrate"}},
+        "migration.command",
+        "must be a list of strings",
+    ),
+    Case(
+        "migration-budget-beyond-an-hour",
+        {"migration": {**MIGRATE, "budgetSeconds": 7200}},
+        "migration.budgetSeconds",
+        "must be an integer from 1 to 3600",
+    ),
+    Case(
+        "migration-and-rollout-beyond-an-hour",
+        {"migration": {**MIGRATE, "budgetSeconds": 3300}},
+        "migration.budgetSeconds",
+        "a deploy waits for the migration (3360s with Pulumi's grace) and then for the rollout: 3660s in all",
+        "3300 and 300",
+    ),
+    Case(
+        "migration-negative-backoff",
+        {"migration": {**MIGRATE, "backoffLimit": -1}},
+        "migration.backoffLimit",
+        "must be an integer ≥ 0",
+    ),
+    Case(
+        "migration-ttl-deletes-the-logs-at-once",
+        {"migration": {**MIGRATE, "ttlSecondsAfterFinished": 0}},
+        "migration.ttlSecondsAfterFinished",
+        "must be an integer ≥ 600",
+    ),
+    Case(
+        "migration-member-typo",
+        {"migration": {**MIGRATE, "budgetSecond": 60}},
+        "migration.budgetSecond",
+        "did you mean gitlab-k8s-cd:migration.budgetSeconds?",
+    ),
+    Case(
+        "migration-credential-in-args",
+        {"migration": {**MIGRATE, "args": ["--token", TOKEN]}},
+        "migration.args[1]",
+        "looks like a GitLab token, and would go to the migration Job's pod spec",
+        SECRET,
+        hidden=(TOKEN,),
+    ),
+    Case(
+        "migration-pod-over-the-quota",
+        {
+            "migration": {**MIGRATE, "resources": {"memoryRequest": "1Gi", "memoryLimit": "1Gi"}},
+            "quota": {"requests.memory": "1Gi"},
+        },
+        "quota.requests.memory",
+        "must admit the migration's 4 pods (web: replicas 2, worker: replicas 1, the migration's 1)",
+        "'1Gi'",
+    ),
+    Case(
+        "migration-job-over-the-quota",
+        {"migration": MIGRATE, "quota": {"count/jobs.batch": "0"}},
+        "quota.count/jobs.batch",
+        "must be at least 1",
+        "'0'",
+    ),
+    Case(
+        "migration-job-name-too-long",
+        {"app": "a" + "b" * 44, "migration": MIGRATE},
+        "app",
+        "derives the migration Job's name",
+    ),
+    Case(
+        "migration-in-a-review-stack",
+        {**REVIEW_STACK, "migration": MIGRATE},
+        "migration",
+        "review apps never run the migration",
+        drop=STAGING_ONLY,
+        secrets={},
     ),
 ]

@@ -26,6 +26,7 @@ from components import (
     GitLabProjectArgs,
     IngressArgs,
     LimitRangeArgs,
+    MigrationSpec,
     Namespace,
     NamespaceArgs,
     ProbeArgs,
@@ -131,6 +132,48 @@ def workloads() -> None:
                 },
             ),
             secrets={"API_KEY": "k-123", "DB_PASSWORD": "given-plain"},
+        ),
+    )
+
+
+def migrations() -> None:
+    """Workloads with a migration Job: by digest, with the defaults and a worker; by tag alone, with
+    its own resources and limits, under another Service name, with secret settings."""
+    Workload(
+        "pinned",
+        WorkloadArgs(
+            app="pinned",
+            instance="pinned-prod",
+            namespace="pinned-prod",
+            image="registry.example.com/acme/pinned@sha256:" + "0123456789abcdef" * 4,
+            spec=AppSpec(
+                settings={"MODE": "pinned"},
+                processes={
+                    "worker": ProcessSpec(command=["/app/worker"], no_probe_reason="it exits on any error"),
+                },
+                migration=MigrationSpec(command=["/app/migrate"]),
+            ),
+        ),
+    )
+    Workload(
+        "tagged",
+        WorkloadArgs(
+            app="tagged",
+            instance="tagged-dev",
+            namespace="tagged-dev",
+            image="registry.example.com/acme/tagged:1.2.3",
+            spec=AppSpec(
+                replicas=1,
+                migration=MigrationSpec(
+                    args=["migrate", "--check"],
+                    budget_seconds=120,
+                    backoff_limit=2,
+                    ttl_seconds_after_finished=3600,
+                    resources=ResourcesArgs(cpu_request="50m", memory_request="256Mi", memory_limit="512Mi"),
+                ),
+            ),
+            service_name="tagged-web",
+            secrets={"DB_PASSWORD": pulumi.Output.secret("migrate-me")},
         ),
     )
 
