@@ -21,6 +21,7 @@ from components import (
     ExecProbeArgs,
     GitLabProjectArgs,
     IngressSpec,
+    MigrationSpec,
     ProbeArgs,
     ProcessSpec,
     PulumiBackendArgs,
@@ -38,6 +39,9 @@ spec = AppSpec(
     settings={"ORDERS_QUEUE": "orders", "LOG_FORMAT": "json"},
     # web scales with its CPU use; the quota below admits its maxReplicas at a rollout's peak.
     autoscaling=AutoscalingArgs(min_replicas=3, max_replicas=12, cpu_utilization=70),
+    # Before each new image rolls out, its schema migration runs to completion (or the deploy fails
+    # with nothing rolled out). It must be safe to run twice.
+    migration=MigrationSpec(command=["/orders", "migrate", "up"], budget_seconds=300),
     processes={
         "worker": ProcessSpec(
             command=["/orders", "work", "--queue", "orders"],
