@@ -255,10 +255,25 @@ def test_the_drift_check_refreshes_and_fails_on_any_planned_change():
     """``--expect-no-changes`` fails on any step but no-op and read ones; the refresh's own steps
     do not fail it (docs/contracts.md PC-3), so only real drift does."""
     drift = interpolated_jobs()["gitlab-k8s-cd-drift-check"]
-    (command,) = drift["script"]
+    _, command = drift["script"]
     assert command.startswith("pulumi preview ")
     assert {"--refresh", "--expect-no-changes", "--diff"} <= set(command.split())
     assert drift["environment"] == {"name": "staging", "action": "verify"}
+
+
+def test_the_drift_check_first_rewrites_its_stack_file_from_the_stacks_latest_update():
+    """The deploy job's ``--config`` values reach only its own copy of the stack file and the
+    backend's record of the update; ``pulumi config refresh --force`` puts that record's config
+    and secrets provider into this checkout's file, without a backup (docs/contracts.md PC-12),
+    before the preview. The command is in every CLI this component admits (3.94.0+ restores the
+    secrets provider; the drift check already needs 3.229.0)."""
+    drift = interpolated_jobs()["gitlab-k8s-cd-drift-check"]
+    assert drift["script"][0] == 'pulumi config refresh --force --stack "staging"'
+    assert drift["script"][1].startswith("pulumi preview ")
+    assert drift["script"][1].endswith('--stack "staging"')
+    header, _ = component_documents()
+    version = header["spec"]["inputs"]["pulumi_image"]["default"].rsplit(":", 1)[1]
+    assert tuple(map(int, version.split("."))) >= (3, 94, 0)
 
 
 def test_the_drift_check_keeps_the_migration_job_out_of_its_refresh_and_its_verdict():
@@ -269,7 +284,7 @@ def test_the_drift_check_keeps_the_migration_job_out_of_its_refresh_and_its_verd
     from components.migration import JOB_URN_GLOB
 
     drift = interpolated_jobs()["gitlab-k8s-cd-drift-check"]
-    (command,) = drift["script"]
+    _, command = drift["script"]
     assert f"--exclude '{JOB_URN_GLOB}'" in command
     assert "$" not in JOB_URN_GLOB and "'" not in JOB_URN_GLOB
     header, _ = component_documents()

@@ -7,8 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from components import drift_check_description, token_rotation_description
+from components.labels import TRACE_PREFIX
 from tests.pipeline_run import checkout, gitlab_ci_local
 
 pytestmark = pytest.mark.e2e
@@ -129,17 +131,18 @@ def test_the_drift_schedule_runs_no_review_job(repo):
     assert running(listing) == {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"}
 
 
-def test_the_drift_check_hands_pulumi_the_migration_jobs_exclude_glob_intact(repo, tmp_path):
+def run_drift_job(repo, tmp_path, last_update=None):
     """The drift job run by gitlab-ci-local in the host's shell, with the stand-in tests/bin/pulumi
-    (which records its arguments): the ``--exclude`` glob reaches the CLI as one argument, unexpanded
-    by the shell (docs/contracts.md PC-11)."""
+    (which records its arguments, and runs the offline plan for ``preview``). ``last_update``
+    stands for what the backend recorded of the stack's latest update (None: never deployed), which
+    the stand-in's ``config refresh`` reads. Returns the run and the stand-in's calls."""
     import base64
     import os
     import sys
 
-    from components.migration import JOB_URN_GLOB
     from tests.conftest import PASSPHRASE
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "pulumi.log"
     env = {
         **os.environ,
@@ -148,6 +151,10 @@ def test_the_drift_check_hands_pulumi_the_migration_jobs_exclude_glob_intact(rep
         "PULUMI_STAND_IN_PLAN_DIR": str(tmp_path / "plan"),
         "PYTHONPATH": str(repo),
     }
+    if last_update is not None:
+        record = tmp_path / "last-update.json"
+        record.write_text(json.dumps(last_update))
+        env["PULUMI_STAND_IN_LAST_UPDATE"] = str(record)
     variables = {
         "CI_PROJECT_DIR": str(repo),
         "CI_PIPELINE_SOURCE": "schedule",
@@ -162,7 +169,93 @@ def test_the_drift_check_hands_pulumi_the_migration_jobs_exclude_glob_intact(rep
     result = subprocess.run(
         [*command, "gitlab-k8s-cd-drift-check"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
     )
+    calls = [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
+    return result, calls
+
+
+def recorded_by_a_deploy(repo: Path, image: str, **ci: str) -> dict:
+    """What the deploy job's ``pulumi up --config ...`` records in the backend's history: the
+    checkout's stack file with the ``--config`` values saved into it (pulumi/pulumi up.go l. 174,
+    183: saved, then read back), and the state's secrets provider (docs/contracts.md PC-12)."""
+    stack_file = yaml.safe_load((repo / "Pulumi.staging.yaml").read_text())
+    config = {**stack_file["config"], "gitlab-k8s-cd:image": image}
+    config.update({f"gitlab-k8s-cd:{key}": value for key, value in ci.items()})
+    return {
+        "config": config,
+        "secretsProviders": {"type": "passphrase", "state": {"salt": stack_file["encryptionsalt"]}},
+    }
+
+
+DEPLOYED_IMAGE = "registry.gitlab.com/acme/hello@sha256:" + "d" * 64
+DEPLOYED_BY = {
+    "commitSha": "0123456789abcdef0123456789abcdef01234567",
+    "pipelineUrl": "https://gitlab.com/acme/hello/-/pipelines/42",
+    "jobUrl": "https://gitlab.com/acme/hello/-/jobs/4242",
+}
+
+
+def test_the_drift_check_hands_pulumi_the_migration_jobs_exclude_glob_intact(repo, tmp_path):
+    """The ``--exclude`` glob reaches the CLI as one argument, unexpanded by the shell
+    (docs/contracts.md PC-11)."""
+    from components.migration import JOB_URN_GLOB
+
+    result, calls = run_drift_job(repo, tmp_path, recorded_by_a_deploy(repo, DEPLOYED_IMAGE, **DEPLOYED_BY))
     assert result.returncode == 0, result.stdout[-3000:]
-    (call,) = [json.loads(line) for line in log.read_text().splitlines()]
-    assert call["argv"][:4] == ["preview", "--refresh", "--expect-no-changes", "--diff"]
-    assert call["argv"][call["argv"].index("--exclude") + 1] == JOB_URN_GLOB
+    (preview,) = [argv for argv in calls if argv[0] == "preview"]
+    assert preview[:4] == ["preview", "--refresh", "--expect-no-changes", "--diff"]
+    assert preview[preview.index("--exclude") + 1] == JOB_URN_GLOB
+
+
+@pytest.fixture
+def fresh_checkout(tmp_path):
+    """A checkout of its own: the drift job rewrites its stack file."""
+    return checkout(tmp_path / "repo")
+
+
+def test_the_drift_check_refreshes_the_stack_file_from_the_last_update_then_previews_what_was_deployed(
+    fresh_checkout, tmp_path
+):
+    """The deploy job's ``--config`` values (image digest, commit, pipeline, job) live only in the
+    backend's record of its update, never in the committed stack file. The drift job first
+    rewrites its checkout's stack file from that record (``pulumi config refresh --force``,
+    docs/contracts.md PC-12), so its preview plans the deployed image and trace annotations: no
+    drift reported after every deploy. The record is a stand-in's (tests/bin/pulumi)."""
+    repo = fresh_checkout
+    committed = yaml.safe_load((repo / "Pulumi.staging.yaml").read_text())
+    assert committed["config"]["gitlab-k8s-cd:image"] != DEPLOYED_IMAGE  # what the preview saw before
+
+    recorded = recorded_by_a_deploy(repo, DEPLOYED_IMAGE, **DEPLOYED_BY)
+
+    result, calls = run_drift_job(repo, tmp_path / "run", recorded)
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    refreshed = yaml.safe_load((repo / "Pulumi.staging.yaml").read_text())
+    # The salt comes back from the state's secrets provider: the preview can still decrypt.
+    assert refreshed["encryptionsalt"] == recorded["secretsProviders"]["state"]["salt"]
+    assert not list(repo.glob("Pulumi.staging.yaml.bak*"))  # --force: no backup left in the checkout
+    deployments = [
+        manifest
+        for manifest in yaml.safe_load_all((tmp_path / "run" / "plan" / "kubernetes.yaml").read_text())
+        if manifest["kind"] == "Deployment"
+    ]
+    assert deployments
+    for deployment in deployments:
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == DEPLOYED_IMAGE
+        assert deployment["metadata"]["annotations"][f"{TRACE_PREFIX}/commit-sha"] == DEPLOYED_BY["commitSha"]
+        assert deployment["metadata"]["annotations"][f"{TRACE_PREFIX}/job-url"] == DEPLOYED_BY["jobUrl"]
+    # In that order: config refresh, then the preview.
+    assert [argv[:2] for argv in calls] == [["config", "refresh"], ["preview", "--refresh"]]
+    assert calls[0] == ["config", "refresh", "--force", "--stack", "staging"]
+    assert calls[1][-2:] == ["--stack", "staging"]
+
+
+def test_a_drift_check_of_a_stack_never_deployed_fails_at_the_config_refresh_and_never_previews(
+    fresh_checkout, tmp_path
+):
+    """No update, no recorded config: the CLI fails ("no previous deployment", PC-12). The
+    schedule is made by the stack's own first update, so only a hand-made schedule gets here."""
+    result, calls = run_drift_job(fresh_checkout, tmp_path / "run", last_update=None)
+    assert result.returncode != 0
+    assert calls == [["config", "refresh", "--force", "--stack", "staging"]]
+    assert "no previous deployment" in result.stdout + result.stderr
