@@ -1,7 +1,7 @@
 """The pre-deploy migration: a Job that runs the app's image with a command of its own, run and
 awaited before any process rolls out a new image.
 
-How it runs, and why (docs/contracts.md PK-12 to PK-14, PC-11, PC-12, KA-9, KA-10):
+How it runs, and why (docs/contracts.md PK-12 to PK-14, PC-11, KA-9, KA-10):
 
 - **One Job per image.** A Job's pod template is immutable, so the Job is named after the image
   (:func:`components.names.migration_job`): a new image gets a new Job, the same image keeps its own.

@@ -179,7 +179,7 @@ def test_a_stack_from_before_processes_is_diagnosed_by_its_web_deployment():
 
 
 def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothing_rolled_out(capsys):
-    """Every Deployment waits for the migration Job (docs/contracts.md PC-12): when it fails, no
+    """Every Deployment waits for the migration Job (docs/contracts.md PK-12): when it fails, no
     rollout happened, and a rollback would have nothing to undo."""
     pulumi = running()
     pulumi.outputs["deployment_name"] = "hello"

@@ -137,7 +137,7 @@ def test_any_change_replaces_the_job_and_deletes_it_first(migrations):
 
 def test_every_deployment_waits_for_the_job_and_none_of_their_inputs_come_from_it(migrations, staging_plan):
     """depends_on alone: the engine registers no Deployment before the Job's step is done
-    (docs/contracts.md PC-12), and a delete-before-replace of the Job replaces no Deployment, since
+    (docs/contracts.md PK-12), and a delete-before-replace of the Job replaces no Deployment, since
     none of their inputs depends on it (PK-13)."""
     urn = job(migrations, "pinned").urn
     deployments = [r for r in migrations.find(DEPLOYMENT) if r.name.startswith("pinned-")]
