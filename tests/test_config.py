@@ -127,12 +127,18 @@ def test_a_bad_value_is_refused_naming_the_key_the_value_and_the_expectation(ove
         "clusterServer",
         "clusterCaData",
         "pulumiBackendUrl",
-        "deployTokenExpiresAt",
     ],
 )
 def test_a_required_key_that_is_missing_is_named(missing):
     with pytest.raises(ConfigError, match=rf"^gitlab-k8s-cd:{missing}: is required \(got None\)"):
         load(drop=[missing])
+
+
+def test_the_deploy_tokens_date_is_required_when_the_image_is_pulled_with_one():
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:deployTokenExpiresAt: is required: the image is pulled from GitLab's .*None"
+    ):
+        load(drop=["deployTokenExpiresAt"])
 
 
 def test_a_secret_in_plain_config_is_refused_without_showing_it(monkeypatch):
@@ -306,4 +312,7 @@ def test_the_gitlab_url_is_the_instances_base_url():
     with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:gitlabUrl: must not carry credentials") as caught:
         load({"gitlabUrl": "https://T0kenValue9@gitlab.example.com"})
     assert "T0kenValue9" not in str(caught.value)
-    assert load({"gitlabUrl": "https://example.com/gitlab"}).gitlab_api_url == "https://example.com/gitlab/api/v4/"
+    # A self-managed instance: its registry is its own, and must be named for its deploy token to be used.
+    self_managed = {"gitlabUrl": "https://example.com/gitlab", "gitlabRegistry": "example.com:5050"}
+    image = f"example.com:5050/acme/hello@{DIGEST}"
+    assert load({**self_managed, "image": image}).gitlab_api_url == "https://example.com/gitlab/api/v4/"
