@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 
 import pulumi
-
 import pulumi_kubernetes as k8s
 
 from components import (
