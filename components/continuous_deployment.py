@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import pulumi
 
@@ -487,11 +486,6 @@ class ContinuousDeployment(pulumi.ComponentResource):
         pull = args.image_pull
         if pull is not None and not pull.credentials:
             return None if pull.public else pulumi.Output.from_input(pull.secret_name or "")
-        source: dict[str, Any] = (
-            {"project": project_id, "expires_at": args.deploy_token_expires_at}
-            if pull is None
-            else {"username": pull.username, "password": pull.password}
-        )
         registry = RegistryAccess(
             f"{name}-registry",
             RegistryAccessArgs(
@@ -499,7 +493,10 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 registry=v.image_reference("image", args.image).registry or "",
                 app=args.app,
                 instance=args.instance,
-                **source,
+                project=project_id if pull is None else None,
+                expires_at=args.deploy_token_expires_at if pull is None else None,
+                username=None if pull is None else pull.username,
+                password=None if pull is None else pull.password,
             ),
             opts=opts,
         )

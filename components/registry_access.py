@@ -239,8 +239,8 @@ class RegistryAccess(pulumi.ComponentResource):
         else:
             assert args.username is not None and args.password is not None
             username, password = args.username, args.password
-        docker_config = pulumi.Output.secret(
-            pulumi.Output.all(username, pulumi.Output.secret(password)).apply(
+        docker_config: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(username, password).apply(
                 lambda parts: docker_config_json(args.registry, username=parts[0], password=parts[1])
             )
         )

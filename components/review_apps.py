@@ -253,7 +253,8 @@ class ReviewApps(pulumi.ComponentResource):
             opts=child,
         )
         if args.makes_pull_secret:
-            pull = args.image_pull
+            # A deploy token of its own, or the environment's credentials (shared on purpose).
+            token = args.image_pull is None
             RegistryAccess(
                 f"{name}-registry",
                 RegistryAccessArgs(
@@ -262,12 +263,10 @@ class ReviewApps(pulumi.ComponentResource):
                     app=args.app,
                     instance=instance,
                     secret_name=review_pull_secret(args.app),
-                    # A deploy token of its own, or the environment's credentials (shared on purpose).
-                    **(
-                        {"project": args.project, "expires_at": args.deploy_token_expires_at}
-                        if pull is None
-                        else {"username": pull.username, "password": pull.password}
-                    ),
+                    project=args.project if token else None,
+                    expires_at=args.deploy_token_expires_at if token else None,
+                    username=None if args.image_pull is None else args.image_pull.username,
+                    password=None if args.image_pull is None else args.image_pull.password,
                 ),
                 opts=child,
             )
