@@ -121,7 +121,8 @@ def checkout(destination: Path, gitlab_registry: str | None = None) -> Path:
     """A git repository holding this project's working tree (tracked and new files), on main,
     with an origin remote, as gitlab-ci-local needs. ``gitlab_registry``: the local registry that
     stands in for GitLab's, which the staging stack then names as GitLab's (``gitlabRegistry``, as
-    a self-managed instance's stack names its own), so that its deploy pulls with a deploy token."""
+    a self-managed instance's stack names its own) and holds its last deployed image, so that its
+    deploy pulls with a deploy token."""
     files = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout.split("\0")
@@ -132,8 +133,10 @@ def checkout(destination: Path, gitlab_registry: str | None = None) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     if gitlab_registry is not None:
+        # Its last deployed image too, so that the stack file is valid without CI's -c image=.
         stack = destination / "Pulumi.staging.yaml"
-        stack.write_text(stack.read_text() + f"  gitlab-k8s-cd:gitlabRegistry: {gitlab_registry}\n")
+        text = stack.read_text().replace("registry.gitlab.com/acme/hello@", f"{gitlab_registry}/acme/hello@")
+        stack.write_text(text + f"  gitlab-k8s-cd:gitlabRegistry: {gitlab_registry}\n")
     git(destination, "init", "-q", "-b", "main")
     git(destination, "remote", "add", "origin", "https://gitlab.com/acme/hello.git")
     commit(destination, "the project under test")
