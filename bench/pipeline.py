@@ -65,7 +65,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     (work / "registry").mkdir()
     with running_registry(work / "registry") as registry:
-        dag = checkout(work / "repo")
+        dag = checkout(work / "repo", gitlab_registry=registry.host)
         shape = classic(dag)
         run_pipeline(dag, registry, work)  # warm the layer cache; not measured
         dag_times, dag_needs_met, classic_times = [], [], []

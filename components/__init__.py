@@ -20,7 +20,7 @@ from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec
 from .pulumi_backend import PulumiBackendArgs
 from .rbac import KINDS, REVIEW_DEPLOYER, DeployerAccess, environment_deployer, role_rules
-from .registry_access import RegistryAccess, RegistryAccessArgs
+from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs
 from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
 from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .validation import InvalidArgument
@@ -54,6 +54,7 @@ __all__ = [
     "GitLabEnvironmentArgs",
     "GitLabProject",
     "GitLabProjectArgs",
+    "ImagePullSpec",
     "IngressArgs",
     "IngressSpec",
     "InvalidArgument",

@@ -38,6 +38,7 @@ from .migration import MigrationSpec
 from .namespace import LimitRangeArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec, check_process_name
 from .pulumi_backend import PulumiBackendArgs
+from .registry_access import ImagePullSpec, check_password, gitlab_registry_for
 from .review_app import ReviewAppArgs
 from .review_apps import ReviewAppsSpec
 from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs
@@ -94,6 +95,8 @@ OBJECT_KEYS: dict[str, type] = {
     "autoscaling": AutoscalingArgs,
     "ingress": IngressSpec,
     "migration": MigrationSpec,
+    # Built by _image_pull: its password is a secret.
+    "imagePull": ImagePullSpec,
 }
 # Members that are objects themselves, by the Args they belong to.
 NESTED_ARGS: dict[type, dict[str, type]] = {
@@ -135,6 +138,7 @@ SCALAR_KEYS = (
     "servicePort",
     "runAsUser",
     "gitlabUrl",
+    "gitlabRegistry",
     "gitlabProject",
     "manageProject",
     "projectDescription",
@@ -167,6 +171,7 @@ REVIEW_COPIED_KEYS = (
     "startupProbe",
     "resources",
     "gitlabUrl",
+    "gitlabRegistry",
     "gitlabProject",
     "clusterName",
     "reviewApps",
@@ -174,7 +179,9 @@ REVIEW_COPIED_KEYS = (
 )
 REVIEW_SET_KEYS = ("mergeRequestIid", "environment", "environmentUrl", "namespace", "replicas")
 REVIEW_CI_KEYS = ("commitSha", "pipelineUrl", "jobUrl")
-REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS)
+REVIEW_FILTERED_KEYS = {"imagePull": ("public", "secretName")}
+"""Keys copied with only these members: never a credential (a review stack holds none)."""
+REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS + tuple(REVIEW_FILTERED_KEYS))
 # Keys a review stack refuses for a reason of their own (derive_review_config never copies them).
 REVIEW_REFUSED = {
     "migration": "review apps never run the migration: a branch's migration would change the database the base "
@@ -194,13 +201,18 @@ DESTINATIONS = {
     "environmentUrl": "the GitLab environment and a stack output",
     "image": "the Deployment and a stack output",
     "projectDescription": "the GitLab project's settings",
+    "imagePull": "the stack file, where only imagePull.password is encrypted",
 }
 POINTERS = {
     "settings": "set the app's secrets with `pulumi config set --secret --path secrets.<NAME> <value>`: they go "
     "to a Kubernetes Secret",
     "pulumiBackendUrl": "keep credentials out of the URL; give the backend's credentials to the runner as masked "
     "CI variables (e.g. AWS_ACCESS_KEY_ID)",
+    "imagePull": "a registry password or token is imagePull.password, set with `pulumi config set --secret --path "
+    "imagePull.password <value>`",
 }
+IMAGE_PULL_SECRET = "password"
+"""The one member of ``imagePull`` that is a secret."""
 DEFAULT_POINTER = "it is not a secret: set it without --secret; the secrets this stack takes are " + " and ".join(
     f"{NAMESPACE}:{key}" for key in SECRET_KEYS
 )
@@ -241,6 +253,18 @@ def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, env
     except v.InvalidArgument as error:
         raise _error(error.fields, error.values[0], error.expected) from None
     derived = {key: ours[key] for key in REVIEW_COPIED_KEYS if key in ours}
+    for key, members in REVIEW_FILTERED_KEYS.items():
+        given = ours.get(key)
+        if isinstance(given, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                given = json.loads(given)
+        # How the base stack's pods pull, without its credentials: a review app pulls with the
+        # review namespace's pull Secret, which the base stack made from them.
+        kept = (
+            {member: value for member, value in given.items() if member in members} if isinstance(given, dict) else {}
+        )
+        if kept:
+            derived[key] = kept
     # One replica, which surges one pod and is never taken down: the base stack's bounds are
     # for its replicas (a maxUnavailable of 1 would take a lone review pod down). AppSpec.for_review.
     rollout = ours.get("rollout", {})
@@ -318,7 +342,10 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
             continue
         destination = DESTINATIONS.get(key, PLAIN)
         pointer = POINTERS.get(key, DEFAULT_POINTER)
-        if _is_secret(key):
+        if key == "imagePull":
+            _check_image_pull_secrecy(value)
+            value = {member: item for member, item in value.items() if member != IMAGE_PULL_SECRET}
+        elif _is_secret(key):
             raise _error(
                 (key,),
                 value,
@@ -334,6 +361,25 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
                     f"looks like {kind}, and would go to {destination}, in "
                     f"plain text: {POINTERS.get(key, 'never put credentials in stack config')}",
                 )
+
+
+def _check_image_pull_secrecy(members: Mapping[str, Any]) -> None:
+    """``imagePull.password`` only as a secret (``--secret --path`` marks the whole key secret: the
+    other members stay plain in the stack file); the key secret only for it."""
+    if IMAGE_PULL_SECRET in members and not _is_secret("imagePull"):
+        raise _error(
+            (f"imagePull.{IMAGE_PULL_SECRET}",),
+            v.Redacted(len(json.dumps(members[IMAGE_PULL_SECRET]))),
+            "must be set with `pulumi config set --secret --path imagePull.password <value>`, never as plain config: "
+            "only then is it encrypted in the stack file",
+        )
+    if IMAGE_PULL_SECRET not in members and _is_secret("imagePull"):
+        raise _error(
+            ("imagePull",),
+            members,
+            f"is set as a secret (pulumi config set --secret), but only imagePull.password is one: the rest goes to "
+            f"{PLAIN}, in plain text; set the other members without --secret",
+        )
 
 
 def _reject_undecodable(raw: Mapping[str, Any]) -> None:
@@ -522,6 +568,40 @@ def _secret_settings(raw: Mapping[str, Any]) -> dict[str, pulumi.Output[str]] | 
     return {name: pulumi.Output.secret(value) for name, value in raw["secrets"].items()}
 
 
+def _image_pull(raw: Mapping[str, Any], *, review: bool = False) -> ImagePullSpec | Any:
+    """How the image is pulled without a GitLab deploy token (``imagePull``), or _UNSET. Its
+    password (secret config only: :func:`_check_image_pull_secrecy`) is an ``Output.secret`` from
+    the moment it is read, and never shown. A review stack takes no credentials."""
+    if "imagePull" not in raw:
+        return _UNSET
+    members = dict(raw["imagePull"])
+    if review:
+        for member in ("username", IMAGE_PULL_SECRET, "shareWithReviewApps"):
+            if member in members:
+                raise _error(
+                    (f"imagePull.{member}",),
+                    members[member],
+                    "is not used by a review stack: the base stack made the review namespace's pull Secret; derive "
+                    "the review config from the base stack with `python -m pipeline.review config`",
+                )
+    if IMAGE_PULL_SECRET in members:
+        try:
+            check_password(IMAGE_PULL_SECRET, members[IMAGE_PULL_SECRET])
+        except v.InvalidArgument as error:
+            raise _error((f"imagePull.{IMAGE_PULL_SECRET}",), error.values[0], error.expected) from None
+        members[IMAGE_PULL_SECRET] = pulumi.Output.secret(members[IMAGE_PULL_SECRET])
+    return _members("imagePull", members, ImagePullSpec)
+
+
+def _gitlab_registry(raw: Mapping[str, Any]) -> tuple[str, Any]:
+    """GitLab's container registry: as given, else GitLab.com's for https://gitlab.com, else none
+    (a self-managed instance's must be given: registry_access.gitlab_registry_for)."""
+    if "gitlabRegistry" in raw:
+        return _get(raw, "gitlabRegistry")
+    known = gitlab_registry_for(_gitlab_url(raw))
+    return "gitlabRegistry", _UNSET if known is None else known
+
+
 def _coerce(annotation: str, value: Any) -> Any:
     """Strings from the CLI to the int or bool a field is declared as (``"int | str"``,
     ``"bool"``: the annotations are strings here); anything else untouched."""
@@ -610,6 +690,7 @@ def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
             "cluster_name": _get(raw, "clusterName"),
             **_trace(raw),
             "review_apps": ("reviewApps", _object(raw, "reviewApps", ReviewAppsSpec)),
+            "image_pull": ("imagePull", _image_pull(raw, review=True)),
             "spec": ("", _spec(raw)),
         },
     )
@@ -662,6 +743,8 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "namespace": _get(raw, "namespace"),
             "image": _get(raw, "image"),
             "deploy_token_expires_at": _get(raw, "deployTokenExpiresAt"),
+            "gitlab_registry": _gitlab_registry(raw),
+            "image_pull": ("imagePull", _image_pull(raw)),
             "hidden_variables": _get(raw, "hiddenVariables"),
             **_trace(raw),
             "quota": _get(raw, "quota"),

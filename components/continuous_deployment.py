@@ -19,8 +19,8 @@ from .ingress import IngressSpec
 from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
 from .pulumi_backend import PulumiBackendArgs
-from .rbac import environment_deployer
-from .registry_access import RegistryAccess, RegistryAccessArgs
+from .rbac import DeployerAccess, environment_deployer
+from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs, deploy_token_problem
 from .review_apps import REVIEW_ENVIRONMENT_SCOPE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs
 
@@ -34,15 +34,25 @@ class ContinuousDeploymentArgs:
     environment_url: str
     """Where the app is reached in this environment (https)."""
     image: str
-    """The image to deploy, by tag or (in CI) by digest. Must name its registry host."""
+    """The image to deploy, by tag or (in CI) by digest. Must name its registry host: with no
+    ``image_pull``, GitLab's (``gitlab_registry``), in the project's own repositories."""
     project: GitLabProjectArgs
     """The GitLab project and its registry cleanup policy."""
     cluster: ClusterArgs
     """The cluster, for the deployer's kubeconfig."""
     backend: PulumiBackendArgs
     """The Pulumi backend CI's runs use."""
-    deploy_token_expires_at: str
-    """When the registry deploy token expires (YYYY-MM-DD)."""
+    deploy_token_expires_at: str | None = None
+    """When the registry deploy token expires (YYYY-MM-DD). Required when the image is pulled with
+    one (no ``image_pull``), refused otherwise. Default none."""
+    gitlab_registry: str | None = None
+    """GitLab's container registry, ``host[:port]`` (``registry.gitlab.com`` for GitLab.com; a
+    self-managed instance's ``$CI_REGISTRY``): with no ``image_pull``, the image must be there,
+    and a deploy token of the project pulls it. Default none: no registry is taken for GitLab's,
+    so that no deploy token is ever made for a registry that could not check it."""
+    image_pull: ImagePullSpec | None = None
+    """How an image is pulled without a GitLab deploy token: anonymously, with an existing Secret,
+    or with credentials. Default none: with a deploy token of the project, from ``gitlab_registry``."""
     spec: AppSpec = field(default_factory=AppSpec)
     """Replicas, ports, rollout, probes, resources, settings and processes. Default :class:`AppSpec`."""
     secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -72,6 +82,10 @@ class ContinuousDeploymentArgs:
     """The deploying pipeline (``$CI_PIPELINE_URL``). An annotation. Default none."""
     job_url: str | None = None
     """The deploying job (``$CI_JOB_URL``). An annotation. Default none."""
+    extra_deployer_access: DeployerAccess | None = None
+    """What else CI's deployer deploys, updates or reads in the namespace: a second component's
+    objects, merged into the deployer's Role (:meth:`components.rbac.DeployerAccess.merge`). An
+    admin run applies it (CI cannot change its own Role). Default: none."""
 
     def __post_init__(self) -> None:
         v.dns1035_label("app", self.app)
@@ -83,13 +97,15 @@ class ContinuousDeploymentArgs:
                 f"must not be a review environment: {REVIEW_ENVIRONMENT_SCOPE} is the review apps' variable scope, "
                 "readable by every branch pipeline",
             )
-        v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
         v.boolean("hidden_variables", self.hidden_variables)
         v.deploy_trace(self)
         if v.image_reference("image", self.image).registry is None:
             raise v.InvalidArgument(
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
             )
+        self._check_image_pull()
+        if self.extra_deployer_access is not None and not isinstance(self.extra_deployer_access, DeployerAccess):
+            raise v.InvalidArgument("extra_deployer_access", self.extra_deployer_access, "must be a DeployerAccess")
         # Names derived from the app first: a too-long default namespace is the app's fault, not a
         # namespace the user never set.
         names.check_environment(self.app, self.environment, self.review_apps)
@@ -106,6 +122,73 @@ class ContinuousDeploymentArgs:
             v.renamed(lambda: self.review_apps_args(project="", base_stack="base"), {"spec": "review_apps"})
         self._check_namespaces()
         self._check_quotas()
+
+    def _check_image_pull(self) -> None:
+        """A GitLab deploy token is made only where it can pull the image (docs/contracts.md GL-22,
+        GL-23), and only then takes an expiry date; every other image says how it is pulled."""
+        if self.gitlab_registry is not None:
+            v.registry_host("gitlab_registry", self.gitlab_registry)
+        if self.image_pull is not None and not isinstance(self.image_pull, ImagePullSpec):
+            raise v.InvalidArgument("image_pull", self.image_pull, "must be an ImagePullSpec")
+        review = self.review_apps
+        if self.image_pull is None:
+            problem = deploy_token_problem(
+                v.image_reference("image", self.image),
+                gitlab_registry=self.gitlab_registry,
+                project_path=self.project.path,
+            )
+            if problem is not None:
+                raise v.InvalidArgument("image", self.image, problem)
+            why = "the image is pulled from GitLab's registry with a deploy token of the project, which expires"
+            if self.deploy_token_expires_at is None:
+                raise v.InvalidArgument("deploy_token_expires_at", None, f"is required: {why}")
+            v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
+            if review.enabled and review.deploy_token_expires_at is None:
+                raise v.InvalidArgument(
+                    "review_apps.deploy_token_expires_at",
+                    None,
+                    "is required when review apps are enabled and pull with a GitLab deploy token: the review "
+                    "namespace's token has a date of its own, rotated by an admin run (CI's deployer may only read "
+                    "there)",
+                )
+            return
+        unused = "must not be set: no GitLab deploy token is made, the image is pulled with image_pull"
+        if self.deploy_token_expires_at is not None:
+            raise v.InvalidArgument("deploy_token_expires_at", self.deploy_token_expires_at, unused)
+        if review.enabled and review.deploy_token_expires_at is not None:
+            raise v.InvalidArgument("review_apps.deploy_token_expires_at", review.deploy_token_expires_at, unused)
+        if review.enabled and self.image_pull.credentials and not self.image_pull.share_with_review_apps:
+            raise v.InvalidArgument(
+                "image_pull.share_with_review_apps",
+                False,
+                "must be true for review apps to pull with these credentials: they would be copied into the review "
+                "namespace's pull Secret, which the pod of any branch's review app can mount (anyone who can push a "
+                "branch could read them); give pull-only credentials, or pull review apps otherwise (secret_name)",
+            )
+
+    @property
+    def pulls_with_deploy_token(self) -> bool:
+        """Whether a GitLab deploy token of the project pulls the image (no ``image_pull``)."""
+        return self.image_pull is None
+
+    @property
+    def makes_pull_secret(self) -> bool:
+        """Whether the stack makes the namespace's pull Secret (from a deploy token or credentials)."""
+        return self.image_pull is None or self.image_pull.credentials
+
+    def deployer_access(self) -> DeployerAccess:
+        """CI's deployer in the namespace: what this stack declares there, by name (nothing CI
+        may change, the image, replicas, settings, changes it: CI cannot patch its Role), and
+        ``extra_deployer_access``."""
+        access = environment_deployer(
+            self.app,
+            processes=tuple(self.spec.processes),
+            quota=self.quota is not None,
+            limit_range=self.limit_range is not None,
+            ingress=self.ingress.enabled,
+            pull_secret=self.makes_pull_secret,
+        )
+        return access if self.extra_deployer_access is None else access.merge(self.extra_deployer_access)
 
     def _check_service_links(self) -> None:
         """The kubelet gives every pod Docker-link variables for each Service of its namespace
@@ -166,14 +249,15 @@ class ContinuousDeploymentArgs:
                     f"({self.spec.migration_text()}), which need {resource} {_amount(needed)}: the quota would "
                     "refuse the migration's pod, and every deploy would fail",
                 )
-        counts = object_counts(self.spec, review=False, ingress=self.ingress.enabled)
+        pull = self.image_pull is None or not self.image_pull.public
+        counts = object_counts(self.spec, review=False, ingress=self.ingress.enabled, pull_secret=pull)
         _check_counts("quota", self.quota or {}, counts)
         if self.review_apps.enabled and self.review_apps.quota:
             review = self.spec.for_review()
             shortfall = quota_shortfall(self.review_apps.quota, review.peak_usage())
             if shortfall is not None:
                 raise self._quota_error("review_apps.quota", shortfall, review, self.review_apps.quota)
-            review_counts = object_counts(review, review=True, ingress=True)
+            review_counts = object_counts(review, review=True, ingress=True, pull_secret=pull)
             _check_counts("review_apps.quota", self.review_apps.quota, review_counts)
 
     @staticmethod
@@ -220,7 +304,8 @@ class ContinuousDeploymentArgs:
             spec=self.review_apps,
             cluster=self.cluster,
             registry=v.image_reference("image", self.image).registry or "",
-            deploy_token_expires_at=self.review_apps.deploy_token_expires_at or "",
+            deploy_token_expires_at=self.review_apps.deploy_token_expires_at,
+            image_pull=self.image_pull,
             container_port=self.spec.container_port,
             backend_url=self.backend.url,
             base_deployer=base_deployer,
@@ -265,7 +350,9 @@ class ContinuousDeployment(pulumi.ComponentResource):
 
     Composes:
     - :class:`GitLabProject`: the project, its registry and cleanup policy;
-    - :class:`Namespace`, :class:`Deployer`, :class:`RegistryAccess`, :class:`Workload`: the cluster side;
+    - :class:`Namespace`, :class:`Deployer`, :class:`Workload`: the cluster side, and
+      :class:`RegistryAccess`, the pull Secret, unless the image is public or pulled with a
+      Secret of your own (``image_pull``);
     - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
     - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment, but
       its GitLab token: the stack never manages the credential CI runs it with (a run that
@@ -273,10 +360,19 @@ class ContinuousDeployment(pulumi.ComponentResource):
     - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted;
     - :class:`ReviewApps`, when enabled: what every merge request's review app shares.
 
-    Pass the Kubernetes and GitLab providers in ``opts.providers``.
+    Pass the Kubernetes and GitLab providers in ``opts.providers``. A second component in the
+    same namespace reads :attr:`project_id`, :attr:`namespace`, :attr:`pull_secret_name` and
+    :attr:`deployer_access`; what CI deploys of it goes in ``args.extra_deployer_access``.
     """
 
+    project_id: pulumi.Output[str]
+    """The GitLab project's id."""
     namespace: pulumi.Output[str]
+    pull_secret_name: pulumi.Output[str] | None
+    """The image pull Secret the pods refer to (the stack's, or ``image_pull.secret_name``); None
+    for a public image."""
+    deployer_access: DeployerAccess
+    """What CI's deployer may do in the namespace (its Role is derived from it), extra access included."""
     image: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
     """web's Deployment."""
@@ -297,6 +393,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
 
         project = GitLabProject(f"{name}-project", args.project, opts=child)
         namespace = Namespace(f"{name}-namespace", args.namespace_args(), opts=child)
+        self.deployer_access = args.deployer_access()
         deployer = Deployer(
             f"{name}-deployer",
             DeployerArgs(
@@ -304,33 +401,17 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 app=args.app,
                 instance=args.instance,
                 cluster=args.cluster,
-                # What this stack declares in the namespace, by name; nothing CI may change (the
-                # image, replicas, settings) changes the Role, which CI cannot patch.
-                access=environment_deployer(
-                    args.app,
-                    processes=tuple(args.spec.processes),
-                    quota=args.quota is not None,
-                    limit_range=args.limit_range is not None,
-                    ingress=args.ingress.enabled,
-                ),
+                access=self.deployer_access,
             ),
             opts=child,
         )
-        registry = RegistryAccess(
-            f"{name}-registry",
-            RegistryAccessArgs(
-                project=project.project_id,
-                namespace=namespace.name,
-                registry=v.image_reference("image", args.image).registry or "",
-                expires_at=args.deploy_token_expires_at,
-                app=args.app,
-                instance=args.instance,
-            ),
-            opts=child,
-        )
+        self.pull_secret_name = self._pull_secret(name, args, project.project_id, namespace.name, child)
         workload = Workload(
             f"{name}-workload",
-            args.workload_args(namespace=namespace.name, image_pull_secrets=(registry.pull_secret_name,)),
+            args.workload_args(
+                namespace=namespace.name,
+                image_pull_secrets=() if self.pull_secret_name is None else (self.pull_secret_name,),
+            ),
             opts=child,
         )
         environment = GitLabEnvironment(
@@ -382,6 +463,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
             else None
         )
 
+        self.project_id = project.project_id
         self.namespace = namespace.name
         self.image = workload.image
         self.deployment_name = workload.deployment_name
@@ -396,7 +478,9 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "deployed_digest": self.deployed_digest,
                 "commit": self.commit,
                 "migration_job": self.migration_job,
+                "project_id": self.project_id,
                 "namespace": self.namespace,
+                "pull_secret_name": self.pull_secret_name,
                 "image": self.image,
                 "deployment_name": self.deployment_name,
                 "deployment_names": self.deployment_names,
@@ -404,6 +488,35 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "deployer_kubeconfig": self.deployer_kubeconfig,
             }
         )
+
+    def _pull_secret(
+        self,
+        name: str,
+        args: ContinuousDeploymentArgs,
+        project_id: pulumi.Output[str],
+        namespace: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> pulumi.Output[str] | None:
+        """The pull Secret's name: one the stack makes (from the project's deploy token, or from
+        credentials), one of your own, or none (a public image)."""
+        pull = args.image_pull
+        if pull is not None and not pull.credentials:
+            return None if pull.public else pulumi.Output.from_input(pull.secret_name or "")
+        registry = RegistryAccess(
+            f"{name}-registry",
+            RegistryAccessArgs(
+                namespace=namespace,
+                registry=v.image_reference("image", args.image).registry or "",
+                app=args.app,
+                instance=args.instance,
+                project=project_id if pull is None else None,
+                expires_at=args.deploy_token_expires_at if pull is None else None,
+                username=None if pull is None else pull.username,
+                password=None if pull is None else pull.password,
+            ),
+            opts=opts,
+        )
+        return registry.pull_secret_name
 
 
 def _amount(value: Decimal) -> str:
@@ -416,11 +529,12 @@ def _amount(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def object_counts(spec: AppSpec, *, review: bool, ingress: bool) -> dict[str, int]:
+def object_counts(spec: AppSpec, *, review: bool, ingress: bool, pull_secret: bool = True) -> dict[str, int]:
     """The objects a namespace holds at least, at a rollout's peak, by ResourceQuota's names (both
     the core ones, ``configmaps``, and ``count/<resource>``): the stack's own, plus the
     ``kube-root-ca.crt`` ConfigMap and the ``default`` ServiceAccount Kubernetes puts in every
-    namespace (docs/contracts.md KA-7). A review namespace counts one review app."""
+    namespace (docs/contracts.md KA-7). A review namespace counts one review app. ``pull_secret``:
+    whether the namespace holds a pull Secret (the stack's, or your own; none for a public image)."""
     processes = spec.running()
     counts = {
         "count/deployments.apps": len(processes),
@@ -428,8 +542,8 @@ def object_counts(spec: AppSpec, *, review: bool, ingress: bool) -> dict[str, in
         "count/replicasets.apps": sum(p.rollout.revision_history_limit + 2 for p in processes),
         # kube-root-ca.crt, and the settings ConfigMap twice while a settings change rolls out.
         "configmaps": 3,
-        # The pull secret and the deployer's token; an environment's secret settings.
-        "secrets": 2 if review else 3,
+        # The deployer's token, the pull secret; an environment's secret settings.
+        "secrets": 1 + int(pull_secret) + int(not review),
         "services": 1,
         "count/serviceaccounts": 3,  # default, the app's and the deployer's
         "count/networkpolicies.networking.k8s.io": 1 if review else 2,

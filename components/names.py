@@ -100,7 +100,9 @@ def deployer_token(app: str) -> str:
 
 
 def pull_secret(app: str) -> str:
-    """The registry pull Secret."""
+    """The registry pull Secret the stack makes: from the project's GitLab deploy token, or from
+    ``imagePull`` credentials. One name for both, so that a switch between them changes its data
+    in place, which CI's deployer may do by this name."""
     return _named(app, "-registry-pull", "the pull Secret's name")
 
 

@@ -254,6 +254,15 @@ class DeployerAccess:
                 raise v.InvalidArgument(
                     "deploys", kind, "must be namespaced: a namespaced deployer cannot create or delete it"
                 )
+        if "v1/Secret" in self.deploys:
+            # Deploying grants create, list and watch on every name: a LIST returns every Secret's
+            # data, a create could mint a long-lived token of any ServiceAccount of the namespace.
+            raise v.InvalidArgument(
+                "deploys",
+                "v1/Secret",
+                "must not include Secrets, which CI's deployer never creates, lists or watches: declare a Secret in "
+                "an admin run and let CI change it by name (updates)",
+            )
         for name in ("updates", "reads"):
             for kind, granted in getattr(self, name).items():
                 if not KINDS[kind].namespaced:
@@ -264,6 +273,31 @@ class DeployerAccess:
                 elif not granted:
                     raise v.InvalidArgument(name, kind, "must name its objects: CI may only get or patch them by name")
         v.boolean("diagnoses", self.diagnoses)
+
+    def merge(self, other: DeployerAccess) -> DeployerAccess:
+        """What both accesses need, in one: each kind's names united (any name, where either grants
+        any name), and diagnoses where either does. For a second component in the same namespace,
+        whose objects CI's deployer deploys too (:class:`components.ContinuousDeploymentArgs`
+        ``extra_deployer_access``)."""
+        if not isinstance(other, DeployerAccess):
+            raise v.InvalidArgument("other", other, "must be a DeployerAccess")
+
+        def united(mine: Mapping[str, Names], theirs: Mapping[str, Names]) -> dict[str, Names]:
+            merged: dict[str, Names] = {}
+            for kind in {*mine, *theirs}:
+                if kind in mine and kind in theirs:
+                    a, b = mine[kind], theirs[kind]
+                    merged[kind] = None if a is None or b is None else a | b
+                else:
+                    merged[kind] = mine[kind] if kind in mine else theirs[kind]
+            return merged
+
+        return DeployerAccess(
+            deploys=united(self.deploys, other.deploys),  # type: ignore[arg-type]
+            updates=united(self.updates, other.updates),  # type: ignore[arg-type]
+            reads=united(self.reads, other.reads),  # type: ignore[arg-type]
+            diagnoses=self.diagnoses or other.diagnoses,
+        )
 
     def requests(self) -> dict[ApiResource, dict[str, Names]]:
         """Every (group, resource) the deployer's runs touch, each verb with the names it is
@@ -351,13 +385,17 @@ def environment_deployer(
     quota: bool = False,
     limit_range: bool = False,
     ingress: bool = False,
+    pull_secret: bool = True,
 ) -> DeployerAccess:
     """An environment's deployer (staging's), for what :class:`components.ContinuousDeployment`
     declares in the app's namespace: it deploys the workload, updates the pull Secret and the
     secret settings in place, and reads the rest. ``processes``: the app's processes beside web;
-    ``quota``, ``limit_range``, ``ingress``: whether the namespace has them. Nothing here depends
-    on what CI's runs may change (the image, replicas, autoscaling, settings, secrets, the
-    migration): CI cannot patch its Role. Adding a process is an admin run's change."""
+    ``quota``, ``limit_range``, ``ingress``: whether the namespace has them; ``pull_secret``:
+    whether the stack makes the pull Secret (from a deploy token or credentials; not for a public
+    image, nor for a Secret of your own, which only the kubelet reads). Nothing here depends on
+    what CI's runs may change (the image, replicas, autoscaling, settings, secrets, the
+    migration): CI cannot patch its Role. Adding a process, or changing how the image is pulled,
+    is an admin run's change."""
     service = names.workload(app)
     deployments = frozenset({service} | {names.process_workload(service, process) for process in processes})
     reads = _admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
@@ -378,7 +416,7 @@ def environment_deployer(
         # secret settings change their Secret's data in place: the provider's enableSecretMutable
         # (docs/contracts.md PK-10). No create: a leaked job could mint long-lived ServiceAccount
         # token Secrets; no list: a LIST returns every Secret's data.
-        updates={"v1/Secret": {names.pull_secret(app), names.app_secrets(app)}},
+        updates={"v1/Secret": {names.app_secrets(app)} | ({names.pull_secret(app)} if pull_secret else set())},
         reads=reads | {"v1/Secret": {names.deployer_token(app)}},
     )
 
@@ -413,12 +451,12 @@ deploy tool, as staging's do. (A Deployment it creates could still mount a Secre
 namespace: RBAC does not check what a pod refers to; README, "What RBAC alone cannot stop".)"""
 
 
-def base_reader(app: str, *, quota: bool = False) -> DeployerAccess:
+def base_reader(app: str, *, quota: bool = False, pull_secret: bool = True) -> DeployerAccess:
     """The base stack's deployer in the review namespace: it reads, by name, what the base stack
     made there (its drift check refreshes them) and changes nothing. ``quota``: whether the
-    review namespace has one."""
+    review namespace has one; ``pull_secret``: whether the base stack made its pull Secret."""
     owned = _admin_owned(app, quota=quota, limit_range=False, allow_http=True)
     owned["rbac.authorization.k8s.io/v1/Role"].add(names.base_reader(app))
     owned["rbac.authorization.k8s.io/v1/RoleBinding"].add(names.base_reader(app))
-    owned["v1/Secret"] = {names.deployer_token(app), names.pull_secret(app)}
+    owned["v1/Secret"] = {names.deployer_token(app)} | ({names.pull_secret(app)} if pull_secret else set())
     return DeployerAccess(deploys={}, reads=owned, diagnoses=False)

@@ -19,6 +19,7 @@ from . import validation as v
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
 from .ingress import IngressArgs
 from .labels import gitlab_annotations, trace_annotations
+from .registry_access import ImagePullSpec
 from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
 from .workload import AppSpec, Workload, WorkloadArgs
 
@@ -50,6 +51,9 @@ class ReviewAppArgs:
     """How the app runs. Default :class:`AppSpec` with one replica."""
     review_apps: ReviewAppsSpec = field(default_factory=ReviewAppsSpec)
     """The ingress class and TLS secret review apps use. Default: the cluster's defaults."""
+    image_pull: ImagePullSpec | None = None
+    """How the image is pulled, as the base stack says (never with credentials: a review stack
+    holds none). Default none: with the review namespace's pull Secret, which the base stack made."""
     commit_sha: str | None = None
     """The deployed commit. Default none."""
     pipeline_url: str | None = None
@@ -78,6 +82,14 @@ class ReviewAppArgs:
                 "must be unset: review apps never run the migration (a branch's migration would change the "
                 "database the base environment's settings name)",
             )
+        if self.image_pull is not None and not isinstance(self.image_pull, ImagePullSpec):
+            raise v.InvalidArgument("image_pull", self.image_pull, "must be an ImagePullSpec")
+        if self.image_pull is not None and self.image_pull.credentials:
+            raise v.InvalidArgument(
+                "image_pull.username",
+                self.image_pull.username,
+                "is not taken by a review stack: the base stack made the review namespace's pull Secret",
+            )
         if len(self.instance) > 63:
             raise v.InvalidArgument(
                 "app", self.app, f"is too long for a review app: {self.instance!r} must fit in 63 characters"
@@ -88,6 +100,13 @@ class ReviewAppArgs:
     def instance(self) -> str:
         """The suffixed name: the Service's, and the ``app.kubernetes.io/instance`` label."""
         return f"{self.app}-review-{self.merge_request_iid}"
+
+    @property
+    def image_pull_secrets(self) -> list[str]:
+        """The review namespace's pull Secret, a Secret of your own there, or none (a public image)."""
+        if self.image_pull is None:
+            return [review_pull_secret(self.app)]
+        return [self.image_pull.secret_name] if self.image_pull.secret_name else []
 
     @property
     def deployed_digest(self) -> str:
@@ -102,7 +121,7 @@ class ReviewAppArgs:
             namespace=self.namespace,
             image=self.image,
             spec=self.spec,
-            image_pull_secrets=[review_pull_secret(self.app)],
+            image_pull_secrets=self.image_pull_secrets,
             annotations={
                 **gitlab_annotations(self.project_path, self.environment),
                 **trace_annotations(self.project_path, self.commit_sha, self.pipeline_url, self.job_url),

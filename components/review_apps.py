@@ -10,7 +10,9 @@ anyone's RBAC, so the base stack's admin run makes, once:
   even to read (the wildcard TLS key lives there; but a pod it creates could mount one, which
   RBAC does not check), no PodDisruptionBudget, no RBAC;
 - the ServiceAccount review apps run as, and the NetworkPolicy admitting their HTTP port;
-- a registry pull secret with a fixed name, from a deploy token of its own;
+- a registry pull secret with a fixed name, from a deploy token of its own (or, for an image
+  from another registry, from the environment's credentials when ``imagePull`` shares them; none
+  for a public image or a Secret of your own, which you make there);
 - the review stacks' own passphrase, random, never seen by anyone;
 - read access there, by name, for the base stack's deployer, whose refresh (the drift check)
   reads them;
@@ -43,7 +45,7 @@ from .labels import environment_slug, recommended_labels
 from .namespace import Namespace, NamespaceArgs
 from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed, reject_local_backend
 from .rbac import REVIEW_DEPLOYER, base_reader, role_rules
-from .registry_access import RegistryAccess, RegistryAccessArgs
+from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs
 from .workload import allow_http_spec
 
 REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
@@ -72,9 +74,11 @@ class ReviewAppsSpec:
     """A ResourceQuota for the review namespace, which all open merge requests share, e.g.
     ``{"pods": "20", "requests.cpu": "2"}``. Default: none."""
     deploy_token_expires_at: str | None = None
-    """When the review namespace's deploy token expires (YYYY-MM-DD). Required when enabled. Its own
-    date, not the environment's: CI's deployer may only read in the review namespace, so this
-    token is rotated by an admin run, while the environment's rotates through CI's deploy."""
+    """When the review namespace's deploy token expires (YYYY-MM-DD). Required when enabled and the
+    image is pulled with a GitLab deploy token (:class:`components.ContinuousDeploymentArgs` checks
+    it), refused otherwise. Its own date, not the environment's: CI's deployer may only read in the
+    review namespace, so this token is rotated by an admin run, while the environment's rotates
+    through CI's deploy."""
 
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
@@ -104,13 +108,6 @@ class ReviewAppsSpec:
             v.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
         if self.quota is not None:
             NamespaceArgs(name="review", app="review", instance="review", quota=self.quota)  # the same rules
-        if self.enabled and self.deploy_token_expires_at is None:
-            raise v.InvalidArgument(
-                "deploy_token_expires_at",
-                None,
-                "is required when review apps are enabled: the review namespace's deploy token has a date of its "
-                "own, rotated by an admin run (CI's deployer may only read there)",
-            )
         if self.deploy_token_expires_at is not None:
             v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
 
@@ -128,7 +125,8 @@ def review_service_account(app: str) -> str:
 
 
 def review_pull_secret(app: str) -> str:
-    """The pull secret every review app of ``app`` pulls with."""
+    """The pull secret the base stack makes for every review app of ``app`` (unless the image is
+    public, or pulled with a Secret of your own)."""
     return names.pull_secret(app)
 
 
@@ -146,8 +144,13 @@ class ReviewAppsArgs:
     """The cluster, for the review deployer's kubeconfig."""
     registry: str
     """The registry host the app's images are pulled from."""
-    deploy_token_expires_at: str
-    """When the review namespace's deploy token expires (YYYY-MM-DD)."""
+    deploy_token_expires_at: str | None = None
+    """When the review namespace's deploy token expires (YYYY-MM-DD): required with no ``image_pull``."""
+    image_pull: ImagePullSpec | None = None
+    """How review apps pull the image, as the environment does: None, with a deploy token of the
+    project of their own; credentials, copied into the review namespace's pull Secret (only with
+    ``share_with_review_apps``); ``secret_name``, a Secret of that name you make in the review
+    namespace; public, nothing. Default none."""
     container_port: int
     """The app's port, which the review namespace admits."""
     backend_url: str
@@ -161,6 +164,29 @@ class ReviewAppsArgs:
     def __post_init__(self) -> None:
         if not self.spec.enabled:
             raise v.InvalidArgument("spec.enabled", False, "must be true to make the review apps' shared objects")
+        v.registry_host("registry", self.registry)
+        if self.image_pull is None:
+            if self.deploy_token_expires_at is None:
+                raise v.InvalidArgument(
+                    "deploy_token_expires_at",
+                    None,
+                    "is required: review apps pull with a GitLab deploy token of their own",
+                )
+            v.future_date("deploy_token_expires_at", self.deploy_token_expires_at)
+        else:
+            if not isinstance(self.image_pull, ImagePullSpec):
+                raise v.InvalidArgument("image_pull", self.image_pull, "must be an ImagePullSpec")
+            if self.deploy_token_expires_at is not None:
+                raise v.InvalidArgument(
+                    "deploy_token_expires_at", self.deploy_token_expires_at, "must not be set: no deploy token is made"
+                )
+            if self.image_pull.credentials and not self.image_pull.share_with_review_apps:
+                raise v.InvalidArgument(
+                    "image_pull.share_with_review_apps",
+                    False,
+                    "must be true to copy the credentials into the review namespace, where any branch's pod can "
+                    "mount them",
+                )
         if not is_self_managed(self.review_backend_url):
             raise v.InvalidArgument(
                 "spec.backend_url",
@@ -173,6 +199,12 @@ class ReviewAppsArgs:
     @property
     def review_backend_url(self) -> str:
         return self.spec.backend_url or self.backend_url
+
+    @property
+    def makes_pull_secret(self) -> bool:
+        """Whether the review namespace gets a pull Secret from this stack (a deploy token's, or
+        shared credentials)."""
+        return self.image_pull is None or self.image_pull.credentials
 
 
 class ReviewApps(pulumi.ComponentResource):
@@ -220,19 +252,24 @@ class ReviewApps(pulumi.ComponentResource):
             spec=allow_http_spec({"app.kubernetes.io/name": args.app}, args.container_port),
             opts=child,
         )
-        RegistryAccess(
-            f"{name}-registry",
-            RegistryAccessArgs(
-                project=args.project,
-                namespace=namespace.name,
-                registry=args.registry,
-                expires_at=args.deploy_token_expires_at,
-                app=args.app,
-                instance=instance,
-                secret_name=review_pull_secret(args.app),
-            ),
-            opts=child,
-        )
+        if args.makes_pull_secret:
+            # A deploy token of its own, or the environment's credentials (shared on purpose).
+            token = args.image_pull is None
+            RegistryAccess(
+                f"{name}-registry",
+                RegistryAccessArgs(
+                    namespace=namespace.name,
+                    registry=args.registry,
+                    app=args.app,
+                    instance=instance,
+                    secret_name=review_pull_secret(args.app),
+                    project=args.project if token else None,
+                    expires_at=args.deploy_token_expires_at if token else None,
+                    username=None if args.image_pull is None else args.image_pull.username,
+                    password=None if args.image_pull is None else args.image_pull.password,
+                ),
+                opts=child,
+            )
         # The review stacks' passphrase: not the base stack's, which the review variables,
         # readable from any branch, must never carry. Alphanumeric, so GitLab can mask it.
         passphrase = random.RandomPassword(f"{name}-passphrase", length=40, special=False, opts=child)
@@ -291,7 +328,9 @@ class ReviewApps(pulumi.ComponentResource):
         role = k8s.rbac.v1.Role(
             f"{name}-base-reader",
             metadata={"name": reader, "namespace": namespace, "labels": labels},
-            rules=role_rules(base_reader(args.app, quota=args.spec.quota is not None), namespace),
+            rules=role_rules(
+                base_reader(args.app, quota=args.spec.quota is not None, pull_secret=args.makes_pull_secret), namespace
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         k8s.rbac.v1.RoleBinding(

@@ -628,6 +628,31 @@ def image_reference(field: str, value: Any) -> ImageReference:
     return ImageReference(match.group("name"), match.group("tag"), digest)
 
 
+_REGISTRY_HOST = re.compile(rf"{_DOMAIN}", re.ASCII)
+
+
+def registry_host(field: str, value: Any) -> str:
+    """A registry as an image reference names it: ``host[:port]`` (``registry.gitlab.com``,
+    ``gitlab.example.com:5050``), which Docker's rule takes for a registry (a '.' or a ':', or
+    ``localhost``); no scheme, no path. It is what GitLab CI's ``$CI_REGISTRY`` holds."""
+    expected = (
+        "must be a registry host as an image names it, host[:port] (e.g. 'registry.gitlab.com' or "
+        "'gitlab.example.com:5050', what $CI_REGISTRY holds)"
+    )
+    if not isinstance(value, str) or len(value) > NAME_TOTAL_LENGTH_MAX:
+        raise InvalidArgument(field, value, expected)
+    if "://" in value:
+        raise InvalidArgument(field, value, f"{expected}: without a scheme")
+    if "/" in value:
+        raise InvalidArgument(field, value, f"{expected}: without a path")
+    if not _REGISTRY_HOST.fullmatch(value) or not ("." in value or ":" in value or value == "localhost"):
+        raise InvalidArgument(field, value, expected)
+    port = value.rpartition(":")[2] if value.rpartition(":")[0] and not value.endswith("]") else None
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise InvalidArgument(field, value, "must have a port from 1 to 65535, if any")
+    return value
+
+
 # --- URLs, dates, certificates ---------------------------------------------------------------
 
 

@@ -60,17 +60,37 @@ def plan_staging(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     drop: Iterable[str] = (),
+    secrets: Mapping[str, str] | None = None,
 ) -> Plan:
-    """The whole program on the staging config, under mocks, in a subprocess."""
+    """The whole program on the staging config, under mocks, in a subprocess. ``secrets``: more
+    full keys set with ``--secret``, with their values."""
+    given = {**SECRETS, **(secrets or {})}
     return run_program(
         ROOT / "__main__.py",
         project="gitlab-k8s-cd",
         stack="staging",
-        config={**staging_config(overrides, drop), **SECRETS},
-        secret_keys=list(SECRETS),
+        config={**staging_config(overrides, drop), **given},
+        secret_keys=list(given),
         env=env,
         check=check,
     )
+
+
+OTHER_IMAGE = "ghcr.io/acme/hello@sha256:" + "cd" * 32
+"""The staging app's image in a registry that is not GitLab's."""
+REGISTRY_PASSWORD = "ghcr-pull-token-for-tests"
+
+
+def image_pull_config(image_pull: Mapping[str, Any], image: str = OTHER_IMAGE) -> dict[str, Any]:
+    """``plan_staging``/``load`` arguments for the staging stack pulling ``image`` as ``imagePull``
+    says, with no GitLab deploy token (and so no token dates). A ``password`` member goes in as
+    ``pulumi config set --secret --path imagePull.password`` puts it: the whole key secret."""
+    review_apps = {k: v for k, v in STAGING[key("reviewApps")].items() if k != "deployTokenExpiresAt"}
+    overrides: dict[str, Any] = {"image": image, "reviewApps": review_apps}
+    if "password" in image_pull:
+        secrets = {**SECRETS, key("imagePull"): json.dumps(image_pull)}
+        return {"overrides": overrides, "drop": ["deployTokenExpiresAt"], "secrets": secrets}
+    return {"overrides": {**overrides, "imagePull": dict(image_pull)}, "drop": ["deployTokenExpiresAt"]}
 
 
 def review_config(merge_request_iid: int = 42, environment: str = "review/feature-x") -> dict[str, Any]:

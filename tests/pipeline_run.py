@@ -11,6 +11,8 @@ What differs from GitLab, and why:
 - buildah uses overlay storage in ``build/e2e`` (vfs, the component's default for unprivileged
   shared runners, is several times slower);
 - ``pulumi`` is the test stand-in ``tests/bin/pulumi``: it records its arguments and runs the offline plan;
+- the registry is a local docker-registry, not GitLab's: the checkout's staging stack names it as
+  its GitLab registry (``gitlabRegistry``, :func:`checkout`), so the deploy plans the deploy token;
 - a merge request pipeline is GitLab's predefined variables set by hand (:data:`MERGE_REQUEST`):
   no GitLab server opens a merge request here. Its review jobs' kubeconfig is written to the
   host's ``/tmp``, as their fixed path says.
@@ -115,9 +117,12 @@ def ensure_base_image() -> str:
     return BASE_IMAGE
 
 
-def checkout(destination: Path) -> Path:
+def checkout(destination: Path, gitlab_registry: str | None = None) -> Path:
     """A git repository holding this project's working tree (tracked and new files), on main,
-    with an origin remote, as gitlab-ci-local needs."""
+    with an origin remote, as gitlab-ci-local needs. ``gitlab_registry``: the local registry that
+    stands in for GitLab's, which the staging stack then names as GitLab's (``gitlabRegistry``, as
+    a self-managed instance's stack names its own) and holds its last deployed image, so that its
+    deploy pulls with a deploy token."""
     files = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout.split("\0")
@@ -127,6 +132,11 @@ def checkout(destination: Path) -> Path:
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+    if gitlab_registry is not None:
+        # Its last deployed image too, so that the stack file is valid without CI's -c image=.
+        stack = destination / "Pulumi.staging.yaml"
+        text = stack.read_text().replace("registry.gitlab.com/acme/hello@", f"{gitlab_registry}/acme/hello@")
+        stack.write_text(text + f"  gitlab-k8s-cd:gitlabRegistry: {gitlab_registry}\n")
     git(destination, "init", "-q", "-b", "main")
     git(destination, "remote", "add", "origin", "https://gitlab.com/acme/hello.git")
     commit(destination, "the project under test")

@@ -126,3 +126,23 @@ def test_checkov_would_catch_a_privileged_container(manifests, tmp_path):
     worse = tmp_path / "worse.yaml"
     worse.write_text(text)
     assert "CKV_K8S_20" in {check for check, _ in scan("kubernetes", worse)["failed"]}
+
+
+def test_images_from_other_registries_pass_every_kubernetes_check(tmp_path):
+    """With no deploy token: credentials (the pull Secrets the stack makes, in both namespaces), a
+    Secret of your own, and a public image (no imagePullSecrets at all)."""
+    from tests.conftest import REGISTRY_PASSWORD, image_pull_config, plan_staging
+
+    credentials = {"username": "robot", "password": REGISTRY_PASSWORD, "shareWithReviewApps": True}
+    files = []
+    for label, image_pull in (
+        ("credentials", credentials),
+        ("own", {"secretName": "ghcr-pull"}),
+        ("public", {"public": True}),
+    ):
+        plan_staging(**image_pull_config(image_pull)).write(tmp_path / label)
+        files.append(tmp_path / label / "kubernetes.yaml")
+    report = scan("kubernetes", *files)
+    assert report["failed"] == []
+    assert {check for check, _, _ in report["skipped"]} == {"CKV_K8S_35"}
+    assert len([r for _, r in report["passed"] if r.startswith("Secret.hello-staging.hello-registry-pull")]) > 0

@@ -7,10 +7,11 @@ import dataclasses
 import json
 
 import pytest
+from pulumi import Output
 
 from components.config import ConfigError
 from components.testing import Secret
-from tests.conftest import DIGEST, PASSPHRASE, SECRETS, STAGING, key, load, plan_staging
+from tests.conftest import DIGEST, PASSPHRASE, SECRETS, STAGING, image_pull_config, key, load, plan_staging
 
 PASSPHRASE_KEY = key("pulumiConfigPassphrase")
 MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
@@ -169,12 +170,18 @@ def test_a_bad_value_is_refused_naming_the_key_the_value_and_the_expectation(ove
         "clusterServer",
         "clusterCaData",
         "pulumiBackendUrl",
-        "deployTokenExpiresAt",
     ],
 )
 def test_a_required_key_that_is_missing_is_named(missing):
     with pytest.raises(ConfigError, match=rf"^gitlab-k8s-cd:{missing}: is required \(got None\)"):
         load(drop=[missing])
+
+
+def test_the_deploy_tokens_date_is_required_when_the_image_is_pulled_with_one():
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:deployTokenExpiresAt: is required: the image is pulled from GitLab's .*None"
+    ):
+        load(drop=["deployTokenExpiresAt"])
 
 
 def test_a_secret_in_plain_config_is_refused_without_showing_it(monkeypatch):
@@ -416,4 +423,92 @@ def test_the_gitlab_url_is_the_instances_base_url():
     with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:gitlabUrl: must not carry credentials") as caught:
         load({"gitlabUrl": "https://T0kenValue9@gitlab.example.com"})
     assert "T0kenValue9" not in str(caught.value)
-    assert load({"gitlabUrl": "https://example.com/gitlab"}).gitlab_api_url == "https://example.com/gitlab/api/v4/"
+    # A self-managed instance: its registry is its own, and must be named for its deploy token to be used.
+    self_managed = {"gitlabUrl": "https://example.com/gitlab", "gitlabRegistry": "example.com:5050"}
+    image = f"example.com:5050/acme/hello@{DIGEST}"
+    assert load({**self_managed, "image": image}).gitlab_api_url == "https://example.com/gitlab/api/v4/"
+
+
+# --- images from other registries (issue 12) -----------------------------------------------------
+
+OTHER = "ghcr.io/acme/hello@" + DIGEST
+
+
+def test_gitlab_registry_is_gitlab_coms_for_gitlab_com_and_given_for_a_self_managed_instance():
+    assert load().deployment.gitlab_registry == "registry.gitlab.com"
+    self_managed = {"gitlabUrl": "https://gitlab.example.com", "image": f"gitlab.example.com:5050/acme/hello@{DIGEST}"}
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:image: is pulled from gitlab.example.com:5050, and gitlab_r"
+    ):
+        load(self_managed)
+    given = load({**self_managed, "gitlabRegistry": "gitlab.example.com:5050"}).deployment
+    assert (given.gitlab_registry, given.pulls_with_deploy_token) == ("gitlab.example.com:5050", True)
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:gitlabRegistry: must be a registry host .*without a scheme"):
+        load({"gitlabRegistry": "https://registry.gitlab.com"})
+
+
+def test_an_image_from_another_registry_must_say_how_it_is_pulled():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:image: is pulled from ghcr.io, which is not GitLab's"):
+        load({"image": OTHER})
+    public = load(**image_pull_config({"public": True})).deployment
+    assert (public.image_pull.public, public.pulls_with_deploy_token, public.deploy_token_expires_at) == (
+        True,
+        False,
+        None,
+    )
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:deployTokenExpiresAt: must not be set: no GitLab deploy"):
+        load({**image_pull_config({"public": True})["overrides"], "deployTokenExpiresAt": "2099-01-01"})
+
+
+def test_a_registry_password_in_plain_config_is_refused_and_never_shown():
+    arguments = image_pull_config({"username": "robot"})
+    overrides = {**arguments["overrides"], "imagePull": {"username": "robot", "password": "hunter2-hunter2"}}
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:imagePull.password: must be set with `pulumi config set --secret --path"
+    ) as caught:
+        load(overrides, drop=arguments["drop"])
+    assert "hunter2" not in str(caught.value) and "[secret, " in str(caught.value)
+
+
+def test_image_pull_set_as_a_secret_without_a_password_is_refused():
+    """Only the password is one: --secret on another member would hide nothing (it goes to a pod spec)."""
+    arguments = image_pull_config({"public": True})
+    secrets = {**SECRETS, key("imagePull"): '{"secretName": "ghcr-pull"}'}
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:imagePull: is set as a secret .*only imagePull.password"):
+        load({k: v for k, v in arguments["overrides"].items() if k != "imagePull"}, arguments["drop"], secrets)
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("pull-token\n", r"^gitlab-k8s-cd:imagePull.password: must be non-empty, without leading or trailing space"),
+        ("", r"^gitlab-k8s-cd:imagePull.password: must be non-empty"),
+        (12345678, r"^gitlab-k8s-cd:imagePull.password: must be a string"),
+    ],
+)
+def test_a_bad_registry_password_is_refused_by_its_length_only(password, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        load(**image_pull_config({"username": "robot", "password": password, "shareWithReviewApps": True}))
+    assert "pull-token" not in str(caught.value) and "12345678" not in str(caught.value)
+
+
+def test_a_username_that_looks_like_a_token_is_refused_even_when_the_key_is_secret():
+    """--secret --path imagePull.password marks the whole key secret; the username stays plain text
+    in the stack file all the same."""
+    token = "glpat-" + "Ab9" * 7
+    for image_pull in ({"username": token, "password": "pw-123"}, {"username": token}):
+        with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:imagePull.username: looks like a GitLab token") as e:
+            load(**image_pull_config(image_pull))
+        assert token not in str(e.value)
+
+
+def test_the_registry_password_is_a_secret_output_from_the_moment_it_is_read():
+    credentials = {"username": "robot", "password": "pw-123456", "shareWithReviewApps": True}
+    image_pull = load(**image_pull_config(credentials)).deployment.image_pull
+    assert isinstance(image_pull.password, Output) and image_pull.username == "robot"
+    assert image_pull.share_with_review_apps is True
+
+
+def test_an_image_pull_member_typo_gets_a_did_you_mean():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:imagePull.secretname: is not a known key; did you mean"):
+        load(**image_pull_config({"secretname": "ghcr-pull"}))

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 
 import pytest
 import yaml
+from pulumi import Output
 
-from components import ContinuousDeploymentArgs, InvalidArgument, PulumiBackendArgs
+from components import ContinuousDeploymentArgs, DeployerAccess, ImagePullSpec, InvalidArgument, PulumiBackendArgs
 from components.config import ConfigError
-from components.testing import Secret
-from tests.conftest import PASSPHRASE, ROOT, SECRETS, load, plan_staging, staging_config
+from components.testing import Secret, redact
+from tests.conftest import (
+    PASSPHRASE,
+    REGISTRY_PASSWORD,
+    ROOT,
+    SECRETS,
+    component,
+    image_pull_config,
+    load,
+    plan_staging,
+    staging_config,
+)
+from tests.rbac import grants
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 CD = "gitlab-k8s-cd:continuous_deployment:ContinuousDeployment"
+TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
 
 
 def variables(plan, scope="staging"):
@@ -303,3 +317,167 @@ def test_the_deployers_role_reads_the_quota_and_limits_by_name_only_where_the_na
     )
     assert bare.kind("LimitRange") == []
     assert {res for res, _ in role(bare)} & {"resourcequotas", "limitranges"} == set()
+
+
+# --- images from other registries, and what a second component needs (issue 12) ---------------
+
+STAGING_DEPLOYER = ("hello-staging", "hello-deployer")
+PULL_SECRET_TYPE = "kubernetes.io/dockerconfigjson"
+
+
+def pull_secrets(plan):
+    return {
+        (s.inputs["metadata"]["namespace"], s.inputs["metadata"]["name"]): s.inputs
+        for s in plan.kind("Secret")
+        if s.inputs["type"] == PULL_SECRET_TYPE
+    }
+
+
+def pulled_with(plan, namespace="hello-staging"):
+    """Each Deployment's imagePullSecrets names, in ``namespace``."""
+    return {
+        d.inputs["metadata"]["name"]: [ref["name"] for ref in d.inputs["spec"]["template"]["spec"]["imagePullSecrets"]]
+        for d in plan.kind("Deployment")
+        if d.inputs["metadata"]["namespace"] == namespace
+    }
+
+
+@pytest.fixture(scope="module")
+def public_plan():
+    return plan_staging(**image_pull_config({"public": True}))
+
+
+@pytest.fixture(scope="module")
+def own_secret_plan():
+    return plan_staging(**image_pull_config({"secretName": "ghcr-pull"}))
+
+
+@pytest.fixture(scope="module")
+def credentials_plan():
+    credentials = {"username": "robot", "password": REGISTRY_PASSWORD, "shareWithReviewApps": True}
+    return plan_staging(**image_pull_config(credentials))
+
+
+def test_the_staging_image_on_gitlab_coms_registry_is_pulled_with_a_deploy_token_of_the_project(staging_plan):
+    """GitLab.com's registry is known (gitlabRegistry's default for https://gitlab.com), and the
+    image is in project acme/hello's repositories: its deploy token can pull it (GL-22, GL-23)."""
+    app = load().deployment
+    assert (app.gitlab_registry, app.image_pull, app.pulls_with_deploy_token) == ("registry.gitlab.com", None, True)
+    assert staging_plan.find(TOKEN) != []
+    assert pulled_with(staging_plan) == {"hello": ["hello-registry-pull"], "hello-worker": ["hello-registry-pull"]}
+
+
+def test_a_public_image_from_another_registry_gets_no_deploy_token_and_no_pull_secret(public_plan):
+    assert public_plan.find(TOKEN) == []
+    assert pull_secrets(public_plan) == {}
+    assert pulled_with(public_plan) == {"hello": [], "hello-worker": []}
+    assert pulled_with(public_plan, "hello-review") == {}  # a review stack's own; see test_review_app
+    assert grants(public_plan, STAGING_DEPLOYER, "hello-staging", "", "secrets", "get", "hello-registry-pull") is False
+
+
+def test_an_image_pulled_with_a_secret_of_your_own_refers_to_it_and_ci_cannot_touch_it(own_secret_plan):
+    """The stack does not manage it, and CI's deployer needs no access to it: the kubelet reads it (KA-11)."""
+    assert own_secret_plan.find(TOKEN) == []
+    assert pull_secrets(own_secret_plan) == {}
+    assert pulled_with(own_secret_plan) == {"hello": ["ghcr-pull"], "hello-worker": ["ghcr-pull"]}
+    for verb in ("get", "patch", "delete"):
+        assert not grants(own_secret_plan, STAGING_DEPLOYER, "hello-staging", "", "secrets", verb, "ghcr-pull")
+
+
+def test_credentials_make_the_pull_secret_ci_may_change_in_place_and_nothing_in_gitlab(credentials_plan):
+    assert credentials_plan.find(TOKEN) == []
+    secret = pull_secrets(credentials_plan)[("hello-staging", "hello-registry-pull")]
+    assert isinstance(secret["stringData"], Secret)
+    auths = json.loads(secret["stringData"].value[".dockerconfigjson"])["auths"]
+    assert set(auths) == {"ghcr.io"} and auths["ghcr.io"]["password"] == REGISTRY_PASSWORD
+    assert pulled_with(credentials_plan) == {"hello": ["hello-registry-pull"], "hello-worker": ["hello-registry-pull"]}
+    # As for a deploy token's: get and patch by name (new credentials change its data), never create or list.
+    for verb, allowed in (("get", True), ("patch", True), ("delete", False), ("create", False), ("list", False)):
+        name = None if verb in ("create", "list") else "hello-registry-pull"
+        assert grants(credentials_plan, STAGING_DEPLOYER, "hello-staging", "", "secrets", verb, name) is allowed, verb
+
+
+def test_the_registry_password_never_reaches_a_plain_input_output_or_the_plan_files(credentials_plan, tmp_path):
+    """It is an Output.secret from the moment the config loader reads it."""
+    assert REGISTRY_PASSWORD not in json.dumps(credentials_plan.resource_table(), default=str)
+    for resource in credentials_plan.resources:
+        assert REGISTRY_PASSWORD not in json.dumps(redact(resource.inputs), default=str), resource.name
+    credentials_plan.write(tmp_path)
+    for written in tmp_path.iterdir():
+        assert REGISTRY_PASSWORD not in written.read_text(), written.name
+    pull = load(**image_pull_config({"username": "u", "password": "pw-1", "shareWithReviewApps": True})).deployment
+    assert isinstance(pull.image_pull.password, Output)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"image": "ghcr.io/acme/hello:1.0"}, r"^image: is pulled from ghcr.io, which is not GitLab's registry"),
+        ({"gitlab_registry": None}, r"^image: is pulled from registry.gitlab.com, and gitlab_registry is not set"),
+        ({"gitlab_registry": "https://registry.gitlab.com"}, r"^gitlab_registry: must be a registry host"),
+        ({"image": "registry.gitlab.com/acme/other:1.0"}, r"^image: is not in project acme/hello's registry"),
+        ({"deploy_token_expires_at": None}, r"^deploy_token_expires_at: is required: the image is pulled from GitLab"),
+        (
+            {"image_pull": ImagePullSpec(public=True)},
+            r"^deploy_token_expires_at: must not be set: no GitLab deploy token is made",
+        ),
+    ],
+)
+def test_a_deploy_token_is_made_only_where_it_can_pull_and_only_then_takes_a_date(changes, message):
+    with pytest.raises(InvalidArgument, match=message):
+        _args(**changes)
+
+
+def test_review_apps_take_no_token_date_and_shared_credentials_only_when_told():
+    base = load(**image_pull_config({"public": True})).deployment
+    with pytest.raises(InvalidArgument, match=r"^review_apps.deploy_token_expires_at: must not be set"):
+        dataclasses.replace(
+            base, review_apps=dataclasses.replace(base.review_apps, deploy_token_expires_at="2099-01-01")
+        )
+    credentials = ImagePullSpec(username="robot", password="pw-123")
+    with pytest.raises(InvalidArgument, match=r"^image_pull.share_with_review_apps: must be true for review apps"):
+        dataclasses.replace(base, image_pull=credentials)
+    no_review = dataclasses.replace(base.review_apps, enabled=False)
+    assert dataclasses.replace(base, image_pull=credentials, review_apps=no_review).makes_pull_secret
+
+
+# --- what a second component in the same namespace needs ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shop():
+    """tests/programs/components.py second_component: an app pulled with a Secret of its own, and a
+    Redis of its own beside it that CI's deployer deploys too."""
+    return component("second_component")
+
+
+def test_continuous_deployment_exposes_the_project_namespace_pull_secret_and_deployer_access(shop):
+    # The id every GitLab resource of the stack refers to the project by.
+    assert (
+        shop.outputs["project_id"] == shop.get("gitlab:index/projectEnvironment:ProjectEnvironment").inputs["project"]
+    )
+    assert shop.outputs["namespace"] == "shop-production"
+    assert shop.outputs["pull_secret_name"] == "ghcr-pull"
+    assert shop.outputs["deployed_redis"] == ["shop", "shop-redis"]
+    redis = shop.get("kubernetes:apps/v1:Deployment", "shop-redis").inputs
+    assert redis["metadata"]["namespace"] == "shop-production"
+    assert redis["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "ghcr-pull"}]
+
+
+def test_ci_may_deploy_the_second_component_by_name_and_nothing_more(shop):
+    deployer = ("shop-production", "shop-deployer")
+    for verb in ("get", "patch", "delete"):
+        assert grants(shop, deployer, "shop-production", "apps", "deployments", verb, "shop-redis"), verb
+        assert grants(shop, deployer, "shop-production", "", "services", verb, "shop-redis"), verb
+        assert not grants(shop, deployer, "shop-production", "apps", "deployments", verb, "shop-other"), verb
+    # The environment's own access is kept; the Secret rule is unchanged: no create, no list.
+    assert grants(shop, deployer, "shop-production", "apps", "deployments", "patch", "shop")
+    assert not grants(shop, deployer, "shop-production", "", "secrets", "list")
+    assert not grants(shop, deployer, "shop-production", "", "secrets", "create")
+
+
+def test_extra_deployer_access_never_deploys_secrets():
+    with pytest.raises(InvalidArgument, match=r"^deploys: must not include Secrets"):
+        DeployerAccess(deploys={"v1/Secret": {"redis-password"}})
+    with pytest.raises(InvalidArgument, match=r"^extra_deployer_access: must be a DeployerAccess"):
+        _args(extra_deployer_access={"deploys": {}})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from components.diff import compare
 from components.testing import Secret
 from tests.conftest import STAGING, key, plan_staging
@@ -114,5 +116,16 @@ def test_switching_from_admin_to_deployer_credentials_replaces_nothing(tmp_path,
 
 
 def test_gitlab_provider_points_at_the_configured_instance():
-    plan = plan_staging({"gitlabUrl": "https://gitlab.example.com"})
+    """A self-managed instance names its own registry (gitlabRegistry, docs/contracts.md GL-22): the
+    image there gets the deploy token, and a GitLab.com image would get none (see the corpus)."""
+    image = "gitlab.example.com:5050/acme/hello@sha256:" + "ab" * 32
+    plan = plan_staging(
+        {"gitlabUrl": "https://gitlab.example.com", "gitlabRegistry": "gitlab.example.com:5050", "image": image}
+    )
     assert plan.get("pulumi:providers:gitlab").inputs["baseUrl"] == "https://gitlab.example.com/api/v4/"
+    (pull,) = [
+        s.inputs
+        for s in plan.kind("Secret")
+        if s.inputs["metadata"]["namespace"] == "hello-staging" and s.inputs["type"] == "kubernetes.io/dockerconfigjson"
+    ]
+    assert list(json.loads(pull["stringData"].value[".dockerconfigjson"])["auths"]) == ["gitlab.example.com:5050"]

@@ -41,7 +41,7 @@ def e2e(tmp_path_factory):
     review app."""
     workdir = tmp_path_factory.mktemp("e2e")
     with running_registry(tmp_path_factory.mktemp("registry")) as registry:
-        repo = checkout(workdir / "repo")
+        repo = checkout(workdir / "repo", gitlab_registry=registry.host)
         green = run_pipeline(repo, registry, workdir)
         tags_after_green = registry.tags(REPO)
         plan = (

@@ -468,3 +468,38 @@ def test_a_rules_entry_that_is_not_a_rule_is_a_configuration_error(tmp_path):
         f"the policy pack {pack}: 'k8s-pinned-images' is not a rule with a name, a level and a check" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+# --- an image from another registry, with credentials in the stack file (issue 12) ---------------
+
+
+def test_an_image_from_another_registry_with_credentials_plans_valid_with_no_deploy_token(tmp_path):
+    """The stack file as `pulumi config set --secret --path imagePull.password` leaves it: the
+    password encrypted, the rest plain. The plan validates every manifest strictly and evaluates
+    the policy pack (exit 0: no mandatory violation), with no GitLab deploy token anywhere."""
+    from tests import pulumi_passphrase as pp
+
+    document = yaml.safe_load(STACK_FILE)
+    config = document["config"]
+    password = pp.encrypt_value(pp.key_from_encryption_salt(PASSPHRASE, document["encryptionsalt"]), "ghcr-token-1")
+    config["gitlab-k8s-cd:image"] = f"ghcr.io/acme/hello@{DIGEST}"
+    config["gitlab-k8s-cd:imagePull"] = {
+        "username": "robot",
+        "password": {"secure": password},
+        "shareWithReviewApps": True,
+    }
+    del config["gitlab-k8s-cd:deployTokenExpiresAt"], config["gitlab-k8s-cd:reviewApps"]["deployTokenExpiresAt"]
+    project = project_with(tmp_path, yaml.safe_dump(document, sort_keys=False))
+    result = plan_project(project)
+    assert result.returncode == 0, result.stderr
+    assert "Valid: 30 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "gitlab-k8s-cd:imagePull is encrypted in the stack file; planned with a placeholder secret" in result.stdout
+    manifests = list(yaml.safe_load_all((project / "plan" / "kubernetes.yaml").read_text()))
+    pulls = [m for m in manifests if m["kind"] == "Secret" and m["type"] == "kubernetes.io/dockerconfigjson"]
+    assert {(m["metadata"]["namespace"], m["metadata"]["name"]) for m in pulls} == {
+        ("hello-staging", "hello-registry-pull"),
+        ("hello-review", "hello-registry-pull"),
+    }
+    assert all(m["stringData"] == {".dockerconfigjson": "[secret]"} for m in pulls)
+    assert "ProjectDeployToken" not in (project / "plan" / "gitlab.yaml").read_text()
+    assert password not in result.stdout + result.stderr

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from components import names
+from components import InvalidArgument, names
 from components.rbac import (
     KINDS,
     REVIEW_DEPLOYER,
@@ -381,6 +381,56 @@ def test_the_role_is_the_same_whatever_order_the_access_is_given_in():
         reads={kind: sorted(on, reverse=True) for kind, on in reversed(list(forward.reads.items()))},
     )
     assert role_rules(backward, "ns") == role_rules(forward, "ns")
+
+
+def test_merged_accesses_unite_names_and_any_name_wins_in_either_order():
+    """A second component in the environment's namespace: its objects join the deployer's Role."""
+    app = environment_deployer("app", quota=True)
+    redis = DeployerAccess(
+        deploys={"apps/v1/Deployment": {"redis"}, "v1/ConfigMap": {"redis-conf"}, "v1/Service": {"redis"}},
+        updates={"v1/Secret": {"redis-password"}},
+        reads={"v1/ServiceAccount": {"redis"}},
+        diagnoses=False,
+    )
+    merged = app.merge(redis)
+    assert merged.deploys["apps/v1/Deployment"] == {"app", "redis"}
+    assert merged.deploys["v1/ConfigMap"] is None  # the app's is autonamed: any name, whatever redis names
+    assert merged.updates["v1/Secret"] == {"app-registry-pull", "app-secrets", "redis-password"}
+    assert merged.reads["v1/ServiceAccount"] == {"app", "app-deployer", "redis"}
+    assert merged.reads["v1/Namespace"] == frozenset()  # its own namespace, still by no other name
+    assert merged.diagnoses is True
+    assert role_rules(merged, "ns") == role_rules(redis.merge(app), "ns")
+    # Every request either needs is granted, and nothing else.
+    wanted = {(api, verb, name) for part in (app, redis) for api, verb, name in _requests(part)}
+    assert set(_requests(merged)) == _most_general(wanted)
+    with pytest.raises(InvalidArgument, match=r"^other: must be a DeployerAccess"):
+        app.merge({"deploys": {}})
+
+
+def _requests(access):
+    for api, verbs in access.requests().items():
+        for verb, on in verbs.items():
+            for name in [ANY] if on is None else sorted(on):
+                yield api, verb, name
+
+
+def _most_general(requests):
+    """A verb granted on any name covers the same verb by name."""
+    return {r for r in requests if r[2] is ANY or (r[0], r[1], ANY) not in requests}
+
+
+def test_no_deployer_access_may_deploy_secrets():
+    """Deploying a kind grants create, list and watch on any name: for Secrets, every Secret's data."""
+    with pytest.raises(InvalidArgument, match=r"^deploys: must not include Secrets"):
+        DeployerAccess(deploys={"v1/Secret": None})
+    with pytest.raises(InvalidArgument, match=r"^deploys: must not include Secrets"):
+        environment_deployer("app").merge(DeployerAccess(deploys={"v1/Secret": {"x"}}))
+
+
+def test_without_a_pull_secret_of_the_stacks_the_deployer_has_no_access_to_one():
+    """A public image, or a Secret of your own: the kubelet alone reads it (docs/contracts.md KA-11)."""
+    assert environment_deployer("app", pull_secret=False).updates == {"v1/Secret": {"app-secrets"}}
+    assert base_reader("app", pull_secret=False).reads["v1/Secret"] == {"app-deployer-token"}
 
 
 def test_the_environment_deployers_names_are_the_ones_components_names_gives():

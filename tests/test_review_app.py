@@ -64,6 +64,37 @@ def test_secrets_in_the_base_stack_never_reach_the_review_config():
     assert key("pulumiConfigPassphrase") not in derive_review_config(base, merge_request_iid=1, environment="review/x")
 
 
+@pytest.mark.parametrize(
+    ("image_pull", "derived", "pulled_with"),
+    [
+        ({"public": True}, {"public": True}, []),
+        ({"secretName": "ghcr-pull"}, {"secretName": "ghcr-pull"}, ["ghcr-pull"]),
+        # Credentials stay in the base stack: it made the review namespace's pull Secret from them.
+        (
+            {"username": "robot", "password": {"secure": "v1:abc:def"}, "shareWithReviewApps": True},
+            None,
+            ["hello-registry-pull"],
+        ),
+    ],
+    ids=["public", "own Secret", "credentials"],
+)
+def test_a_review_stack_pulls_as_the_base_stack_says_never_with_its_credentials(image_pull, derived, pulled_with):
+    other = "ghcr.io/acme/hello@sha256:" + "cd" * 32
+    base = {**STAGING, key("image"): other, key("imagePull"): image_pull}
+    config = derive_review_config(base, merge_request_iid=7, environment="review/x")
+    assert config.get(key("imagePull")) == derived
+    assert "v1:abc:def" not in str(config) and "robot" not in str(config)
+    plan = plan_review(7, "review/x", overrides={"image": other, **({"imagePull": derived} if derived else {})})
+    for deployment in of_kind(plan, "Deployment"):
+        assert [ref["name"] for ref in deployment["spec"]["template"]["spec"]["imagePullSecrets"]] == pulled_with
+
+
+def test_a_review_stack_takes_no_registry_credentials():
+    plan = plan_review(overrides={"imagePull": {"username": "robot"}}, check=False)
+    assert plan.error["message"].startswith("gitlab-k8s-cd:imagePull.username: is not used by a review stack")
+    assert plan.resources == ()
+
+
 def test_a_base_stack_without_review_apps_gets_none():
     base = {k: v for k, v in STAGING.items() if k != key("reviewApps")}
     with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:reviewApps.enabled: must be true in the base stack"):

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 
 import pytest
 import yaml
 
-from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER, InvalidArgument, ReviewAppsSpec, role_rules
+from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER, ConfigError, InvalidArgument, ReviewAppsSpec, role_rules
 from components.rbac import base_reader
 from components.testing import Secret
-from tests.conftest import PASSPHRASE, STAGING, key, load, plan_staging
-from tests.rbac import allows
+from tests.conftest import (
+    PASSPHRASE,
+    REGISTRY_PASSWORD,
+    STAGING,
+    image_pull_config,
+    key,
+    load,
+    plan_staging,
+)
+from tests.rbac import allows, grants
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"
 REVIEW_APPS = "gitlab-k8s-cd:review_apps:ReviewApps"
@@ -174,10 +183,61 @@ def test_a_review_app_url_is_its_environment_slug_under_the_domain():
 def test_the_review_namespaces_deploy_token_has_a_date_of_its_own():
     """CI's deployer may only read in the review namespace: a rotation of the review token is an
     admin run, so a rotation of the environment's (through CI's deploy) must not touch it."""
-    with pytest.raises(InvalidArgument, match=r"^deploy_token_expires_at: is required when review apps are enabled"):
-        ReviewAppsSpec(enabled=True, domain="r.example.com")
+    without = {k: v for k, v in STAGING[key("reviewApps")].items() if k != "deployTokenExpiresAt"}
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:reviewApps.deployTokenExpiresAt: is required when review apps are enabled"
+    ):
+        load({"reviewApps": without})
     base = load().deployment
     assert base.review_apps.deploy_token_expires_at == "2027-11-30"
     later = dataclasses.replace(base, deploy_token_expires_at="2028-01-31")
     args = later.review_apps_args(project="1", base_stack="staging")
     assert args.deploy_token_expires_at == "2027-11-30"  # the environment's new date leaves it be
+
+
+# --- review apps pull as the environment does, with no deploy token for another registry ----------
+
+BASE_DEPLOYER = ("hello-staging", "hello-deployer")
+
+
+def review_pull_secrets(plan):
+    return {
+        s.inputs["metadata"]["name"]: s.inputs
+        for s in plan.kind("Secret")
+        if s.inputs["type"] == "kubernetes.io/dockerconfigjson" and s.inputs["metadata"]["namespace"] == "hello-review"
+    }
+
+
+@pytest.mark.parametrize("image_pull", [{"public": True}, {"secretName": "ghcr-pull"}], ids=["public", "own Secret"])
+def test_review_apps_of_an_image_from_another_registry_get_no_deploy_token_and_no_pull_secret(image_pull):
+    """Public: nothing to pull with. A Secret of your own: you make one of that name in the review
+    namespace too (a review stack refers to it, test_review_app); the stack manages neither."""
+    plan = plan_staging(**image_pull_config(image_pull))
+    assert plan.find("gitlab:index/projectDeployToken:ProjectDeployToken") == []
+    assert review_pull_secrets(plan) == {}
+    # The base stack's deployer reads, in the review namespace, only what the base stack made there.
+    assert not grants(plan, BASE_DEPLOYER, "hello-review", "", "secrets", "get", "hello-registry-pull")
+    assert not grants(plan, BASE_DEPLOYER, "hello-review", "", "secrets", "get", "ghcr-pull")
+
+
+def test_shared_credentials_make_the_review_pull_secret_and_nothing_else_of_them_reaches_the_review_namespace():
+    credentials = {"username": "robot", "password": REGISTRY_PASSWORD, "shareWithReviewApps": True}
+    plan = plan_staging(**image_pull_config(credentials))
+    assert plan.find("gitlab:index/projectDeployToken:ProjectDeployToken") == []
+    (secret,) = review_pull_secrets(plan).values()
+    assert secret["metadata"]["name"] == "hello-registry-pull" and isinstance(secret["stringData"], Secret)
+    # One entry, for the image's registry alone: what a review app needs, nothing more.
+    (auths,) = json.loads(secret["stringData"].value[".dockerconfigjson"]).values()
+    assert list(auths) == ["ghcr.io"]
+    assert (auths["ghcr.io"]["username"], auths["ghcr.io"]["password"]) == ("robot", REGISTRY_PASSWORD)
+    assert grants(plan, BASE_DEPLOYER, "hello-review", "", "secrets", "get", "hello-registry-pull")
+    assert not grants(plan, BASE_DEPLOYER, "hello-review", "", "secrets", "patch", "hello-registry-pull")
+    # No review variable carries them: the review jobs never pull, the kubelet does.
+    for variable in plan.find(VARIABLE):
+        value = variable.inputs["value"]
+        assert REGISTRY_PASSWORD not in str(value.value if isinstance(value, Secret) else value)
+
+
+def test_review_credentials_are_refused_until_the_base_stack_says_to_share_them():
+    with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:imagePull.shareWithReviewApps: must be true for review"):
+        load(**image_pull_config({"username": "robot", "password": REGISTRY_PASSWORD}))

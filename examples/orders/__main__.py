@@ -58,6 +58,8 @@ args = ContinuousDeploymentArgs(
     environment_url="https://orders.example.com",
     image=config.require("image"),
     project=GitLabProjectArgs(path="acme/orders", description="Orders API"),
+    # gitlab.com's registry: the stack makes a read-only deploy token of the project to pull with.
+    gitlab_registry="registry.gitlab.com",
     cluster=ClusterArgs(
         name="prod-eu-1", server="https://k8s.prod.example.com:6443", ca_data=config.require("clusterCaData")
     ),

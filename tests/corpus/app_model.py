@@ -1,4 +1,5 @@
-"""The app model: processes beside web, autoscalers, secret settings and the environment's Ingress.
+"""The app model: processes beside web, autoscalers, secret settings, the environment's Ingress, and
+images from other registries.
 
 A process that runs the image's own command is a second web with no Service; one nobody watches
 (no liveness probe, no stated reason) hangs unnoticed; an autoscaler beside fixed replicas fights
@@ -6,7 +7,9 @@ Pulumi on every deploy; a secret setting in plain config, or named like a settin
 loses; an Ingress whose certificate cert-manager cannot issue serves the controller's fallback; a
 migration that runs the image's own command, that retries blindly, that would outlive the deploy
 job, whose Job the quota refuses or whose logs its TTL deletes before anyone reads them fails
-deploys or hides why; one in a review stack would change the base environment's database."""
+deploys or hides why; one in a review stack would change the base environment's database; an
+image from a registry that is not the project's own GitLab registry would get a deploy token that
+can never pull it, or pull with credentials left in plain text or copied where every branch reads them."""
 
 from __future__ import annotations
 
@@ -24,6 +27,24 @@ MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
 
 def worker(**members: object) -> dict[str, object]:
     return {"processes": {"worker": {**WORKER, **members}}}
+
+
+OTHER_IMAGE = "ghcr.io/acme/hello@sha256:" + "cd" * 32
+"""The app's image in a registry that is not GitLab's."""
+NO_TOKEN = ("deployTokenExpiresAt",)
+"""No GitLab deploy token, so no date for one."""
+
+
+def other_registry(**overrides: object) -> dict[str, object]:
+    """The staging app pulled from another registry: its image, and review apps with no token date."""
+    review_apps = {k: v for k, v in STAGING[key("reviewApps")].items() if k != "deployTokenExpiresAt"}
+    return {"image": OTHER_IMAGE, "reviewApps": review_apps, **overrides}
+
+
+def pull_secrets(members: dict[str, object]) -> dict[str, str]:
+    """The staging secrets, and ``imagePull`` as ``pulumi config set --secret --path imagePull.password``
+    leaves it: the whole key secret."""
+    return {**SECRETS, key("imagePull"): json.dumps(members)}
 
 
 def app_secrets(values: dict[str, object]) -> dict[str, str]:
@@ -327,5 +348,126 @@ CASES: list[Case] = [
         "review apps never run the migration",
         drop=STAGING_ONLY,
         secrets={},
+    ),
+    # images from other registries
+    Case(
+        "image-from-another-registry-without-image-pull",
+        {"image": OTHER_IMAGE},
+        "image",
+        "which is not GitLab's registry (registry.gitlab.com): a GitLab deploy token could never pull from it",
+    ),
+    Case(
+        "image-from-another-project-in-gitlabs-registry",
+        {"image": "registry.gitlab.com/acme/other@sha256:" + "ab" * 32},
+        "image",
+        "is not in project acme/hello's registry",
+    ),
+    Case(
+        "image-on-a-self-managed-registry-not-named",
+        {"gitlabUrl": "https://gitlab.example.com", "image": "gitlab.example.com:5050/acme/hello@sha256:" + "ab" * 32},
+        "image",
+        "gitlab_registry is not set",
+    ),
+    Case(
+        "gitlab-registry-with-a-scheme",
+        {"gitlabRegistry": "https://registry.gitlab.com"},
+        "gitlabRegistry",
+        "must be a registry host as an image names it",
+    ),
+    Case(
+        "gitlab-registry-with-a-path",
+        {"gitlabRegistry": "registry.gitlab.com/acme"},
+        "gitlabRegistry",
+        "without a path",
+    ),
+    Case(
+        "image-pull-secret-name-not-a-name",
+        other_registry(imagePull={"secretName": "GHCR Pull"}),
+        "imagePull.secretName",
+        "must be a DNS-1123 subdomain",
+        "'GHCR Pull'",
+        drop=NO_TOKEN,
+    ),
+    Case(
+        "image-pull-password-in-plain-config",
+        other_registry(imagePull={"username": "robot", "password": "hunter2-hunter2"}),
+        "imagePull.password",
+        "must be set with `pulumi config set --secret --path imagePull.password <value>`",
+        SECRET,
+        drop=NO_TOKEN,
+        hidden=("hunter2-hunter2",),
+    ),
+    Case(
+        "image-pull-secret-name-and-credentials",
+        other_registry(),
+        "imagePull.secretName",
+        "exactly one way to pull the image must be given",
+        SECRET,  # the key is secret (its password): nothing under it is shown
+        drop=NO_TOKEN,
+        secrets=pull_secrets({"secretName": "ghcr-pull", "username": "robot", "password": "s3cr3t-pull-pw"}),
+        hidden=("s3cr3t-pull-pw",),
+    ),
+    Case(
+        "image-pull-nothing-said",
+        other_registry(imagePull={}),
+        "imagePull.public",
+        "exactly one way to pull the image must be given",
+        "False and None and None",
+        drop=NO_TOKEN,
+    ),
+    Case(
+        "image-pull-unknown-member",
+        other_registry(imagePull={"public": True, "anonymous": True}),
+        "imagePull.anonymous",
+        "is not a known key",
+        "True",
+        drop=NO_TOKEN,
+    ),
+    Case(
+        "image-pull-username-looks-like-a-token",
+        other_registry(),
+        "imagePull.username",
+        "looks like a GitLab token",
+        SECRET,
+        drop=NO_TOKEN,
+        secrets=pull_secrets({"username": TOKEN, "password": "s3cr3t-pull-pw", "shareWithReviewApps": True}),
+        hidden=(TOKEN,),
+    ),
+    Case(
+        "image-pull-username-with-a-colon",
+        other_registry(),
+        "imagePull.username",
+        "must have no ':'",
+        SECRET,
+        drop=NO_TOKEN,
+        secrets=pull_secrets({"username": "ro:bot", "password": "s3cr3t-pull-pw", "shareWithReviewApps": True}),
+        hidden=("ro:bot",),
+    ),
+    Case(
+        "image-pull-password-with-a-trailing-newline",
+        other_registry(),
+        "imagePull.password",
+        "must be non-empty, without leading or trailing space",
+        SECRET,
+        drop=NO_TOKEN,
+        secrets=pull_secrets({"username": "robot", "password": "s3cr3t-pull-pw\n", "shareWithReviewApps": True}),
+        hidden=("s3cr3t-pull-pw",),
+    ),
+    Case(
+        "image-pull-credentials-copied-to-review-apps-unasked",
+        other_registry(),
+        "imagePull.shareWithReviewApps",
+        "must be true for review apps to pull with these credentials",
+        SECRET,
+        drop=NO_TOKEN,
+        secrets=pull_secrets({"username": "robot", "password": "s3cr3t-pull-pw"}),
+        hidden=("s3cr3t-pull-pw",),
+    ),
+    Case(
+        "deploy-token-date-without-a-deploy-token",
+        other_registry(imagePull={"public": True}),
+        "deployTokenExpiresAt",
+        "must not be set: no GitLab deploy token is made",
+        "'2027-11-30'",
     ),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components import (
     AppSpec,
@@ -16,7 +17,10 @@ from components import (
     CiVariables,
     CiVariablesArgs,
     ClusterArgs,
+    ContinuousDeployment,
+    ContinuousDeploymentArgs,
     Deployer,
+    DeployerAccess,
     DeployerArgs,
     EnvironmentProtectionArgs,
     ExecProbeArgs,
@@ -24,6 +28,7 @@ from components import (
     GitLabEnvironmentArgs,
     GitLabProject,
     GitLabProjectArgs,
+    ImagePullSpec,
     IngressArgs,
     LimitRangeArgs,
     MigrationSpec,
@@ -31,6 +36,7 @@ from components import (
     NamespaceArgs,
     ProbeArgs,
     ProcessSpec,
+    PulumiBackendArgs,
     RegistryAccess,
     RegistryAccessArgs,
     ResourcesArgs,
@@ -264,3 +270,66 @@ def registry_access() -> None:
         ),
     )
     pulumi.export("named_pull_secret_name", named.pull_secret_name)
+
+
+def registry_access_credentials() -> None:
+    """A pull Secret from credentials given (a registry other than GitLab's): no deploy token."""
+    access = RegistryAccess(
+        "ghcr",
+        RegistryAccessArgs(
+            namespace="app-test",
+            registry="ghcr.io",
+            app="app",
+            instance="app-test",
+            username="robot",
+            password="given-plain-pull-token",  # made secret anyway
+        ),
+    )
+    pulumi.export("pull_secret_name", access.pull_secret_name)
+
+
+SHOP_IMAGE = "ghcr.io/acme/shop@sha256:" + "ef" * 32
+REDIS_IMAGE = "ghcr.io/acme/redis@sha256:" + "12" * 32
+REDIS = "shop-redis"
+"""The second component's Deployment and Service: fixed names, so that CI's Role grants them by name."""
+
+
+def second_component() -> None:
+    """An app whose image is pulled with a Secret of its own, and a second component in its namespace
+    (a Redis of its own) that CI's deployer deploys too: what ContinuousDeployment exposes for it."""
+    redis_access = DeployerAccess(deploys={"apps/v1/Deployment": {REDIS}, "v1/Service": {REDIS}})
+    shop = ContinuousDeployment(
+        "shop",
+        ContinuousDeploymentArgs(
+            app="shop",
+            environment="production",
+            environment_url="https://shop.example.com",
+            image=SHOP_IMAGE,
+            image_pull=ImagePullSpec(secret_name="ghcr-pull"),
+            project=GitLabProjectArgs(path="acme/shop"),
+            cluster=CLUSTER,
+            backend=PulumiBackendArgs(url="s3://acme-state", passphrase=pulumi.Output.secret("a-passphrase-123")),
+            extra_deployer_access=redis_access,
+        ),
+    )
+    labels = {"app.kubernetes.io/name": REDIS}
+    k8s.apps.v1.Deployment(
+        REDIS,
+        metadata={"name": REDIS, "namespace": shop.namespace},
+        spec={
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    # The app's pull Secret, whichever it is (none for a public image).
+                    "imagePullSecrets": [] if shop.pull_secret_name is None else [{"name": shop.pull_secret_name}],
+                    "containers": [{"name": "redis", "image": REDIS_IMAGE}],
+                },
+            },
+        },
+    )
+    pulumi.export("project_id", shop.project_id)
+    pulumi.export("namespace", shop.namespace)
+    pulumi.export("pull_secret_name", shop.pull_secret_name)
+    pulumi.export("deployed_redis", sorted(shop.deployer_access.deploys["apps/v1/Deployment"] or ()))
