@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +28,8 @@ def checkov() -> str:
 
 
 def scan(framework: str, *files) -> dict:
+    """One checkov run over ``files``: each outcome's (check id, resource) pairs, the skipped ones
+    with their comment, and ``by_file``, the same per file (resources repeat across files)."""
     command = [checkov(), "--framework", framework, "--output", "json", "--compact", "--skip-download"]
     for file in files:
         command += ["-f", str(file)]
@@ -34,19 +37,26 @@ def scan(framework: str, *files) -> dict:
     assert result.returncode in (0, 1), result.stderr[-2000:]
     report = json.loads(result.stdout)
     reports = report if isinstance(report, list) else [report]
-    found = {
-        outcome: [
-            (c["check_id"], c["resource"]) for r in reports for c in r.get("results", {}).get(f"{outcome}_checks", [])
-        ]
-        for outcome in ("passed", "failed")
+    checks = {
+        outcome: [c for r in reports for c in r.get("results", {}).get(f"{outcome}_checks", [])]
+        for outcome in ("passed", "failed", "skipped")
     }
-    found["skipped"] = [
-        (c["check_id"], c["resource"], c["check_result"].get("suppress_comment"))
-        for r in reports
-        for c in r.get("results", {}).get("skipped_checks", [])
-    ]
+    by_file: dict[str, dict[str, list]] = {}
+    for outcome, found in checks.items():
+        for c in found:
+            entry = (c["check_id"], c["resource"])
+            if outcome == "skipped":
+                entry = (*entry, c["check_result"].get("suppress_comment"))
+            path = str(Path(c["file_abs_path"]).resolve()) if c.get("file_abs_path") else c.get("file_path", "")
+            by_file.setdefault(path, {"passed": [], "failed": [], "skipped": []})[outcome].append(entry)
     summary = {k: sum(r.get("summary", {}).get(k, 0) for r in reports) for k in ("passed", "failed", "skipped")}
-    return {"summary": summary, **found}
+    flat = {outcome: [e for f in by_file.values() for e in f[outcome]] for outcome in ("passed", "failed", "skipped")}
+    return {"summary": summary, **flat, "by_file": by_file}
+
+
+def of(report: dict, file) -> dict:
+    """``report``'s outcomes for one of the files it scanned."""
+    return report["by_file"].get(str(Path(file).resolve()), {"passed": [], "failed": [], "skipped": []})
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +67,48 @@ def manifests(staging_plan, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def scanned(manifests, review_plan, tmp_path_factory):
-    """One scan of what the cluster holds once staging and a review stack are up: the review
-    namespace holds both stacks' objects (its NetworkPolicies, which CKV2_K8S_6 looks for
-    one per pod, are the base stack's)."""
-    review = tmp_path_factory.mktemp("review-plan")
-    review_plan.write(review)
-    return scan("kubernetes", manifests, review / "kubernetes.yaml")
+def files(manifests, review_plan, tmp_path_factory):
+    """What each test scans, written once: checkov starts once for all of them (each start costs
+    seconds). The review namespace holds both staging's and the review stack's objects (its
+    NetworkPolicies, which CKV2_K8S_6 looks for one per pod, are the base stack's)."""
+    from tests.conftest import REGISTRY_PASSWORD, component, image_pull_config, plan_staging
+
+    root = tmp_path_factory.mktemp("checkov")
+    written = {"staging": manifests}
+
+    def write(label, plan):
+        plan.write(root / label)
+        written[label] = root / label / "kubernetes.yaml"
+
+    write("review", review_plan)
+    write("workloads", component("workloads"))
+    write("migration", plan_staging({"migration": {"command": ["python3", "-m", "hello.migrate"]}}))
+    credentials = {"username": "robot", "password": REGISTRY_PASSWORD, "shareWithReviewApps": True}
+    for label, image_pull in (
+        ("credentials", credentials),
+        ("own", {"secretName": "ghcr-pull"}),
+        ("public", {"public": True}),
+    ):
+        write(label, plan_staging(**image_pull_config(image_pull)))
+    # The scan is live: a manifest made worse fails it.
+    worse = root / "worse.yaml"
+    worse.write_text(manifests.read_text().replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"))
+    written["worse"] = worse
+    return written
+
+
+@pytest.fixture(scope="module")
+def everything(files):
+    return scan("kubernetes", *files.values())
+
+
+@pytest.fixture(scope="module")
+def scanned(everything, files):
+    """Staging's and the review stack's outcomes."""
+    return {
+        outcome: of(everything, files["staging"])[outcome] + of(everything, files["review"])[outcome]
+        for outcome in ("passed", "failed", "skipped")
+    }
 
 
 def test_the_staging_manifests_pass_every_kubernetes_check(scanned):
@@ -77,14 +122,10 @@ def test_the_staging_manifests_pass_every_kubernetes_check(scanned):
     ]
 
 
-def test_a_process_without_probes_skips_checkovs_probe_checks_with_its_reason(tmp_path):
+def test_a_process_without_probes_skips_checkovs_probe_checks_with_its_reason(everything, files):
     """The component plan's scheduler states why it has no probes: checkov skips those two
     checks with that reason, and fails nothing else of the component's."""
-    from tests.conftest import component
-
-    plan = component("workloads")
-    plan.write(tmp_path)
-    report = scan("kubernetes", tmp_path / "kubernetes.yaml")
+    report = of(everything, files["workloads"])
     reason = "it exits on any error, and the kubelet restarts it"
     scheduler = "Deployment.many-prod.many-scheduler"
     assert {(c, r, why) for c, r, why in report["skipped"] if r == scheduler} == {
@@ -95,13 +136,10 @@ def test_a_process_without_probes_skips_checkovs_probe_checks_with_its_reason(tm
     assert not [c for c, r in report["failed"] if r == scheduler and c in ("CKV_K8S_8", "CKV_K8S_9")]
 
 
-def test_the_staging_stack_with_a_migration_passes_every_kubernetes_check(tmp_path):
+def test_the_staging_stack_with_a_migration_passes_every_kubernetes_check(everything, files):
     """The migration Job is checked as a workload (checkov checks no probes on a Job); with the
     secret settings, it skips CKV_K8S_35 as the Deployments do, with the same reason."""
-    from tests.conftest import plan_staging
-
-    plan_staging({"migration": {"command": ["python3", "-m", "hello.migrate"]}}).write(tmp_path)
-    report = scan("kubernetes", tmp_path / "kubernetes.yaml")
+    report = of(everything, files["migration"])
     assert report["failed"] == []
     job = "Job.hello-staging.hello-migrate-4c5c9903be6a"
     assert len([c for c, r in report["passed"] if r == job]) >= 20
@@ -120,29 +158,16 @@ def test_the_pipeline_passes_every_gitlab_ci_check():
     assert report["summary"]["passed"] > 0 and report["summary"]["skipped"] == 0
 
 
-def test_checkov_would_catch_a_privileged_container(manifests, tmp_path):
+def test_checkov_would_catch_a_privileged_container(everything, files):
     """The scan is live: a manifest made worse fails it."""
-    text = manifests.read_text().replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true")
-    worse = tmp_path / "worse.yaml"
-    worse.write_text(text)
-    assert "CKV_K8S_20" in {check for check, _ in scan("kubernetes", worse)["failed"]}
+    assert "CKV_K8S_20" in {check for check, _ in of(everything, files["worse"])["failed"]}
 
 
-def test_images_from_other_registries_pass_every_kubernetes_check(tmp_path):
+def test_images_from_other_registries_pass_every_kubernetes_check(everything, files):
     """With no deploy token: credentials (the pull Secrets the stack makes, in both namespaces), a
     Secret of your own, and a public image (no imagePullSecrets at all)."""
-    from tests.conftest import REGISTRY_PASSWORD, image_pull_config, plan_staging
-
-    credentials = {"username": "robot", "password": REGISTRY_PASSWORD, "shareWithReviewApps": True}
-    files = []
-    for label, image_pull in (
-        ("credentials", credentials),
-        ("own", {"secretName": "ghcr-pull"}),
-        ("public", {"public": True}),
-    ):
-        plan_staging(**image_pull_config(image_pull)).write(tmp_path / label)
-        files.append(tmp_path / label / "kubernetes.yaml")
-    report = scan("kubernetes", *files)
-    assert report["failed"] == []
-    assert {check for check, _, _ in report["skipped"]} == {"CKV_K8S_35"}
-    assert len([r for _, r in report["passed"] if r.startswith("Secret.hello-staging.hello-registry-pull")]) > 0
+    reports = [of(everything, files[label]) for label in ("credentials", "own", "public")]
+    assert [report["failed"] for report in reports] == [[], [], []]
+    assert {check for report in reports for check, _, _ in report["skipped"]} == {"CKV_K8S_35"}
+    assert len([r for _, r in reports[0]["passed"] if r.startswith("Secret.hello-staging.hello-registry-pull")]) > 0
+    assert all(report["passed"] for report in reports)

@@ -63,8 +63,13 @@ def test_a_services_cluster_ips_list_is_not_a_replacement_path_but_its_cluster_i
 
 
 @pytest.fixture(scope="module")
-def image_bump(staging_plan):
-    bumped = plan_staging({"image": f"registry.gitlab.com/acme/hello@{DIGEST}"})
+def bumped():
+    """The staging stack deploying another image."""
+    return plan_staging({"image": f"registry.gitlab.com/acme/hello@{DIGEST}"})
+
+
+@pytest.fixture(scope="module")
+def image_bump(staging_plan, bumped):
     return compare(staging_plan.resource_table(), bumped.resource_table())
 
 
@@ -100,7 +105,7 @@ def _scaled_out(inputs, replicas):
 
 @pytest.mark.parametrize(("autoscaled", "expected"), [(True, []), (False, ["spec.replicas"])])
 def test_a_deploy_after_a_scale_out_changes_nothing_but_the_image_when_the_autoscaler_owns_replicas(
-    autoscaled, expected
+    autoscaled, expected, staging_plan, bumped
 ):
     """The plan diff, as pulumi-kubernetes computes it: the new inputs against the live object
     pruned to the old inputs' shape (tests/pruned_live.py, docs/contracts.md KH-1). With an
@@ -108,10 +113,12 @@ def test_a_deploy_after_a_scale_out_changes_nothing_but_the_image_when_the_autos
     replicas the same deploy would put them back (4 to 2), undoing the scale-out."""
     from tests.pruned_live import prune_map
 
-    overrides = {"autoscaling": {"minReplicas": 2, "maxReplicas": 4}} if autoscaled else {}
-    drop = ("replicas",) if autoscaled else ()
-    before = plan_staging(overrides, drop=drop)
-    after = plan_staging({**overrides, "image": f"registry.gitlab.com/acme/hello@{DIGEST}"}, drop=drop)
+    if autoscaled:
+        overrides, drop = {"autoscaling": {"minReplicas": 2, "maxReplicas": 4}}, ("replicas",)
+        before = plan_staging(overrides, drop=drop)
+        after = plan_staging({**overrides, "image": f"registry.gitlab.com/acme/hello@{DIGEST}"}, drop=drop)
+    else:
+        before, after = staging_plan, bumped  # replicas: 2
     old_inputs = before.get(DEPLOYMENT, "hello-workload-deployment").inputs
     new_inputs = after.get(DEPLOYMENT, "hello-workload-deployment").inputs
     pruned = prune_map(_scaled_out(old_inputs, 4), old_inputs)
