@@ -17,23 +17,22 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from components.plan import stack_config  # noqa: E402
 from components.testing import run_component, run_program  # noqa: E402
 
 IMPORTS = (
     "import pulumi, yaml, pulumi_gitlab, pulumi_kubernetes, pulumi_random;"
     "import pulumi_kubernetes.core.v1, pulumi_kubernetes.apps.v1, pulumi_kubernetes.networking.v1,"
-    " pulumi_kubernetes.policy.v1, pulumi_kubernetes.rbac.v1"
+    " pulumi_kubernetes.policy.v1, pulumi_kubernetes.rbac.v1, pulumi_kubernetes.autoscaling.v2,"
+    " pulumi_kubernetes.batch.v1"
 )
-CONFIG = {
-    **yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"],
-    "gitlab-k8s-cd:pulumiConfigPassphrase": "bench-passphrase-0123",
-}
-SECRET_KEYS = ["gitlab-k8s-cd:pulumiConfigPassphrase"]
+# The staging stack's config as the plan command reads it (its encrypted values as placeholders).
+_STACK = stack_config(ROOT, "staging", [])
+CONFIG = {**_STACK.config, "gitlab-k8s-cd:pulumiConfigPassphrase": "bench-passphrase-0123"}
+SECRET_KEYS = sorted({*_STACK.secret_keys, "gitlab-k8s-cd:pulumiConfigPassphrase"})
 
 
 def timed(action) -> float:
