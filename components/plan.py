@@ -217,6 +217,7 @@ def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> Sta
         if not isinstance(key, str):
             raise ValueError(f"{stack_file.name}: config key {key!r} is not a string")
         full = _config_key(key if ":" in key else f"{project}:{key}", stack_file.name)
+        _refuse_plain_text_beside_secrets(stack_file.name, full, value)
         value, secret = _decrypt_offline(value)
         if secret:
             result.secret_keys.append(full)
@@ -259,6 +260,29 @@ def _config_key(key: str, where: str) -> str:
             "(configuration keys should be of the form `<namespace>:<name>`)"
         )
     return f"{namespace}:{name}"
+
+
+ENCRYPTED_MEMBERS = {f"{NAMESPACE}:secrets": "*", f"{NAMESPACE}:imagePull": "password"}
+"""Members that must be ``secure:`` in the stack file: every one of ``secrets``, and
+``imagePull.password``. The CLI marks the whole key secret as soon as one member is
+(docs/contracts.md PC-7), so the program cannot see a member added without ``--secret``: it
+would sit in git in plain text, beside the encrypted ones."""
+
+
+def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any) -> None:
+    member = ENCRYPTED_MEMBERS.get(key)
+    if member is None or not isinstance(value, dict):
+        return
+    for name, item in value.items():
+        if member not in ("*", name):
+            continue
+        if not (isinstance(item, dict) and len(item) == 1 and isinstance(item.get("secure"), str)):
+            # Never the value: it is a secret, in plain text.
+            raise ValueError(
+                f"{file}: {key}.{name} is in plain text in the stack file, where only an encrypted value may be: "
+                f"set it with `pulumi config set --secret --path {key.partition(':')[2]}.{name} <value>`, and take "
+                "the plain text out of the repository's history (it is a leaked secret now)"
+            )
 
 
 def _decrypt_offline(value: Any) -> tuple[Any, bool]:

@@ -197,3 +197,30 @@ def test_a_stack_file_value_the_cli_cannot_load_exits_2_without_a_traceback(tmp_
     result = plan("--stack", "staging", "--project-dir", str(project), "--out", str(project / "plan"))
     assert result.returncode == 2, result.stderr[-500:]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("plain", "key"),
+    [
+        ("    STRIPE_KEY: sk_live_plain_text_0123\n", "gitlab-k8s-cd:secrets.STRIPE_KEY"),
+        ("    DB_USER:\n      nested: sk_live_plain_text_0123\n", "gitlab-k8s-cd:secrets.DB_USER"),
+    ],
+)
+def test_a_secret_setting_in_plain_text_beside_encrypted_ones_exits_2_never_showing_it(tmp_path, plain, key):
+    """The CLI marks the whole key secret when one member is (docs/contracts.md PC-7): the program
+    could not tell a member added without --secret, which would sit in git in plain text."""
+    stack = STACK_FILE.replace("  gitlab-k8s-cd:secrets:\n", "  gitlab-k8s-cd:secrets:\n" + plain)
+    assert stack != STACK_FILE
+    result = plan_project(project_with(tmp_path, stack))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{key} is in plain text in the stack file, where only an encrypted value may be" in result.stderr
+    assert "pulumi config set --secret --path secrets." in result.stderr
+    assert "sk_live_plain_text_0123" not in result.stdout + result.stderr
+
+
+def test_an_image_pull_password_in_plain_text_exits_2_never_showing_it(tmp_path):
+    stack = STACK_FILE + "  gitlab-k8s-cd:imagePull:\n    username: robot\n    password: pl4in-pull-password\n"
+    result = plan_project(project_with(tmp_path, stack))
+    assert result.returncode == 2
+    assert "gitlab-k8s-cd:imagePull.password is in plain text in the stack file" in result.stderr
+    assert "pl4in-pull-password" not in result.stdout + result.stderr
