@@ -686,6 +686,9 @@ class Workload(pulumi.ComponentResource):
             skips.update(dict.fromkeys(UNPROBED_CHECKOV_CHECKS, process.unprobed_reason))
         if args.secrets is not None:
             skips[SECRETS_AS_FILES_CHECK] = SECRETS_AS_ENVIRONMENT_REASON
+        if process.autoscaling is not None:
+            # It sets no replicas: the fewest its autoscaler runs, for the policy pack's rollout check.
+            stated[MIN_REPLICAS_ANNOTATION] = str(process.autoscaling.min_replicas)
         if process.autoscaling is None:
             # With an autoscaler, replicas are its own: a manifest that set them would undo every
             # scale-out at each deploy (server-side apply, docs/contracts.md KH-1).
@@ -723,6 +726,8 @@ class Workload(pulumi.ComponentResource):
         return deployment
 
 
+MIN_REPLICAS_ANNOTATION = "gitlab-k8s-cd/min-replicas"
+"""On an autoscaled Deployment: its autoscaler's minReplicas (policy/rules.py reads it)."""
 SECRETS_AS_FILES_CHECK = "CKV_K8S_35"
 """checkov's "prefer Secrets as files over Secrets as environment variables"."""
 SECRETS_AS_ENVIRONMENT_REASON = (

@@ -59,6 +59,8 @@ def _containers(resource_type: str, props: Mapping[str, Any]) -> Iterator[Mappin
 
 
 NO_PROBE_REASON_ANNOTATION = "gitlab-k8s-cd/no-probe-reason"
+MIN_REPLICAS_ANNOTATION = "gitlab-k8s-cd/min-replicas"
+"""An autoscaled Deployment's fewest pods (its autoscaler's minReplicas): components/workload.py."""
 """A workload's stated reason for having no probes (components/process.py): a decision, not an omission."""
 
 
@@ -152,7 +154,12 @@ def rollout_bounds(resource_type: str, props: Mapping[str, Any], tags: Mapping[s
         return
     rolling = strategy.get("rollingUpdate") or {}
     surge, unavailable = rolling.get("maxSurge", "25%"), rolling.get("maxUnavailable", "25%")
-    replicas = (props.get("spec") or {}).get("replicas", 1)
+    replicas = (props.get("spec") or {}).get("replicas")
+    if replicas is None:
+        # An autoscaled Deployment sets no replicas (its autoscaler does): it states the fewest it
+        # runs, which a rollout must never take down; without either, the API's default, 1.
+        stated = ((props.get("metadata") or {}).get("annotations") or {}).get(MIN_REPLICAS_ANNOTATION)
+        replicas = int(stated) if isinstance(stated, str) and stated.isdigit() else 1
     unavailable_value = _int_or_percent(unavailable)
     if unavailable_value is not None:
         amount, percent = unavailable_value

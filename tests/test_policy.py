@@ -118,11 +118,24 @@ def test_a_workload_without_probes_passes_only_when_it_states_why(deployment, re
     )
 
 
-def test_the_policy_pack_reads_the_annotation_the_components_write():
-    from components import process
+def test_the_policy_pack_reads_the_annotations_the_components_write():
+    from components import process, workload
     from policy import rules
 
     assert rules.NO_PROBE_REASON_ANNOTATION == process.NO_PROBE_REASON_ANNOTATION
+    assert rules.MIN_REPLICAS_ANNOTATION == workload.MIN_REPLICAS_ANNOTATION
+
+
+@pytest.mark.parametrize(("stated", "reported"), [("2", False), ("1", True), (None, True)])
+def test_an_autoscaled_deployment_is_judged_by_the_fewest_pods_it_states(deployment, stated, reported):
+    """No replicas (the autoscaler's): maxUnavailable 1 is safe at a minimum of 2, not of 1 (nor at
+    the API's default of 1 when nothing is stated)."""
+    del deployment["spec"]["replicas"]
+    deployment["spec"]["strategy"]["rollingUpdate"] = {"maxSurge": 1.0, "maxUnavailable": 1.0}
+    if stated is not None:
+        deployment["metadata"]["annotations"]["gitlab-k8s-cd/min-replicas"] = stated
+    found = violations("k8s-rollout-bounds", DEPLOYMENT, deployment)
+    assert bool(found) is reported, found
 
 
 @pytest.mark.parametrize("zero", ["0", "0m", "0Mi", "0.0", "0e3", "+0", ".0", 0, 0.0])

@@ -106,8 +106,11 @@ def test_an_autoscaled_process_sets_no_replicas_and_its_autoscaler_targets_its_d
     deployments, autoscalers = manifests(plan, "Deployment"), manifests(plan, "HorizontalPodAutoscaler")
     assert sorted(autoscalers) == ["many", "many-scheduler"]
     for name in autoscalers:
-        # Pulumi never sets what the autoscaler owns (docs/contracts.md KH-1).
+        # Pulumi never sets what the autoscaler owns (docs/contracts.md KH-1); the Deployment states
+        # its fewest pods instead, for the policy pack's rollout check.
         assert "replicas" not in deployments[name]["spec"], name
+        minimum = str(autoscalers[name]["spec"]["minReplicas"])
+        assert deployments[name]["metadata"]["annotations"]["gitlab-k8s-cd/min-replicas"] == minimum
         assert autoscalers[name]["spec"]["scaleTargetRef"] == {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
