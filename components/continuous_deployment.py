@@ -15,7 +15,7 @@ from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
-from .ingress import IngressSpec
+from .ingress import ACME_SOLVER_USAGE, IngressSpec
 from .labels import environment_slug, gitlab_annotations, trace_annotations
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
 from .pulumi_backend import PulumiBackendArgs
@@ -186,6 +186,7 @@ class ContinuousDeploymentArgs:
             quota=self.quota is not None,
             limit_range=self.limit_range is not None,
             ingress=self.ingress.enabled,
+            acme_solver=self.acme,
             pull_secret=self.makes_pull_secret,
         )
         return access if self.extra_deployer_access is None else access.merge(self.extra_deployer_access)
@@ -231,26 +232,48 @@ class ContinuousDeploymentArgs:
                 "are the other environments' defaults): every branch pipeline may deploy to the review namespace",
             )
 
+    @property
+    def acme(self) -> bool:
+        """Whether cert-manager issues the Ingress's certificate: its HTTP-01 solver then runs in
+        the namespace now and then (docs/contracts.md CM-1)."""
+        return self.ingress.enabled and (self.ingress.cluster_issuer is not None or self.ingress.issuer is not None)
+
+    def _with_solver(self, usage: dict[str, Decimal]) -> dict[str, Decimal]:
+        """``usage``, and cert-manager's solver pod, which may run beside it."""
+        if self.acme:
+            for resource, amount in ACME_SOLVER_USAGE.items():
+                usage[resource] = usage.get(resource, Decimal(0)) + v.parse_quantity(amount)
+        return usage
+
     def _check_quotas(self) -> None:
         """A quota that cannot admit a rollout's peak makes every rollout stall at its surge pods;
         one that cannot admit the namespace's own objects makes the deploy fail (403 on create)."""
-        shortfall = quota_shortfall(self.quota or {}, self.spec.peak_usage())
+        shortfall = quota_shortfall(self.quota or {}, self._with_solver(self.spec.peak_usage()))
         if shortfall is not None:
-            raise self._quota_error("quota", shortfall, self.spec, self.quota or {})
+            raise self._quota_error("quota", shortfall, self.spec, self.quota or {}, acme=self.acme)
         if self.spec.migration is not None:
             # Before the rollout, the migration's pod runs beside every process at its most replicas.
-            shortfall = quota_shortfall(self.quota or {}, self.spec.migration_usage())
+            usage = self._with_solver(self.spec.migration_usage())
+            shortfall = quota_shortfall(self.quota or {}, usage)
             if shortfall is not None:
                 resource, needed = shortfall
+                solver = ", cert-manager's HTTP-01 solver 1" if self.acme else ""
                 raise v.InvalidArgument(
                     f"quota.{resource}",
                     (self.quota or {})[resource],
-                    f"must admit the migration's {int(self.spec.migration_usage()['pods'])} pods "
-                    f"({self.spec.migration_text()}), which need {resource} {_amount(needed)}: the quota would "
-                    "refuse the migration's pod, and every deploy would fail",
+                    f"must admit the migration's {int(usage['pods'])} pods ({self.spec.migration_text()}{solver}), "
+                    f"which need {resource} {_amount(needed)}: the quota would refuse the migration's pod, and every "
+                    "deploy would fail",
                 )
         pull = self.image_pull is None or not self.image_pull.public
-        counts = object_counts(self.spec, review=False, ingress=self.ingress.enabled, pull_secret=pull)
+        counts = object_counts(
+            self.spec,
+            review=False,
+            ingress=self.ingress.enabled,
+            pull_secret=pull,
+            tls_secret=self.ingress.enabled and self.ingress.tls_secret is not None,
+            acme=self.acme,
+        )
         _check_counts("quota", self.quota or {}, counts)
         if self.review_apps.enabled and self.review_apps.quota:
             review = self.spec.for_review()
@@ -261,14 +284,17 @@ class ContinuousDeploymentArgs:
             _check_counts("review_apps.quota", self.review_apps.quota, review_counts)
 
     @staticmethod
-    def _quota_error(field: str, shortfall: tuple[str, Decimal], spec: AppSpec, quota: Mapping[str, str]) -> Exception:
+    def _quota_error(
+        field: str, shortfall: tuple[str, Decimal], spec: AppSpec, quota: Mapping[str, str], acme: bool = False
+    ) -> Exception:
         resource, needed = shortfall
         what = "review app's rollout" if field.startswith("review") else "rollout"
-        pods = sum(process.peak_pods for process in spec.running())
+        pods = sum(process.peak_pods for process in spec.running()) + int(acme)
+        solver = ", and cert-manager's HTTP-01 solver 1" if acme else ""
         return v.InvalidArgument(
             f"{field}.{resource}",
             quota[resource],
-            f"must admit the {what}'s peak of {pods} pods ({spec.peak_text()}), which need {resource} "
+            f"must admit the {what}'s peak of {pods} pods ({spec.peak_text()}{solver}), which need {resource} "
             f"{_amount(needed)}: the quota would refuse the surge pods and the rollout could never finish",
         )
 
@@ -529,12 +555,23 @@ def _amount(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def object_counts(spec: AppSpec, *, review: bool, ingress: bool, pull_secret: bool = True) -> dict[str, int]:
+def object_counts(
+    spec: AppSpec,
+    *,
+    review: bool,
+    ingress: bool,
+    pull_secret: bool = True,
+    tls_secret: bool = False,
+    acme: bool = False,
+) -> dict[str, int]:
     """The objects a namespace holds at least, at a rollout's peak, by ResourceQuota's names (both
     the core ones, ``configmaps``, and ``count/<resource>``): the stack's own, plus the
     ``kube-root-ca.crt`` ConfigMap and the ``default`` ServiceAccount Kubernetes puts in every
     namespace (docs/contracts.md KA-7). A review namespace counts one review app. ``pull_secret``:
-    whether the namespace holds a pull Secret (the stack's, or your own; none for a public image)."""
+    whether the namespace holds a pull Secret (the stack's, or your own; none for a public image);
+    ``tls_secret``: the Ingress's TLS Secret; ``acme``: whether cert-manager issues it, with, while
+    it proves a domain, a temporary private key Secret and its HTTP-01 solver's Service and Ingress
+    (docs/contracts.md CM-1), and the stack's policy that admits the controller to the solver."""
     processes = spec.running()
     counts = {
         "count/deployments.apps": len(processes),
@@ -553,6 +590,13 @@ def object_counts(spec: AppSpec, *, review: bool, ingress: bool, pull_secret: bo
     }
     if ingress:
         counts["count/ingresses.networking.k8s.io"] = 1
+    if tls_secret:
+        counts["secrets"] += 1
+    if acme:
+        counts["secrets"] += 1
+        counts["services"] += 1
+        counts["count/ingresses.networking.k8s.io"] += 1
+        counts["count/networkpolicies.networking.k8s.io"] += 1
     budgets = 0 if review else sum(1 for p in processes if p.disruption_budget)
     if budgets:
         counts["count/poddisruptionbudgets.policy"] = budgets

@@ -70,6 +70,11 @@ class IngressArgs:
                 "(without one, cert-manager issues nothing)",
             )
 
+    @property
+    def acme(self) -> bool:
+        """Whether cert-manager issues its certificate (then over HTTP-01 or DNS-01: the issuer's choice)."""
+        return self.cluster_issuer is not None or self.issuer is not None
+
     def annotations(self) -> dict[str, str]:
         """cert-manager's ingress-shim annotation, and Pulumi's wait."""
         annotations = {}
@@ -102,6 +107,13 @@ def allow_http_spec(
             peer["podSelector"] = {"matchLabels": dict(from_pods)}
         rule["from"] = [peer]
     return {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress"], "ingress": [rule]}
+
+
+def allow_acme_solver_spec(from_namespace: str | None, from_pods: Mapping[str, str] | None) -> dict[str, object]:
+    """A NetworkPolicy spec that lets the ingress controller reach cert-manager's HTTP-01 solver
+    pods, which cert-manager runs in the Ingress's namespace, where the default-deny policy would
+    refuse it the challenge (docs/contracts.md CM-1). It selects nothing between two issuances."""
+    return allow_http_spec(ACME_SOLVER_LABELS, ACME_SOLVER_PORT, from_namespace=from_namespace, from_pods=from_pods)
 
 
 def ingress(
@@ -138,6 +150,19 @@ def ingress(
     )
 
 
+ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
+"""What cert-manager labels its HTTP-01 solver pods with (docs/contracts.md CM-1)."""
+ACME_SOLVER_PORT = 8089
+"""The port a solver pod listens on (cert-manager ``acmeSolverListenPort``)."""
+ACME_SOLVER_USAGE = {
+    "pods": "1",
+    "requests.cpu": "10m",
+    "requests.memory": "64Mi",
+    "limits.cpu": "100m",
+    "limits.memory": "64Mi",
+}
+"""A solver pod's share of the namespace's quota while cert-manager proves a domain over HTTP-01
+(its controller's defaults; docs/contracts.md CM-1). It runs beside the app, in its namespace."""
 DEFAULT_CONTROLLER_NAMESPACE = "ingress-nginx"
 """Where ingress-nginx's official manifests install the controller (docs/contracts.md KA-8)."""
 DEFAULT_CONTROLLER_POD_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}

@@ -121,6 +121,11 @@ def allow_http(app: str) -> str:
     return _named(app, "-allow-http", "the allow-http NetworkPolicy's name")
 
 
+def allow_acme_solver(app: str) -> str:
+    """The NetworkPolicy that lets the ingress controller reach cert-manager's HTTP-01 solver pods."""
+    return _named(app, "-allow-acme-solver", "the allow-acme-solver NetworkPolicy's name")
+
+
 def quota(app: str) -> str:
     """The namespace's ResourceQuota."""
     return _named(app, "-quota", "the ResourceQuota's name")
@@ -207,6 +212,8 @@ def check_environment(app: str, environment: str, review_apps: Any = None) -> No
     instance = environment_instance(app, environment)
     derived(instance, LABEL_VALUE, what=label, field="app", value=app, hint="shorten the app or environment name")
     for made in (deployer, deployer_token, pull_secret, app_service_account, default_deny, allow_http, quota):
+        made(app)
+    for made in (app_secrets, allow_acme_solver):
         made(app)
     limit_range(app)
     if review_apps is None or not review_apps.enabled:

@@ -385,12 +385,15 @@ def environment_deployer(
     quota: bool = False,
     limit_range: bool = False,
     ingress: bool = False,
+    acme_solver: bool = False,
     pull_secret: bool = True,
 ) -> DeployerAccess:
     """An environment's deployer (staging's), for what :class:`components.ContinuousDeployment`
     declares in the app's namespace: it deploys the workload, updates the pull Secret and the
     secret settings in place, and reads the rest. ``processes``: the app's processes beside web;
-    ``quota``, ``limit_range``, ``ingress``: whether the namespace has them; ``pull_secret``:
+    ``quota``, ``limit_range``, ``ingress``: whether the namespace has them; ``acme_solver``:
+    whether cert-manager issues the Ingress's certificate (a policy lets the controller reach its
+    HTTP-01 solver pods); ``pull_secret``:
     whether the stack makes the pull Secret (from a deploy token or credentials; not for a public
     image, nor for a Secret of your own, which only the kubelet reads). Nothing here depends on
     what CI's runs may change (the image, replicas, autoscaling, settings, secrets, the
@@ -402,6 +405,8 @@ def environment_deployer(
     if ingress:
         # Network exposure, like the NetworkPolicies: an admin run makes it; CI's refresh reads it.
         reads["networking.k8s.io/v1/Ingress"] = {service}
+    if acme_solver:
+        reads["networking.k8s.io/v1/NetworkPolicy"].add(names.allow_acme_solver(app))
     return DeployerAccess(
         deploys={
             **dict.fromkeys(PROCESS_DEPLOYS, deployments),

@@ -18,7 +18,7 @@ import pulumi_random as random
 
 from . import names
 from . import validation as v
-from .ingress import IngressArgs, allow_http_spec, ingress
+from .ingress import IngressArgs, allow_acme_solver_spec, allow_http_spec, ingress
 from .labels import recommended_labels, selector_labels
 from .migration import COMPONENT as MIGRATE
 from .migration import RESOURCE_SUFFIX as MIGRATION_SUFFIX
@@ -591,6 +591,13 @@ class Workload(pulumi.ComponentResource):
                     from_namespace=args.ingress.controller_namespace if args.ingress else None,
                     from_pods=args.ingress.controller_pod_labels if args.ingress else None,
                 ),
+                opts=child,
+            )
+        if args.ingress is not None and args.ingress.acme and args.allow_http:
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-allow-acme-solver",
+                metadata={**metadata, "name": names.allow_acme_solver(args.app)},
+                spec=allow_acme_solver_spec(args.ingress.controller_namespace, args.ingress.controller_pod_labels),
                 opts=child,
             )
         if args.ingress is not None:

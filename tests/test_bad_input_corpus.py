@@ -137,7 +137,7 @@ def test_quotes_newlines_and_braces_in_a_setting_value_stay_inside_that_value(tm
     )
     assert result.returncode == 0, result.stderr
     documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()))
-    assert len(documents) == 30  # as many objects as without the hostile value
+    assert len(documents) == 31  # as many objects as without the hostile value
     assert not [d for d in documents if d["kind"] == "ClusterRoleBinding"]
     config_map = next(d for d in documents if d["kind"] == "ConfigMap")
     assert config_map["data"] == {"EVIL": hostile}

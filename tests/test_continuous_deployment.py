@@ -241,15 +241,16 @@ def test_the_review_namespace_is_never_an_environments():
 @pytest.mark.parametrize(
     ("quota", "expected"),
     [
-        # Every process at the peak of its rollout: web 2 + 1 pods, the worker 1 + 1.
+        # Every process at the peak of its rollout, web 2 + 1 pods, the worker 1 + 1, and
+        # cert-manager's HTTP-01 solver, which may run beside them (docs/contracts.md CM-1).
         (
-            {"pods": "4"},
-            r"^quota.pods: must admit the rollout's peak of 5 pods \(web: replicas 2 \+ maxSurge 1, "
-            r"worker: replicas 1 \+ maxSurge 1\)",
+            {"pods": "5"},
+            r"^quota.pods: must admit the rollout's peak of 6 pods \(web: replicas 2 \+ maxSurge 1, "
+            r"worker: replicas 1 \+ maxSurge 1, and cert-manager's HTTP-01 solver 1\)",
         ),
-        ({"requests.memory": "256Mi"}, r"which need requests.memory 320Mi"),
-        ({"memory": "256Mi"}, r"which need memory 320Mi"),
-        ({"limits.cpu": "1"}, r"which need limits.cpu 2:"),
+        ({"requests.memory": "256Mi"}, r"which need requests.memory 384Mi"),
+        ({"memory": "256Mi"}, r"which need memory 384Mi"),
+        ({"limits.cpu": "1"}, r"which need limits.cpu 2100m"),
     ],
 )
 def test_a_quota_that_cannot_admit_a_rollouts_peak_is_refused(quota, expected):
@@ -257,7 +258,7 @@ def test_a_quota_that_cannot_admit_a_rollouts_peak_is_refused(quota, expected):
     then never finishes: docs/contracts.md KA-4."""
     with pytest.raises(InvalidArgument, match=expected):
         _args(quota=quota)
-    assert _args(quota={"pods": "5", "requests.memory": "320Mi"}).quota == {"pods": "5", "requests.memory": "320Mi"}
+    assert _args(quota={"pods": "6", "requests.memory": "384Mi"}).quota == {"pods": "6", "requests.memory": "384Mi"}
 
 
 def test_while_the_migration_runs_the_quota_must_admit_every_process_and_the_migrations_pod():
@@ -266,13 +267,14 @@ def test_while_the_migration_runs_the_quota_must_admit_every_process_and_the_mig
     big = {"command": ["m"], "resources": {"memoryRequest": "1Gi", "memoryLimit": "1Gi"}}
     with pytest.raises(
         ConfigError,
-        match=r"^gitlab-k8s-cd:quota.requests.memory: must admit the migration's 4 pods \(web: replicas 2, "
-        r"worker: replicas 1, the migration's 1\), which need requests.memory 1216Mi: the quota would refuse",
+        match=r"^gitlab-k8s-cd:quota.requests.memory: must admit the migration's 5 pods \(web: replicas 2, "
+        r"worker: replicas 1, the migration's 1, cert-manager's HTTP-01 solver 1\), which need requests.memory "
+        r"1280Mi: the quota would refuse",
     ):
         load({"migration": big, "quota": {"requests.memory": "1Gi"}})
-    assert load({"migration": big, "quota": {"requests.memory": "1216Mi"}}).deployment.spec.migration is not None
+    assert load({"migration": big, "quota": {"requests.memory": "1280Mi"}}).deployment.spec.migration is not None
     # With the app's own resources, the rollout's surge is the larger peak: the migration adds no need.
-    assert load({"migration": {"command": ["m"]}, "quota": {"pods": "5"}}).deployment.quota == {"pods": "5"}
+    assert load({"migration": {"command": ["m"]}, "quota": {"pods": "6"}}).deployment.quota == {"pods": "6"}
 
 
 @pytest.mark.parametrize(

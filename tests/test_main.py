@@ -33,6 +33,7 @@ def test_staging_declares_every_resource_of_the_design(staging_plan):
             "Service",
             "PodDisruptionBudget",
             "Ingress",
+            "NetworkPolicy",  # lets the ingress controller reach cert-manager's HTTP-01 solver
             # What review apps share (reviewApps.enabled): the review namespace, its default
             # deny and quota, its deployer, the review apps' ServiceAccount, NetworkPolicy and
             # pull secret, and the base deployer's read access there.

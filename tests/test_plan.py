@@ -23,7 +23,7 @@ def staging(tmp_path_factory):
 def test_the_staging_plan_is_valid_and_exits_0(staging):
     result, _ = staging
     assert result.returncode == 0, result.stderr
-    assert "Valid: 30 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Valid: 31 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
 
 
 def test_a_migration_is_planned_validated_strictly_and_passes_every_mandatory_policy(tmp_path):
@@ -32,7 +32,7 @@ def test_a_migration_is_planned_validated_strictly_and_passes_every_mandatory_po
     migration = json.dumps({"command": ["python3", "-m", "hello.migrate"], "budgetSeconds": 300})
     result = plan("--stack", "staging", "--out", str(tmp_path), "-c", f"migration={migration}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Valid: 31 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Valid: 32 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
     assert "Policies: no mandatory violation" in result.stdout
     assert "warning:" not in result.stdout + result.stderr
     (job,) = [m for m in yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()) if m["kind"] == "Job"]
@@ -52,7 +52,7 @@ def test_the_plan_prints_a_tree_with_secrets_redacted(staging):
 def test_the_plan_writes_manifests_and_gitlab_settings_with_no_secret_in_them(staging):
     _, out = staging
     manifests = list(yaml.safe_load_all((out / "kubernetes.yaml").read_text()))
-    assert [list(m)[:3] for m in manifests] == [["apiVersion", "kind", "metadata"]] * 30
+    assert [list(m)[:3] for m in manifests] == [["apiVersion", "kind", "metadata"]] * 31
     assert manifests[0]["kind"] == "Namespace" and manifests[-1]["kind"] == "Ingress"
     gitlab = yaml.safe_load((out / "gitlab.yaml").read_text())
     assert {"type", "name", "inputs"} == set(gitlab[0])
@@ -492,7 +492,7 @@ def test_an_image_from_another_registry_with_credentials_plans_valid_with_no_dep
     project = project_with(tmp_path, yaml.safe_dump(document, sort_keys=False))
     result = plan_project(project)
     assert result.returncode == 0, result.stderr
-    assert "Valid: 30 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
+    assert "Valid: 31 manifests against the Kubernetes 1.31 schema (strict)" in result.stdout
     assert "gitlab-k8s-cd:imagePull is encrypted in the stack file; planned with a placeholder secret" in result.stdout
     manifests = list(yaml.safe_load_all((project / "plan" / "kubernetes.yaml").read_text()))
     pulls = [m for m in manifests if m["kind"] == "Secret" and m["type"] == "kubernetes.io/dockerconfigjson"]

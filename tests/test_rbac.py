@@ -239,7 +239,9 @@ def test_the_planned_roles_are_what_components_rbac_derives(plans):
         ]
         return found
 
-    access = environment_deployer("hello", processes=("worker",), quota=True, limit_range=True, ingress=True)
+    access = environment_deployer(
+        "hello", processes=("worker",), quota=True, limit_range=True, ingress=True, acme_solver=True
+    )
     expected = role_rules(access, "hello-staging")
     assert role("hello-staging", "hello-deployer") == expected
     assert role("hello-review", "hello-deployer") == role_rules(REVIEW_DEPLOYER, "hello-review")

@@ -503,3 +503,18 @@ def test_secret_settings_refuse_bad_names_and_values_never_showing_a_value(secre
             spec=AppSpec(settings={"MODE": "m"}),
             secrets=secrets,
         )
+
+
+def test_cert_manager_s_http01_solver_is_reachable_by_the_controller_alone(staging_plan, single):
+    """cert-manager runs its HTTP-01 solver pod in the Ingress's namespace, on port 8089
+    (docs/contracts.md CM-1); the default-deny policy would refuse the controller the challenge."""
+    policy = staging_plan.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "hello-workload-allow-acme-solver")
+    spec = policy.inputs["spec"]
+    assert policy.inputs["metadata"]["name"] == "hello-allow-acme-solver"
+    assert spec["podSelector"] == {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}}
+    (rule,) = spec["ingress"]
+    assert rule["ports"] == [{"port": 8089, "protocol": "TCP"}]
+    assert rule["from"][0]["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+    # Only with a cert-manager issuer: the review apps' Ingress (the controller's default
+    # certificate) gets none.
+    assert not [p for p in single.kind("NetworkPolicy") if p.name.endswith("-allow-acme-solver")]

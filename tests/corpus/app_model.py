@@ -181,7 +181,7 @@ CASES: list[Case] = [
         "autoscaling-max-beyond-the-quota",
         {"autoscaling": {"maxReplicas": 30}, "quota": {"pods": "20"}},
         "quota.pods",
-        "peak of 40 pods (web: maxReplicas 30 + maxSurge 8",
+        "peak of 41 pods (web: maxReplicas 30 + maxSurge 8",
         "'20'",
         drop=("replicas",),
     ),
@@ -325,7 +325,8 @@ CASES: list[Case] = [
             "quota": {"requests.memory": "1Gi"},
         },
         "quota.requests.memory",
-        "must admit the migration's 4 pods (web: replicas 2, worker: replicas 1, the migration's 1)",
+        "must admit the migration's 5 pods (web: replicas 2, worker: replicas 1, the migration's 1, "
+        "cert-manager's HTTP-01 solver 1)",
         "'1Gi'",
     ),
     Case(

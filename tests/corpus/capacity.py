@@ -105,23 +105,24 @@ CASES: list[Case] = [
     # (staging runs web, 2 replicas, and a worker, 1: every process at the peak of its rollout at once)
     Case(
         "quota-pods-below-peak",
-        {"quota": {"pods": "4"}},
+        {"quota": {"pods": "5"}},
         "quota.pods",
-        "peak of 5 pods (web: replicas 2 + maxSurge 1, worker: replicas 1 + maxSurge 1)",
+        "peak of 6 pods (web: replicas 2 + maxSurge 1, worker: replicas 1 + maxSurge 1, and cert-manager's "
+        "HTTP-01 solver 1)",
     ),
     Case(
         "quota-memory-below-peak",
         {"quota": {"requests.memory": "256Mi"}},
         "quota.requests.memory",
-        "need requests.memory 320Mi",
+        "need requests.memory 384Mi",
     ),
-    Case("quota-limits-cpu-below-peak", {"quota": {"limits.cpu": "1"}}, "quota.limits.cpu", "need limits.cpu 2:"),
-    Case("quota-cpu-alias-below-peak", {"quota": {"cpu": "250m"}}, "quota.cpu", "need cpu 400m"),
+    Case("quota-limits-cpu-below-peak", {"quota": {"limits.cpu": "1"}}, "quota.limits.cpu", "need limits.cpu 2100m"),
+    Case("quota-cpu-alias-below-peak", {"quota": {"cpu": "250m"}}, "quota.cpu", "need cpu 410m"),
     Case(
         "quota-limits-memory-below-peak-after-more-replicas",
         {"replicas": "8", "quota": {"limits.memory": "1Gi"}},
         "quota.limits.memory",
-        "peak of 12 pods (web: replicas 8 + maxSurge 2",
+        "peak of 13 pods (web: replicas 8 + maxSurge 2",
         "'1Gi'",
     ),
     Case(
@@ -199,7 +200,7 @@ CASES: list[Case] = [
         "not a ResourceQuota resource",
         "'requests.cpus'",
     ),
-    Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 5 pods", "'2'"),
+    Case("quota-count-pods-below-peak", {"quota": {"count/pods": "2"}}, "quota.count/pods", "peak of 6 pods", "'2'"),
     Case(
         "budget-beyond-an-hour", {"rollout": {"budgetSeconds": 2147483647}}, "rollout.budgetSeconds", "from 1 to 3600"
     ),
@@ -218,9 +219,9 @@ CASES: list[Case] = [
     ),
     Case(
         "quota-one-secret",
-        {"quota": {"secrets": "2"}},
+        {"quota": {"secrets": "4"}},
         "quota.secrets",
-        "at least 3",  # the pull Secret, the deployer's token, the secret settings
+        "at least 5",  # the pull Secret, the deployer's token, the secret settings, the TLS Secret, its key's
         SECRET,  # its key is named like a secret's: the count is not shown
     ),
     Case(
