@@ -14,8 +14,9 @@ How it runs, and why (docs/contracts.md PK-12 to PK-14, PC-11, KA-9, KA-10):
   So the Job's own deadline (``activeDeadlineSeconds``, the budget) fires first, and Pulumi waits
   :data:`FAILURE_GRACE_SECONDS` longer (``pulumi.com/timeoutSeconds``), the time Kubernetes takes
   to stop the pod before it marks the Job Failed. A failed pod is retried only as ``backoff_limit``
-  says. The container's log tail is its termination message (``FallbackToLogsOnError``), which
-  the awaiter prints.
+  says. Its log reaches the job's output through the deploy tool alone, which masks the secret
+  settings in it: the container's termination message stays the default (``File``), since
+  pulumi-kubernetes' awaiter prints it unfiltered into the CI log.
 - **Any change replaces it, deleting it first** (``replace_on_changes=["*"]``,
   ``delete_before_replace``):
   - an in-place update GETs the Job first, and fails once the TTL controller has deleted it; a
@@ -121,12 +122,9 @@ class MigrationSpec:
     def container(self) -> dict[str, object]:
         """The container's own fields; the app's pod spec adds the image, settings, secrets,
         resources and security context."""
-        container: dict[str, object] = {
-            "name": COMPONENT,
-            # The awaiter prints a failed container's termination message: with this, the tail of
-            # its log.
-            "terminationMessagePolicy": "FallbackToLogsOnError",
-        }
+        # Not FallbackToLogsOnError: the awaiter would print the log's tail, secrets included,
+        # into the CI log; the deploy tool prints it with the secret settings masked.
+        container: dict[str, object] = {"name": COMPONENT}
         if self.command:
             container["command"] = list(self.command)
         if self.args:

@@ -65,6 +65,10 @@ class ClusterReader(Protocol):
         when there is no such Job or it completed."""
         ...
 
+    def secret_values(self, namespace: str, secret: str) -> list[str]:
+        """The values of the Secret ``secret`` (the app's secret settings), to mask in what is printed."""
+        ...
+
 
 @dataclass
 class PulumiCli:
@@ -101,6 +105,15 @@ class PulumiCli:
 
 class KubernetesReader:
     """Reads what went wrong with the deployer's own credentials ($KUBECONFIG)."""
+
+    def secret_values(self, namespace: str, secret: str) -> list[str]:
+        import base64
+
+        from kubernetes import client, config
+
+        config.load_kube_config()
+        found = client.CoreV1Api().read_namespaced_secret(secret, namespace)
+        return [base64.b64decode(value).decode("utf-8", "replace") for value in (found.data or {}).values()]
 
     def diagnose(self, namespace: str, deployment: str) -> tuple[str | None, list[str]]:
         from kubernetes import client, config
@@ -201,6 +214,11 @@ def deploy(
     if status == 0:
         return EXIT_DEPLOYED, f"deployed {digest}"
     namespace, deployment = pulumi.output("namespace"), pulumi.output("deployment_name")
+    mask = masking(reader, namespace, deployment)
+
+    def say(line: str) -> None:
+        print(mask(line))
+
     try:
         # No Deployment name: no update of the stack ever succeeded, nor ran a migration the tool could find.
         migration = reader.migration(namespace, migration_job(deployment, image)) if deployment else None
@@ -210,12 +228,12 @@ def deploy(
         migration = None
         print(f"could not read the migration Job: {error}")
     if migration is not None:
-        reason, lines = migration
+        reason, lines = mask(migration[0]), migration[1]
         for line in lines:
-            print(line)
+            say(line)
         running = f"still running {last_good}" if last_good else "nothing was running yet (first deploy)"
         return EXIT_MIGRATION_FAILED, f"migration of {digest} failed: {reason}; no rollout happened: {running}"
-    reason = explain(pulumi, reader) or f"pulumi up exited {status}"
+    reason = mask(explain(pulumi, reader, say) or f"pulumi up exited {status}")
     if not last_good:
         return EXIT_ROLLED_BACK, f"rollout of {digest} failed: {reason}; nothing to roll back to (first deploy)"
     if last_good == digest:
@@ -248,7 +266,44 @@ def deployments(pulumi: Pulumi) -> dict[str, str]:
     return {"web": web} if web else {}
 
 
-def explain(pulumi: Pulumi, reader: ClusterReader) -> str | None:
+MASK_MIN_LENGTH = 4
+"""Shorter values ("1", "on") are not masked: masking them would blank whole lines, and hide nothing."""
+
+
+def masking(reader: ClusterReader, namespace: str, deployment: str) -> Callable[[str], str]:
+    """``print``, with the app's secret settings (the Secret ``<app>-secrets``: a pod that crashes,
+    or a migration that fails, may print them) and their base64 replaced by ``[masked]``: GitLab
+    masks its CI variables in a job's log, never the stack's secrets. A review stack has no such
+    Secret, and its deployer may not read one: nothing to mask."""
+    from components.names import app_secrets
+
+    values: list[str] = []
+    if deployment:
+        try:
+            values = reader.secret_values(namespace, app_secrets(deployment))
+        except Exception:
+            values = []
+    masked = sorted(
+        {text for value in values if len(value) >= MASK_MIN_LENGTH for text in (value, _base64(value))},
+        key=len,
+        reverse=True,
+    )
+
+    def mask(line: str) -> str:
+        for text in masked:
+            line = line.replace(text, "[masked]")
+        return line
+
+    return mask
+
+
+def _base64(value: str) -> str:
+    import base64
+
+    return base64.b64encode(value.encode()).decode()
+
+
+def explain(pulumi: Pulumi, reader: ClusterReader, say: Callable[[str], None] = print) -> str | None:
     """Print what went wrong with each process whose rollout failed; the first such reason, named
     after its process (``worker: CrashLoopBackOff in pod ...``), or None when the cluster says
     nothing (then what every process's Deployment shows is printed)."""
@@ -261,9 +316,9 @@ def explain(pulumi: Pulumi, reader: ClusterReader) -> str | None:
     failed = {process: diagnosis for process, diagnosis in found.items() if diagnosis[0] is not None}
     for process, (_, lines) in (failed or found).items():
         if lines:
-            print(f"--- {process} ({namespace}/{names[process]})")
+            say(f"--- {process} ({namespace}/{names[process]})")
         for line in lines:
-            print(line)
+            say(line)
     if not failed:
         return None
     process, (reason, _) = next(iter(failed.items()))

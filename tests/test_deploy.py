@@ -60,10 +60,17 @@ class StandInClusterReader:
     failing: tuple[str, ...] = ("hello",)
     asked: list[tuple[str, str]] = field(default_factory=list)
     jobs_asked: list[tuple[str, str]] = field(default_factory=list)
+    secrets: dict[str, list[str]] = field(default_factory=dict)
+    """The secret settings' values, by Secret name; a Secret not here is forbidden (a review deployer's)."""
 
     def migration(self, namespace, job):
         self.jobs_asked.append((namespace, job))
         return None
+
+    def secret_values(self, namespace, secret):
+        if secret not in self.secrets:
+            raise PermissionError(f"secrets {secret!r} is forbidden")
+        return self.secrets[secret]
 
     def diagnose(self, namespace, deployment):
         self.asked.append((namespace, deployment))
@@ -499,3 +506,32 @@ def test_the_stand_in_pulumi_refuses_a_stack_without_its_passphrase_as_the_cli_d
     )
     assert result.returncode == 255
     assert "passphrase must be set with PULUMI_CONFIG_PASSPHRASE" in result.stderr
+
+
+def test_what_the_tool_prints_never_shows_a_secret_setting_nor_its_base64(capsys):
+    """A crashing pod may print its environment; GitLab masks CI variables in the job's log, not
+    the stack's secrets: the tool masks the values of the Secret <app>-secrets (and their base64)."""
+    import base64
+
+    class Leaky(StandInClusterReader):
+        def diagnose(self, namespace, deployment):
+            reason, lines = super().diagnose(namespace, deployment)
+            encoded = base64.b64encode(b"hunter2hunter2").decode()
+            return f"{reason} DB_PASSWORD=hunter2hunter2", [*lines, f"{deployment}/app | {encoded} on", "ok: on"]
+
+    pulumi = running()
+    pulumi.failing = {BAD}
+    reader = Leaky(secrets={"hello-secrets": ["hunter2hunter2", "on"]})
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    printed = capsys.readouterr().out
+    assert status == EXIT_ROLLED_BACK
+    assert "hunter2hunter2" not in printed + summary and base64.b64encode(b"hunter2hunter2").decode() not in printed
+    assert "DB_PASSWORD=[masked]" in summary and "hello/app | [masked] on" in printed
+    assert "ok: on" in printed  # a value too short to mask without blanking lines is left alone
+
+
+def test_a_stack_whose_secrets_cannot_be_read_is_still_diagnosed(capsys):
+    pulumi = running()
+    pulumi.failing = {BAD}
+    status, _ = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())  # no Secret it may read
+    assert status == EXIT_ROLLED_BACK and "KeyError: 'GREETING'" in capsys.readouterr().out

@@ -162,7 +162,8 @@ def test_the_job_runs_once_and_its_own_deadline_fires_before_pulumis(migrations)
         assert manifest["metadata"]["annotations"]["pulumi.com/timeoutSeconds"] == str(deadline + 60)
         assert pod(manifest)["restartPolicy"] == "Never"
         (container,) = pod(manifest)["containers"]
-        assert container["terminationMessagePolicy"] == "FallbackToLogsOnError"
+        # Its log reaches CI's output through the deploy tool alone, which masks secrets in it.
+        assert "terminationMessagePolicy" not in container
         assert "selector" not in manifest["spec"]  # Kubernetes generates one on the Job's uid
         assert "podFailurePolicy" not in manifest["spec"]  # its failures the awaiter would wait out
 
