@@ -75,6 +75,9 @@ class PulumiCli:
     """The ``pulumi`` on PATH, for one stack. Forwards SIGINT/SIGTERM to a running ``pulumi up``."""
 
     stack: str
+    image_key: str = "gitlab-k8s-cd:image"
+    """The config key the program reads its image from: ``<namespace>:image`` (another project's
+    program that reuses the components has its own namespace, e.g. ``orders:image``)."""
     interrupted: bool = False
     _running: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -85,7 +88,7 @@ class PulumiCli:
         return result.stdout.strip() if result.returncode == 0 else ""
 
     def up(self, image: str, configs: Sequence[str], excludes: Sequence[str] = ()) -> int:
-        command = ["pulumi", "up", "--yes", "--stack", self.stack, "--config", f"gitlab-k8s-cd:image={image}"]
+        command = ["pulumi", "up", "--yes", "--stack", self.stack, "--config", f"{self.image_key}={image}"]
         for config in configs:
             command += ["--config", config]
         for exclude in excludes:
@@ -330,11 +333,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stack", required=True)
     parser.add_argument("--image", required=True, help="the image to deploy, <repository>@sha256:<digest>")
     parser.add_argument("--config", action="append", default=[], help="more `pulumi up --config` values")
+    parser.add_argument(
+        "--image-key",
+        default="gitlab-k8s-cd:image",
+        help="the config key the program takes its image from (default gitlab-k8s-cd:image)",
+    )
     args = parser.parse_args(argv)
     if "@sha256:" not in args.image:
         print(f"error: --image {args.image!r}: deploy by digest, <repository>@sha256:<digest>", file=sys.stderr)
         return 64
-    pulumi = PulumiCli(args.stack)
+    pulumi = PulumiCli(args.stack, image_key=args.image_key)
     signal.signal(signal.SIGTERM, pulumi.forward)
     signal.signal(signal.SIGINT, pulumi.forward)
     status, summary = deploy(args.image, args.config, pulumi, KubernetesReader(), lambda: pulumi.interrupted)

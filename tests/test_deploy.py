@@ -535,3 +535,24 @@ def test_a_stack_whose_secrets_cannot_be_read_is_still_diagnosed(capsys):
     pulumi.failing = {BAD}
     status, _ = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())  # no Secret it may read
     assert status == EXIT_ROLLED_BACK and "KeyError: 'GREETING'" in capsys.readouterr().out
+
+
+def test_the_image_goes_to_the_config_key_the_program_reads(monkeypatch):
+    """Another project's program reads its own namespace's key (examples/orders: orders:image);
+    the component passes it as its input image_config_key."""
+    from pipeline.deploy import PulumiCli
+
+    started = []
+
+    class Started:
+        def __init__(self, command):
+            started.append(command)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr("subprocess.Popen", Started)
+    PulumiCli("production", image_key="orders:image").up(f"{REPO}@{GOOD}", [])
+    PulumiCli("staging").up(f"{REPO}@{GOOD}", [])
+    assert started[0][started[0].index("--config") + 1] == f"orders:image={REPO}@{GOOD}"
+    assert started[1][started[1].index("--config") + 1] == f"gitlab-k8s-cd:image={REPO}@{GOOD}"

@@ -83,7 +83,10 @@ providers: list[pulumi.ProviderResource] = [
 # 3. Everything, from the GitLab project to the running pods.
 orders = ContinuousDeployment("orders", args, opts=pulumi.ResourceOptions(providers=providers))
 
+# What the component's deploy job reads (pipeline/deploy.py): deploy it with the component input
+# `image_config_key: orders:image`.
 pulumi.export("namespace", orders.namespace)
+pulumi.export("deployment_name", orders.deployment_name)
 pulumi.export("deployment_names", orders.deployment_names)
 pulumi.export("deployed_digest", orders.deployed_digest)
 pulumi.export("deployer_kubeconfig", orders.deployer_kubeconfig)
