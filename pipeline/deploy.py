@@ -223,8 +223,13 @@ def deploy(
         print(mask(line))
 
     try:
+        # A name the stack could not give a Job (web's Deployment name too long for one): no migration.
+        job = migration_job(deployment, image) if deployment else None
+    except ValueError:
+        job = None
+    try:
         # No Deployment name: no update of the stack ever succeeded, nor ran a migration the tool could find.
-        migration = reader.migration(namespace, migration_job(deployment, image)) if deployment else None
+        migration = reader.migration(namespace, job) if job else None
     except Exception as error:
         # Unknown: treated as a failed rollout. Its rollback is harmless even if the migration
         # failed: it leaves the Job alone, and no Deployment had changed.

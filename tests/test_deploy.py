@@ -556,3 +556,15 @@ def test_the_image_goes_to_the_config_key_the_program_reads(monkeypatch):
     PulumiCli("staging").up(f"{REPO}@{GOOD}", [])
     assert started[0][started[0].index("--config") + 1] == f"orders:image={REPO}@{GOOD}"
     assert started[1][started[1].index("--config") + 1] == f"gitlab-k8s-cd:image={REPO}@{GOOD}"
+
+
+def test_a_deployment_name_too_long_for_a_job_means_no_migration_to_look_for(capsys):
+    """A review app's (or any) web Deployment whose name leaves no room for a Job's: the stack
+    could have made none, so the tool looks for none, and says nothing misleading about it."""
+    pulumi = running()
+    pulumi.outputs["deployment_name"] = "a" + "b" * 60
+    pulumi.failing = {BAD}
+    reader = StandInClusterReader()
+    deploy(f"{REPO}@{BAD}", [], pulumi, reader)
+    assert reader.jobs_asked == []
+    assert "could not read the migration Job" not in capsys.readouterr().out
