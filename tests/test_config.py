@@ -375,9 +375,9 @@ def test_processes_load_with_their_members_and_their_members_members():
     )
     assert worker.resources.cpu_request == "50m" and worker.rollout is None  # the app's
     scaled = load(
-        {"processes": {"worker": {"args": ["work"], "noProbeReason": "why", "autoscaling": {"maxReplicas": "4"}}}}
+        {"processes": {"worker": {"args": ["work"], "noProbeReason": "why", "autoscaling": {"maxReplicas": "3"}}}}
     ).deployment.spec.processes["worker"]
-    assert scaled.autoscaling.max_replicas == 4 and scaled.autoscaling.min_replicas == 2
+    assert scaled.autoscaling.max_replicas == 3 and scaled.autoscaling.min_replicas == 2
 
 
 def test_web_autoscaling_replaces_replicas():
