@@ -101,15 +101,11 @@ class MigrationSpec:
     (web's)."""
 
     def __post_init__(self) -> None:
-        v.command_line("command", self.command)
-        v.command_line("args", self.args)
-        if not self.command and not self.args:
-            raise v.InvalidArgument(
-                ("command", "args"),
-                ((), ()),
-                "one is required: the migration runs a command of its own from the app's image (the image's own "
-                "command is web's)",
-            )
+        v.own_command(
+            self.command,
+            self.args,
+            "the migration runs a command of its own from the app's image (the image's own command is web's)",
+        )
         v.integer("budget_seconds", self.budget_seconds, minimum=1, maximum=v.WAIT_MAX_SECONDS)
         v.integer("backoff_limit", self.backoff_limit, minimum=0)
         v.integer("ttl_seconds_after_finished", self.ttl_seconds_after_finished, minimum=TTL_MIN_SECONDS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import validation as v
 
@@ -40,19 +40,28 @@ class ExecProbeArgs:
 
     def __post_init__(self) -> None:
         v.command_line("command", self.command, required=True)
-        v.integer("initial_delay_seconds", self.initial_delay_seconds, minimum=0)
-        v.integer("period_seconds", self.period_seconds, minimum=1)
-        v.integer("timeout_seconds", self.timeout_seconds, minimum=1)
-        v.integer("failure_threshold", self.failure_threshold, minimum=1)
+        check_probe_timing(self)
 
     def manifest(self) -> dict[str, object]:
-        return {
-            "exec": {"command": list(self.command)},
-            "initialDelaySeconds": self.initial_delay_seconds,
-            "periodSeconds": self.period_seconds,
-            "timeoutSeconds": self.timeout_seconds,
-            "failureThreshold": self.failure_threshold,
-        }
+        return {"exec": {"command": list(self.command)}, **probe_timing(self)}
+
+
+def check_probe_timing(probe: Any) -> None:
+    """A probe's timing fields (an HTTP probe's or an exec probe's), as the API takes them."""
+    v.integer("initial_delay_seconds", probe.initial_delay_seconds, minimum=0)
+    v.integer("period_seconds", probe.period_seconds, minimum=1)
+    v.integer("timeout_seconds", probe.timeout_seconds, minimum=1)
+    v.integer("failure_threshold", probe.failure_threshold, minimum=1)
+
+
+def probe_timing(probe: Any) -> dict[str, object]:
+    """A probe's timing fields, in the manifest's terms."""
+    return {
+        "initialDelaySeconds": probe.initial_delay_seconds,
+        "periodSeconds": probe.period_seconds,
+        "timeoutSeconds": probe.timeout_seconds,
+        "failureThreshold": probe.failure_threshold,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,14 +146,9 @@ class ProcessSpec:
     """A HorizontalPodAutoscaler instead of fixed ``replicas``. Default: none."""
 
     def __post_init__(self) -> None:
-        v.command_line("command", self.command)
-        v.command_line("args", self.args)
-        if not self.command and not self.args:
-            raise v.InvalidArgument(
-                ("command", "args"),
-                ((), ()),
-                "one is required: a process runs its own command from the app's image (web runs the image's own)",
-            )
+        v.own_command(
+            self.command, self.args, "a process runs its own command from the app's image (web runs the image's own)"
+        )
         v.integer("replicas", self.replicas, minimum=1)
         if self.liveness_probe is None and self.no_probe_reason is None:
             raise v.InvalidArgument(

@@ -471,6 +471,15 @@ def command_line(field: str, value: Any, *, required: bool = False) -> tuple[str
     return tuple(value)
 
 
+def own_command(command: Any, args: Any, why: str) -> None:
+    """A command line of its own from the app's image: ``command`` and ``args`` (lists), at least
+    one of them; ``why`` ends the message when neither is given."""
+    command_line("command", command)
+    command_line("args", args)
+    if not command and not args:
+        raise InvalidArgument(("command", "args"), ((), ()), f"one is required: {why}")
+
+
 def one_line(field: str, value: Any, *, max_length: int, required: bool = False) -> str:
     """One line of text of at most ``max_length`` characters."""
     if not isinstance(value, str) or any(c in value for c in "\r\n\0") or (required and not value.strip()):

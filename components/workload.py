@@ -29,8 +29,10 @@ from .process import (
     UNPROBED_CHECKOV_CHECKS,
     AutoscalingArgs,
     ProcessSpec,
+    check_probe_timing,
     check_process_name,
     checkov_skips,
+    probe_timing,
 )
 
 BUDGET_MAX_SECONDS = v.WAIT_MAX_SECONDS
@@ -96,19 +98,10 @@ class ProbeArgs:
 
     def __post_init__(self) -> None:
         v.http_path("path", self.path)
-        v.integer("initial_delay_seconds", self.initial_delay_seconds, minimum=0)
-        v.integer("period_seconds", self.period_seconds, minimum=1)
-        v.integer("timeout_seconds", self.timeout_seconds, minimum=1)
-        v.integer("failure_threshold", self.failure_threshold, minimum=1)
+        check_probe_timing(self)
 
     def manifest(self) -> dict[str, object]:
-        return {
-            "httpGet": {"path": self.path, "port": "http"},
-            "initialDelaySeconds": self.initial_delay_seconds,
-            "periodSeconds": self.period_seconds,
-            "timeoutSeconds": self.timeout_seconds,
-            "failureThreshold": self.failure_threshold,
-        }
+        return {"httpGet": {"path": self.path, "port": "http"}, **probe_timing(self)}
 
 
 @dataclass(frozen=True, kw_only=True)
