@@ -343,6 +343,9 @@ def _every_odd_override():
         yield {"processes": {"worker": bad}}
         for field in dataclasses.fields(ProcessSpec):
             yield {"processes": {"worker": {**worker, _camel(field.name): bad}}}
+    # The members' members take the same validation as the top-level objects' (fuzzed above):
+    # a value of each JSON type is enough to prove the path from config to a ConfigError.
+    for bad in (None, [], {}, 1.5, True, "\x00"):
         for name, nested in NESTED_ARGS[ProcessSpec].items():
             for member in (_camel(field.name) for field in dataclasses.fields(nested)):
                 yield {"processes": {"worker": {**worker, _camel(name): {member: bad}}}}

@@ -206,16 +206,17 @@ def test_a_stack_file_value_the_cli_cannot_load_exits_2_without_a_traceback(tmp_
         ("    DB_USER:\n      nested: sk_live_plain_text_0123\n", "gitlab-k8s-cd:secrets.DB_USER"),
     ],
 )
-def test_a_secret_setting_in_plain_text_beside_encrypted_ones_exits_2_never_showing_it(tmp_path, plain, key):
+def test_a_secret_setting_in_plain_text_beside_encrypted_ones_is_refused_never_showing_it(tmp_path, plain, key):
     """The CLI marks the whole key secret when one member is (docs/contracts.md PC-7): the program
-    could not tell a member added without --secret, which would sit in git in plain text."""
+    could not tell a member added without --secret, which would sit in git in plain text. The
+    stack file's reader refuses it (the plan command then exits 2: the test below)."""
     stack = STACK_FILE.replace("  gitlab-k8s-cd:secrets:\n", "  gitlab-k8s-cd:secrets:\n" + plain)
     assert stack != STACK_FILE
-    result = plan_project(project_with(tmp_path, stack))
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert f"{key} is in plain text in the stack file, where only an encrypted value may be" in result.stderr
-    assert "pulumi config set --secret --path secrets." in result.stderr
-    assert "sk_live_plain_text_0123" not in result.stdout + result.stderr
+    with pytest.raises(ValueError) as refused:
+        stack_config(project_with(tmp_path, stack), "staging", [])
+    assert f"{key} is in plain text in the stack file, where only an encrypted value may be" in str(refused.value)
+    assert "pulumi config set --secret --path secrets." in str(refused.value)
+    assert "sk_live_plain_text_0123" not in str(refused.value)
 
 
 def test_an_image_pull_password_in_plain_text_exits_2_never_showing_it(tmp_path):
