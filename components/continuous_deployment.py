@@ -236,7 +236,7 @@ class ContinuousDeploymentArgs:
     def acme(self) -> bool:
         """Whether cert-manager issues the Ingress's certificate: its HTTP-01 solver then runs in
         the namespace now and then (docs/contracts.md CM-1)."""
-        return self.ingress.enabled and (self.ingress.cluster_issuer is not None or self.ingress.issuer is not None)
+        return self.ingress.acme
 
     def _with_solver(self, usage: dict[str, Decimal]) -> dict[str, Decimal]:
         """``usage``, and cert-manager's solver pod, which may run beside it."""

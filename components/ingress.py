@@ -196,6 +196,11 @@ class IngressSpec:
         v.boolean("enabled", self.enabled)
         self.args("https://example.com/")
 
+    @property
+    def acme(self) -> bool:
+        """Whether it is enabled, and cert-manager issues its certificate."""
+        return self.enabled and (self.cluster_issuer is not None or self.issuer is not None)
+
     def args(self, url: str) -> IngressArgs:
         """The Ingress for ``url`` (the environment's)."""
         parts = urlsplit(url)
