@@ -39,7 +39,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 EXIT_DEPLOYED, EXIT_ROLLED_BACK, EXIT_ROLLBACK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
@@ -129,7 +129,7 @@ class KubernetesReader:
             lines.append(f"Deployment {condition.type}={condition.status}: {condition.reason}: {condition.message}")
             if condition.type == "Progressing" and condition.status == "False":
                 reason = f"{condition.reason}: {condition.message}"
-        selector = ",".join(f"{k}={v}" for k, v in found.spec.selector.match_labels.items())
+        selector = _selector(found.spec.selector.match_labels)
         replica_sets = apps.list_namespaced_replica_set(namespace, label_selector=selector).items
         newest = max(
             replica_sets,
@@ -141,8 +141,7 @@ class KubernetesReader:
         pod_hash = (newest.metadata.labels or {}).get("pod-template-hash", "")
         for pod in core.list_namespaced_pod(namespace, label_selector=f"pod-template-hash={pod_hash}").items:
             name = pod.metadata.name
-            events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}").items
-            lines += [f"pod {name}: {e.reason}: {e.message}" for e in events[-10:]]
+            lines += _pod_events(core, namespace, name)
             for status in pod.status.container_statuses or []:
                 waiting = status.state.waiting
                 if waiting and waiting.reason in ("CrashLoopBackOff", "ErrImagePull", "ImagePullBackOff"):
@@ -174,11 +173,10 @@ class KubernetesReader:
         failed = by_type.get("Failed") or by_type.get("FailureTarget")
         reason = f"{failed.reason}: {failed.message}" if failed else f"the migration Job {job} did not finish"
         lines = [f"Job {job} {c.type}={c.status}: {c.reason}: {c.message}" for c in conditions]
-        selector = ",".join(f"{k}={v}" for k, v in found.spec.selector.match_labels.items())
+        selector = _selector(found.spec.selector.match_labels)
         for pod in core.list_namespaced_pod(namespace, label_selector=selector).items:
             name = pod.metadata.name
-            events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}").items
-            lines += [f"pod {name}: {e.reason}: {e.message}" for e in events[-10:]]
+            lines += _pod_events(core, namespace, name)
             for status in pod.status.container_statuses or []:
                 terminated = status.state.terminated
                 if terminated is not None:
@@ -192,6 +190,17 @@ class KubernetesReader:
                     continue
                 lines += [f"{name}/{status.name} | {line}" for line in log.splitlines()]
         return reason, lines
+
+
+def _selector(match_labels: dict[str, str]) -> str:
+    """A label selector's text for a list request."""
+    return ",".join(f"{k}={v}" for k, v in match_labels.items())
+
+
+def _pod_events(core: Any, namespace: str, pod: str) -> list[str]:
+    """The last ten events of ``pod``, one line each."""
+    events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={pod}").items
+    return [f"pod {pod}: {e.reason}: {e.message}" for e in events[-10:]]
 
 
 def migration_job(deployment: str, image: str) -> str:
@@ -241,7 +250,7 @@ def deploy(
             say(line)
         running = f"still running {last_good}" if last_good else "nothing was running yet (first deploy)"
         return EXIT_MIGRATION_FAILED, f"migration of {digest} failed: {reason}; no rollout happened: {running}"
-    reason = mask(explain(pulumi, reader, say) or f"pulumi up exited {status}")
+    reason = mask(explain(pulumi, reader, namespace, say) or f"pulumi up exited {status}")
     if not last_good:
         return EXIT_ROLLED_BACK, f"rollout of {digest} failed: {reason}; nothing to roll back to (first deploy)"
     if last_good == digest:
@@ -311,11 +320,11 @@ def _base64(value: str) -> str:
     return base64.b64encode(value.encode()).decode()
 
 
-def explain(pulumi: Pulumi, reader: ClusterReader, say: Callable[[str], None] = print) -> str | None:
+def explain(pulumi: Pulumi, reader: ClusterReader, namespace: str, say: Callable[[str], None] = print) -> str | None:
     """Print what went wrong with each process whose rollout failed; the first such reason, named
     after its process (``worker: CrashLoopBackOff in pod ...``), or None when the cluster says
     nothing (then what every process's Deployment shows is printed)."""
-    namespace, names, found = pulumi.output("namespace"), deployments(pulumi), {}
+    names, found = deployments(pulumi), {}
     for process, deployment in names.items():
         try:
             found[process] = reader.diagnose(namespace, deployment)
