@@ -8,14 +8,14 @@ CHECKOV := .venv-checkov/bin/checkov
 
 .PHONY: plan test test-unit lint bench bench-pipeline clean system-deps
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 ## plan: the offline plan of the staging stack (writes build/plan/)
 plan: $(STAMP)
-	$(BIN)/python -m components.plan --stack staging
+	$(BIN)/python -m gitlab_k8s_cd.components.plan --stack staging
 
 # gitlab-ci-local, pinned by tools/package-lock.json (the end-to-end test runs it).
 $(GITLAB_CI_LOCAL): tools/package.json tools/package-lock.json

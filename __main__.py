@@ -6,7 +6,7 @@ import pulumi_gitlab as gitlab
 import pulumi_kubernetes as kubernetes
 import pulumi_random as random
 
-from components import ContinuousDeployment, ReviewApp, load_settings
+from gitlab_k8s_cd.components import ContinuousDeployment, ReviewApp, load_settings
 
 deployment: ContinuousDeployment | ReviewApp
 

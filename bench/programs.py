@@ -9,7 +9,7 @@ import pulumi
 import pulumi_gitlab as gitlab
 import pulumi_kubernetes as kubernetes
 
-from components import ContinuousDeployment, ReviewAppsSpec, load_settings
+from gitlab_k8s_cd.components import ContinuousDeployment, ReviewAppsSpec, load_settings
 
 
 def fleet() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from components.plan import stack_config  # noqa: E402
-from components.testing import run_component, run_program  # noqa: E402
+from gitlab_k8s_cd.components.plan import stack_config  # noqa: E402
+from gitlab_k8s_cd.components.testing import run_component, run_program  # noqa: E402
 
 IMPORTS = (
     "import pulumi, yaml, pulumi_gitlab, pulumi_kubernetes, pulumi_random;"

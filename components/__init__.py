@@ -1,5 +1,14 @@
 """gitlab-k8s-cd's component library: continuous deployment from GitLab CI to Kubernetes."""
 
+# This folder is installed under the name gitlab_k8s_cd.components (pyproject.toml). Imported under
+# its folder's name as well, every module would load twice, as two sets of classes; so that name is refused.
+if __name__ != "gitlab_k8s_cd.components":
+    raise ImportError(
+        f"{__name__}: import gitlab_k8s_cd.components, not the folder by its name; in this checkout, "
+        "`pip install -e .` (make does) installs it"
+    )
+
+
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError, Settings, load_settings
 from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs

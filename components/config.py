@@ -582,7 +582,7 @@ def _image_pull(raw: Mapping[str, Any], *, review: bool = False) -> ImagePullSpe
                     (f"imagePull.{member}",),
                     members[member],
                     "is not used by a review stack: the base stack made the review namespace's pull Secret; derive "
-                    "the review config from the base stack with `python -m pipeline.review config`",
+                    "the review config from the base stack with `python -m gitlab_k8s_cd.pipeline.review config`",
                 )
     if IMAGE_PULL_SECRET in members:
         try:
@@ -674,7 +674,7 @@ def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
                 REVIEW_REFUSED.get(
                     key,
                     "is not used by a review stack (its config has mergeRequestIid); derive the review config "
-                    "from the base stack with `python -m pipeline.review config`",
+                    "from the base stack with `python -m gitlab_k8s_cd.pipeline.review config`",
                 ),
             )
     return _build(

@@ -84,7 +84,7 @@ class ContinuousDeploymentArgs:
     """The deploying job (``$CI_JOB_URL``). An annotation. Default none."""
     extra_deployer_access: DeployerAccess | None = None
     """What else CI's deployer deploys, updates or reads in the namespace: a second component's
-    objects, merged into the deployer's Role (:meth:`components.rbac.DeployerAccess.merge`). An
+    objects, merged into the deployer's Role (:meth:`gitlab_k8s_cd.components.rbac.DeployerAccess.merge`). An
     admin run applies it (CI cannot change its own Role). Default: none."""
 
     def __post_init__(self) -> None:
@@ -382,7 +382,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
     - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
     - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment, but
       its GitLab token: the stack never manages the credential CI runs it with (a run that
-      rotated it would revoke it under itself), see :mod:`pipeline.ci_token`;
+      rotated it would revoke it under itself), see :mod:`gitlab_k8s_cd.pipeline.ci_token`;
     - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted;
     - :class:`ReviewApps`, when enabled: what every merge request's review app shares.
 
@@ -604,7 +604,7 @@ def object_counts(
     if autoscalers:
         counts["count/horizontalpodautoscalers.autoscaling"] = autoscalers
     if spec.migration is not None:
-        # One at a time: a new image's Job replaces the last one, deleting it first (components.migration).
+        # One at a time: a new image's Job replaces the last one, deleting it first (migration.py).
         counts["count/jobs.batch"] = 1
         # The deploy tool's rollback leaves the Job alone (--exclude), and Pulumi then deletes
         # nothing the Job depends on, the settings ConfigMap under any of its names (docs/contracts.md

@@ -39,20 +39,20 @@ class DeployerArgs:
     """The namespace the deployer may deploy into, and nowhere else."""
     app: str
     """The app's name, for labels and the names of the ServiceAccount, Role, RoleBinding and token
-    Secret (:mod:`components.names`)."""
+    Secret (:mod:`gitlab_k8s_cd.components.names`)."""
     instance: str
     """The app instance, for labels."""
     cluster: ClusterArgs
     """The cluster the kubeconfig points at."""
     access: DeployerAccess | None = None
     """The objects its runs deploy, update and read, from which its Role is derived
-    (:func:`components.rbac.role_rules`). Default: an environment's deployer of ``app`` with
-    neither quota nor LimitRange (:func:`components.rbac.environment_deployer`)."""
+    (:func:`gitlab_k8s_cd.components.rbac.role_rules`). Default: an environment's deployer of ``app`` with
+    neither quota nor LimitRange (:func:`gitlab_k8s_cd.components.rbac.environment_deployer`)."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
         if self.access is not None and not isinstance(self.access, DeployerAccess):
-            raise v.InvalidArgument("access", self.access, "must be a components.rbac.DeployerAccess")
+            raise v.InvalidArgument("access", self.access, "must be a gitlab_k8s_cd.components.rbac.DeployerAccess")
 
     @property
     def role_access(self) -> DeployerAccess:
@@ -66,7 +66,7 @@ class Deployer(pulumi.ComponentResource):
     grant reading them by name:
     - a ServiceAccount;
     - a namespaced Role derived from what pulumi-kubernetes requests for the objects in
-      ``args.access`` (:mod:`components.rbac`), and a RoleBinding to it;
+      ``args.access`` (:mod:`gitlab_k8s_cd.components.rbac`), and a RoleBinding to it;
     - a long-lived token Secret (``kubernetes.io/service-account-token``);
     - ``kubeconfig``: a kubeconfig for that token, as a secret Output.
     """

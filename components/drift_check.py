@@ -6,7 +6,7 @@ The CI/CD component recognises the schedule's pipeline by its description
 variables are pipeline variables, which projects created on GitLab.com since 17.7 refuse to
 everyone (``ci_pipeline_variables_minimum_override_role: no_one_allowed``).
 
-The same schedule's pipeline rotates CI's GitLab token first (``pipeline.ci_token``), so the
+The same schedule's pipeline rotates CI's GitLab token first (``gitlab_k8s_cd.pipeline.ci_token``), so the
 schedule stays active when the drift check is turned off: it is then described as a token
 rotation, and the component runs the rotation alone. Without it the token would expire."""
 

@@ -4,7 +4,7 @@ awaited before any process rolls out a new image.
 How it runs, and why (docs/contracts.md PK-12 to PK-14, PC-11, KA-9, KA-10):
 
 - **One Job per image.** A Job's pod template is immutable, so the Job is named after the image
-  (:func:`components.names.migration_job`): a new image gets a new Job, the same image keeps its own.
+  (:func:`gitlab_k8s_cd.components.names.migration_job`): a new image gets a new Job, the same image keeps its own.
 - **Before the rollout.** Every process's Deployment ``depends_on`` the Job. The SDK registers a
   resource only once its dependencies' registrations have answered, and the engine answers one
   only once its step is done: no Deployment changes before the Job has completed, and none if it
@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # workload.py builds on this module
 
 COMPONENT = "migrate"
 """The Job's ``app.kubernetes.io/component`` label and its container's name. No process may be
-called so (:data:`components.process.RESERVED_PROCESS_NAMES`), so no process's Deployment, Service
+called so (:data:`gitlab_k8s_cd.components.process.RESERVED_PROCESS_NAMES`), so no process's Deployment, Service
 or PodDisruptionBudget ever selects the migration's pod."""
 RESOURCE_SUFFIX = "migration"
 """The Job's logical name is ``<workload name>-migration``, fixed whatever the image, so that its
@@ -87,7 +87,7 @@ class MigrationSpec:
     """The arguments, replacing the image's CMD. Default: the image's."""
     budget_seconds: int = 600
     """How long the migration may run, in seconds. Default 600, at most an hour
-    (:data:`components.validation.WAIT_MAX_SECONDS`). It is the Job's ``activeDeadlineSeconds``;
+    (:data:`gitlab_k8s_cd.components.validation.WAIT_MAX_SECONDS`). It is the Job's ``activeDeadlineSeconds``;
     Pulumi waits :data:`FAILURE_GRACE_SECONDS` longer. A deploy waits for the migration and then
     for the rollout, and both together must fit in an hour."""
     backoff_limit: int = 0

@@ -3,7 +3,7 @@ the app: made here, and only here, and checked against the API server's limits.
 
 Why fixed names: a Role can restrict ``get``, ``patch``, ``update`` and ``delete`` to objects it
 names (``resourceNames``), so every object whose name is known when the Role is made gets one,
-and the deployers' Roles (:mod:`components.rbac`) grant those verbs on those names alone. RBAC
+and the deployers' Roles (:mod:`gitlab_k8s_cd.components.rbac`) grant those verbs on those names alone. RBAC
 cannot restrict ``create`` by name (the request carries none), nor ``list``/``watch`` unless the
 client sends a ``metadata.name`` field selector, which pulumi-kubernetes' informers never do
 (docs/contracts.md, KR-1 and KR-2). An object whose name changes with its content stays

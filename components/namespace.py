@@ -141,7 +141,7 @@ class Namespace(pulumi.ComponentResource):
     - optionally a ResourceQuota and a LimitRange.
 
     Only an admin run may change these: the deployer Role can read them, by name, not write them.
-    So each has a fixed name derived from the app (:mod:`components.names`).
+    So each has a fixed name derived from the app (:mod:`gitlab_k8s_cd.components.names`).
     """
 
     name: pulumi.Output[str]

@@ -1,6 +1,6 @@
 """The offline plan: run a stack's program under Pulumi's mocks, validate, check policies, write and compare.
 
-    python -m components.plan --stack staging [-c key=value ...] [--stack-tag KEY=VALUE ...]
+    python -m gitlab_k8s_cd.components.plan --stack staging [-c key=value ...] [--stack-tag KEY=VALUE ...]
                               [--out DIR] [--compare DIR] [--kubernetes-version 1.31]
                               [--policy-pack DIR] [--project-dir DIR]
 
@@ -46,7 +46,7 @@ from .testing import Plan, PlannedResource, ProgramError, Secret, YamlTimestamp,
 EXIT_OK, EXIT_INVALID, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3
 EXIT_INVALID_MANIFEST = EXIT_INVALID
 DEFAULT_KUBERNETES_VERSION = "1.31"
-CONFIG_ERRORS = ("components.config.ConfigError", "components.validation.InvalidArgument")
+CONFIG_ERRORS = ("gitlab_k8s_cd.components.config.ConfigError", "gitlab_k8s_cd.components.validation.InvalidArgument")
 OFFLINE_SECRET = "offline-plan-placeholder-secret"
 MANDATORY, ADVISORY = "mandatory", "advisory"  # CrossGuard's EnforcementLevel values
 
@@ -137,7 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gitlab_k8s_cd.components.plan", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--stack", required=True, help="the stack, read from Pulumi.<stack>.yaml")
     parser.add_argument(
         "-c",
@@ -490,21 +492,15 @@ def stack_tags(pairs: Sequence[str]) -> Mapping[str, str]:
     return MappingProxyType(tags)
 
 
-def shipped_pack() -> Path | None:
-    """The pack that comes with this package: installed as ``gitlab_k8s_cd_policy``
-    (pyproject.toml), or this repository's ``policy/``; None if neither is there."""
-    installed = importlib.util.find_spec("gitlab_k8s_cd_policy")
-    candidates = [
-        *([Path(installed.origin).parent] if installed and installed.origin else []),
-        Path(__file__).resolve().parent.parent / "policy",
-    ]
-    return next((pack for pack in candidates if (pack / "rules.py").is_file()), None)
+def shipped_pack() -> Path:
+    """The pack that comes with this package: ``gitlab_k8s_cd.policy`` (the repository's ``policy/``)."""
+    policy = importlib.import_module("gitlab_k8s_cd.policy")
+    return Path(str(policy.__file__)).resolve().parent
 
 
 def policy_pack(project_dir: Path, given: str | None) -> Path:
     """The policy pack to evaluate: ``given``, else the project's ``policy/``, else the shipped one."""
-    shipped = shipped_pack()
-    candidates = [Path(given)] if given else [project_dir / "policy", *([shipped] if shipped else [])]
+    candidates = [Path(given)] if given else [project_dir / "policy", shipped_pack()]
     for pack in candidates:
         if (pack / "rules.py").is_file():
             return pack
@@ -553,11 +549,6 @@ def policy_rules(pack: Path) -> PolicyRules:
             "would switch the plan's policy check off; give it mandatory rules, or remove it to use the shipped pack"
         )
     shipped = shipped_pack()
-    if shipped is None:
-        raise ValueError(
-            "the policy pack shipped with the tools is missing (neither gitlab_k8s_cd_policy is installed nor "
-            f"{Path(__file__).resolve().parent.parent / 'policy'} exists): its mandatory rules are always evaluated"
-        )
     if shipped.resolve() == pack.resolve():
         return PolicyRules(rules, pack)
     added = tuple(rule for rule in load_rules(shipped) if rule_level(rule) == MANDATORY)

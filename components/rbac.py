@@ -32,7 +32,7 @@ collection carries no name), nor ``list``/``watch`` unless the client sends a ``
 field selector, which the provider's informers never do (they watch a whole namespace,
 ``provider/pkg/await/informers/factory.go`` l. 57, 71, 91-94; docs/contracts.md KR-1, KR-2).
 So every object whose name is known when the Role is made has a fixed name
-(:mod:`components.names`), and the Role grants get/patch/delete on those names alone.
+(:mod:`gitlab_k8s_cd.components.names`), and the Role grants get/patch/delete on those names alone.
 
 Objects a deployer's runs touch come in three kinds of access:
 
@@ -414,7 +414,7 @@ def environment_deployer(
             # Autonamed: a settings change makes a new one (which rolls the pods) and deletes the old.
             "v1/ConfigMap": None,
             # The migration Job, named after each image: by any name, and whether the stack has a
-            # migration or not, since CI's runs may turn it on (components.migration).
+            # migration or not, since CI's runs may turn it on (gitlab_k8s_cd.components.migration).
             "batch/v1/Job": None,
         },
         # A deploy-token rotation (a new deployTokenExpiresAt, through CI's run) and a change of the

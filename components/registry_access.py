@@ -181,7 +181,7 @@ class RegistryAccessArgs:
     password: pulumi.Input[str] | None = None
     """The registry password or token, with ``username`` (made ``Output.secret``). Default none."""
     secret_name: str | None = None
-    """The pull secret's name. Default ``<app>-registry-pull`` (:func:`components.names.pull_secret`),
+    """The pull secret's name. Default ``<app>-registry-pull`` (:func:`gitlab_k8s_cd.components.names.pull_secret`),
     the name the deployer's Role may patch."""
 
     def __post_init__(self) -> None:

@@ -19,7 +19,7 @@ anyone's RBAC, so the base stack's admin run makes, once:
 - the CI/CD variables the review jobs run with, scoped to ``review/*``;
 - the project variable that switches the component's review jobs on.
 
-Each Kubernetes object has a fixed name (:mod:`components.names`), so that Roles grant by name.
+Each Kubernetes object has a fixed name (:mod:`gitlab_k8s_cd.components.names`), so that Roles grant by name.
 
 Merge request pipelines run on unprotected branches, so the ``review/*`` variables cannot be
 protected: anyone who can push a branch can read them. That is why they open nothing but the
@@ -157,7 +157,7 @@ class ReviewAppsArgs:
     """The base stack's backend, the review stacks' default."""
     base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
     """The base stack's deployer, (namespace, ServiceAccount): it may read, by name, what the base
-    stack makes in the review namespace (:func:`components.rbac.base_reader`). Default: none."""
+    stack makes in the review namespace (:func:`gitlab_k8s_cd.components.rbac.base_reader`). Default: none."""
     hidden_variables: bool = True
     """Make the secret variables hidden as well as masked (GitLab 17.4+). Default true."""
 

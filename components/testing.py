@@ -627,7 +627,7 @@ def _run(
             [str(Path(__file__).resolve().parent.parent), str(cwd), child_env.get("PYTHONPATH", "")]
         ).rstrip(os.pathsep)
         completed = subprocess.run(
-            [sys.executable, "-m", "components.testing", str(request_file), str(result_file)],
+            [sys.executable, "-m", "gitlab_k8s_cd.components.testing", str(request_file), str(result_file)],
             cwd=cwd,
             env=child_env,
             capture_output=True,

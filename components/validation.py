@@ -1,7 +1,7 @@
 """Validation rules shared by every Args dataclass and by the config loader.
 
 Each rule raises :class:`InvalidArgument`, which knows the field (or fields) it is about,
-the value given and what was expected. ``components.config`` re-raises it under the name of
+the value given and what was expected. ``gitlab_k8s_cd.components.config`` re-raises it under the name of
 the stack-config key that supplied the field, so a user reads ``gitlab-k8s-cd:replicas``
 where a library user reads ``replicas``.
 

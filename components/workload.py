@@ -36,7 +36,7 @@ from .process import (
 )
 
 BUDGET_MAX_SECONDS = v.WAIT_MAX_SECONDS
-"""An hour (:data:`components.validation.WAIT_MAX_SECONDS`)."""
+"""An hour (:data:`gitlab_k8s_cd.components.validation.WAIT_MAX_SECONDS`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -449,7 +449,7 @@ class WorkloadArgs:
 
     @property
     def migration_job_name(self) -> str:
-        """The migration Job of this image (:func:`components.names.migration_job`)."""
+        """The migration Job of this image (:func:`gitlab_k8s_cd.components.names.migration_job`)."""
         return names.migration_job(self.name, self.image)
 
 
@@ -494,10 +494,10 @@ class Workload(pulumi.ComponentResource):
     - for ``web``: a Service; a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
       (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given;
     - with ``spec.migration``: the Job ``<name>-migrate-<image digest's first 12 hex>``, which every
-      Deployment waits for (:mod:`components.migration`).
+      Deployment waits for (:mod:`gitlab_k8s_cd.components.migration`).
 
     Objects have fixed names (``args.name``, ``<args.name>-<process>``), so that the deployer's
-    Role grants get, patch and delete on those names alone (:mod:`components.rbac`). Renaming one
+    Role grants get, patch and delete on those names alone (:mod:`gitlab_k8s_cd.components.rbac`). Renaming one
     replaces it: the Deployment and the Ingress are made anew before the old ones go (their names
     differ, so pulumi-kubernetes creates first).
     """

@@ -1,7 +1,7 @@
 """The GitLab token CI's ``pulumi up`` runs with: made once by an admin, then rotated by itself.
 
-    python -m pipeline.ci_token create --project acme/hello --environment staging   # admin, once
-    python -m pipeline.ci_token rotate --environment staging                        # CI, nightly
+    python -m gitlab_k8s_cd.pipeline.ci_token create --project acme/hello --environment staging   # admin, once
+    python -m gitlab_k8s_cd.pipeline.ci_token rotate --environment staging                        # CI, nightly
 
 Why not a ``gitlab.ProjectAccessToken`` in the stack, rotated by the provider's
 ``rotation_configuration``? Because CI's ``pulumi up`` authenticates with that very token, and
@@ -51,7 +51,7 @@ import requests
 from .cleanup import TIMEOUT, session
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOST = 0, 1, 2, 3
-ADMIN_STEP = "an admin must run `python -m pipeline.ci_token create` again"
+ADMIN_STEP = "an admin must run `python -m gitlab_k8s_cd.pipeline.ci_token create` again"
 """What a lost token takes; every error that exits :data:`EXIT_LOST` ends with it."""
 TOKEN_VARIABLE = "GITLAB_TOKEN"
 EXPIRY_VARIABLE = "GITLAB_TOKEN_EXPIRES_AT"
@@ -194,7 +194,7 @@ def _variable_body(key: str, value: str, environment: str) -> dict[str, object]:
         "masked_and_hidden": secret,
         "protected": True,
         "raw": True,
-        "description": "managed by pipeline.ci_token",
+        "description": "managed by gitlab_k8s_cd.pipeline.ci_token",
     }
 
 
@@ -243,7 +243,9 @@ def _message(response: requests.Response) -> str:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
-    parser = argparse.ArgumentParser(prog="python -m pipeline.ci_token", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gitlab_k8s_cd.pipeline.ci_token", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("action", choices=("create", "rotate"))
     parser.add_argument("--environment", required=True, help="the environment scope of the variables")
     parser.add_argument("--project", default=env.get("CI_PROJECT_ID"), help="project id or path ($CI_PROJECT_ID)")
@@ -266,7 +268,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         else None
     )
     if problem:
-        print(f"python -m pipeline.ci_token: {problem}", file=sys.stderr)
+        print(f"python -m gitlab_k8s_cd.pipeline.ci_token: {problem}", file=sys.stderr)
         return EXIT_USAGE
     gitlab = GitLab(api_url=args.api_url, project=args.project)
     today = dt.datetime.now(dt.UTC).date()

@@ -1,10 +1,10 @@
 """Delete one CI image tag from a container registry, and nothing else.
 
-    python -m pipeline.cleanup --image registry.example.com/group/app --tag ci-1234-0a1b2c3d
+    python -m gitlab_k8s_cd.pipeline.cleanup --image registry.example.com/group/app --tag ci-1234-0a1b2c3d
 
 **Only CI tags.** ``--tag`` must be a tag the pipeline's build job creates, ``ci-<pipeline id>-<short
 sha>``: the regex ``ci-[0-9]+-[0-9a-f]{8,40}`` matched in full (``CI_TAG_REGEX``, a copy of
-``components.gitlab_project.CI_TAG_REGEX``, which the cleanup policy expires; a test keeps the two
+``gitlab_k8s_cd.components.gitlab_project.CI_TAG_REGEX``, which the cleanup policy expires; a test keeps the two
 equal), and the OCI tag grammar ``[\\w][\\w.-]{0,127}`` (at most 128 characters). Anything else
 (a release tag, ``latest``, ``..``, ``a/b``, ``%2e``, whitespace) is refused before any request is
 sent: in GitLab mode a tag is a URL path segment, and ``..`` there would turn the tag endpoint into
@@ -95,7 +95,7 @@ from urllib3.util.retry import Retry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
-"""A copy of ``components.gitlab_project.CI_TAG_REGEX``: importing ``components`` would import the
+"""A copy of ``gitlab_k8s_cd.components.gitlab_project.CI_TAG_REGEX``: importing ``components`` would import the
 Pulumi SDK (its ``__init__`` imports every component), which this tool does not need.
 tests/test_cleanup.py keeps the two equal."""
 OCI_TAG_REGEX = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
@@ -504,7 +504,7 @@ class GitLabRegistry:
 # The repository name grammar (github.com/distribution/reference regexp.go: path components).
 _REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 # The domain grammar of github.com/distribution/reference (regexp.go: domainAndPort): copies of
-# components.validation's, since importing components would import the Pulumi SDK (see
+# gitlab_k8s_cd.components.validation's, since importing components would import the Pulumi SDK (see
 # CI_TAG_REGEX); tests/test_cleanup.py keeps them equal. The host becomes the registry URL's
 # authority, so anything else ('@' userinfo, '#', '?', a bad port) would send the credentials
 # to another origin or none.
@@ -551,7 +551,9 @@ def split_image(image: str) -> tuple[str, str]:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
-    parser = argparse.ArgumentParser(prog="python -m pipeline.cleanup", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gitlab_k8s_cd.pipeline.cleanup", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--image", required=True, help="the repository, <registry host>/<path>, without a tag")
     parser.add_argument("--tag", required=True, help="the CI tag to delete, ci-<pipeline id>-<short sha>")
     parser.add_argument(

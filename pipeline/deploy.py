@@ -1,12 +1,12 @@
 """Deploy one image by digest with ``pulumi up``; if the rollout fails, explain it and roll back.
 
-    python -m pipeline.deploy --stack staging --image registry.example.com/acme/hello@sha256:... \\
+    python -m gitlab_k8s_cd.pipeline.deploy --stack staging --image registry.example.com/acme/hello@sha256:... \\
         [--config gitlab-k8s-cd:commitSha=... ...]
 
 1. Reads the running digest from the stack (``pulumi stack output deployed_digest``): the last good one.
 2. Runs ``pulumi up --yes`` with the new image (and any other ``--config``).
 3. If that fails, and the image's migration Job (``<Deployment>-migrate-<digest's first 12 hex>``,
-   :func:`components.names.migration_job`) is there and did not complete, the migration failed:
+   :func:`gitlab_k8s_cd.components.names.migration_job`) is there and did not complete, the migration failed:
    - prints the Job's conditions, and its pods' events and last log lines;
    - rolls nothing back: every Deployment waits for the Job, so none changed;
    - exits 1 with one line: ``migration of <digest> failed: <reason>; no rollout happened: ...``.
@@ -45,7 +45,7 @@ EXIT_DEPLOYED, EXIT_ROLLED_BACK, EXIT_ROLLBACK_FAILED, EXIT_INTERRUPTED = 0, 1, 
 EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
 """A failed migration exits as a failed rollout does: the running release is unchanged."""
 MIGRATION_JOB_URN_GLOB = "**kubernetes:batch/v1:Job::*-migration"
-"""components.migration.JOB_URN_GLOB (tests/test_deploy.py checks they agree): what a rollback excludes."""
+"""components/migration.py JOB_URN_GLOB (tests/test_deploy.py checks they agree): what a rollback excludes."""
 
 
 class Pulumi(Protocol):
@@ -205,7 +205,7 @@ def _pod_events(core: Any, namespace: str, pod: str) -> list[str]:
 
 def migration_job(deployment: str, image: str) -> str:
     """The name the stack gives the migration Job of ``image`` (web's Deployment is ``deployment``)."""
-    from components.names import migration_job as named
+    from gitlab_k8s_cd.components.names import migration_job as named
 
     return named(deployment, image)
 
@@ -292,7 +292,7 @@ def masking(reader: ClusterReader, namespace: str, deployment: str) -> Callable[
     or a migration that fails, may print them) and their base64 replaced by ``[masked]``: GitLab
     masks its CI variables in a job's log, never the stack's secrets. A review stack has no such
     Secret, and its deployer may not read one: nothing to mask."""
-    from components.names import app_secrets
+    from gitlab_k8s_cd.components.names import app_secrets
 
     values: list[str] = []
     if deployment:
@@ -343,7 +343,9 @@ def explain(pulumi: Pulumi, reader: ClusterReader, namespace: str, say: Callable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.deploy", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gitlab_k8s_cd.pipeline.deploy", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--stack", required=True)
     parser.add_argument("--image", required=True, help="the image to deploy, <repository>@sha256:<digest>")
     parser.add_argument("--config", action="append", default=[], help="more `pulumi up --config` values")

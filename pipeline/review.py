@@ -1,11 +1,11 @@
 """Writes a merge request's review stack config, derived from the base stack's.
 
-    python -m pipeline.review config --base staging --merge-request-iid 42 \\
+    python -m gitlab_k8s_cd.pipeline.review config --base staging --merge-request-iid 42 \\
         --environment review/feature-x [--project-dir .] [--dotenv review.env]
 
 It reads ``Pulumi.<base>.yaml`` and writes ``Pulumi.review-<iid>.yaml`` next to it: the base's
 app, image, probes, resources, settings, project and cluster; one replica; the review namespace;
-the environment and its URL (see ``components.config.derive_review_config``). Whatever else an
+the environment and its URL (see ``gitlab_k8s_cd.components.config.derive_review_config``). Whatever else an
 existing review stack file holds (its ``encryptionsalt``, say) is kept. ``--dotenv`` also writes
 ``REVIEW_STACK`` and ``REVIEW_URL`` for GitLab's dotenv report, which sets the environment's URL.
 
@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from components.config import NAMESPACE, ConfigError, derive_review_config
-from components.review_app import review_stack_name
+from gitlab_k8s_cd.components.config import NAMESPACE, ConfigError, derive_review_config
+from gitlab_k8s_cd.components.review_app import review_stack_name
 
 
 def write_review_config(project_dir: Path, base: str, merge_request_iid: int, environment: str) -> tuple[str, str]:
@@ -39,7 +39,8 @@ def write_review_config(project_dir: Path, base: str, merge_request_iid: int, en
         document = yaml.safe_load(stack_file.read_text()) or {}
     document["config"] = config
     header = (
-        f"# Derived from Pulumi.{base}.yaml by `python -m pipeline.review` for merge request !{merge_request_iid}.\n"
+        f"# Derived from Pulumi.{base}.yaml by `python -m gitlab_k8s_cd.pipeline.review` "
+        f"for merge request !{merge_request_iid}.\n"
         "# Rewritten on every review deploy: change the base stack instead.\n"
     )
     stack_file.write_text(header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
@@ -47,7 +48,9 @@ def write_review_config(project_dir: Path, base: str, merge_request_iid: int, en
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.review", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m gitlab_k8s_cd.pipeline.review", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     config = commands.add_parser("config", help="write Pulumi.review-<iid>.yaml from the base stack's file")
     config.add_argument("--base", required=True, help="the base stack, e.g. staging")
@@ -61,10 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         stack, url = write_review_config(Path(args.project_dir), args.base, iid, args.environment)
     except ConfigError as error:
-        print(f"pipeline.review: {error}", file=sys.stderr)
+        print(f"gitlab_k8s_cd.pipeline.review: {error}", file=sys.stderr)
         return 2
     except FileNotFoundError as error:
-        print(f"pipeline.review: no base stack file {error.filename}", file=sys.stderr)
+        print(f"gitlab_k8s_cd.pipeline.review: no base stack file {error.filename}", file=sys.stderr)
         return 2
     if args.dotenv:
         Path(args.dotenv).write_text(f"REVIEW_STACK={stack}\nREVIEW_URL={url}\n")

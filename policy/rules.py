@@ -6,7 +6,7 @@ crafted bad ones, since the Pulumi CLI cannot run here.
 
 Inputs are the engine's (camelCase) property names, as a policy pack receives them: secrets
 unwrapped, and every number a float (docs/contracts.md PC-9), so a rule compares numbers by value.
-The offline plan (components.plan) evaluates these same rules, with the inputs shaped that way.
+The offline plan (gitlab_k8s_cd.components.plan) evaluates these same rules, with the inputs shaped that way.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "R
 CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSPHRASE|SECRET|KEY|KUBECONFIG", re.IGNORECASE)
 WRITE_SCOPES = ("write_registry", "write_repository", "write_package_registry", "api")
 DIGEST = re.compile(r"@(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})\Z")
-"""A digest the registry verifies (go-digest's algorithms and hex lengths, as components.validation
+"""A digest the registry verifies (go-digest's algorithms and hex lengths, as gitlab_k8s_cd.components.validation
 accepts them) at the end of the reference; \\Z, since $ would allow a trailing newline."""
 REVIEW_SCOPE_PREFIX = "review/"
 

@@ -13,8 +13,8 @@ import pulumi
 import pytest
 import yaml
 
-from components.config import NAMESPACE, Settings, derive_review_config, load_settings
-from components.testing import Plan, cli_config_value, run_component, run_program
+from gitlab_k8s_cd.components.config import NAMESPACE, Settings, derive_review_config, load_settings
+from gitlab_k8s_cd.components.testing import Plan, cli_config_value, run_component, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 _STAGING_FILE: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
@@ -94,7 +94,7 @@ def image_pull_config(image_pull: Mapping[str, Any], image: str = OTHER_IMAGE) -
 
 
 def review_config(merge_request_iid: int = 42, environment: str = "review/feature-x") -> dict[str, Any]:
-    """A review stack's config, derived from the staging stack's as ``pipeline.review`` does."""
+    """A review stack's config, derived from the staging stack's as ``gitlab_k8s_cd.pipeline.review`` does."""
     return derive_review_config(STAGING, merge_request_iid=merge_request_iid, environment=environment)
 
 
@@ -118,10 +118,10 @@ def plan_review(
 
 
 def plan_cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """``python -m components.plan *args`` in a clean environment (plus ``env``)."""
+    """``python -m gitlab_k8s_cd.components.plan *args`` in a clean environment (plus ``env``)."""
     environment = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {}), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "components.plan", *args],
+        [sys.executable, "-m", "gitlab_k8s_cd.components.plan", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

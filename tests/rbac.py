@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from components.testing import Plan
+from gitlab_k8s_cd.components.testing import Plan
 
 ANY = None
 """In :func:`granted_requests`: a verb granted on every name."""

@@ -2,7 +2,7 @@
 
 checkov runs from its own virtualenv (.venv-checkov, made by `make test`), because installed in
 the main one it would downgrade `packaging`. A check is skipped only by the manifest itself, with
-its reason (components.workload, components.process): secret settings as environment variables
+its reason (components/workload.py, process.py): secret settings as environment variables
 (CKV_K8S_35), and the probes of a process that states why it has none (CKV_K8S_8, CKV_K8S_9).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from components.workload import SECRETS_AS_ENVIRONMENT_REASON
+from gitlab_k8s_cd.components.workload import SECRETS_AS_ENVIRONMENT_REASON
 from tests.conftest import ROOT
 
 

@@ -1,4 +1,4 @@
-"""pipeline.ci_token: CI's GitLab token rotates itself, never revoking what it still needs.
+"""gitlab_k8s_cd.pipeline.ci_token: CI's GitLab token rotates itself, never revoking what it still needs.
 
 The GitLab here is a stand-in (no GitLab server runs on this machine) that refuses what GitLab
 refuses, per docs/contracts.md: a project access token may not create tokens nor rotate one by
@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from pipeline import ci_token
+from gitlab_k8s_cd.pipeline import ci_token
 from tests.stand_ins import stand_in_server
 
 TODAY = dt.date(2026, 11, 28)

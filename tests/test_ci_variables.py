@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components import CiVariable, CiVariablesArgs, InvalidArgument
-from components.diff import compare
-from components.testing import ProgramError, Secret, run_component
+from gitlab_k8s_cd.components import CiVariable, CiVariablesArgs, InvalidArgument
+from gitlab_k8s_cd.components.diff import compare
+from gitlab_k8s_cd.components.testing import ProgramError, Secret, run_component
 from tests.conftest import ROOT, component, plan_staging
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"

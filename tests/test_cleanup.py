@@ -1,4 +1,4 @@
-"""The cleanup tool (pipeline.cleanup) against a real docker-registry with htpasswd auth, and
+"""The cleanup tool (gitlab_k8s_cd.pipeline.cleanup) against a real docker-registry with htpasswd auth, and
 against stand-ins for what cannot run here: GitLab's API and a token-auth registry."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipeline import cleanup as cleanup_tool
-from pipeline.cleanup import (
+from gitlab_k8s_cd.pipeline import cleanup as cleanup_tool
+from gitlab_k8s_cd.pipeline.cleanup import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
@@ -273,8 +273,8 @@ def test_a_registry_host_of_the_reference_grammar_is_accepted(host):
 
 
 def test_the_domain_grammar_is_the_one_image_references_are_validated_with():
-    """pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
-    from components import validation
+    """gitlab_k8s_cd.pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
+    from gitlab_k8s_cd.components import validation
 
     assert cleanup_tool._DOMAIN_COMPONENT == validation._DOMAIN_COMPONENT
     assert cleanup_tool._DOMAIN == validation._DOMAIN
@@ -284,15 +284,18 @@ def test_the_domain_grammar_is_the_one_image_references_are_validated_with():
 
 
 def test_the_ci_tag_regex_is_the_one_the_cleanup_policy_expires():
-    """pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
-    from components.gitlab_project import CI_TAG_REGEX
+    """gitlab_k8s_cd.pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
+    from gitlab_k8s_cd.components.gitlab_project import CI_TAG_REGEX
 
     assert cleanup_tool.CI_TAG_REGEX == CI_TAG_REGEX
 
 
 def test_the_cleanup_tool_does_not_import_the_pulumi_sdk():
     """Why the regex is a copy: the cleanup job needs requests, not Pulumi."""
-    code = "import sys, pipeline.cleanup; print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    code = (
+        "import sys, gitlab_k8s_cd.pipeline.cleanup;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True
     )
@@ -368,7 +371,7 @@ def test_a_tag_that_is_not_a_ci_tag_is_refused_before_any_request_in_either_mode
     assert main(["--image", f"127.0.0.1:1/{REPO}", "--tag", tag], environ=_gitlab_env(server.url)) == EXIT_USAGE
     assert server.requests == []
     err = capsys.readouterr().err
-    assert err.count("usage: python -m pipeline.cleanup") == 2
+    assert err.count("usage: python -m gitlab_k8s_cd.pipeline.cleanup") == 2
     assert err.count(f"--tag {tag!r}: expected a CI tag of the form ci-<pipeline id>-<short sha>") == 2
     # The same stand-in does see a CI tag's requests, in both modes: the refusal above is the tag's doing.
     assert main(_registry_argv(server.url, "ci-1-0a1b2c3d"), environ={"REGISTRY_PASSWORD": "pw"}) == EXIT_OK
@@ -734,7 +737,7 @@ def test_a_url_is_judged_by_the_host_requests_will_connect_to(url):
     """urllib's urlsplit reads the host after a backslash-@, requests (urllib3) the one before it:
     the checks use the URL as requests will send it, so a crafted realm or next page cannot pass
     for the registry's or GitLab's own host."""
-    from pipeline.cleanup import origin, realm_refusal
+    from gitlab_k8s_cd.pipeline.cleanup import origin, realm_refusal
 
     connected = url.split("//", 1)[1].split("\\", 1)[0].split(":")[0]
     assert origin(url)[1] == connected

@@ -9,8 +9,8 @@ import json
 import pytest
 from pulumi import Output
 
-from components.config import ConfigError
-from components.testing import Secret
+from gitlab_k8s_cd.components.config import ConfigError
+from gitlab_k8s_cd.components.testing import Secret
 from tests.conftest import DIGEST, PASSPHRASE, SECRETS, STAGING, image_pull_config, key, load, plan_staging
 
 PASSPHRASE_KEY = key("pulumiConfigPassphrase")
@@ -62,7 +62,7 @@ def test_the_migration_key_becomes_the_apps_migration_spec():
 
 def test_a_review_stack_never_gets_the_migration_and_refuses_one():
     """A branch's migration would change the database the base environment's settings name."""
-    from components.config import derive_review_config
+    from gitlab_k8s_cd.components.config import derive_review_config
     from tests.conftest import STAGING, plan_review
 
     base = {**STAGING, key("migration"): MIGRATE}
@@ -229,7 +229,7 @@ def test_a_secret_gitlab_could_not_mask_is_refused_without_showing_it():
 
 def test_no_resource_is_registered_when_the_config_is_bad():
     plan = plan_staging({"replicas": "0"}, check=False)
-    assert plan.error is not None and plan.error["type"] == "components.config.ConfigError"
+    assert plan.error is not None and plan.error["type"] == "gitlab_k8s_cd.components.config.ConfigError"
     assert "gitlab-k8s-cd:replicas" in plan.error["message"]
     assert plan.resources == ()
 
@@ -324,7 +324,7 @@ ODD_VALUES = [None, [], {}, 1.5, True, -1, 2**70, "x" * 100_000, "", "\x00", "é
 
 
 def _every_odd_override():
-    from components.config import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS, _camel
+    from gitlab_k8s_cd.components.config import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS, _camel
 
     for short, cls in OBJECT_KEYS.items():
         for bad in ODD_VALUES:
@@ -335,8 +335,8 @@ def _every_odd_override():
         for bad in ODD_VALUES:
             yield {short: bad}
     # A process, its members, and its members' members (NESTED_ARGS).
-    from components.config import NESTED_ARGS
-    from components.process import ProcessSpec
+    from gitlab_k8s_cd.components.config import NESTED_ARGS
+    from gitlab_k8s_cd.components.process import ProcessSpec
 
     worker = dict(STAGING[key("processes")]["worker"])
     for bad in ODD_VALUES:
@@ -368,7 +368,7 @@ def test_no_value_of_any_type_in_any_key_or_member_is_anything_but_a_config_erro
 
 
 def test_processes_load_with_their_members_and_their_members_members():
-    from components import ExecProbeArgs, ProcessSpec
+    from gitlab_k8s_cd.components import ExecProbeArgs, ProcessSpec
 
     spec = load().deployment.spec
     (worker,) = spec.processes.values()

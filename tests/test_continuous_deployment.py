@@ -10,9 +10,15 @@ import pytest
 import yaml
 from pulumi import Output
 
-from components import ContinuousDeploymentArgs, DeployerAccess, ImagePullSpec, InvalidArgument, PulumiBackendArgs
-from components.config import ConfigError
-from components.testing import Secret, redact
+from gitlab_k8s_cd.components import (
+    ContinuousDeploymentArgs,
+    DeployerAccess,
+    ImagePullSpec,
+    InvalidArgument,
+    PulumiBackendArgs,
+)
+from gitlab_k8s_cd.components.config import ConfigError
+from gitlab_k8s_cd.components.testing import Secret, redact
 from tests.conftest import (
     PASSPHRASE,
     REGISTRY_PASSWORD,
@@ -97,7 +103,7 @@ def test_the_kubeconfig_variable_is_the_deployers_kubeconfig_in_base64(staging_p
 
 def test_the_stack_never_manages_the_gitlab_token_ci_runs_it_with(staging_plan):
     """A run that rotated it would revoke it under itself, and a project access token may not
-    rotate another (docs/contracts.md): pipeline.ci_token makes it, and it rotates itself."""
+    rotate another (docs/contracts.md): gitlab_k8s_cd.pipeline.ci_token makes it, and it rotates itself."""
     assert staging_plan.find("gitlab:index/projectAccessToken:ProjectAccessToken") == []
     assert not [r for r in staging_plan.find(VARIABLE) if r.inputs["key"].startswith("GITLAB_TOKEN")]
 
@@ -202,7 +208,7 @@ def test_the_stack_exports_the_commit_and_the_digest(traced):
 
 
 def test_a_new_commit_alone_updates_the_deployment_and_replaces_nothing(traced):
-    from components.diff import compare
+    from gitlab_k8s_cd.components.diff import compare
 
     other = plan_staging({**TRACE, "commitSha": "f" * 40, "jobUrl": "https://gitlab.com/acme/hello/-/jobs/71"})
     changes = compare(traced.resource_table(), other.resource_table()).changes
@@ -281,7 +287,7 @@ def test_while_the_migration_runs_the_quota_must_admit_every_process_and_the_mig
     ("quota", "expected"),
     [
         ({"count/jobs.batch": "0"}, r"^gitlab-k8s-cd:quota.count/jobs.batch: must be at least 1"),
-        # The ConfigMaps a rollback leaves beside the excluded Job, and the next deploy's (components.migration).
+        # The ConfigMaps a rollback leaves beside the excluded Job, and the next deploy's (migration.py).
         ({"configmaps": "4"}, r"^gitlab-k8s-cd:quota.configmaps: must be at least 5"),
     ],
 )
@@ -298,7 +304,7 @@ def test_the_review_quota_must_admit_one_review_apps_rollout():
 
 
 def test_the_deployers_role_reads_the_quota_and_limits_by_name_only_where_the_namespace_has_them(staging_plan):
-    from components.testing import run_program
+    from gitlab_k8s_cd.components.testing import run_program
 
     def role(plan):
         (found,) = [r.inputs for r in plan.kind("Role") if r.inputs["metadata"]["namespace"] == "hello-staging"]

@@ -1,4 +1,4 @@
-"""The deploy tool (pipeline.deploy): deploy by digest, explain a failed rollout, roll back once.
+"""The deploy tool (gitlab_k8s_cd.pipeline.deploy): deploy by digest, explain a failed rollout, roll back once.
 
 The Pulumi CLI and a cluster cannot run here: the tests use StandInPulumi and StandInClusterReader
 below, and, for the signal path, the stand-in executable tests/bin/pulumi.
@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from pipeline.deploy import (
+from gitlab_k8s_cd.pipeline.deploy import (
     EXIT_DEPLOYED,
     EXIT_INTERRUPTED,
     EXIT_MIGRATION_FAILED,
@@ -206,8 +206,8 @@ def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothin
 
 
 def test_the_migration_job_asked_for_is_the_one_the_stack_names_after_the_image():
-    from components import names
-    from components.migration import JOB_URN_GLOB
+    from gitlab_k8s_cd.components import names
+    from gitlab_k8s_cd.components.migration import JOB_URN_GLOB
 
     assert MIGRATION_JOB_URN_GLOB == JOB_URN_GLOB
     reader = StandInClusterReader()
@@ -291,7 +291,7 @@ def test_an_interrupted_deploy_signals_pulumi_and_does_not_roll_back(tmp_path):
         "PYTHONPATH": str(ROOT),
     }
     tool = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.deploy", "--stack", "staging", "--image", f"{REPO}@{BAD}"],
+        [sys.executable, "-m", "gitlab_k8s_cd.pipeline.deploy", "--stack", "staging", "--image", f"{REPO}@{BAD}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -315,13 +315,13 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
     """KubernetesReader against a stand-in of the Kubernetes API (the client's objects, faked),
     which answers 403 to what the staging deployer's planned Role does not grant, as the API
     server would: the newest ReplicaSet's crashing pod gives the reason, its events and its
-    previous logs, and every request it makes is one the Role grants (components.rbac.DIAGNOSTICS)."""
+    previous logs, and every request it makes is one the Role grants (gitlab_k8s_cd.components.rbac.DIAGNOSTICS)."""
     from types import SimpleNamespace as Obj
 
     import kubernetes
     from kubernetes.client.exceptions import ApiException
 
-    from components.rbac import DIAGNOSTICS
+    from gitlab_k8s_cd.components.rbac import DIAGNOSTICS
     from tests.rbac import grants
 
     account, authorized = ("hello-staging", "hello-deployer"), set()
@@ -331,7 +331,7 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
             raise ApiException(status=403, reason=f"Forbidden: {verb} {resource}")
         authorized.add(((group, resource), verb))
 
-    from pipeline.deploy import KubernetesReader
+    from gitlab_k8s_cd.pipeline.deploy import KubernetesReader
 
     condition = Obj(
         type="Progressing",
@@ -409,8 +409,8 @@ def test_the_kubernetes_reader_finds_a_failed_migration_jobs_reason_events_and_l
     import kubernetes
     from kubernetes.client.exceptions import ApiException
 
-    from components.rbac import DIAGNOSTICS
-    from pipeline.deploy import KubernetesReader
+    from gitlab_k8s_cd.components.rbac import DIAGNOSTICS
+    from gitlab_k8s_cd.pipeline.deploy import KubernetesReader
     from tests.rbac import grants
 
     account, authorized = ("hello-staging", "hello-deployer"), set()
@@ -540,7 +540,7 @@ def test_a_stack_whose_secrets_cannot_be_read_is_still_diagnosed(capsys):
 def test_the_image_goes_to_the_config_key_the_program_reads(monkeypatch):
     """Another project's program reads its own namespace's key (examples/orders: orders:image);
     the component passes it as its input image_config_key."""
-    from pipeline.deploy import PulumiCli
+    from gitlab_k8s_cd.pipeline.deploy import PulumiCli
 
     started = []
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components import ClusterArgs, DeployerAccess, DeployerArgs, InvalidArgument, environment_deployer, role_rules
-from components.testing import Secret
+from gitlab_k8s_cd.components import (
+    ClusterArgs,
+    DeployerAccess,
+    DeployerArgs,
+    InvalidArgument,
+    environment_deployer,
+    role_rules,
+)
+from gitlab_k8s_cd.components.testing import Secret
 from tests.conftest import component
 from tests.programs.components import CA_DATA, CLUSTER
 
@@ -86,7 +93,7 @@ def test_every_deployer_object_has_the_fixed_name_its_role_reads_it_by(plan):
 def test_the_default_access_is_an_environment_deployers_of_the_app():
     args = DeployerArgs(namespace="ns", app="web", instance="web-test", cluster=CLUSTER)
     assert role_rules(args.role_access, "ns") == role_rules(environment_deployer("web"), "ns")
-    with pytest.raises(InvalidArgument, match=r"^access: must be a components.rbac.DeployerAccess"):
+    with pytest.raises(InvalidArgument, match=r"^access: must be a gitlab_k8s_cd.components.rbac.DeployerAccess"):
         DeployerArgs(namespace="ns", app="web", instance="web-test", cluster=CLUSTER, access="all")
 
 
@@ -116,7 +123,7 @@ def test_deployer_service_account_mounts_no_token(plan):
 
 
 def test_deployer_access_refuses_a_kind_with_no_row_in_the_table():
-    with pytest.raises(InvalidArgument, match=r"^deploys: must be kinds of the table in components.rbac"):
+    with pytest.raises(InvalidArgument, match=r"^deploys: must be kinds of the table in gitlab_k8s_cd.components.rbac"):
         DeployerAccess(deploys={"apps/v1/StatefulSet": None})
     with pytest.raises(InvalidArgument, match=r"^reads: must map kinds to the names of their objects"):
         DeployerAccess(deploys={}, reads=frozenset({"v1/Secret"}))

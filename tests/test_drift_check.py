@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from components import DriftCheckSpec, InvalidArgument, drift_check_description, token_rotation_description
+from gitlab_k8s_cd.components import (
+    DriftCheckSpec,
+    InvalidArgument,
+    drift_check_description,
+    token_rotation_description,
+)
 from tests.conftest import plan_staging
 from tests.rbac import allows
 

@@ -104,7 +104,7 @@ def test_cleanup_always_runs_after_the_tests_and_blocks_nothing():
 
 
 def test_the_ci_tag_matches_the_registry_cleanup_policy():
-    from components.gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX
+    from gitlab_k8s_cd.components.gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX
 
     _, jobs = component_documents()
     ci = jobs[".gitlab-k8s-cd"]["variables"]["CI_IMAGE"].split(":")[-1]
@@ -124,7 +124,7 @@ def test_tool_images_are_pinned_to_a_version():
 
 
 def test_a_merge_requests_image_gets_a_review_tag_the_cleanup_policy_expires():
-    from components.gitlab_project import EXPIRING_TAG_REGEX, RELEASE_TAG_REGEX, REVIEW_TAG_REGEX
+    from gitlab_k8s_cd.components.gitlab_project import EXPIRING_TAG_REGEX, RELEASE_TAG_REGEX, REVIEW_TAG_REGEX
 
     _, jobs = component_documents()
     (review_rule,) = [r for r in jobs["gitlab-k8s-cd-release"]["rules"] if "variables" in r]
@@ -138,7 +138,7 @@ def test_a_merge_requests_image_gets_a_review_tag_the_cleanup_policy_expires():
 
 
 def test_the_review_environment_is_stopped_by_the_stop_job_which_destroys_the_review_stack():
-    from components import review_stack_name
+    from gitlab_k8s_cd.components import review_stack_name
 
     jobs = interpolated_jobs()
     review, stop = jobs["gitlab-k8s-cd-review"], jobs["gitlab-k8s-cd-stop-review"]
@@ -160,7 +160,7 @@ def test_the_review_job_reports_its_url_to_the_environment():
     review = jobs["gitlab-k8s-cd-review"]
     assert review["environment"]["url"] == "$REVIEW_URL"
     assert review["artifacts"]["reports"]["dotenv"] == "review.env"
-    (derive,) = [line for line in review["script"] if "pipeline.review" in line]
+    (derive,) = [line for line in review["script"] if "gitlab_k8s_cd.pipeline.review" in line]
     assert '--dotenv "$CI_PROJECT_DIR/review.env"' in derive and '--environment "$CI_ENVIRONMENT_NAME"' in derive
 
 
@@ -186,7 +186,7 @@ def test_a_job_whose_environment_url_comes_from_its_dotenv_report_uploads_it_eve
             checked.append(name)
             assert job["artifacts"].get("when") == "always", name
             (writes,) = [i for i, line in enumerate(job["script"]) if dotenv in line]
-            deploys = [i for i, line in enumerate(job["script"]) if "pipeline.deploy" in line]
+            deploys = [i for i, line in enumerate(job["script"]) if "gitlab_k8s_cd.pipeline.deploy" in line]
             assert deploys and writes < deploys[0], name
     assert checked == ["gitlab-k8s-cd-review"]
 
@@ -225,7 +225,9 @@ def test_the_token_rotation_runs_before_the_drift_check_and_never_beside_a_deplo
     assert drift["needs"] == ["gitlab-k8s-cd-rotate-token"]
     assert drift["rules"][-1]["when"] == "always"  # a failed rotation must not hide drift
     assert rotate["environment"] == {"name": "staging", "action": "prepare"}
-    assert rotate["script"][-1] == 'python -m pipeline.ci_token rotate --environment "$K8S_CD_ENVIRONMENT"'
+    assert (
+        rotate["script"][-1] == 'python -m gitlab_k8s_cd.pipeline.ci_token rotate --environment "$K8S_CD_ENVIRONMENT"'
+    )
     assert jobs[".gitlab-k8s-cd"]["variables"]["K8S_CD_ENVIRONMENT"] == "staging"
 
 
@@ -281,7 +283,7 @@ def test_the_drift_check_keeps_the_migration_job_out_of_its_refresh_and_its_verd
     the preview plan it again. ``--exclude`` keeps it out of both (docs/contracts.md PC-11): a
     glob, quoted for the shell, with no ``$`` that anything could expand. Globs in ``--exclude``
     work in every case since Pulumi 3.188.0 and in program-based refreshes since 3.229.0."""
-    from components.migration import JOB_URN_GLOB
+    from gitlab_k8s_cd.components.migration import JOB_URN_GLOB
 
     drift = interpolated_jobs()["gitlab-k8s-cd-drift-check"]
     _, command = drift["script"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import EnvironmentProtectionArgs, GitLabEnvironmentArgs, InvalidArgument
+from gitlab_k8s_cd.components import EnvironmentProtectionArgs, GitLabEnvironmentArgs, InvalidArgument
 from tests.conftest import component
 
 ENVIRONMENT = "gitlab:index/projectEnvironment:ProjectEnvironment"

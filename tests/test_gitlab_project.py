@@ -6,8 +6,14 @@ import re
 
 import pytest
 
-from components import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProjectArgs, InvalidArgument, RegistryCleanupArgs
-from components.gitlab_project import EXPIRING_TAG_REGEX
+from gitlab_k8s_cd.components import (
+    CI_TAG_REGEX,
+    RELEASE_TAG_REGEX,
+    GitLabProjectArgs,
+    InvalidArgument,
+    RegistryCleanupArgs,
+)
+from gitlab_k8s_cd.components.gitlab_project import EXPIRING_TAG_REGEX
 from tests.conftest import component
 
 PROJECT = "gitlab:index/project:Project"
@@ -159,8 +165,8 @@ def test_a_delete_regex_may_match_releases_the_keep_regex_keeps():
 
 
 def test_the_default_policy_expires_ci_review_and_cache_tags_and_keeps_releases():
-    from components.gitlab_project import RELEASE_TAG_SAMPLES
-    from components.validation import gitlab_tag_match
+    from gitlab_k8s_cd.components.gitlab_project import RELEASE_TAG_SAMPLES
+    from gitlab_k8s_cd.components.validation import gitlab_tag_match
 
     policy = RegistryCleanupArgs()
     for tag in ("ci-123-0a1b2c3d", "review-7-0a1b2c3d", "ab" * 32):

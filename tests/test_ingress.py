@@ -1,12 +1,12 @@
-"""The Ingress to web (components.ingress): the environment URL's host and path, always TLS, a
+"""The Ingress to web (gitlab_k8s_cd.components.ingress): the environment URL's host and path, always TLS, a
 cert-manager issuer or an existing Secret, and a NetworkPolicy that admits the controller alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from components import IngressArgs, IngressSpec, InvalidArgument
-from components.ingress import allow_http_spec
+from gitlab_k8s_cd.components import IngressArgs, IngressSpec, InvalidArgument
+from gitlab_k8s_cd.components.ingress import allow_http_spec
 
 
 def test_an_environment_ingress_takes_the_urls_host_and_path():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.kubernetes_schema import supported_versions, validate_manifests
+from gitlab_k8s_cd.components.kubernetes_schema import supported_versions, validate_manifests
 
 
 @pytest.mark.parametrize("version", ["1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35"])

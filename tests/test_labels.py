@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from components.labels import (
+from gitlab_k8s_cd.components.labels import (
     environment_slug,
     gitlab_annotations,
     project_path_slug,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from components.diff import compare
-from components.testing import Secret
+from gitlab_k8s_cd.components.diff import compare
+from gitlab_k8s_cd.components.testing import Secret
 from tests.conftest import STAGING, key, plan_staging
 
 K8S_PROVIDER = "pulumi:providers:kubernetes"

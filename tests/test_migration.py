@@ -1,4 +1,4 @@
-"""The pre-deploy migration (components.migration): one Job per image, awaited before every
+"""The pre-deploy migration (gitlab_k8s_cd.components.migration): one Job per image, awaited before every
 rollout, failing fast within its budget, cleaned up by its TTL, and never selected by the app's
 own selectors."""
 
@@ -9,11 +9,19 @@ import re
 
 import pytest
 
-from components import AppSpec, InvalidArgument, MigrationSpec, ResourcesArgs, ReviewAppArgs, WorkloadArgs, names
-from components.kubernetes_schema import supported_versions, validate_manifests
-from components.migration import FAILURE_GRACE_SECONDS, JOB_URN_GLOB, NO_PROBE_REASON
-from components.plan import crossguard_props
-from policy.rules import RULES
+from gitlab_k8s_cd.components import (
+    AppSpec,
+    InvalidArgument,
+    MigrationSpec,
+    ResourcesArgs,
+    ReviewAppArgs,
+    WorkloadArgs,
+    names,
+)
+from gitlab_k8s_cd.components.kubernetes_schema import supported_versions, validate_manifests
+from gitlab_k8s_cd.components.migration import FAILURE_GRACE_SECONDS, JOB_URN_GLOB, NO_PROBE_REASON
+from gitlab_k8s_cd.components.plan import crossguard_props
+from gitlab_k8s_cd.policy.rules import RULES
 from tests.conftest import component, plan_staging
 
 JOB = "kubernetes:batch/v1:Job"
@@ -268,7 +276,7 @@ def test_the_stack_exports_the_migration_job_of_its_image(staging_plan, staging_
 
 
 def test_an_image_bump_replaces_the_job_and_updates_each_deployment_and_replaces_nothing_else(staging_with_migration):
-    from components.diff import compare
+    from gitlab_k8s_cd.components.diff import compare
 
     bumped = plan_staging({"migration": MIGRATE, "image": "registry.gitlab.com/acme/hello@sha256:" + "cd" * 32})
     changes = compare(staging_with_migration.resource_table(), bumped.resource_table())

@@ -1,4 +1,4 @@
-"""components.names: every fixed name and derived label value, and the API server's limits on them."""
+"""gitlab_k8s_cd.components.names: every fixed name and derived label value, and the API server's limits on them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from components import InvalidArgument, ReviewAppArgs, ReviewAppsSpec, names
+from gitlab_k8s_cd.components import InvalidArgument, ReviewAppArgs, ReviewAppsSpec, names
 from tests.conftest import load
 
 APP_49 = "a" * 49

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import InvalidArgument, LimitRangeArgs, NamespaceArgs
+from gitlab_k8s_cd.components import InvalidArgument, LimitRangeArgs, NamespaceArgs
 from tests.conftest import component
 
 NS = "kubernetes:core/v1:Namespace"

@@ -15,7 +15,7 @@ import pytest
 import requests
 import yaml
 
-from components import RegistryCleanupArgs
+from gitlab_k8s_cd.components import RegistryCleanupArgs
 from tests.conftest import ROOT
 from tests.pipeline_run import (
     COMPONENT_JOBS,

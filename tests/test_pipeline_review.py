@@ -1,4 +1,4 @@
-"""pipeline.review: the review job's first step, which writes the review stack's file."""
+"""gitlab_k8s_cd.pipeline.review: the review job's first step, which writes the review stack's file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from pipeline.review import main
+from gitlab_k8s_cd.pipeline.review import main
 from tests.conftest import ROOT, STAGING, key, plan_cli
 
 URL = "https://review-feature-x-bjrazc.review.hello.example.com"
@@ -87,6 +87,10 @@ def test_a_missing_base_stack_is_named(project, capsys):
 
 def test_it_runs_as_a_module():
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.review", "--help"], capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, "-m", "gitlab_k8s_cd.pipeline.review", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0 and "config" in result.stdout

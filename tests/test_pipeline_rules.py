@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components import drift_check_description, token_rotation_description
-from components.labels import TRACE_PREFIX
+from gitlab_k8s_cd.components import drift_check_description, token_rotation_description
+from gitlab_k8s_cd.components.labels import TRACE_PREFIX
 from tests.pipeline_run import checkout, gitlab_ci_local
 
 pytestmark = pytest.mark.e2e
@@ -197,7 +197,7 @@ DEPLOYED_BY = {
 def test_the_drift_check_hands_pulumi_the_migration_jobs_exclude_glob_intact(repo, tmp_path):
     """The ``--exclude`` glob reaches the CLI as one argument, unexpanded by the shell
     (docs/contracts.md PC-11)."""
-    from components.migration import JOB_URN_GLOB
+    from gitlab_k8s_cd.components.migration import JOB_URN_GLOB
 
     result, calls = run_drift_job(repo, tmp_path, recorded_by_a_deploy(repo, DEPLOYED_IMAGE, **DEPLOYED_BY))
     assert result.returncode == 0, result.stdout[-3000:]

@@ -1,4 +1,4 @@
-"""The offline plan command: python -m components.plan."""
+"""The offline plan command: python -m gitlab_k8s_cd.components.plan."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from components.plan import OFFLINE_SECRET
+from gitlab_k8s_cd.components.plan import OFFLINE_SECRET
 from tests.conftest import DIGEST, PASSPHRASE, ROOT
 from tests.conftest import plan_cli as plan
 

@@ -1,4 +1,4 @@
-"""pipeline.plan_diff: a merge request's offline diff against its target branch."""
+"""gitlab_k8s_cd.pipeline.plan_diff: a merge request's offline diff against its target branch."""
 
 from __future__ import annotations
 
@@ -15,7 +15,11 @@ TAG_ONLY = "registry.gitlab.com/acme/hello:release-0a1b2c3d"
 
 def run(repo, *args):
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.plan_diff", *args], cwd=repo, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "gitlab_k8s_cd.pipeline.plan_diff", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

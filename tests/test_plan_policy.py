@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from components.plan import evaluate_policies
-from components.testing import Plan, PlannedResource, Secret
+from gitlab_k8s_cd.components.plan import evaluate_policies
+from gitlab_k8s_cd.components.testing import Plan, PlannedResource, Secret
 from tests.conftest import PASSPHRASE, ROOT
 from tests.conftest import plan_cli as plan
 from tests.test_plan import LATEST, STACK_FILE, TAG_ONLY, plan_project, project_with
@@ -160,25 +160,36 @@ def test_a_policy_pack_that_breaks_fails_the_plan_without_a_traceback_or_a_secre
     assert "Traceback" not in result.stderr and PASSPHRASE not in result.stdout + result.stderr
 
 
-def test_a_project_without_a_policy_pack_gets_the_one_installed_with_the_tools(tmp_path, monkeypatch):
-    """An adopting project has no policy/ of its own: the plan (and the MR plan-diff job, which
-    pip-installs the tools) evaluates the pack installed with them, as `gitlab_k8s_cd_policy`."""
+@pytest.fixture
+def installed_pack(tmp_path, monkeypatch):
+    """The policy pack as a wheel installs it (site-packages/gitlab_k8s_cd/policy/), imported from there;
+    tests/test_consumer.py installs the real wheel."""
     import shutil
     import sys
+    import types
+
+    installed = tmp_path / "site-packages" / "gitlab_k8s_cd" / "policy"
+    shutil.copytree(ROOT / "policy", installed)
+    module = types.ModuleType("gitlab_k8s_cd.policy")
+    module.__file__ = str(installed / "__init__.py")
+    monkeypatch.setitem(sys.modules, "gitlab_k8s_cd.policy", module)
+    return installed
+
+
+def test_a_project_without_a_policy_pack_gets_the_one_installed_with_the_tools(tmp_path, installed_pack):
+    """An adopting project has no policy/ of its own: the plan (and the MR plan-diff job, which
+    pip-installs the tools) evaluates the pack installed with them, as `gitlab_k8s_cd.policy`."""
     import tomllib
 
-    from components.plan import policy_pack
+    from gitlab_k8s_cd.components.plan import policy_pack
 
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "gitlab_k8s_cd_policy" in setuptools["packages"]
-    assert (ROOT / setuptools["package-dir"]["gitlab_k8s_cd_policy"] / "rules.py").is_file()
-    site = tmp_path / "site-packages"
-    shutil.copytree(ROOT / "policy", site / "gitlab_k8s_cd_policy")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.delitem(sys.modules, "gitlab_k8s_cd_policy", raising=False)
+    assert "gitlab_k8s_cd.policy" in setuptools["packages"]
+    assert (ROOT / setuptools["package-dir"]["gitlab_k8s_cd.policy"] / "rules.py").is_file()
+    assert {"PulumiPolicy.yaml", "requirements.txt"} <= set(setuptools["package-data"]["gitlab_k8s_cd.policy"])
     project = tmp_path / "project"
     project.mkdir()
-    assert policy_pack(project, None) == site / "gitlab_k8s_cd_policy"
+    assert policy_pack(project, None) == installed_pack
     (project / "policy").mkdir()
     (project / "policy" / "rules.py").write_text("RULES = ()\n")
     assert policy_pack(project, None) == project / "policy"  # the project's own wins
@@ -278,27 +289,21 @@ def test_a_projects_rule_of_a_shipped_rules_name_runs_beside_it_never_instead(tm
     assert "i.e. :latest: pin a digest" in result.stderr
 
 
-def test_the_pack_installed_with_the_tools_is_the_shipped_one(tmp_path, monkeypatch):
+def test_the_pack_installed_with_the_tools_is_the_shipped_one(tmp_path, installed_pack):
     """In an adopting project (the MR plan-diff job pip-installs the tools), the shipped rules
-    come from the installed gitlab_k8s_cd_policy, which a merge request cannot change."""
-    import shutil
-    import sys
+    come from the installed gitlab_k8s_cd.policy, which a merge request cannot change."""
+    from gitlab_k8s_cd.components.plan import policy_rules, shipped_pack
 
-    from components.plan import policy_rules, shipped_pack
-
-    site = tmp_path / "site-packages"
-    shutil.copytree(ROOT / "policy", site / "gitlab_k8s_cd_policy")
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.delitem(sys.modules, "gitlab_k8s_cd_policy", raising=False)
-    assert shipped_pack() == site / "gitlab_k8s_cd_policy"
+    installed = installed_pack
+    assert shipped_pack() == installed
     own = write_pack(
         tmp_path / "project" / "policy", NO_OP + "RULES = [R(name='own', level='mandatory', check=nothing)]\n"
     )
     rules = policy_rules(own)
-    assert (rules.shipped, rules.added) == (site / "gitlab_k8s_cd_policy", SHIPPED_MANDATORY)
+    assert (rules.shipped, rules.added) == (installed, SHIPPED_MANDATORY)
     assert [rule.name for rule in rules.rules][:2] == ["own", "k8s-probes-and-resources"]
     assert "k8s-no-external-services" not in [rule.name for rule in rules.rules]  # advisory: not forced
-    assert policy_rules(site / "gitlab_k8s_cd_policy").describe() == f"10 rules of {site / 'gitlab_k8s_cd_policy'}"
+    assert policy_rules(installed).describe() == f"10 rules of {installed}"
     # This repository's pack beside the installed copy: both run, and each finding is said once.
     both = policy_rules(ROOT / "policy")
     assert both.describe().startswith(f"{10 + SHIPPED_MANDATORY} rules: 10 of {ROOT / 'policy'}")

@@ -1,6 +1,6 @@
 """The policy pack (policy/): every rule passes the staging plan, and fails a crafted bad resource
 with a message that says how to fix it. The CLI cannot run here, so the rules are called directly,
-on the resources shaped as CrossGuard hands them (components.plan.crossguard_props, checked here
+on the resources shaped as CrossGuard hands them (gitlab_k8s_cd.components.plan.crossguard_props, checked here
 against pulumi-policy's own deserialization), and the pack itself is built to check that every
 rule becomes a CrossGuard policy."""
 
@@ -16,9 +16,9 @@ from google.protobuf import json_format, struct_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 
-from components.plan import crossguard_props
-from components.testing import Secret
-from policy.rules import DEVELOPMENT_TAG, RULES
+from gitlab_k8s_cd.components.plan import crossguard_props
+from gitlab_k8s_cd.components.testing import Secret
+from gitlab_k8s_cd.policy.rules import DEVELOPMENT_TAG, RULES
 from tests.conftest import ROOT
 
 BY_NAME = {rule.name: rule for rule in RULES}
@@ -104,7 +104,7 @@ def test_missing_probes_and_limits_are_reported(deployment):
 
 @pytest.mark.parametrize(("reason", "reported"), [("it exits on any error", False), ("", True), ("  ", True)])
 def test_a_workload_without_probes_passes_only_when_it_states_why(deployment, reason, reported):
-    """components.process: a process with noProbeReason has no probes, and says why on its
+    """gitlab_k8s_cd.components.process: a process with noProbeReason has no probes, and says why on its
     Deployment; an empty reason is no reason."""
     for probe in ("livenessProbe", "readinessProbe"):
         del container(deployment)[probe]
@@ -119,8 +119,8 @@ def test_a_workload_without_probes_passes_only_when_it_states_why(deployment, re
 
 
 def test_the_policy_pack_reads_the_annotations_the_components_write():
-    from components import process, workload
-    from policy import rules
+    from gitlab_k8s_cd.components import process, workload
+    from gitlab_k8s_cd.policy import rules
 
     assert rules.NO_PROBE_REASON_ANNOTATION == process.NO_PROBE_REASON_ANNOTATION
     assert rules.MIN_REPLICAS_ANNOTATION == workload.MIN_REPLICAS_ANNOTATION

@@ -1,13 +1,20 @@
-"""Processes beside web (components.process, rendered by components.workload): one image, a
+"""Processes beside web (gitlab_k8s_cd.components.process, rendered by gitlab_k8s_cd.components.workload): one image, a
 Deployment each, an exec probe or a stated reason for none, and autoscalers."""
 
 from __future__ import annotations
 
 import pytest
 
-from components import AppSpec, AutoscalingArgs, ExecProbeArgs, InvalidArgument, ProcessSpec, ResourcesArgs
-from components.kubernetes_schema import validate_manifests
-from components.process import NO_PROBE_REASON_ANNOTATION, check_process_name
+from gitlab_k8s_cd.components import (
+    AppSpec,
+    AutoscalingArgs,
+    ExecProbeArgs,
+    InvalidArgument,
+    ProcessSpec,
+    ResourcesArgs,
+)
+from gitlab_k8s_cd.components.kubernetes_schema import validate_manifests
+from gitlab_k8s_cd.components.process import NO_PROBE_REASON_ANNOTATION, check_process_name
 from tests.conftest import component
 
 WORKER = ProcessSpec(command=["/app/worker"], liveness_probe=ExecProbeArgs(command=["/app/worker", "--check"]))
@@ -91,7 +98,7 @@ def test_a_process_without_probes_states_why_for_people_the_policy_pack_and_chec
 
 
 def _secrets_reason():
-    from components.workload import SECRETS_AS_ENVIRONMENT_REASON
+    from gitlab_k8s_cd.components.workload import SECRETS_AS_ENVIRONMENT_REASON
 
     return SECRETS_AS_ENVIRONMENT_REASON
 
@@ -247,6 +254,6 @@ def test_a_process_with_its_own_resources_keeps_them():
 
 
 def _rollout(**kwargs):
-    from components import RolloutArgs
+    from gitlab_k8s_cd.components import RolloutArgs
 
     return RolloutArgs(**kwargs)

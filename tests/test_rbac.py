@@ -1,9 +1,9 @@
 """The deployers' Roles: each planned Role grants exactly what pulumi-kubernetes requests for the
 objects its stacks declare, by name wherever RBAC can restrict by name, and nothing else.
 
-The expected requests are derived here, independently of components.rbac's code: from the
+The expected requests are derived here, independently of gitlab_k8s_cd.components.rbac's code: from the
 planned objects (their kinds and their names), the table of what pulumi-kubernetes requests per
-kind (components.rbac.KINDS, each row citing the provider source; docs/contracts.md PK-1, PK-2),
+kind (gitlab_k8s_cd.components.rbac.KINDS, each row citing the provider source; docs/contracts.md PK-1, PK-2),
 and this file's statement of who deploys, updates or only reads what. The Roles are read from
 the plans, and compared through tests.rbac's stand-in authorizer, which honours resourceNames as
 the API server does (docs/contracts.md KR-1..KR-4)."""
@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from components import InvalidArgument, names
-from components.rbac import (
+from gitlab_k8s_cd.components import InvalidArgument, names
+from gitlab_k8s_cd.components.rbac import (
     KINDS,
     REVIEW_DEPLOYER,
     DeployerAccess,
@@ -326,7 +326,7 @@ def test_a_service_and_an_ingress_can_be_awaited_endpoints_and_services_are_watc
         assert grants(staging, REVIEW[1], REVIEW[0], "", "services", verb)
 
 
-# --- components.rbac: the table and the derivation --------------------------------------------
+# --- gitlab_k8s_cd.components.rbac: the table and the derivation --------------------------------------------
 
 
 def test_every_kind_any_stack_declares_has_a_row_in_the_table(plans):
@@ -455,8 +455,8 @@ def test_each_process_is_deployed_by_its_own_name_with_its_budget_and_autoscaler
 
 
 def test_a_row_must_cite_the_provider_source_and_name_a_resource():
-    from components import InvalidArgument
-    from components.rbac import KindRequests
+    from gitlab_k8s_cd.components import InvalidArgument
+    from gitlab_k8s_cd.components.rbac import KindRequests
 
     with pytest.raises(InvalidArgument, match=r"^source: must cite pulumi-kubernetes' provider/pkg/ source"):
         KindRequests(group="batch", resource="jobs", source="memory")

@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from components import ImagePullSpec, InvalidArgument, RegistryAccessArgs
-from components.registry_access import deploy_token_problem, docker_config_json, gitlab_registry_for
-from components.testing import Secret
-from components.validation import image_reference
+from gitlab_k8s_cd.components import ImagePullSpec, InvalidArgument, RegistryAccessArgs
+from gitlab_k8s_cd.components.registry_access import deploy_token_problem, docker_config_json, gitlab_registry_for
+from gitlab_k8s_cd.components.testing import Secret
+from gitlab_k8s_cd.components.validation import image_reference
 from tests.conftest import component, plan_staging
 
 TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
@@ -78,7 +78,7 @@ def test_a_new_deploy_token_changes_the_pull_secrets_data_in_place_under_its_nam
     Kubernetes provider has enableSecretMutable, so pulumi-kubernetes updates its data in place (a
     GET and a PATCH, which the deployer may do by name) rather than deleting and re-creating it
     (docs/contracts.md PK-9, PK-10)."""
-    from components.diff import compare
+    from gitlab_k8s_cd.components.diff import compare
 
     rotated = plan_staging({"deployTokenExpiresAt": "2099-12-31"})
     changes = compare(staging_plan.resource_table(), rotated.resource_table()).changes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import AppSpec, InvalidArgument, ReviewAppArgs, review_stack_name
-from components.config import REVIEW_KEYS, ConfigError, derive_review_config
+from gitlab_k8s_cd.components import AppSpec, InvalidArgument, ReviewAppArgs, review_stack_name
+from gitlab_k8s_cd.components.config import REVIEW_KEYS, ConfigError, derive_review_config
 from tests.conftest import STAGING, key, plan_review, review_config
 from tests.rbac import allows
 
@@ -194,7 +194,7 @@ def test_the_ingress_serves_the_environment_url(review_plan):
 
 
 def test_a_tls_secret_for_review_apps_is_refused_with_what_to_do_instead():
-    from components.config import ConfigError
+    from gitlab_k8s_cd.components.config import ConfigError
     from tests.conftest import load
 
     review_apps = {"enabled": "true", "domain": "r.example.com", "tlsSecret": "review-wildcard-tls"}
@@ -238,7 +238,7 @@ def test_two_merge_requests_review_apps_do_not_collide(review_plan):
 def test_a_review_stack_refuses_a_key_only_the_base_stack_uses():
     plan = plan_review(overrides={"quota": {"pods": "5"}}, check=False)
     assert len(plan.resources) == 0  # refused before anything is registered
-    assert plan.error["type"] == "components.config.ConfigError"
+    assert plan.error["type"] == "gitlab_k8s_cd.components.config.ConfigError"
     assert plan.error["message"].startswith("gitlab-k8s-cd:quota: is not used by a review stack")
 
 

@@ -9,9 +9,16 @@ import json
 import pytest
 import yaml
 
-from components import REVIEW_APPS_VARIABLE, REVIEW_DEPLOYER, ConfigError, InvalidArgument, ReviewAppsSpec, role_rules
-from components.rbac import base_reader
-from components.testing import Secret
+from gitlab_k8s_cd.components import (
+    REVIEW_APPS_VARIABLE,
+    REVIEW_DEPLOYER,
+    ConfigError,
+    InvalidArgument,
+    ReviewAppsSpec,
+    role_rules,
+)
+from gitlab_k8s_cd.components.rbac import base_reader
+from gitlab_k8s_cd.components.testing import Secret
 from tests.conftest import (
     PASSPHRASE,
     REGISTRY_PASSWORD,

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from components.testing import REDACTED, Secret, redact, reveal
+from gitlab_k8s_cd.components.testing import REDACTED, Secret, redact, reveal
 from tests.conftest import APP_SECRETS, PASSPHRASE, plan_cli, plan_staging
 
 VARIABLE = "gitlab:index/projectVariable:ProjectVariable"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import NAMESPACE
+from gitlab_k8s_cd.components.config import NAMESPACE
 from tests import pulumi_passphrase as pp
 from tests.conftest import APP_SECRETS, PASSPHRASE, ROOT
 

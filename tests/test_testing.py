@@ -1,4 +1,4 @@
-"""The plan harness (components.testing), as another project would use it."""
+"""The plan harness (gitlab_k8s_cd.components.testing), as another project would use it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from components.testing import (
+from gitlab_k8s_cd.components.testing import (
     Plan,
     ProgramError,
     Secret,

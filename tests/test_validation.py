@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from components import validation as v
-from components.validation import InvalidArgument
+from gitlab_k8s_cd.components import validation as v
+from gitlab_k8s_cd.components.validation import InvalidArgument
 
 
 def test_invalid_argument_names_the_field_the_value_and_the_expectation():

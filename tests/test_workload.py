@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import AppSpec, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
-from components.labels import selector_labels
+from gitlab_k8s_cd.components import AppSpec, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
+from gitlab_k8s_cd.components.labels import selector_labels
 from tests.conftest import APP_SECRETS, component
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -366,7 +366,7 @@ def test_settings_that_the_kubelet_would_skip_or_that_replace_the_runtimes_are_r
 
 
 def test_the_deployment_service_and_budget_share_one_fixed_name_the_role_grants_by(staging_plan):
-    """The deployer may get, patch and delete them by that name alone (components.rbac)."""
+    """The deployer may get, patch and delete them by that name alone (gitlab_k8s_cd.components.rbac)."""
     for kind in ("Deployment", "Service", "PodDisruptionBudget", "Ingress"):
         found = staging_plan.kind(kind)[0]
         assert found.inputs["metadata"]["name"] == "hello", kind
@@ -410,8 +410,8 @@ def test_a_rollout_budget_beyond_an_hour_is_refused():
 
 def test_secret_settings_reach_every_process_from_one_fixed_name_secret_kept_secret(staging_plan):
     """Secret from end to end: the Secret's data is a secret input (redacted in every plan file),
-    and CI's deployer may patch it by name (components.rbac)."""
-    from components.testing import Secret
+    and CI's deployer may patch it by name (gitlab_k8s_cd.components.rbac)."""
+    from gitlab_k8s_cd.components.testing import Secret
 
     secret = staging_plan.get("kubernetes:core/v1:Secret", "hello-workload-secrets").inputs
     assert secret["metadata"]["name"] == "hello-secrets" and secret["type"] == "Opaque"
@@ -430,8 +430,8 @@ def test_the_pods_roll_when_a_secret_changes_through_a_keyed_digest_that_reveals
     import hmac
     import json
 
-    from components.testing import _stand_in
-    from components.workload import SECRETS_VERSION_ANNOTATION
+    from gitlab_k8s_cd.components.testing import _stand_in
+    from gitlab_k8s_cd.components.workload import SECRETS_VERSION_ANNOTATION
 
     annotations = staging_plan.get(DEPLOYMENT, "hello-workload-deployment").inputs["spec"]["template"]["metadata"][
         "annotations"
@@ -448,9 +448,9 @@ def test_the_pods_roll_when_a_secret_changes_through_a_keyed_digest_that_reveals
 def test_a_new_secret_value_updates_the_deployments_and_replaces_nothing(staging_plan):
     import json
 
-    from components.diff import compare
-    from components.testing import run_program
-    from components.workload import SECRETS_VERSION_ANNOTATION
+    from gitlab_k8s_cd.components.diff import compare
+    from gitlab_k8s_cd.components.testing import run_program
+    from gitlab_k8s_cd.components.workload import SECRETS_VERSION_ANNOTATION
     from tests.conftest import ROOT, SECRETS, key, staging_config
 
     rotated = run_program(
@@ -469,7 +469,7 @@ def test_a_new_secret_value_updates_the_deployments_and_replaces_nothing(staging
 
 
 def test_a_secret_given_as_plain_text_to_the_workload_is_made_secret(single):
-    from components.testing import Secret
+    from gitlab_k8s_cd.components.testing import Secret
 
     secret = single.get("kubernetes:core/v1:Secret", "many-secrets").inputs
     assert isinstance(secret["stringData"], Secret)

@@ -12,7 +12,7 @@ import pulumi_gitlab as gitlab
 import pulumi_kubernetes as kubernetes
 import pulumi_random as random
 
-from components import (
+from gitlab_k8s_cd.components import (
     AppSpec,
     AutoscalingArgs,
     ClusterArgs,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.config import REVIEW_KEYS
+from gitlab_k8s_cd.components.config import REVIEW_KEYS
 from tests.conftest import SECRETS, staging_config
 
 SECRET = "[secret"
@@ -37,7 +37,7 @@ class Case:
     """Texts that must not appear in the message (besides the secrets' values)."""
 
 
-# A review stack's own config (what pipeline.review writes), for the cases that need one.
+# A review stack's own config (what gitlab_k8s_cd.pipeline.review writes), for the cases that need one.
 REVIEW_STACK = {
     "mergeRequestIid": "7",
     "environment": "review/feature-x",

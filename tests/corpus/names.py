@@ -54,7 +54,7 @@ CASES: list[Case] = [
         "at most 2000 characters (GitLab's limit; got 2001)",
         "'" + "x" * 40 + "...'",
     ),
-    # derived names: what components.names derives from the app must fit the API server's limits
+    # derived names: what gitlab_k8s_cd.components.names derives from the app must fit the API server's limits
     # (label values, namespaces and Services: at most 63 characters); refused as the app's fault.
     Case(
         "instance-label-beyond-63",

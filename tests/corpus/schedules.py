@@ -44,7 +44,7 @@ CASES: list[Case] = [
     Case("token-expires-month-13", {"deployTokenExpiresAt": "2027-13-01"}, "deployTokenExpiresAt", "YYYY-MM-DD"),
     Case("drift-ref-space", drift(ref="main branch"), "driftCheck.ref", "must be a branch name"),
     # YAML scalar types: what the Pulumi CLI hands the program for an unquoted scalar of the stack
-    # file (docs/contracts.md PC-8; components.testing.cli_config_value hands over the same)
+    # file (docs/contracts.md PC-8; gitlab_k8s_cd.components.testing.cli_config_value hands over the same)
     Case(
         "token-expires-unquoted-date",
         {"deployTokenExpiresAt": dt.date(2027, 11, 30)},

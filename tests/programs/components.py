@@ -1,6 +1,6 @@
 """Small programs that build one component at a time, for the component tests.
 
-Each function runs in its own process under the mock runtime (``components.testing.run_component``).
+Each function runs in its own process under the mock runtime (``gitlab_k8s_cd.components.testing.run_component``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import base64
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import (
+from gitlab_k8s_cd.components import (
     AppSpec,
     AutoscalingArgs,
     CiVariable,

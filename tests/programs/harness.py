@@ -1,4 +1,4 @@
-"""Programs that exercise the plan harness itself (components.testing)."""
+"""Programs that exercise the plan harness itself (gitlab_k8s_cd.components.testing)."""
 
 from __future__ import annotations
 
