@@ -166,7 +166,8 @@ def job_virtualenv(where: Path) -> Path:
                 text=True,
             ).stdout.strip()
         )
-        (site / "project.pth").write_text(purelib + "\n")
+        # A site directory, not a plain path: its .pth files (the editable install's finder) run too.
+        (site / "project.pth").write_text(f"import site; site.addsitedir({purelib!r})\n")
     return where
 
 
@@ -226,6 +227,7 @@ def run_pipeline(
         ),
         "CONTAINERS_STORAGE_CONF": str(storage_conf()),
         "PULUMI_STAND_IN_LOG": str(pulumi_log),
+        "PULUMI_STAND_IN_PYTHON": str(venv / "bin" / "python"),
         "PULUMI_STAND_IN_PLAN_DIR": str(workdir / "plan"),
     }
     variables = {

@@ -150,6 +150,7 @@ def run_drift_job(repo, tmp_path, last_update=None):
         "PULUMI_STAND_IN_LOG": str(log),
         "PULUMI_STAND_IN_PLAN_DIR": str(tmp_path / "plan"),
         "PYTHONPATH": str(repo),
+        "PULUMI_STAND_IN_PYTHON": sys.executable,
     }
     if last_update is not None:
         record = tmp_path / "last-update.json"
