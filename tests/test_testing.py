@@ -185,10 +185,11 @@ k8s.apps.v1.Deployment(
     },
 )
 k8s.core.v1.Secret("api", metadata={"namespace": "shop"}, string_data={"API_KEY": config.require_secret("apiKey")})
-keys = ["shop:greeting", "shop:replicas", "shop:limits", "shop:apiKey", "other:flag", "other:token"]
+keys = ["shop:greeting", "shop:replicas", "shop:limits", "shop:apiKey", "shop:db", "other:flag", "other:token"]
 pulumi.export("project", pulumi.get_project())
 pulumi.export("limits", config.require_object("limits"))
 pulumi.export("flag", pulumi.Config("other").get("flag"))
+pulumi.export("db", config.require_secret_object("db"))
 pulumi.export("secret_keys", [key for key in keys if runtime_config.is_config_secret(key)])
 """
 CIPHERTEXT = "v1:c2FsdHNhbHQ=:Y2lwaGVydGV4dA=="  # never decrypted: no secrets provider here
@@ -204,6 +205,7 @@ def shop(tmp_path):
         "  replicas: 2\n"  # no namespace: the project's
         "  shop:limits: {cpu: 500m, count: 2.0}\n"
         f"  shop:apiKey:\n    secure: {CIPHERTEXT}\n"
+        f"  shop:db:\n    user: app\n    password:\n      secure: {CIPHERTEXT}\n"  # one member encrypted
         "  other:flag: true\n"
     )
     (tmp_path / "__main__.py").write_text(PROGRAM)
@@ -219,7 +221,8 @@ def test_plan_stack_reads_the_stack_file_and_names_the_project_as_pulumi_yaml_do
     greeting = {"containers": [{"env": [{"name": "GREETING", "value": "hello"}]}]}
     plan.has_resource_properties("Deployment", {"spec": {"template": {"spec": greeting}}})
     # The encrypted value: a placeholder the program sees as a secret; redacted unless revealed.
-    assert plan.outputs["secret_keys"] == ["shop:apiKey"]
+    assert plan.outputs["secret_keys"] == ["shop:apiKey", "shop:db"]  # a key with an encrypted member is secret
+    assert plan.outputs["db"] == Secret({"user": "app", "password": OFFLINE_SECRET})
     assert plan.get("kubernetes:core/v1:Secret", "api").inputs["stringData"] == Secret({"API_KEY": OFFLINE_SECRET})
     plan.has_resource_properties("Secret", {"stringData": {"API_KEY": REDACTED}})
     assert CIPHERTEXT not in json.dumps(plan.resource_table()) + "".join(plan.log)
@@ -234,7 +237,7 @@ def test_plan_stack_overrides_values_and_keeps_an_encrypted_key_secret(shop):
     )
     assert plan.outputs["limits"] == {"cpu": "1"}
     plan.has_resource_properties("kubernetes:apps/v1:Deployment", {"spec": {"replicas": 3}})
-    assert plan.outputs["secret_keys"] == ["shop:apiKey", "other:token"]
+    assert plan.outputs["secret_keys"] == ["shop:apiKey", "shop:db", "other:token"]
     plan.has_resource_properties("Secret", {"stringData": {"API_KEY": "key-from-the-test"}}, reveal=True)
     plan.has_resource_properties("Secret", {"stringData": {"API_KEY": REDACTED}})
 
