@@ -8,6 +8,10 @@ so that other projects can test their own programs, in the spirit of AWS CDK's `
     assert deployment.inputs["spec"]["replicas"] == 2      # ints are ints, not 2.0
     plan.write("build/plan")                                # kubernetes.yaml + gitlab.yaml, secrets redacted
 
+    plan = plan_stack(".", "staging", config={"replicas": 3})  # Pulumi.yaml + Pulumi.staging.yaml
+    plan.has_resource_properties("Deployment", {"spec": {"replicas": 3}})  # partial, by kind or type
+    plan.resource_count_is("kubernetes:core/v1:Service", 1)
+
 Each run happens in a fresh Python process: the mock runtime is process-global state, and
 pytest runs under mocks can hang (pulumi/pulumi#7663). The child process writes what the program
 registered as JSON; this process reads it back into a :class:`Plan`.
@@ -29,30 +33,33 @@ plans of the same program compare equal):
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .stack_file import OFFLINE_SECRET, YamlTimestamp, cli_config_value, stack_config
+
 __all__ = [
+    "OFFLINE_SECRET",
     "REPLACE_ON",
+    "Match",
     "Plan",
     "PlannedResource",
     "ProgramError",
     "Secret",
     "YamlTimestamp",
     "cli_config_value",
+    "mismatches",
+    "plan_stack",
     "run_component",
     "run_program",
 ]
@@ -203,6 +210,138 @@ def get_path(value: Any, path: str) -> Any:
     return value
 
 
+# --- assertions ------------------------------------------------------------------------------
+# Partial matching of a resource's inputs, in the style of AWS CDK's Template.hasResourceProperties.
+# The rules (Plan.has_resource_properties documents them for users):
+# - a mapping matches a mapping holding each of its keys, whose values match (other keys are ignored);
+# - a list matches a list of the same length whose elements match, in order;
+# - any other value matches an equal value of the same kind (True is not 1);
+# - a Match pattern matches as it says.
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    value: Any = None
+
+    def __repr__(self) -> str:
+        shown = "" if self.kind in ("absent", "any_value") else repr(self.value)
+        return f"Match.{self.kind}({shown})"
+
+
+class Match:
+    """Patterns for :meth:`Plan.has_resource_properties`, where a plain value is not enough."""
+
+    @staticmethod
+    def array_with(items: Sequence[Any]) -> Any:
+        """A list holding elements that match ``items``, in that order, maybe with others between."""
+        return _Pattern("array_with", list(items))
+
+    @staticmethod
+    def exact(value: Any) -> Any:
+        """``value`` with no partial matching inside it: each mapping must have exactly its keys."""
+        return _Pattern("exact", value)
+
+    @staticmethod
+    def absent() -> Any:
+        """As the value of a key: the key is not there (or is None)."""
+        return _Pattern("absent")
+
+    @staticmethod
+    def any_value() -> Any:
+        """Anything but None: the key is there."""
+        return _Pattern("any_value")
+
+
+def _shown(value: Any, hidden: bool) -> str:
+    """``value`` for a failure message: a secret's leaves as ``[secret]``, long values cut."""
+    text = repr(_redact_leaves(value) if hidden else redact(value))
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _at(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if isinstance(key, str) and key and all(c.isalnum() or c in "_-/" for c in key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
+
+
+def mismatches(actual: Any, expected: Any, *, reveal: bool = False) -> list[str]:
+    """Where ``actual`` (inputs as planned, with :class:`Secret` values) fails to match ``expected``,
+    as ``"path: expected ..., got ..."`` lines; empty when it matches. Without ``reveal``, a secret
+    is matched as redacted (each of its leaves is ``"[secret]"``). A message never shows a secret."""
+    return _diff(actual, expected, "", reveal=reveal, partial=True, hidden=False)
+
+
+def _diff(actual: Any, expected: Any, path: str, *, reveal: bool, partial: bool, hidden: bool) -> list[str]:
+    where = path or "(the inputs)"
+    if isinstance(actual, Secret):
+        inner = actual.value if reveal else _redact_leaves(actual.value)
+        return _diff(inner, expected, path, reveal=reveal, partial=partial, hidden=True)
+    if isinstance(expected, _Pattern):
+        if expected.kind == "exact":
+            return _diff(actual, expected.value, path, reveal=reveal, partial=False, hidden=hidden)
+        if expected.kind == "any_value":
+            return [] if actual is not None else [f"{where}: expected any value, got None"]
+        if expected.kind == "absent":
+            return [] if actual is None else [f"{where}: expected absent, got {_shown(actual, hidden)}"]
+        return _diff_array_with(actual, expected.value, path, reveal=reveal, hidden=hidden)
+    if isinstance(expected, Mapping):
+        if not isinstance(actual, dict):
+            return [f"{where}: expected an object, got {_shown(actual, hidden)}"]
+        found = []
+        for key, item in expected.items():
+            inner = _at(path, key)
+            if key not in actual and not (isinstance(item, _Pattern) and item.kind == "absent"):
+                found.append(f"{inner}: missing (expected {item!r})")
+            else:
+                found += _diff(actual.get(key), item, inner, reveal=reveal, partial=partial, hidden=hidden)
+        if not partial:
+            found += [
+                f"{_at(path, key)}: unexpected key (got {_shown(actual[key], hidden)})"
+                for key in actual
+                if key not in expected
+            ]
+        return found
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(actual, list):
+            return [f"{where}: expected a list, got {_shown(actual, hidden)}"]
+        if len(actual) != len(expected):
+            return [f"{where}: expected {len(expected)} elements, got {len(actual)}: {_shown(actual, hidden)}"]
+        return [
+            line
+            for index, (got, want) in enumerate(zip(actual, expected, strict=True))
+            for line in _diff(got, want, _at(path, index), reveal=reveal, partial=partial, hidden=hidden)
+        ]
+    same_kind = isinstance(actual, bool) == isinstance(expected, bool)
+    if same_kind and actual == expected and not isinstance(actual, (dict, list)):
+        return []
+    return [f"{where}: expected {expected!r}, got {_shown(actual, hidden)}"]
+
+
+def _diff_array_with(actual: Any, items: list[Any], path: str, *, reveal: bool, hidden: bool) -> list[str]:
+    where = path or "(the inputs)"
+    if not isinstance(actual, list):
+        return [f"{where}: expected a list, got {_shown(actual, hidden)}"]
+    start = 0
+    for number, item in enumerate(items):
+        diffs = [
+            _diff(element, item, _at(path, index), reveal=reveal, partial=True, hidden=hidden)
+            for index, element in enumerate(actual[start:], start)
+        ]
+        matched = next((index for index, diff in enumerate(diffs, start) if not diff), None)
+        if matched is None:
+            head = f"{where}: no element{' after ' + _at(path, start - 1) if start else ''} matches item {number} of"
+            head += f" Match.array_with ({item!r})"
+            if not diffs:
+                return [head]
+            closest = min(diffs, key=len)
+            return [f"{head}; the closest differs at:", *(f"  {line}" for line in closest)]
+        start = matched + 1
+    return []
+
+
 # --- the plan --------------------------------------------------------------------------------
 
 
@@ -310,6 +449,64 @@ class Plan:
     def kind(self, kind: str) -> list[PlannedResource]:
         """Kubernetes objects of ``kind`` (e.g. ``Deployment``)."""
         return [r for r in self.resources if r.is_kubernetes and r.inputs.get("kind") == kind]
+
+    def of(self, type_or_kind: str) -> list[PlannedResource]:
+        """Resources of a Pulumi type token (``kubernetes:apps/v1:Deployment``: it has a colon) or
+        Kubernetes objects of a kind (``Deployment``), in URN order."""
+        return self.find(type_or_kind) if ":" in type_or_kind else self.kind(type_or_kind)
+
+    def has_resource_properties(
+        self, type_or_kind: str, properties: Mapping[str, Any], *, reveal: bool = False
+    ) -> list[PlannedResource]:
+        """Assert that some resource of ``type_or_kind`` (see :meth:`of`) has inputs matching
+        ``properties``; return those that do. The inputs are matched as planned: camelCase, as in
+        the written manifests (``{"spec": {"template": {"spec": {"serviceAccountName": ...}}}}``).
+
+        Matching: a mapping matches a mapping that has each of its keys with a matching value
+        (other keys are ignored, at every depth); a list matches a list of the same length, element
+        by element; any other value matches an equal one of the same kind (``True`` is not ``1``,
+        ``"3"`` is not ``3``). :class:`Match` has the other patterns: ``array_with``, ``exact``,
+        ``absent``, ``any_value``. A secret matches as redacted, each of its leaves ``"[secret]"``,
+        unless ``reveal``; a failure message never shows a secret's value.
+
+        The AssertionError names the closest candidate (fewest differences) and each path where it differs.
+        """
+        candidates = self.of(type_or_kind)
+        if not candidates:
+            raise AssertionError(self._none_of(type_or_kind))
+        diffs = [(resource, mismatches(resource.inputs, properties, reveal=reveal)) for resource in candidates]
+        matched = [resource for resource, diff in diffs if not diff]
+        if matched:
+            return matched
+        closest, differences = min(diffs, key=lambda pair: len(pair[1]))
+        lines = "\n".join(f"  {line}" for line in differences)
+        raise AssertionError(
+            f"no {type_or_kind} has properties {properties!r}: {len(candidates)} of that "
+            f"{'type' if ':' in type_or_kind else 'kind'}; the closest, {closest.name} ({closest.type}), differs at\n"
+            f"{lines}"
+        )
+
+    def resource_count_is(
+        self, type_or_kind: str, count: int, properties: Mapping[str, Any] | None = None, *, reveal: bool = False
+    ) -> None:
+        """Assert that the plan has ``count`` resources of ``type_or_kind`` (see :meth:`of`), or of
+        them ``count`` with inputs matching ``properties`` (as :meth:`has_resource_properties` matches)."""
+        found = [
+            resource
+            for resource in self.of(type_or_kind)
+            if properties is None or not mismatches(resource.inputs, properties, reveal=reveal)
+        ]
+        if len(found) != count:
+            matching = "" if properties is None else f" with properties {properties!r}"
+            names = ", ".join(resource.name for resource in found) or "none"
+            raise AssertionError(f"expected {count} {type_or_kind}{matching}, found {len(found)}: {names}")
+
+    def _none_of(self, type_or_kind: str) -> str:
+        if ":" in type_or_kind:
+            present = sorted({resource.type for resource in self.resources})
+            return f"no resource of type {type_or_kind} in the plan; its types: {', '.join(present) or 'none'}"
+        present = sorted({str(resource.inputs.get("kind")) for resource in self.resources if resource.is_kubernetes})
+        return f"no Kubernetes {type_or_kind} in the plan; its kinds: {', '.join(present) or 'none'}"
 
     def children(self, parent: PlannedResource) -> list[PlannedResource]:
         return [r for r in self.resources if r.parent == parent.urn]
@@ -450,151 +647,43 @@ def run_component(
     )
 
 
-# --- the config handoff ----------------------------------------------------------------------
-# What the Pulumi CLI hands a program for each config value (docs/contracts.md PC-8), read in
-# pulumi/pulumi: the stack file is decoded with gopkg.in/yaml.v3 into Go values, re-encoded and
-# decoded again (sdk/go/common/workspace/loaders.go l. 180-222); each value becomes a config.Value
-# (sdk/go/common/resource/config/object.go l. 403-419, 467-527), and the program gets the text of
-# each (map.go l. 31-68, plaintext.go l. 256-268) in PULUMI_CONFIG.
+def plan_stack(
+    project_dir: str | os.PathLike[str],
+    stack: str,
+    *,
+    config: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    program: str | os.PathLike[str] = "__main__.py",
+    invokes: Mapping[str, Mapping[str, Any]] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    check: bool = True,
+) -> Plan:
+    """Run the project's program for ``stack`` under mocks, with the config of its stack file
+    ``Pulumi.<stack>.yaml``, read as the offline plan command and the Pulumi CLI read it
+    (docs/contracts.md PC-8). The project name is ``Pulumi.yaml``'s ``name``, so that
+    ``pulumi.get_project()`` and ``pulumi.Config()`` read what they read under the CLI.
 
-
-@dataclass(frozen=True)
-class YamlTimestamp:
-    """A YAML timestamp (``2027-11-30``, ``2027-11-30T10:00:00Z``) as gopkg.in/yaml.v3 v3.0.1 decodes
-    it: a Go ``time.Time`` (resolve.go l. 180-189, 294-326). ``offset`` is the zone offset in minutes
-    as written, None for UTC (``Z`` or no zone); ``text`` is the scalar as written."""
-
-    text: str
-    year: int
-    month: int
-    day: int
-    hour: int = 0
-    minute: int = 0
-    second: int = 0
-    nanosecond: int = 0
-    offset: int | None = None
-
-    def __str__(self) -> str:
-        """Go's ``time.Time.String()`` ("2006-01-02 15:04:05.999999999 -0700 MST"), which is what the
-        CLI hands a program for a timestamp (config/object.go l. 490-491). A timestamp with an
-        offset other than UTC gets a fabricated zone named by its offset ("+0200 +0200"), as Go's
-        ``time.Parse`` gives it on a machine whose local zone is UTC, as CI runners are."""
-        text = f"{self.year:04d}-{self.month:02d}-{self.day:02d} {self.hour:02d}:{self.minute:02d}:{self.second:02d}"
-        if self.nanosecond:
-            text += "." + f"{self.nanosecond:09d}".rstrip("0")
-        minutes = self.offset or 0
-        zone = f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-        return f"{text} {zone} {'UTC' if self.offset is None else zone}"
-
-    @classmethod
-    def of(cls, value: _dt.date) -> YamlTimestamp:
-        """A Python date or datetime (as PyYAML would load a timestamp) as yaml.v3 would decode it."""
-        if not isinstance(value, _dt.datetime):
-            return cls(value.isoformat(), value.year, value.month, value.day)
-        offset = value.utcoffset()
-        minutes = None if offset is None or offset == _dt.timedelta(0) else int(offset.total_seconds()) // 60
-        return cls(
-            value.isoformat(),
-            value.year,
-            value.month,
-            value.day,
-            value.hour,
-            value.minute,
-            value.second,
-            value.microsecond * 1000,
-            minutes,
-        )
-
-
-def cli_config_value(value: Any) -> str:
-    """A config value (as decoded from the stack file) as the Pulumi CLI hands it to a program.
-
-    - a string as it is; a YAML null as ``""`` (yaml.v3 leaves the stack's config.Value zero,
-      decode.go l. 406-409, 848-850);
-    - a YAML timestamp (a date or datetime) as Go's ``time.Time.String()``:
-      ``2027-11-30`` -> ``"2027-11-30 00:00:00 +0000 UTC"``, also inside an object;
-    - any other scalar, and objects and lists, as Go's encoding/json writes them: compact, keys
-      sorted, ``2.0`` as ``2``, ``1e-7`` as ``1e-7``, ``<>&`` escaped.
-
-    NaN and infinities raise ValueError: encoding/json refuses them, so the CLI cannot load such a
-    stack (``json: unsupported value: NaN``).
+    ``config`` overrides or adds values (``{"replicas": 3}``; a key without a namespace is the
+    project's), handed over as values of the stack file are. ``secrets`` does the same for keys set
+    with ``--secret``. A value the stack file holds encrypted (``secure:``) cannot be decrypted
+    here: the program gets the placeholder secret :data:`OFFLINE_SECRET` (as a secret, as the CLI
+    marks it) unless ``config`` or ``secrets`` gives the key a value, which then stays a secret.
+    ``program`` is relative to ``project_dir``. ValueError for a stack file the CLI would not load.
     """
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, (YamlTimestamp, _dt.date)):
-        return str(value if isinstance(value, YamlTimestamp) else YamlTimestamp.of(value))
-    return _go_json(value)
-
-
-def _go_json(value: Any) -> str:
-    """Go's ``json.Marshal`` of the value a config object holds (config/object.go l. 434-436)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return go_float(value, "json")
-    if isinstance(value, (str, YamlTimestamp, _dt.date)):
-        text = value if isinstance(value, str) else cli_config_value(value)
-        # encoding/json escapes these (encode.go, encodeState.string with escapeHTML); json.dumps does not.
-        escaped = json.dumps(text, ensure_ascii=False)
-        for char in "<>&\u2028\u2029":
-            escaped = escaped.replace(char, f"\\u{ord(char):04x}")
-        return escaped
-    if isinstance(value, Mapping):
-        # A map with a key that is not a string is a map[any]any, whose keys the CLI turns into
-        # text with fmt's %v (config/object.go l. 505-510); encoding/json then sorts the keys.
-        members = sorted(((_go_key(key), item) for key, item in value.items()), key=lambda member: member[0])
-        return "{" + ",".join(f"{_go_json(key)}:{_go_json(item)}" for key, item in members) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_go_json(item) for item in value) + "]"
-    raise TypeError(f"no config value of type {type(value).__name__}")
-
-
-def _go_key(key: Any) -> str:
-    """fmt's ``%v`` of a map key."""
-    if key is None:
-        return "<nil>"
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if isinstance(key, float):
-        return go_float(key, "g")
-    return str(key)
-
-
-def go_float(value: float, verb: str) -> str:
-    """Go's text of a float64: ``strconv.FormatFloat(value, verb, -1, 64)`` for verb ``e``, ``f`` or
-    ``g`` (the shortest digits that read back as ``value``), or ``json``, encoding/json's float
-    encoder: ``f``, but ``e`` below 1e-6 and from 1e21, with ``e-07`` cleaned up to ``e-7``."""
-    if math.isnan(value) or math.isinf(value):
-        shown = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-        raise ValueError(f"json: unsupported value: {shown}")
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-    digits = "".join(map(str, digit_tuple))
-    point = len(digits) + int(exponent)  # digits before the decimal point (strconv's digs.dp)
-    if digits == "0":
-        point = 1
-    if verb == "json":
-        magnitude = abs(value)
-        verb = "e" if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21) else "f"
-        text = go_float(value, verb)
-        return text[:-2] + text[-1] if verb == "e" and text[-4:-1].startswith("e-0") else text
-    if verb == "g":
-        verb = "e" if point - 1 < -4 or point - 1 >= 6 else "f"  # shortest %g decides with precision 6
-    if verb == "e":
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        power = point - 1 if digits != "0" else 0
-        return f"{sign}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return f"{sign}{digits}{'0' * (point - len(digits))}"
-    return f"{sign}{digits[:point]}.{digits[point:]}"
+    directory = Path(project_dir).resolve()
+    read = stack_config(directory, stack, dict(config or {}), secrets=secrets, environ={**os.environ, **(env or {})})
+    return run_program(
+        directory / program,
+        project=read.project,
+        stack=stack,
+        config=read.config,
+        secret_keys=read.secret_keys,
+        invokes=invokes,
+        env=env,
+        timeout=timeout,
+        check=check,
+    )
 
 
 def _run(
