@@ -2,14 +2,16 @@
 
     python -m gitlab_k8s_cd.components.plan --stack staging [-c key=value ...] [--stack-tag KEY=VALUE ...]
                               [--out DIR] [--compare DIR] [--kubernetes-version 1.31]
-                              [--policy-pack DIR] [--project-dir DIR]
+                              [--policy-pack DIR] [--project-dir DIR] [--config-namespace NS]
 
 It needs no Pulumi CLI, no cluster and no GitLab. It reads the stack file as the Pulumi CLI does
-(docs/contracts.md PC-8), prints a tree of every resource the stack declares (secrets as
-``[secret]``), validates every Kubernetes manifest strictly against the OpenAPI schema of
-``--kubernetes-version``, evaluates the policy pack's rules on every resource as CrossGuard would
-(docs/contracts.md PC-9), with the mandatory rules of the pack shipped with this package always
-among them (see ``policy_rules``), and writes to ``--out`` (default ``build/plan``):
+(docs/contracts.md PC-8), runs the program as the project its Pulumi.yaml names (the
+program's ``pulumi.get_project()``, whose namespace ``load_settings`` reads), prints a tree of
+every resource the stack declares (secrets as ``[secret]``), validates every Kubernetes manifest
+strictly against the OpenAPI schema of ``--kubernetes-version``, evaluates the policy pack's
+rules on every resource as CrossGuard would (docs/contracts.md PC-9), with the mandatory rules of
+the pack shipped with this package always among them (see ``policy_rules``), and writes to
+``--out`` (default ``build/plan``):
 
 - ``kubernetes.yaml``: every Kubernetes object, in apply order, secrets redacted;
 - ``gitlab.yaml``: every GitLab resource with its inputs, secrets redacted;
@@ -38,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from .config import NAMESPACE, SECRET_KEYS
+from .config import KNOWN_KEYS, SECRET_KEYS
 from .diff import compare
 from .kubernetes_schema import supported_versions, validate_manifests
 from .testing import Plan, PlannedResource, ProgramError, Secret, YamlTimestamp, cli_config_value, run_program
@@ -55,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project_dir = Path(args.project_dir).resolve()
     try:
-        stack = stack_config(project_dir, args.stack, args.config)
+        stack = stack_config(project_dir, args.stack, args.config, namespace=args.config_namespace)
         tags = stack_tags(args.stack_tag)
         pack = policy_pack(project_dir, args.policy_pack)
         policies = policy_rules(pack)
@@ -174,6 +176,12 @@ def _parser() -> argparse.ArgumentParser:
         "rule, and the shipped pack's mandatory rules are evaluated too",
     )
     parser.add_argument("--project-dir", default=".", help="the Pulumi project (default: the current directory)")
+    parser.add_argument(
+        "--config-namespace",
+        metavar="NS",
+        help="the config namespace the program reads (load_settings(namespace=NS)); default: the project's name, "
+        "as load_settings() reads",
+    )
     return parser
 
 
@@ -194,13 +202,24 @@ class StackConfig:
     notes: list[str] = field(default_factory=list)
 
 
-def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> StackConfig:
-    """The project's name and the stack's config with ``-c`` overrides, as the Pulumi CLI reads
-    them (docs/contracts.md PC-8); ValueError for what the CLI would refuse to load."""
+def project_name(project_dir: Path) -> str:
+    """The ``name`` in the project's Pulumi.yaml: the program's ``pulumi.get_project()``, and the
+    namespace a config key without one gets (docs/contracts.md PC-13)."""
     project_file = read_yaml(project_dir / "Pulumi.yaml")
     project = project_file.get("name") if isinstance(project_file, dict) else None
     if not isinstance(project, str) or not project:
         raise ValueError(f"{project_dir / 'Pulumi.yaml'}: no project name")
+    return project
+
+
+def stack_config(
+    project_dir: Path, stack: str, overrides: Sequence[str], *, namespace: str | None = None
+) -> StackConfig:
+    """The project's name and the stack's config with ``-c`` overrides, as the Pulumi CLI reads
+    them (docs/contracts.md PC-8); ValueError for what the CLI would refuse to load. ``namespace``
+    is the one the program reads its keys from (default: the project's)."""
+    project = project_name(project_dir)
+    namespace = project if namespace is None else namespace
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise ValueError(f"no stack file {stack_file.name} in {project_dir}")
@@ -219,7 +238,7 @@ def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> Sta
         if not isinstance(key, str):
             raise ValueError(f"{stack_file.name}: config key {key!r} is not a string")
         full = _config_key(key if ":" in key else f"{project}:{key}", stack_file.name)
-        _refuse_plain_text_beside_secrets(stack_file.name, full, value)
+        _refuse_plain_text_beside_secrets(stack_file.name, full, value, namespace, project)
         value, secret = _decrypt_offline(value)
         if secret:
             result.secret_keys.append(full)
@@ -240,11 +259,14 @@ def stack_config(project_dir: Path, stack: str, overrides: Sequence[str]) -> Sta
         # (pkg/cmd/pulumi/project/newcmd/config.go l. 412-433: config.NewValue, never coerced).
         key, _, value = override.partition("=")
         result.config[_config_key(key if ":" in key else f"{project}:{key}", "-c")] = value
-    review_stack = f"{NAMESPACE}:mergeRequestIid" in result.config  # it hands CI no backend secret
-    # Another project's program (one that reuses the components with its own config) reads none.
-    ours = any(key.partition(":")[0] == NAMESPACE for key in result.config)
+    review_stack = f"{namespace}:mergeRequestIid" in result.config  # it hands CI no backend secret
+    # Only a program that reads its config with load_settings needs them: its namespace holds
+    # nothing but our keys (load_settings refuses any other). A program with config of its own (one
+    # that builds the components' Args itself) gets no placeholder it would not read.
+    own = [key.partition(":")[2] for key in result.config if key.partition(":")[0] == namespace]
+    ours = bool(own) and all(key in KNOWN_KEYS for key in own)
     for key, env in SECRET_KEYS.items() if ours else ():
-        full = f"{NAMESPACE}:{key}"
+        full = f"{namespace}:{key}"
         if full not in result.config and env not in os.environ and not review_stack:
             result.config[full] = OFFLINE_SECRET
             result.secret_keys.append(full)
@@ -264,17 +286,19 @@ def _config_key(key: str, where: str) -> str:
     return f"{namespace}:{name}"
 
 
-ENCRYPTED_MEMBERS = {f"{NAMESPACE}:secrets": "*", f"{NAMESPACE}:imagePull": "password"}
-"""Members that must be ``secure:`` in the stack file: every one of ``secrets``, and
-``imagePull.password``. The CLI marks the whole key secret as soon as one member is
+ENCRYPTED_MEMBERS = {"secrets": "*", "imagePull": "password"}
+"""Members that must be ``secure:`` in the stack file, in the namespace the program reads: every
+one of ``secrets``, and ``imagePull.password``. The CLI marks the whole key secret as soon as one member is
 (docs/contracts.md PC-7), so the program cannot see a member added without ``--secret``: it
 would sit in git in plain text, beside the encrypted ones."""
 
 
-def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any) -> None:
-    member = ENCRYPTED_MEMBERS.get(key)
+def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any, namespace: str, project: str) -> None:
+    owner, _, short = key.partition(":")
+    member = ENCRYPTED_MEMBERS.get(short) if owner == namespace else None
     if member is None or not isinstance(value, dict):
         return
+    set_as = short if namespace == project else key  # `pulumi config set` gives a bare key the project's namespace
     for name, item in value.items():
         if member not in ("*", name):
             continue
@@ -282,8 +306,8 @@ def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any) -> None:
             # Never the value: it is a secret, in plain text.
             raise ValueError(
                 f"{file}: {key}.{name} is in plain text in the stack file, where only an encrypted value may be: "
-                f"set it with `pulumi config set --secret --path {key.partition(':')[2]}.{name} <value>`, and take "
-                "the plain text out of the repository's history (it is a leaked secret now)"
+                f"set it with `pulumi config set --secret --path {set_as}.{name} <value>`, and take the plain text "
+                "out of the repository's history (it is a leaked secret now)"
             )
 
 
