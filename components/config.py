@@ -4,8 +4,13 @@
 exists. Every refusal is a :class:`ConfigError` that names the config key, the value given
 and what is expected, e.g.::
 
-    gitlab-k8s-cd:rollout.maxSurge and gitlab-k8s-cd:rollout.maxUnavailable: cannot both be 0,
+    ledger-infra:rollout.maxSurge and ledger-infra:rollout.maxUnavailable: cannot both be 0,
     or the rollout could never start (got 0 and 0)
+
+The keys live in the running project's namespace (``pulumi config set replicas 3`` in a project
+named ``ledger-infra`` writes ``ledger-infra:replicas``), or in the one the program names
+(``load_settings(namespace=...)``). One of our keys in another project's namespace is refused,
+not ignored: it was meant for this program.
 
 Top-level values arrive from the Pulumi CLI as strings (``replicas: 2`` is ``"2"``); objects
 arrive as JSON, with typed members. Both are accepted wherever an integer or a boolean is due.
@@ -14,12 +19,13 @@ arrive as JSON, with typed members. Both are accepted wherever an integer or a b
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import difflib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -44,6 +50,12 @@ from .review_apps import ReviewAppsSpec
 from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs
 
 NAMESPACE = "gitlab-k8s-cd"
+"""This repository's own project name, so its example stack's keys are ``gitlab-k8s-cd:*``. A
+program reads its own project's namespace (:func:`load_settings`); nothing assumes this one, but
+our keys found in it in another project are refused (:func:`_reject_wrong_namespace`)."""
+PROVIDER_NAMESPACES = frozenset({"kubernetes", "gitlab", "random", "pulumi"})
+"""The providers' (and the engine's) namespaces the program uses: ``kubernetes:namespace`` is the
+provider's, never a misplaced ``namespace``."""
 
 T = TypeVar("T")
 
@@ -213,32 +225,69 @@ POINTERS = {
 }
 IMAGE_PULL_SECRET = "password"
 """The one member of ``imagePull`` that is a secret."""
-DEFAULT_POINTER = "it is not a secret: set it without --secret; the secrets this stack takes are " + " and ".join(
-    f"{NAMESPACE}:{key}" for key in SECRET_KEYS
-)
 
 
-def load_settings() -> Settings:
-    """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing."""
-    raw = _read_raw()
-    _reject_undecodable(raw)
-    _reject_unknown(raw)
-    _reject_plain_secrets(raw)
-    if "mergeRequestIid" in raw:
-        return Settings(deployment=None, review=_review(raw), gitlab_url=_gitlab_url(raw))
-    return Settings(deployment=_deployment(raw), gitlab_url=_gitlab_url(raw))
+def default_pointer() -> str:
+    """What a value set with --secret that is not a secret should do instead."""
+    return "it is not a secret: set it without --secret; the secrets this stack takes are " + " and ".join(
+        f"{_namespace()}:{key}" for key in SECRET_KEYS
+    )
 
 
-def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, environment: str) -> dict[str, Any]:
+def load_settings(namespace: str | None = None) -> Settings:
+    """Read and validate the stack's config. Raises :class:`ConfigError`; registers nothing.
+
+    The keys are read from ``namespace``, by default the running project's (``pulumi.get_project()``,
+    the ``name`` in Pulumi.yaml): where ``pulumi config set KEY`` writes them. One of our keys in a
+    namespace this program does not read (another project's, or the project's when the program
+    names another) is refused, naming the key and where to set it.
+    """
+    project = pulumi.get_project()
+    namespace = _check_namespace(project if namespace is None else namespace)
+    with _reading(namespace):
+        keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+        _reject_wrong_namespace(
+            keys, namespace, project, value=runtime_config.get_config, secret=runtime_config.is_config_secret
+        )
+        raw = _read_raw(keys, namespace)
+        _reject_undecodable(raw)
+        _reject_unknown(raw)
+        _reject_plain_secrets(raw)
+        if "mergeRequestIid" in raw:
+            return Settings(deployment=None, review=_review(raw), gitlab_url=_gitlab_url(raw))
+        return Settings(deployment=_deployment(raw), gitlab_url=_gitlab_url(raw))
+
+
+def derive_review_config(
+    base: Mapping[str, Any],
+    *,
+    namespace: str,
+    merge_request_iid: int,
+    environment: str,
+    project: str | None = None,
+) -> dict[str, Any]:
     """The config of merge request ``!merge_request_iid``'s review stack, from the base stack's.
 
-    ``base`` is the ``config:`` mapping of the base stack's file (full keys). The result keeps
-    what a review app shares with the base (the image, ports, probes, resources, settings, the
-    project and the cluster), drops the rest (secrets included), and sets one replica, the
+    ``base`` is the ``config:`` mapping of the base stack's file; ``namespace`` the one the program
+    reads its keys from, and ``project`` the project's name (default: ``namespace``), which a key
+    without a namespace gets, as the Pulumi CLI gives it. The result (full keys, in ``namespace``)
+    keeps what a review app shares with the base (the image, ports, probes, resources, settings,
+    the project and the cluster), drops the rest (secrets included), and sets one replica, the
     merge request, the environment, its URL and the review namespace. Raises ConfigError when
-    the base stack has no review apps.
+    the base stack has no review apps, or holds our keys in a namespace the program does not read.
     """
-    ours = {key.partition(":")[2]: value for key, value in base.items() if key.partition(":")[0] == NAMESPACE}
+    namespace = _check_namespace(namespace)
+    project = namespace if project is None else project
+    full = {key if ":" in str(key) else f"{project}:{key}": value for key, value in base.items()}
+    with _reading(namespace):
+        _reject_wrong_namespace(
+            full, namespace, project, value=full.__getitem__, secret=lambda key: _encrypted(full[key])
+        )
+        ours = {key.partition(":")[2]: value for key, value in full.items() if key.partition(":")[0] == namespace}
+        return _derive_review_config(ours, merge_request_iid, environment)
+
+
+def _derive_review_config(ours: Mapping[str, Any], merge_request_iid: int, environment: str) -> dict[str, Any]:
     review_apps = _object(ours, "reviewApps", ReviewAppsSpec)
     if review_apps is _UNSET or not review_apps.enabled:
         enabled = ours.get("reviewApps", {}).get("enabled") if isinstance(ours.get("reviewApps"), dict) else None
@@ -286,7 +335,7 @@ def derive_review_config(base: Mapping[str, Any], *, merge_request_iid: int, env
         namespace=review_apps.namespace_for(ours["app"]),
         replicas=1,
     )
-    return {f"{NAMESPACE}:{key}": value for key, value in derived.items()}
+    return {f"{_namespace()}:{key}": value for key, value in derived.items()}
 
 
 def _review_process(members: Mapping[str, Any]) -> dict[str, Any]:
@@ -300,14 +349,90 @@ def _review_process(members: Mapping[str, Any]) -> dict[str, Any]:
 
 _UNSET: Any = object()
 
+# The namespace being read, for the messages and secret checks of the one load_settings or
+# derive_review_config call under way. No default: nothing reads keys without having been told where.
+_READING: contextvars.ContextVar[str] = contextvars.ContextVar("gitlab_k8s_cd_config_namespace")
 
-def _read_raw() -> dict[str, Any]:
-    """Every ``gitlab-k8s-cd:*`` value the runtime holds, by short key, objects parsed."""
-    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+
+@contextlib.contextmanager
+def _reading(namespace: str) -> Iterator[None]:
+    token = _READING.set(namespace)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def _namespace() -> str:
+    return _READING.get()
+
+
+def _check_namespace(namespace: Any) -> str:
+    """A config namespace as config.ParseKey takes one: text without ``:``."""
+    if not isinstance(namespace, str) or not namespace or ":" in namespace:
+        raise ValueError(f"namespace: must be a Pulumi config namespace, non-empty and without ':' (got {namespace!r})")
+    return namespace
+
+
+def _encrypted(value: Any) -> bool:
+    """Whether a stack file's value holds a ``secure:`` ciphertext (the whole key is then secret)."""
+    if isinstance(value, Mapping):
+        return (len(value) == 1 and isinstance(value.get("secure"), str)) or any(_encrypted(v) for v in value.values())
+    return isinstance(value, list) and any(_encrypted(item) for item in value)
+
+
+def _reject_wrong_namespace(
+    keys: Iterable[str],
+    namespace: str,
+    project: str,
+    *,
+    value: Callable[[str], Any],
+    secret: Callable[[str], bool],
+) -> None:
+    """Refuse one of our keys where this program does not read it: in the library's own project's
+    namespace (a stack file copied from this repository), in the project's when the program reads
+    another, or in any other namespace, not a provider's, that holds two or more of our keys (a
+    project renamed after its config was set). Other namespaces, the providers' among them
+    (``kubernetes:namespace``), are left alone. A secret's value is never shown."""
+    held: dict[str, list[str]] = {}
+    for full in sorted(keys):
+        other, _, key = full.partition(":")
+        if other != namespace and other not in PROVIDER_NAMESPACES and key in KNOWN_KEYS:
+            held.setdefault(other, []).append(key)
+    for other, ours in held.items():
+        if other not in (NAMESPACE, project) and len(ours) < 2:
+            continue
+        key = ours[0]
+        full = f"{other}:{key}"
+        given = value(full)
+        if secret(full) or key in SECRET_KEYS or key == "secrets":
+            given = v.Redacted(len(given if isinstance(given, str) else json.dumps(given, default=str)))
+        given = v.shown(key, given)
+        set_as = key if namespace == project else f"{namespace}:{key}"
+        if key == "secrets":
+            command = f"pulumi config set --secret --path {set_as}.<NAME> …"
+        elif key in SECRET_KEYS:
+            command = f"pulumi config set --secret {set_as} …"
+        elif key in OBJECT_KEYS or key in MAPPING_KEYS:
+            command = f"pulumi config set --path {set_as}.<member> …"
+        else:
+            command = f"pulumi config set {set_as} …"
+        why = (
+            f"is in the {other} namespace, which this program does not read"
+            + (f" (the project's, {project}: the program names its own)" if other == project else "")
+            + f"; this program reads the {namespace} namespace: set it with `{command}`, which writes "
+            f"{namespace}:{key}"
+            + (f"; {len(ours) - 1} more of this program's keys are in {other} too" if len(ours) > 1 else "")
+        )
+        raise ConfigError((full,), f"{full}: {why} (got {given!r})")
+
+
+def _read_raw(keys: Iterable[str], reading: str) -> dict[str, Any]:
+    """Every ``<reading>:*`` value the runtime holds, by short key, objects parsed."""
     raw: dict[str, Any] = {}
     for full_key in sorted(keys):
         namespace, _, key = full_key.partition(":")
-        if namespace != NAMESPACE:
+        if namespace != reading:
             continue
         value = runtime_config.get_config(full_key)
         if key in OBJECT_KEYS or key in MAPPING_KEYS:
@@ -329,7 +454,7 @@ def _reject_unknown(raw: Mapping[str, Any]) -> None:
     for key in raw:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
-            hint = f"did you mean {NAMESPACE}:{close[0]}?" if close else "see the README for every key"
+            hint = f"did you mean {_namespace()}:{close[0]}?" if close else "see the README for every key"
             raise _error((key,), raw[key], f"is not a known key; {hint}")
 
 
@@ -341,7 +466,7 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
         if key in SECRET_KEYS or key == "secrets":
             continue
         destination = DESTINATIONS.get(key, PLAIN)
-        pointer = POINTERS.get(key, DEFAULT_POINTER)
+        pointer = POINTERS.get(key) or default_pointer()
         if key == "imagePull":
             _check_image_pull_secrecy(value)
             value = {member: item for member, item in value.items() if member != IMAGE_PULL_SECRET}
@@ -417,11 +542,11 @@ def _leaves(key: str, value: Any, named: bool = False) -> list[tuple[str, str]]:
 
 
 def _is_secret(key: str) -> bool:
-    return runtime_config.is_config_secret(f"{NAMESPACE}:{key.split('.')[0].split('[')[0]}")
+    return runtime_config.is_config_secret(f"{_namespace()}:{key.split('.')[0].split('[')[0]}")
 
 
 def _error(keys: tuple[str, ...], value: Any, expected: str) -> ConfigError:
-    full = tuple(f"{NAMESPACE}:{k}" for k in keys)
+    full = tuple(f"{_namespace()}:{k}" for k in keys)
     values = value if len(keys) > 1 else (value,)
     if any(_is_secret(k) for k in keys):
         # Whatever the key, a value set with --secret is never printed; but for a name the key
@@ -443,7 +568,7 @@ def _names_itself(keys: tuple[str, ...], item: Any) -> bool:
 
 def _secret(raw: Mapping[str, Any], key: str) -> pulumi.Output[str] | None:
     """A secret from ``pulumi config set --secret`` or from its environment variable; never plain config."""
-    full = f"{NAMESPACE}:{key}"
+    full = f"{_namespace()}:{key}"
     value = raw.get(key)
     if value is not None and not runtime_config.is_config_secret(full):
         raise _error(
@@ -515,7 +640,7 @@ def _members(path: str, members: Any, cls: type[T], defaults: Mapping[str, Any] 
         if name not in fields:
             allowed = sorted(_camel(f) for f in fields)
             close = difflib.get_close_matches(member, allowed, n=1)
-            hint = f"did you mean {NAMESPACE}:{path}.{close[0]}? " if close else ""
+            hint = f"did you mean {_namespace()}:{path}.{close[0]}? " if close else ""
             raise _error((f"{path}.{member}",), value, f"is not a known key; {hint}(one of {', '.join(allowed)})")
         nested = NESTED_ARGS.get(cls, {}).get(name)
         if nested is not None and value is not None:
@@ -631,7 +756,7 @@ def _snake(name: str) -> str:
 
 def _get(raw: Mapping[str, Any], key: str, empty_is_unset: bool = False) -> tuple[str, Any]:
     """(key, value), or (key, _UNSET) when absent, or empty and ``empty_is_unset`` (a CI variable
-    that a local run leaves empty, e.g. ``-c gitlab-k8s-cd:jobUrl=$CI_JOB_URL``)."""
+    that a local run leaves empty, e.g. ``-c jobUrl=$CI_JOB_URL``)."""
     value = raw.get(key, _UNSET)
     return key, _UNSET if empty_is_unset and value == "" else value
 

@@ -2,14 +2,16 @@
 
     python -m gitlab_k8s_cd.components.plan --stack staging [-c key=value ...] [--stack-tag KEY=VALUE ...]
                               [--out DIR] [--compare DIR] [--kubernetes-version 1.31]
-                              [--policy-pack DIR] [--project-dir DIR]
+                              [--policy-pack DIR] [--project-dir DIR] [--config-namespace NS]
 
 It needs no Pulumi CLI, no cluster and no GitLab. It reads the stack file as the Pulumi CLI does
-(docs/contracts.md PC-8), prints a tree of every resource the stack declares (secrets as
-``[secret]``), validates every Kubernetes manifest strictly against the OpenAPI schema of
-``--kubernetes-version``, evaluates the policy pack's rules on every resource as CrossGuard would
-(docs/contracts.md PC-9), with the mandatory rules of the pack shipped with this package always
-among them (see ``policy_rules``), and writes to ``--out`` (default ``build/plan``):
+(docs/contracts.md PC-8), runs the program as the project its Pulumi.yaml names (the
+program's ``pulumi.get_project()``, whose namespace ``load_settings`` reads), prints a tree of
+every resource the stack declares (secrets as ``[secret]``), validates every Kubernetes manifest
+strictly against the OpenAPI schema of ``--kubernetes-version``, evaluates the policy pack's
+rules on every resource as CrossGuard would (docs/contracts.md PC-9), with the mandatory rules of
+the pack shipped with this package always among them (see ``policy_rules``), and writes to
+``--out`` (default ``build/plan``):
 
 - ``kubernetes.yaml``: every Kubernetes object, in apply order, secrets redacted;
 - ``gitlab.yaml``: every GitLab resource with its inputs, secrets redacted;
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project_dir = Path(args.project_dir).resolve()
     try:
-        stack = stack_config(project_dir, args.stack, args.config)
+        stack = stack_config(project_dir, args.stack, args.config, namespace=args.config_namespace)
         tags = stack_tags(args.stack_tag)
         pack = policy_pack(project_dir, args.policy_pack)
         policies = policy_rules(pack)
@@ -178,6 +180,12 @@ def _parser() -> argparse.ArgumentParser:
         "rule, and the shipped pack's mandatory rules are evaluated too",
     )
     parser.add_argument("--project-dir", default=".", help="the Pulumi project (default: the current directory)")
+    parser.add_argument(
+        "--config-namespace",
+        metavar="NS",
+        help="the config namespace the program reads (load_settings(namespace=NS)); default: the project's name, "
+        "as load_settings() reads",
+    )
     return parser
 
 

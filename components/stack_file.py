@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .config import NAMESPACE, SECRET_KEYS
+from .config import KNOWN_KEYS, SECRET_KEYS
 
 OFFLINE_SECRET = "offline-plan-placeholder-secret"
 """What the program gets for a secret this machine does not have: an encrypted (``secure:``)
@@ -192,6 +192,16 @@ class StackConfig:
     notes: list[str] = field(default_factory=list)
 
 
+def project_name(project_dir: Path) -> str:
+    """The ``name`` in the project's Pulumi.yaml: the program's ``pulumi.get_project()``, and the
+    namespace a config key without one gets (docs/contracts.md PC-13, PC-14)."""
+    project_file = read_yaml(project_dir / "Pulumi.yaml")
+    project = project_file.get("name") if isinstance(project_file, dict) else None
+    if not isinstance(project, str) or not project:
+        raise ValueError(f"{project_dir / 'Pulumi.yaml'}: no project name")
+    return project
+
+
 def stack_config(
     project_dir: Path,
     stack: str,
@@ -199,6 +209,7 @@ def stack_config(
     *,
     secrets: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    namespace: str | None = None,
 ) -> StackConfig:
     """The project's name (Pulumi.yaml's ``name``) and the stack's config with overrides, as the
     Pulumi CLI reads them (docs/contracts.md PC-8); ValueError for what the CLI would refuse to load.
@@ -208,12 +219,11 @@ def stack_config(
     ``secrets``: keys set with ``--secret``, and their values. A key without a namespace is the
     project's. A key the stack file holds encrypted stays a secret when overridden. ``environ``
     (default ``os.environ``) is where the backend's secrets may come from instead of the config.
+    ``namespace`` is the one the program reads its keys from (default: the project's).
     """
     environ = os.environ if environ is None else environ
-    project_file = read_yaml(project_dir / "Pulumi.yaml")
-    project = project_file.get("name") if isinstance(project_file, dict) else None
-    if not isinstance(project, str) or not project:
-        raise ValueError(f"{project_dir / 'Pulumi.yaml'}: no project name")
+    project = project_name(project_dir)
+    namespace = project if namespace is None else namespace
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise ValueError(f"no stack file {stack_file.name} in {project_dir}")
@@ -232,7 +242,7 @@ def stack_config(
         if not isinstance(key, str):
             raise ValueError(f"{stack_file.name}: config key {key!r} is not a string")
         full = _config_key(key if ":" in key else f"{project}:{key}", stack_file.name)
-        _refuse_plain_text_beside_secrets(stack_file.name, full, value)
+        _refuse_plain_text_beside_secrets(stack_file.name, full, value, namespace, project)
         value, secret = _decrypt_offline(value)
         if secret:
             result.secret_keys.append(full)
@@ -259,11 +269,14 @@ def stack_config(
     for full in _set_values(result, secrets or {}, "secrets"):
         if full not in result.secret_keys:
             result.secret_keys.append(full)
-    review_stack = f"{NAMESPACE}:mergeRequestIid" in result.config  # it hands CI no backend secret
-    # Another project's program (one that reuses the components with its own config) reads none.
-    ours = any(key.partition(":")[0] == NAMESPACE for key in result.config)
+    review_stack = f"{namespace}:mergeRequestIid" in result.config  # it hands CI no backend secret
+    # Only a program that reads its config with load_settings needs them: its namespace holds
+    # nothing but our keys (load_settings refuses any other). A program with config of its own (one
+    # that builds the components' Args itself) gets no placeholder it would not read.
+    own = [key.partition(":")[2] for key in result.config if key.partition(":")[0] == namespace]
+    ours = bool(own) and all(key in KNOWN_KEYS for key in own)
     for key, env in SECRET_KEYS.items() if ours else ():
-        full = f"{NAMESPACE}:{key}"
+        full = f"{namespace}:{key}"
         if full not in result.config and env not in environ and not review_stack:
             result.config[full] = OFFLINE_SECRET
             result.secret_keys.append(full)
@@ -296,17 +309,19 @@ def _config_key(key: str, where: str) -> str:
     return f"{namespace}:{name}"
 
 
-ENCRYPTED_MEMBERS = {f"{NAMESPACE}:secrets": "*", f"{NAMESPACE}:imagePull": "password"}
-"""Members that must be ``secure:`` in the stack file: every one of ``secrets``, and
-``imagePull.password``. The CLI marks the whole key secret as soon as one member is
+ENCRYPTED_MEMBERS = {"secrets": "*", "imagePull": "password"}
+"""Members that must be ``secure:`` in the stack file, in the namespace the program reads: every
+one of ``secrets``, and ``imagePull.password``. The CLI marks the whole key secret as soon as one member is
 (docs/contracts.md PC-7), so the program cannot see a member added without ``--secret``: it
 would sit in git in plain text, beside the encrypted ones."""
 
 
-def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any) -> None:
-    member = ENCRYPTED_MEMBERS.get(key)
+def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any, namespace: str, project: str) -> None:
+    owner, _, short = key.partition(":")
+    member = ENCRYPTED_MEMBERS.get(short) if owner == namespace else None
     if member is None or not isinstance(value, dict):
         return
+    set_as = short if namespace == project else key  # `pulumi config set` gives a bare key the project's namespace
     for name, item in value.items():
         if member not in ("*", name):
             continue
@@ -314,8 +329,8 @@ def _refuse_plain_text_beside_secrets(file: str, key: str, value: Any) -> None:
             # Never the value: it is a secret, in plain text.
             raise ValueError(
                 f"{file}: {key}.{name} is in plain text in the stack file, where only an encrypted value may be: "
-                f"set it with `pulumi config set --secret --path {key.partition(':')[2]}.{name} <value>`, and take "
-                "the plain text out of the repository's history (it is a leaked secret now)"
+                f"set it with `pulumi config set --secret --path {set_as}.{name} <value>`, and take the plain text "
+                "out of the repository's history (it is a leaked secret now)"
             )
 
 

@@ -1,7 +1,12 @@
 """Deploy one image by digest with ``pulumi up``; if the rollout fails, explain it and roll back.
 
     python -m gitlab_k8s_cd.pipeline.deploy --stack staging --image registry.example.com/acme/hello@sha256:... \\
-        [--config gitlab-k8s-cd:commitSha=... ...]
+        [--image-key image] [--config commitSha=... ...]
+
+Config keys without a namespace (``image``, ``commitSha``) are the project's: the Pulumi CLI gives
+them the name in Pulumi.yaml, where ``pulumi config set`` writes and ``load_settings()`` reads
+(docs/contracts.md PC-13). A program that reads another namespace is given its image key with it
+(``--image-key orders:image``); the other bare ``--config`` keys then go to that namespace too.
 
 1. Reads the running digest from the stack (``pulumi stack output deployed_digest``): the last good one.
 2. Runs ``pulumi up --yes`` with the new image (and any other ``--config``).
@@ -75,9 +80,9 @@ class PulumiCli:
     """The ``pulumi`` on PATH, for one stack. Forwards SIGINT/SIGTERM to a running ``pulumi up``."""
 
     stack: str
-    image_key: str = "gitlab-k8s-cd:image"
-    """The config key the program reads its image from: ``<namespace>:image`` (another project's
-    program that reuses the components has its own namespace, e.g. ``orders:image``)."""
+    image_key: str = "image"
+    """The config key the program reads its image from; without a namespace, the CLI gives it the
+    project's (a program that reads another names it: ``orders:image``)."""
     interrupted: bool = False
     _running: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -90,7 +95,7 @@ class PulumiCli:
     def up(self, image: str, configs: Sequence[str], excludes: Sequence[str] = ()) -> int:
         command = ["pulumi", "up", "--yes", "--stack", self.stack, "--config", f"{self.image_key}={image}"]
         for config in configs:
-            command += ["--config", config]
+            command += ["--config", in_namespace_of(self.image_key, config)]
         for exclude in excludes:
             command += ["--exclude", exclude]
         self._running = subprocess.Popen(command)
@@ -104,6 +109,16 @@ class PulumiCli:
         self.interrupted = True
         if self._running is not None:
             self._running.send_signal(signum)
+
+
+def in_namespace_of(image_key: str, config: str) -> str:
+    """``config`` (``KEY=VALUE``) with a bare KEY put in the image key's namespace, if it has one:
+    the namespace the program reads. Otherwise as given: the CLI gives a bare key the project's."""
+    key, equals, value = config.partition("=")
+    namespace, colon, _ = image_key.partition(":")
+    if not colon or ":" in key:
+        return config
+    return f"{namespace}:{key}{equals}{value}"
 
 
 class KubernetesReader:
@@ -348,11 +363,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--stack", required=True)
     parser.add_argument("--image", required=True, help="the image to deploy, <repository>@sha256:<digest>")
-    parser.add_argument("--config", action="append", default=[], help="more `pulumi up --config` values")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        help="more `pulumi up --config` values; a KEY without a namespace goes to the image key's, else the project's",
+    )
     parser.add_argument(
         "--image-key",
-        default="gitlab-k8s-cd:image",
-        help="the config key the program takes its image from (default gitlab-k8s-cd:image)",
+        default="image",
+        help="the config key the program takes its image from (default image: the project's namespace's)",
     )
     args = parser.parse_args(argv)
     if "@sha256:" not in args.image:

@@ -1,16 +1,18 @@
 """Writes a merge request's review stack config, derived from the base stack's.
 
     python -m gitlab_k8s_cd.pipeline.review config --base staging --merge-request-iid 42 \\
-        --environment review/feature-x [--project-dir .] [--dotenv review.env]
+        --environment review/feature-x [--project-dir .] [--config-namespace NS] [--dotenv review.env]
 
 It reads ``Pulumi.<base>.yaml`` and writes ``Pulumi.review-<iid>.yaml`` next to it: the base's
 app, image, probes, resources, settings, project and cluster; one replica; the review namespace;
-the environment and its URL (see ``gitlab_k8s_cd.components.config.derive_review_config``). Whatever else an
+the environment and its URL (see ``gitlab_k8s_cd.components.config.derive_review_config``). The
+keys are read from, and written to, the namespace the program reads: the project's (the ``name``
+in its Pulumi.yaml, as ``load_settings()`` reads), or ``--config-namespace``. Whatever else an
 existing review stack file holds (its ``encryptionsalt``, say) is kept. ``--dotenv`` also writes
 ``REVIEW_STACK`` and ``REVIEW_URL`` for GitLab's dotenv report, which sets the environment's URL.
 
 Exit status: 0 written; 2 the base stack has no review apps, or a value is refused (the key,
-the value and what is expected are named).
+the value and what is expected are named), or holds our keys in another namespace.
 """
 
 from __future__ import annotations
@@ -23,15 +25,27 @@ from typing import Any
 
 import yaml
 
-from gitlab_k8s_cd.components.config import NAMESPACE, ConfigError, derive_review_config
+from gitlab_k8s_cd.components.config import ConfigError, derive_review_config
 from gitlab_k8s_cd.components.review_app import review_stack_name
+from gitlab_k8s_cd.components.stack_file import project_name
 
 
-def write_review_config(project_dir: Path, base: str, merge_request_iid: int, environment: str) -> tuple[str, str]:
-    """Write the review stack's file; returns (stack name, review app URL)."""
+def write_review_config(
+    project_dir: Path, base: str, merge_request_iid: int, environment: str, namespace: str | None = None
+) -> tuple[str, str]:
+    """Write the review stack's file; returns (stack name, review app URL). ``namespace``: the one
+    the program reads its keys from, by default the project's name."""
+    project = project_name(project_dir)
+    namespace = project if namespace is None else namespace
     base_file = project_dir / f"Pulumi.{base}.yaml"
     base_config = (yaml.safe_load(base_file.read_text()) or {}).get("config") or {}
-    config = derive_review_config(base_config, merge_request_iid=merge_request_iid, environment=environment)
+    config = derive_review_config(
+        base_config,
+        namespace=namespace,
+        project=project,
+        merge_request_iid=merge_request_iid,
+        environment=environment,
+    )
     stack = review_stack_name(merge_request_iid)
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     document: dict[str, Any] = {}
@@ -44,7 +58,7 @@ def write_review_config(project_dir: Path, base: str, merge_request_iid: int, en
         "# Rewritten on every review deploy: change the base stack instead.\n"
     )
     stack_file.write_text(header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-    return stack, str(config[f"{NAMESPACE}:environmentUrl"])
+    return stack, str(config[f"{namespace}:environmentUrl"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,17 +71,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.add_argument("--merge-request-iid", required=True, help="$CI_MERGE_REQUEST_IID")
     config.add_argument("--environment", required=True, help="the review environment, review/$CI_COMMIT_REF_SLUG")
     config.add_argument("--project-dir", default=".", help="the Pulumi project's directory")
+    config.add_argument(
+        "--config-namespace",
+        metavar="NS",
+        help="the config namespace the program reads (load_settings(namespace=NS)); default: the project's name",
+    )
     config.add_argument("--dotenv", help="also write REVIEW_STACK and REVIEW_URL to this dotenv file")
     args = parser.parse_args(argv)
 
     iid: Any = int(args.merge_request_iid) if args.merge_request_iid.isdigit() else args.merge_request_iid
     try:
-        stack, url = write_review_config(Path(args.project_dir), args.base, iid, args.environment)
-    except ConfigError as error:
+        stack, url = write_review_config(
+            Path(args.project_dir), args.base, iid, args.environment, namespace=args.config_namespace
+        )
+    except (ConfigError, ValueError) as error:
         print(f"gitlab_k8s_cd.pipeline.review: {error}", file=sys.stderr)
         return 2
     except FileNotFoundError as error:
-        print(f"gitlab_k8s_cd.pipeline.review: no base stack file {error.filename}", file=sys.stderr)
+        missing = "no project file" if Path(error.filename).name == "Pulumi.yaml" else "no base stack file"
+        print(f"gitlab_k8s_cd.pipeline.review: {missing} {error.filename}", file=sys.stderr)
         return 2
     if args.dotenv:
         Path(args.dotenv).write_text(f"REVIEW_STACK={stack}\nREVIEW_URL={url}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -13,10 +14,13 @@ import pulumi
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.config import NAMESPACE, Settings, derive_review_config, load_settings
+from gitlab_k8s_cd.components.config import Settings, derive_review_config, load_settings
 from gitlab_k8s_cd.components.testing import Plan, cli_config_value, run_component, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
+PROJECT: str = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+"""This repository's project, gitlab-k8s-cd: the namespace of its stack's keys."""
+NAMESPACE = PROJECT
 _STAGING_FILE: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
 APP_SECRETS = {"DB_PASSWORD": "staging-db-password-for-tests"}
 """What the tests hand the program for the stack file's encrypted ``secrets`` (the CLI decrypts them)."""
@@ -52,6 +56,8 @@ def load(
     secrets = SECRETS if secrets is None else secrets
     config = {k: cli_config_value(v) for k, v in staging_config(overrides, drop).items()}
     pulumi.runtime.set_all_config({**config, **secrets}, list(secrets))
+    # The project the engine would run the program as: load_settings() reads its namespace.
+    pulumi.runtime.settings._set_project(PROJECT)
     return load_settings()
 
 
@@ -67,7 +73,7 @@ def plan_staging(
     given = {**SECRETS, **(secrets or {})}
     return run_program(
         ROOT / "__main__.py",
-        project="gitlab-k8s-cd",
+        project=PROJECT,
         stack="staging",
         config={**staging_config(overrides, drop), **given},
         secret_keys=list(given),
@@ -95,7 +101,9 @@ def image_pull_config(image_pull: Mapping[str, Any], image: str = OTHER_IMAGE) -
 
 def review_config(merge_request_iid: int = 42, environment: str = "review/feature-x") -> dict[str, Any]:
     """A review stack's config, derived from the staging stack's as ``gitlab_k8s_cd.pipeline.review`` does."""
-    return derive_review_config(STAGING, merge_request_iid=merge_request_iid, environment=environment)
+    return derive_review_config(
+        STAGING, namespace=PROJECT, merge_request_iid=merge_request_iid, environment=environment
+    )
 
 
 def plan_review(
@@ -109,7 +117,7 @@ def plan_review(
     config = {**review_config(merge_request_iid, environment), **{key(k): v for k, v in (overrides or {}).items()}}
     return run_program(
         ROOT / "__main__.py",
-        project="gitlab-k8s-cd",
+        project=PROJECT,
         stack=f"review-{merge_request_iid}",
         config=config,
         secret_keys=[],
@@ -119,7 +127,10 @@ def plan_review(
 
 def plan_cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """``python -m gitlab_k8s_cd.components.plan *args`` in a clean environment (plus ``env``)."""
-    environment = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {}), "PYTHONPATH": str(ROOT)}
+    # The inherited PYTHONPATH stays after ROOT: it may point gitlab_k8s_cd at the code under test
+    # (a git worktree's), ahead of the editable install.
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    environment = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **(env or {}), "PYTHONPATH": python_path}
     return subprocess.run(
         [sys.executable, "-m", "gitlab_k8s_cd.components.plan", *args],
         cwd=cwd,

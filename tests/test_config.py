@@ -11,7 +11,7 @@ from pulumi import Output
 
 from gitlab_k8s_cd.components.config import ConfigError
 from gitlab_k8s_cd.components.testing import Secret
-from tests.conftest import DIGEST, PASSPHRASE, SECRETS, STAGING, image_pull_config, key, load, plan_staging
+from tests.conftest import DIGEST, PASSPHRASE, PROJECT, SECRETS, STAGING, image_pull_config, key, load, plan_staging
 
 PASSPHRASE_KEY = key("pulumiConfigPassphrase")
 MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
@@ -66,7 +66,7 @@ def test_a_review_stack_never_gets_the_migration_and_refuses_one():
     from tests.conftest import STAGING, plan_review
 
     base = {**STAGING, key("migration"): MIGRATE}
-    review = derive_review_config(base, merge_request_iid=7, environment="review/x")
+    review = derive_review_config(base, namespace=PROJECT, merge_request_iid=7, environment="review/x")
     assert key("migration") not in review and key("processes") in review
     refused = plan_review(7, "review/x", overrides={"migration": MIGRATE}, check=False)
     assert refused.error["message"].startswith(

@@ -14,6 +14,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import yaml
+
 from gitlab_k8s_cd.pipeline.deploy import (
     EXIT_DEPLOYED,
     EXIT_INTERRUPTED,
@@ -121,9 +123,9 @@ def running(digest=GOOD, processes=("web",)):
 
 def test_a_good_image_is_deployed_once(capsys):
     pulumi = running()
-    status, summary = deploy(f"{REPO}@{BAD}", ["gitlab-k8s-cd:commitSha=" + "f" * 40], pulumi, StandInClusterReader())
+    status, summary = deploy(f"{REPO}@{BAD}", ["commitSha=" + "f" * 40], pulumi, StandInClusterReader())
     assert (status, summary) == (EXIT_DEPLOYED, f"deployed {BAD}")
-    assert pulumi.ups == [(f"{REPO}@{BAD}", ["gitlab-k8s-cd:commitSha=" + "f" * 40])]
+    assert pulumi.ups == [(f"{REPO}@{BAD}", ["commitSha=" + "f" * 40])]
 
 
 def test_a_failed_rollout_is_explained_and_rolled_back_to_the_last_good_digest(capsys):
@@ -538,8 +540,9 @@ def test_a_stack_whose_secrets_cannot_be_read_is_still_diagnosed(capsys):
 
 
 def test_the_image_goes_to_the_config_key_the_program_reads(monkeypatch):
-    """Another project's program reads its own namespace's key (examples/orders: orders:image);
-    the component passes it as its input image_config_key."""
+    """By default the key ``image``, without a namespace: the CLI gives it the project's, where the
+    program reads it (docs/contracts.md PC-13). A program that reads another namespace is given its
+    image key with it (the component's input image_config_key), and the other bare keys go there too."""
     from gitlab_k8s_cd.pipeline.deploy import PulumiCli
 
     started = []
@@ -552,10 +555,78 @@ def test_the_image_goes_to_the_config_key_the_program_reads(monkeypatch):
             return 0
 
     monkeypatch.setattr("subprocess.Popen", Started)
-    PulumiCli("production", image_key="orders:image").up(f"{REPO}@{GOOD}", [])
-    PulumiCli("staging").up(f"{REPO}@{GOOD}", [])
-    assert started[0][started[0].index("--config") + 1] == f"orders:image={REPO}@{GOOD}"
-    assert started[1][started[1].index("--config") + 1] == f"gitlab-k8s-cd:image={REPO}@{GOOD}"
+    PulumiCli("staging").up(f"{REPO}@{GOOD}", ["commitSha=abc", "kubernetes:context=ci"])
+    PulumiCli("production", image_key="ledger:image").up(f"{REPO}@{GOOD}", ["commitSha=abc", "kubernetes:context=ci"])
+
+    def configs(command):
+        return [command[index + 1] for index, arg in enumerate(command) if arg == "--config"]
+
+    assert configs(started[0]) == [f"image={REPO}@{GOOD}", "commitSha=abc", "kubernetes:context=ci"]
+    assert configs(started[1]) == [f"ledger:image={REPO}@{GOOD}", "ledger:commitSha=abc", "kubernetes:context=ci"]
+
+
+def stand_in_up(project_dir, *configs):
+    """``pulumi up`` of the stand-in CLI in ``project_dir`` (planning its stack offline), and what it
+    handed the plan as ``-c``."""
+    env = {
+        **os.environ,
+        "PULUMI_STAND_IN_LOG": str(project_dir / "pulumi.log"),
+        "PULUMI_STAND_IN_PLAN_DIR": str(project_dir / "plan"),
+        "PULUMI_CONFIG_PASSPHRASE": "stand-in-passphrase",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    argv = ["up", "--yes", "--stack", "dev"] + [arg for config in configs for arg in ("--config", config)]
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bin" / "pulumi"), *argv],  # this Python runs the plan
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+HANDED = """\
+import json
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+from pulumi.runtime import config
+
+# What the program was handed: its project, and every config key.
+handed = {"project": pulumi.get_project(), "keys": sorted(config.CONFIG.get())}
+kubernetes.core.v1.ConfigMap("handed", metadata={"name": "handed"}, data={"handed": json.dumps(handed)})
+"""
+
+
+def test_the_stand_in_pulumi_gives_a_bare_config_key_the_projects_namespace_as_the_cli_does(tmp_path):
+    """pulumi/pulumi parseConfigKey: a ``--config`` key without ``:`` is ``<Pulumi.yaml's name>:<key>``,
+    whatever namespace the library's own project has; a namespaced one stays as it is
+    (docs/contracts.md PC-13). A project named ledger-infra, whose program shows what it was handed."""
+    (tmp_path / "Pulumi.yaml").write_text("name: ledger-infra\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  ledger-infra:team: ledger\n")  # not our keys: no placeholder
+    (tmp_path / "__main__.py").write_text(HANDED)
+    image = "registry.example.com/ledger@sha256:" + "a" * 64
+    result = stand_in_up(tmp_path, f"image={image}", "commitSha=abc", "kubernetes:context=ci")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    (entry,) = [json.loads(line) for line in (tmp_path / "pulumi.log").read_text().splitlines()]
+    assert entry["argv"][4:6] == ["--config", f"image={image}"]  # as the deploy tool passed it
+    (config_map,) = yaml.safe_load_all((tmp_path / "plan" / "kubernetes.yaml").read_text())
+    handed = json.loads(config_map["data"]["handed"])
+    assert handed == {
+        "project": "ledger-infra",
+        "keys": ["kubernetes:context", "ledger-infra:commitSha", "ledger-infra:image", "ledger-infra:team"],
+    }
+
+
+def test_the_stand_in_pulumi_refuses_a_config_key_the_cli_cannot_parse(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: ledger-infra\nruntime: python\n")
+    result = stand_in_up(tmp_path, "a:b:c=1")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: could not parse a:b:c as a configuration key (configuration keys should be of the form "
+        "`<namespace>:<name>`)\n"
+    )
 
 
 def test_a_deployment_name_too_long_for_a_job_means_no_migration_to_look_for(capsys):

@@ -302,3 +302,28 @@ def test_the_token_rotation_installs_its_tool_in_an_image_that_has_git():
     assert header["spec"]["inputs"]["tools_requirement"]["default"].startswith("gitlab-k8s-cd @ git+https://")
     rotate = interpolated_jobs()["gitlab-k8s-cd-rotate-token"]
     assert rotate["image"].startswith("docker.io/pulumi/pulumi-python-")
+
+
+def test_the_deploy_commands_pass_config_keys_without_a_namespace_which_the_cli_gives_the_projects():
+    """A consumer's project has its own name, and its program reads that namespace (load_settings):
+    the deploy and review jobs pass ``image``, ``commitSha``, ``pipelineUrl`` and ``jobUrl`` bare, and
+    ``pulumi up --config`` gives each the name in Pulumi.yaml (docs/contracts.md PC-13)."""
+    import shlex
+
+    from gitlab_k8s_cd.pipeline.deploy import PulumiCli
+
+    header, _ = component_documents()
+    assert header["spec"]["inputs"]["image_config_key"]["default"] == "image" == PulumiCli("staging").image_key
+    commands = [
+        shlex.split(line)
+        for job in interpolated_jobs().values()
+        if isinstance(job, dict)
+        for line in job.get("script", [])
+        if "gitlab_k8s_cd.pipeline.deploy" in line
+    ]
+    assert len(commands) == 2  # the environment's deploy, and a merge request's review app
+    for args in commands:
+        configs = [args[index + 1] for index, arg in enumerate(args) if arg == "--config"]
+        assert [config.partition("=")[0] for config in configs] == ["commitSha", "pipelineUrl", "jobUrl"]
+        image_key = args[args.index("--image-key") + 1] if "--image-key" in args else PulumiCli("s").image_key
+        assert image_key == "image"

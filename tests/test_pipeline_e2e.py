@@ -189,10 +189,11 @@ def test_deploy_ran_pulumi_up_on_the_stack_with_the_release_digest(e2e):
     image = f"{e2e['registry'].host}/{REPO}@{digest}"
     assert len(calls) == 1
     argv = calls[0]["argv"]
-    assert argv[:6] == ["up", "--yes", "--stack", "staging", "--config", f"gitlab-k8s-cd:image={image}"]
-    assert argv[6:8] == ["--config", f"gitlab-k8s-cd:commitSha={e2e['green_commit']}"]
-    assert argv[8].startswith("--config") and argv[9].startswith("gitlab-k8s-cd:pipelineUrl=https://")
-    assert argv[10].startswith("--config") and argv[11].startswith("gitlab-k8s-cd:jobUrl=https://")
+    # Keys without a namespace: the CLI gives them the project's (docs/contracts.md PC-13).
+    assert argv[:6] == ["up", "--yes", "--stack", "staging", "--config", f"image={image}"]
+    assert argv[6:8] == ["--config", f"commitSha={e2e['green_commit']}"]
+    assert argv[8].startswith("--config") and argv[9].startswith("pipelineUrl=https://")
+    assert argv[10].startswith("--config") and argv[11].startswith("jobUrl=https://")
     assert calls[0]["kubeconfig"] == "/tmp/gitlab-k8s-cd.kubeconfig"
     deployment = next(d for d in e2e["plan"] if d["kind"] == "Deployment")
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == image
@@ -234,7 +235,7 @@ def test_a_merge_request_pipeline_releases_a_review_image_and_deploys_its_review
         "--stack",
         "review-7",
         "--config",
-        f"gitlab-k8s-cd:image={e2e['registry'].host}/{REPO}@{digest}",
+        f"image={e2e['registry'].host}/{REPO}@{digest}",
     ]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from gitlab_k8s_cd.components import AppSpec, InvalidArgument, ReviewAppArgs, review_stack_name
 from gitlab_k8s_cd.components.config import REVIEW_KEYS, ConfigError, derive_review_config
-from tests.conftest import STAGING, key, plan_review, review_config
+from tests.conftest import PROJECT, STAGING, key, plan_review, review_config
 from tests.rbac import allows
 
 REVIEW_APP = "gitlab-k8s-cd:review_app:ReviewApp"
@@ -46,7 +46,7 @@ def test_a_review_app_never_takes_its_lone_pod_down_whatever_the_base_stack_allo
     """The base stack's maxUnavailable of 1 suits its 4 replicas; for the review app's one it would
     take the app down on every push, and the review stack would refuse it."""
     base = {**STAGING, key("replicas"): 4, key("rollout"): {"maxSurge": 0, "maxUnavailable": 1}}
-    config = derive_review_config(base, merge_request_iid=7, environment="review/x")
+    config = derive_review_config(base, namespace=PROJECT, merge_request_iid=7, environment="review/x")
     assert config[key("rollout")] == {"maxSurge": 1, "maxUnavailable": 0}
     assert config[key("replicas")] == 1
 
@@ -61,7 +61,9 @@ def test_the_review_config_drops_what_only_the_base_stack_owns():
 
 def test_secrets_in_the_base_stack_never_reach_the_review_config():
     base = {**STAGING, key("pulumiConfigPassphrase"): {"secure": "v1:abc:def"}}
-    assert key("pulumiConfigPassphrase") not in derive_review_config(base, merge_request_iid=1, environment="review/x")
+    assert key("pulumiConfigPassphrase") not in derive_review_config(
+        base, namespace=PROJECT, merge_request_iid=1, environment="review/x"
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,7 +83,7 @@ def test_secrets_in_the_base_stack_never_reach_the_review_config():
 def test_a_review_stack_pulls_as_the_base_stack_says_never_with_its_credentials(image_pull, derived, pulled_with):
     other = "ghcr.io/acme/hello@sha256:" + "cd" * 32
     base = {**STAGING, key("image"): other, key("imagePull"): image_pull}
-    config = derive_review_config(base, merge_request_iid=7, environment="review/x")
+    config = derive_review_config(base, namespace=PROJECT, merge_request_iid=7, environment="review/x")
     assert config.get(key("imagePull")) == derived
     assert "v1:abc:def" not in str(config) and "robot" not in str(config)
     plan = plan_review(7, "review/x", overrides={"image": other, **({"imagePull": derived} if derived else {})})
@@ -98,10 +100,10 @@ def test_a_review_stack_takes_no_registry_credentials():
 def test_a_base_stack_without_review_apps_gets_none():
     base = {k: v for k, v in STAGING.items() if k != key("reviewApps")}
     with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:reviewApps.enabled: must be true in the base stack"):
-        derive_review_config(base, merge_request_iid=42, environment="review/x")
+        derive_review_config(base, namespace=PROJECT, merge_request_iid=42, environment="review/x")
     disabled = {**STAGING, key("reviewApps"): {"enabled": False}}
     with pytest.raises(ConfigError, match=r"\(got False\)$"):
-        derive_review_config(disabled, merge_request_iid=42, environment="review/x")
+        derive_review_config(disabled, namespace=PROJECT, merge_request_iid=42, environment="review/x")
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_a_base_stack_without_review_apps_gets_none():
 )
 def test_the_derivation_refuses_a_bad_merge_request_or_environment(iid, environment, message):
     with pytest.raises(ConfigError, match=message):
-        derive_review_config(STAGING, merge_request_iid=iid, environment=environment)
+        derive_review_config(STAGING, namespace=PROJECT, merge_request_iid=iid, environment=environment)
 
 
 def test_review_stacks_are_named_after_the_merge_request():

@@ -83,8 +83,8 @@ providers: list[pulumi.ProviderResource] = [
 # 3. Everything, from the GitLab project to the running pods.
 orders = ContinuousDeployment("orders", args, opts=pulumi.ResourceOptions(providers=providers))
 
-# What the component's deploy job reads (pipeline/deploy.py): deploy it with the component input
-# `image_config_key: orders:image`.
+# What the component's deploy job reads (pipeline/deploy.py). Its `--config image=...` is this
+# project's `orders:image`, which config.require("image") reads: no input needed.
 pulumi.export("namespace", orders.namespace)
 pulumi.export("deployment_name", orders.deployment_name)
 pulumi.export("deployment_names", orders.deployment_names)
