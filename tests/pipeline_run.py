@@ -11,8 +11,9 @@ What differs from GitLab, and why:
 - buildah uses overlay storage in ``build/e2e`` (vfs, the component's default for unprivileged
   shared runners, is several times slower);
 - ``pulumi`` is the test stand-in ``tests/bin/pulumi``: it records its arguments and runs the offline plan;
-- the registry is a local docker-registry, not GitLab's: the checkout's staging stack names it as
-  its GitLab registry (``gitlabRegistry``, :func:`checkout`), so the deploy plans the deploy token;
+- the registry is a local docker-registry, not GitLab's, in plain http: the checkout's stacks name
+  it as their GitLab registry (``gitlabRegistry``, :func:`checkout`), so the deploy plans the
+  deploy token, and its .gitlab-ci.yml sets ``registry_tls_verify: false``;
 - a merge request pipeline is GitLab's predefined variables set by hand (:data:`MERGE_REQUEST`):
   no GitLab server opens a merge request here. Its review jobs' kubeconfig is written to the
   host's ``/tmp``, as their fixed path says.
@@ -47,6 +48,9 @@ COMPONENT_JOBS = (
 )
 TEST_JOBS = ("gitlab-k8s-cd-tests", "gitlab-k8s-cd-static-analysis", "gitlab-k8s-cd-code-style")
 REVIEW_JOBS = (*(job for job in COMPONENT_JOBS if job != "gitlab-k8s-cd-deploy"), "gitlab-k8s-cd-review")
+STACK_FILES = ("Pulumi.staging.yaml", "Pulumi.production.yaml")
+TLS_VERIFY = "registry_tls_verify: true"
+"""What .gitlab-ci.yml gives the building include (a boolean input: no variable can set it)."""
 MERGE_REQUEST = {
     # What GitLab sets in a merge request pipeline (it sets no CI_COMMIT_BRANCH there), and the
     # project variable a base stack with reviewApps creates.
@@ -134,9 +138,15 @@ def checkout(destination: Path, gitlab_registry: str | None = None) -> Path:
             shutil.copy2(source, target)
     if gitlab_registry is not None:
         # Its last deployed image too, so that the stack file is valid without CI's -c image=.
-        stack = destination / "Pulumi.staging.yaml"
-        text = stack.read_text().replace("registry.gitlab.com/acme/hello@", f"{gitlab_registry}/acme/hello@")
-        stack.write_text(text + f"  gitlab-k8s-cd:gitlabRegistry: {gitlab_registry}\n")
+        for stack in STACK_FILES:
+            path = destination / stack
+            text = path.read_text().replace("registry.gitlab.com/acme/hello@", f"{gitlab_registry}/acme/hello@")
+            path.write_text(text + f"  gitlab-k8s-cd:gitlabRegistry: {gitlab_registry}\n")
+        # A plain-http registry: the build and release jobs must not ask it for TLS.
+        pipeline = destination / ".gitlab-ci.yml"
+        text = pipeline.read_text()
+        assert text.count(TLS_VERIFY) == 1, f".gitlab-ci.yml no longer says {TLS_VERIFY!r} once"
+        pipeline.write_text(text.replace(TLS_VERIFY, "registry_tls_verify: false"))
     git(destination, "init", "-q", "-b", "main")
     git(destination, "remote", "add", "origin", "https://gitlab.com/acme/hello.git")
     commit(destination, "the project under test")
@@ -207,11 +217,14 @@ def run_pipeline(
     jobs: tuple[str, ...] = COMPONENT_JOBS,
     predefined: Mapping[str, str] | None = None,
     manual: tuple[str, ...] = (),
+    needs: bool = True,
 ) -> PipelineRun:
     """Run ``jobs`` of the repository's .gitlab-ci.yml (with their needs) against ``registry``.
 
     ``predefined`` overrides GitLab's predefined variables (e.g. :data:`MERGE_REQUEST`);
-    ``manual`` names the manual jobs to run."""
+    ``manual`` names the manual jobs to run. ``needs=False`` runs ``jobs`` alone (each waiting
+    for those of them it needs): a needed job that does not run lends its artifacts and dotenv
+    report from the last run that ran it (gitlab-ci-local keeps them in .gitlab-ci-local/)."""
     pulumi_log = workdir / "pulumi.log"
     pulumi_log.unlink(missing_ok=True)
     venv = job_virtualenv(workdir / "job-venv")
@@ -238,7 +251,6 @@ def run_pipeline(
         "CI_REGISTRY_PASSWORD": registry.password,  # type: ignore[attr-defined]
         "STORAGE_DRIVER": "overlay",
         "BASE_IMAGE": ensure_base_image(),
-        "REGISTRY_TLS_VERIFY": "false",
         "APP_DIR": str(repo / "app"),
         "CLEANUP_VIA": "registry",
         "REGISTRY_URL": registry.url,  # type: ignore[attr-defined]
@@ -252,7 +264,7 @@ def run_pipeline(
         command += ["--ignore-predefined-vars", ",".join(predefined)]
     for key, value in variables.items():
         command += ["--variable", f"{key}={value}"]
-    command += ["--needs", *jobs]
+    command += ["--needs", *jobs] if needs else list(jobs)
     if manual:
         command += ["--manual", *manual]
     start = time.monotonic()

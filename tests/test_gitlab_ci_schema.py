@@ -44,20 +44,95 @@ def test_the_gitlab_ci_yml_is_valid_for_gitlab():
 
 
 def component_documents() -> list[dict]:
-    # GitLab's own !reference tag does not appear here; safe_load suffices.
+    # GitLab's own !reference tag does not appear here; safe_load suffices (anchors included).
     return list(yaml.safe_load_all(COMPONENT.read_text()))
 
 
-def interpolated_jobs() -> dict:
-    """The component's jobs as GitLab sees them once it has put in the inputs (defaults, and an
-    example for the one without a default)."""
+BLOCK = re.compile(r"\$\[\[\s*inputs\.(\w+)\s*\]\]")
+EXAMPLE_URL = "https://app.example.com"
+"""For the one input without a default."""
+
+
+def input_values(given: dict | None = None) -> dict:
+    """The inputs GitLab interpolates: ``given`` over the defaults, each checked as GitLab checks
+    it (``spec:inputs`` type, options and regex; docs/contracts.md)."""
     header, _ = component_documents()
-    values = {
-        name: str(spec.get("default", "https://app.example.com")) for name, spec in header["spec"]["inputs"].items()
-    }
-    text = COMPONENT.read_text().split("\n---\n", 1)[1]
-    text = re.sub(r"\$\[\[\s*inputs\.(\w+)\s*\]\]", lambda m: values[m.group(1)], text)
-    return yaml.safe_load(text)
+    spec = header["spec"]["inputs"]
+    given = dict(given or {})
+    assert not set(given) - set(spec), f"undeclared inputs: {set(given) - set(spec)}"
+    values = {}
+    for name, declared in spec.items():
+        value = given.get(name, declared.get("default", EXAMPLE_URL if name == "environment_url" else None))
+        kind = declared.get("type", "string")
+        python = {"string": str, "boolean": bool, "number": (int, float)}[kind]
+        assert isinstance(value, python) and not (kind == "number" and isinstance(value, bool)), (name, value, kind)
+        if "options" in declared:
+            assert value in declared["options"], (name, value, declared["options"])
+        if "regex" in declared:
+            assert re.search(declared["regex"], str(value)), (name, value, declared["regex"])
+        values[name] = value
+    return values
+
+
+def interpolate(node, values: dict):
+    """GitLab's interpolation (lib/gitlab/ci/config/interpolation/template.rb, config.rb): every
+    string of the parsed YAML, keys included; a string that is one block becomes the input's value
+    with its type, a block inside a longer string its text (Ruby's ``to_s``: ``true``, ``false``)."""
+    if isinstance(node, dict):
+        return {interpolate(k, values): interpolate(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [interpolate(item, values) for item in node]
+    if isinstance(node, str):
+        whole = BLOCK.fullmatch(node)
+        if whole:
+            return values[whole.group(1)]
+        return BLOCK.sub(lambda m: ruby_to_s(values[m.group(1)]), node)
+    return node
+
+
+def ruby_to_s(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def interpolated_jobs(inputs: dict | None = None) -> dict:
+    """The component's jobs as GitLab sees them once it has put in the inputs (``inputs`` over the
+    defaults, and an example URL for the one without a default)."""
+    _, jobs = component_documents()
+    return interpolate(jobs, input_values(inputs))
+
+
+def effective_jobs(inputs: dict | None = None) -> dict:
+    """:func:`interpolated_jobs` with ``extends`` resolved as GitLab resolves it: the parent's
+    hashes deep-merged under the job's own, anything else (lists included) replaced."""
+    jobs = interpolated_jobs(inputs)
+
+    def resolve(name: str) -> dict:
+        job = jobs[name]
+        if "extends" not in job:
+            return job
+        parent = resolve(job["extends"])
+        return merge(parent, {k: v for k, v in job.items() if k != "extends"})
+
+    return {name: resolve(name) for name in jobs}
+
+
+def merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def pipeline_includes() -> list[dict]:
+    """The inputs of each include of the component in this repository's .gitlab-ci.yml."""
+    pipeline = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+    found = [
+        entry.get("inputs", {})
+        for entry in pipeline["include"]
+        if entry.get("local") == str(COMPONENT.relative_to(ROOT))
+    ]
+    assert len(found) == 2, found
+    return found
 
 
 def test_the_component_is_a_spec_header_and_valid_jobs():
@@ -75,23 +150,45 @@ def test_every_input_the_jobs_use_is_declared_and_every_declared_input_is_used()
     assert used == declared
 
 
-@pytest.mark.parametrize("job", ["gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"])
+@pytest.mark.parametrize(
+    "job",
+    [
+        "gitlab-k8s-cd-release",
+        "gitlab-k8s-cd-deploy",
+        "gitlab-k8s-cd-deploy-canary",
+        "gitlab-k8s-cd-promote",
+        "gitlab-k8s-cd-abort-canary",
+    ],
+)
 def test_release_and_deploy_run_only_on_the_default_branch(job):
-    _, jobs = component_documents()
+    jobs = interpolated_jobs()
     assert {"if": "$CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH", "when": "never"} in jobs[job]["rules"]
 
 
 def test_deploy_is_serialised_per_environment_never_interrupted_and_never_waits_for_cleanup():
-    _, jobs = component_documents()
-    deploy = jobs["gitlab-k8s-cd-deploy"]
-    assert deploy["resource_group"] == "$[[ inputs.environment ]]"
-    assert deploy["interruptible"] is False
-    assert deploy["needs"] == ["gitlab-k8s-cd-release"]
-    assert deploy["environment"] == {"name": "$[[ inputs.environment ]]", "url": "$[[ inputs.environment_url ]]"}
+    _, raw = component_documents()
+    base = raw[".$[[ inputs.job_prefix ]]-deploy"]
+    assert base["resource_group"] == "$[[ inputs.environment ]]"
+    assert base["interruptible"] is False
+    assert base["environment"] == {
+        "name": "$[[ inputs.environment ]]",
+        "url": "$[[ inputs.environment_url ]]",
+        "deployment_tier": "$[[ inputs.deployment_tier ]]",
+    }
+    jobs = interpolated_jobs()
+    for name in (
+        "gitlab-k8s-cd-deploy",
+        "gitlab-k8s-cd-deploy-canary",
+        "gitlab-k8s-cd-promote",
+        "gitlab-k8s-cd-abort-canary",
+    ):
+        assert jobs[name]["extends"] == ".gitlab-k8s-cd-deploy", name
+        assert "gitlab-k8s-cd-cleanup" not in json.dumps(jobs[name].get("needs", base["needs"])), name
+    assert base["needs"][0] == {"job": "$[[ inputs.job_prefix ]]-release", "optional": True}
 
 
 def test_cleanup_always_runs_after_the_tests_and_blocks_nothing():
-    _, jobs = component_documents()
+    jobs = interpolated_jobs()
     cleanup = jobs["gitlab-k8s-cd-cleanup"]
     assert cleanup["rules"][-1] == {"when": "always"}
     assert set(cleanup["needs"]) == {
@@ -100,13 +197,13 @@ def test_cleanup_always_runs_after_the_tests_and_blocks_nothing():
         "gitlab-k8s-cd-static-analysis",
         "gitlab-k8s-cd-code-style",
     }
-    assert not [name for name, job in jobs.items() if "gitlab-k8s-cd-cleanup" in (job.get("needs") or [])]
+    assert not [name for name, job in jobs.items() if "gitlab-k8s-cd-cleanup" in json.dumps(job.get("needs") or [])]
 
 
 def test_the_ci_tag_matches_the_registry_cleanup_policy():
     from gitlab_k8s_cd.components.gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX
 
-    _, jobs = component_documents()
+    jobs = interpolated_jobs()
     ci = jobs[".gitlab-k8s-cd"]["variables"]["CI_IMAGE"].split(":")[-1]
     release = jobs[".gitlab-k8s-cd"]["variables"]["RELEASE_IMAGE"].split(":")[-1]
     example = {"${CI_PIPELINE_ID}": "123456", "${CI_COMMIT_SHORT_SHA}": "0a1b2c3d"}
@@ -126,7 +223,7 @@ def test_tool_images_are_pinned_to_a_version():
 def test_a_merge_requests_image_gets_a_review_tag_the_cleanup_policy_expires():
     from gitlab_k8s_cd.components.gitlab_project import EXPIRING_TAG_REGEX, RELEASE_TAG_REGEX, REVIEW_TAG_REGEX
 
-    _, jobs = component_documents()
+    jobs = interpolated_jobs()
     (review_rule,) = [r for r in jobs["gitlab-k8s-cd-release"]["rules"] if "variables" in r]
     assert "merge_request_event" in review_rule["if"]
     tag = review_rule["variables"]["RELEASE_IMAGE"].split(":")[-1]
@@ -164,10 +261,20 @@ def test_the_review_job_reports_its_url_to_the_environment():
     assert '--dotenv "$CI_PROJECT_DIR/review.env"' in derive and '--environment "$CI_ENVIRONMENT_NAME"' in derive
 
 
-@pytest.mark.parametrize("job", ["gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check", ".gitlab-k8s-cd-review"])
+@pytest.mark.parametrize(
+    "job",
+    [
+        "gitlab-k8s-cd-deploy",
+        "gitlab-k8s-cd-deploy-canary",
+        "gitlab-k8s-cd-promote",
+        "gitlab-k8s-cd-abort-canary",
+        "gitlab-k8s-cd-drift-check",
+        ".gitlab-k8s-cd-review",
+    ],
+)
 def test_the_kubeconfig_path_does_not_depend_on_the_build_directory(job):
     """pulumi-kubernetes keeps $KUBECONFIG's path in the state, and a later destroy or refresh reads it there."""
-    found = interpolated_jobs()[job]
+    found = effective_jobs()[job]
     path = found["variables"]["KUBECONFIG"]
     assert path.startswith("/tmp/") and "$" not in path
     assert 'base64 -d > "$KUBECONFIG"' in " ".join(found["before_script"])
@@ -217,7 +324,7 @@ def test_every_yaml_string_of_the_component_interpolates_at_most_one_input():
 
 
 def test_the_token_rotation_runs_before_the_drift_check_and_never_beside_a_deploy():
-    jobs = interpolated_jobs()
+    jobs = effective_jobs()
     rotate, drift, deploy = (jobs[f"gitlab-k8s-cd-{n}"] for n in ("rotate-token", "drift-check", "deploy"))
     preview = jobs["gitlab-k8s-cd-preview"]
     groups = {job["resource_group"] for job in (rotate, drift, deploy, preview)}
@@ -249,7 +356,7 @@ def test_the_readme_and_the_build_jobs_name_the_runner_privileges_buildah_needs(
         assert needed in section, needed
     assert "no `privileged = true` is needed" not in readme and "*unprivileged*" not in readme
     text = COMPONENT.read_text()
-    buildah = text.split(".gitlab-k8s-cd-buildah:", 1)[1].split("\ngitlab-k8s-cd-build:", 1)[0]
+    buildah = text.split("\n.$[[ inputs.job_prefix ]]-buildah:", 1)[1].split("\n$[[ inputs.job_prefix ]]-build:", 1)[0]
     assert "CAP_SYS_ADMIN" in buildah and "privileged" in buildah
 
 
@@ -321,9 +428,186 @@ def test_the_deploy_commands_pass_config_keys_without_a_namespace_which_the_cli_
         for line in job.get("script", [])
         if "gitlab_k8s_cd.pipeline.deploy" in line
     ]
-    assert len(commands) == 2  # the environment's deploy, and a merge request's review app
-    for args in commands:
+    # The environment's deploy, its canary's deploy and promotion, and a merge request's review app;
+    # the canary's abort re-deploys what the stack runs, with no new trace.
+    assert len(commands) == 5
+    for args in (args for args in commands if "--abort-canary" not in args):
         configs = [args[index + 1] for index, arg in enumerate(args) if arg == "--config"]
         assert [config.partition("=")[0] for config in configs] == ["commitSha", "pipelineUrl", "jobUrl"]
         image_key = args[args.index("--image-key") + 1] if "--image-key" in args else PulumiCli("s").image_key
         assert image_key == "image"
+
+
+def rendered_includes() -> list[dict]:
+    """Each include of .gitlab-ci.yml, rendered with its own inputs (checked as GitLab checks them)."""
+    return [effective_jobs(inputs) for inputs in pipeline_includes()]
+
+
+def test_the_two_includes_render_without_a_collision_and_each_refers_only_to_its_own_jobs():
+    """GitLab merges included files key by key: a job or hidden job named in both includes would
+    silently merge. Every name is the include's job_prefix's; extends and needs stay inside the
+    include, except production's optional needs on staging's deploy."""
+    staging_inputs, production_inputs = pipeline_includes()
+    staging, production = (interpolated_jobs(inputs) for inputs in (staging_inputs, production_inputs))
+    assert set(staging) & set(production) == set()
+    assert len(staging) == len(production) == len(component_documents()[1])
+    for jobs, prefix in ((staging, "gitlab-k8s-cd"), (production, "production")):
+        assert all(name.startswith((prefix + "-", "." + prefix)) for name in jobs), prefix
+        hidden = [name for name in jobs if name.startswith(".")]
+        assert sorted(hidden) == sorted(
+            f".{prefix}{suffix}" for suffix in ("", "-buildah", "-in-ci-image", "-deploy", "-review")
+        )
+        for name, job in jobs.items():
+            assert job.get("extends", "." + prefix) in jobs, (name, job.get("extends"))
+            for need in job.get("needs") or []:
+                target = need if isinstance(need, str) else need["job"]
+                if isinstance(need, dict) and need.get("optional"):
+                    continue
+                assert target in jobs, (name, target)
+    optional = {
+        need["job"]
+        for job in production.values()
+        for need in job.get("needs") or []
+        if isinstance(need, dict) and need.get("optional") and need["job"] not in production
+    }
+    assert optional == {"gitlab-k8s-cd-deploy", "gitlab-k8s-cd-promote"}
+    assert optional & set(staging) == optional
+    whole = {**yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text()), **staging, **production}
+    whole.pop("include")
+    errors = [e.message for e in jsonschema.Draft7Validator(gitlab_ci_schema()).iter_errors(whole)]
+    assert errors == []
+
+
+def test_production_deploys_the_digest_staging_deployed_and_never_builds():
+    """Staging's deploy reports the digest once its deploy command succeeded (a job's script stops
+    at its first failing line); production's deploy and canary need that report."""
+    staging, production = rendered_includes()
+    deploy = staging["gitlab-k8s-cd-deploy"]
+    command, report = deploy["script"]
+    assert (
+        command.startswith("python -m gitlab_k8s_cd.pipeline.deploy ")
+        and '"$K8S_CD_IMAGE@${RELEASE_DIGEST}"' in command
+    )
+    assert report == """printf 'RELEASE_DIGEST=%s\\n' "$RELEASE_DIGEST" > "$CI_PROJECT_DIR/deployed.env\""""
+    assert deploy["artifacts"]["reports"]["dotenv"] == "deployed.env"
+    for name in ("production-deploy", "production-deploy-canary"):
+        needs = production[name]["needs"]
+        assert {"job": "gitlab-k8s-cd-deploy", "optional": True} in needs, name
+        assert {"job": "production-release", "optional": True} in needs, name
+        assert all(need.get("optional") for need in needs), name
+    # What builds, tests, releases or deploys a review app: excluded by its first rules.
+    promoting = {"if": '"gitlab-k8s-cd" != ""', "when": "never"}
+    for name in ("build", "tests", "static-analysis", "code-style", "cleanup", "release", "review", "stop-review"):
+        assert promoting in production[f"production-{name}"]["rules"], name
+        assert {"if": '"" != ""', "when": "never"} in staging[f"gitlab-k8s-cd-{name}"]["rules"], name
+
+
+def test_the_inputs_are_typed_and_gitlab_would_refuse_a_wrong_type():
+    header, _ = component_documents()
+    spec = header["spec"]["inputs"]
+    from gitlab_k8s_cd.components.gitlab_environment import TIERS
+
+    assert (spec["canary"]["type"], spec["canary"]["default"]) == ("boolean", False)
+    assert (spec["registry_tls_verify"]["type"], spec["registry_tls_verify"]["default"]) == ("boolean", True)
+    assert spec["deploy_when"]["options"] == ["on_success", "manual"]
+    assert spec["deployment_tier"]["options"] == list(TIERS)
+    assert (spec["promote_from"]["default"], spec["job_prefix"]["default"]) == ("", "gitlab-k8s-cd")
+    for bad in ({"canary": "true"}, {"registry_tls_verify": "$REGISTRY_TLS_VERIFY"}, {"deploy_when": "always"}):
+        with pytest.raises(AssertionError):
+            input_values(bad)
+    for bad_prefix in ("Production", "prod deploy", "-x", "x-"):
+        with pytest.raises(AssertionError):
+            input_values({"job_prefix": bad_prefix})
+
+
+def test_a_boolean_input_reaches_a_command_as_true_or_false():
+    """Inside a longer string GitLab interpolates a boolean as text (docs/contracts.md); buildah
+    reads ``--tls-verify=false``."""
+    for value, text in ((True, "--tls-verify=true"), (False, "--tls-verify=false")):
+        jobs = effective_jobs({"registry_tls_verify": value})
+        assert jobs["gitlab-k8s-cd-build"]["variables"]["K8S_CD_TLS_VERIFY"] == text
+        assert all("$K8S_CD_TLS_VERIFY " in line for line in jobs["gitlab-k8s-cd-build"]["script"])
+    canary = effective_jobs({"canary": True})["gitlab-k8s-cd-deploy"]["rules"]
+    assert {"if": '"true" == "true"', "when": "never"} in canary
+
+
+def test_each_include_deploys_to_its_stacks_environment_url_and_tier():
+    """A successful deployment sets the environment's URL and tier to the job's (docs/contracts.md):
+    they must be what the stack declares, or each deploy would undo the stack and the drift check
+    would report it."""
+    from gitlab_k8s_cd.components.gitlab_environment import TIERS
+
+    for inputs in pipeline_includes():
+        config = yaml.safe_load((ROOT / f"Pulumi.{inputs['stack']}.yaml").read_text())["config"]
+        environment = config["gitlab-k8s-cd:environment"]
+        tier = config.get("gitlab-k8s-cd:environmentTier", environment if environment in TIERS else "other")
+        assert (inputs["environment"], inputs["environment_url"], inputs["deployment_tier"]) == (
+            environment,
+            config["gitlab-k8s-cd:environmentUrl"],
+            tier,
+        )
+    _, production = pipeline_includes()
+    assert (production["deploy_when"], production["canary"], production["promote_from"]) == (
+        "manual",
+        True,
+        "gitlab-k8s-cd",
+    )
+
+
+def test_a_canary_deploys_beside_the_stable_release_then_is_promoted_or_aborted_by_hand():
+    jobs = effective_jobs({"canary": True, "environment": "production", "stack": "production"})
+    canary, promote, abort = (jobs[f"gitlab-k8s-cd-{name}"] for name in ("deploy-canary", "promote", "abort-canary"))
+    for job in (canary, promote, abort):
+        assert job["resource_group"] == "production" and job["interruptible"] is False
+        assert job["environment"]["name"] == "production"
+    # Only the promotion records a deployment (approvals hold it); the canary and its abort prepare.
+    assert canary["environment"]["action"] == abort["environment"]["action"] == "prepare"
+    assert "action" not in promote["environment"]
+    assert canary["rules"][-1] == {"when": "on_success"}
+    assert promote["rules"][-1] == abort["rules"][-1] == {"when": "manual"}
+    assert abort["allow_failure"] is True and "allow_failure" not in promote
+    assert promote["needs"] == [{"job": "gitlab-k8s-cd-deploy-canary", "artifacts": True}]
+    assert abort["needs"] == [{"job": "gitlab-k8s-cd-deploy-canary", "artifacts": False}]
+    image = '"$K8S_CD_IMAGE@${RELEASE_DIGEST}"'
+    assert f'--stack "$K8S_CD_STACK" --canary-image {image} ' in canary["script"][0]
+    assert canary["artifacts"]["reports"]["dotenv"] == "canary.env" and "canary.env" in canary["script"][1]
+    assert f'--stack "$K8S_CD_STACK" --image {image} ' in promote["script"][0]
+    assert promote["artifacts"]["reports"]["dotenv"] == "deployed.env" and "deployed.env" in promote["script"][1]
+    (command,) = abort["script"]
+    assert command == (
+        'python -m gitlab_k8s_cd.pipeline.deploy --stack "$K8S_CD_STACK" --abort-canary --image-key "image"'
+    )
+
+
+def test_the_drift_schedule_rule_is_written_once_and_heads_every_job_it_excludes():
+    text = COMPONENT.read_text()
+    assert text.count("(drift check|token rotation) of stack /") == 1
+    jobs = effective_jobs()
+    rule = {
+        "if": "$CI_PIPELINE_SCHEDULE_DESCRIPTION =~ /^gitlab-k8s-cd (drift check|token rotation) of stack /",
+        "when": "never",
+    }
+    scheduled = {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"}
+    for name, job in jobs.items():
+        if not name.startswith(".") and name not in scheduled:
+            assert job["rules"][0] == rule, name
+
+
+def test_the_readme_lists_every_input_with_its_type():
+    """The catalog shows the README: its inputs table names each input, and each typed one's type."""
+    header, _ = component_documents()
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("\n### Inputs\n", 1)[1].split("\n### ", 1)[0]
+    rows = {
+        name: line
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`(\w+)`", line.split("|")[1])
+    }
+    assert set(rows) == set(header["spec"]["inputs"])
+    for name, spec in header["spec"]["inputs"].items():
+        cell = rows[name].split("|")[2]
+        if spec.get("type") == "boolean":
+            assert "boolean" in cell and f"`{str(spec['default']).lower()}`" in rows[name], name
+        for option in spec.get("options", []):
+            assert f"`{option}`" in cell, (name, option)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from tests.pipeline_run import (
     MERGE_REQUEST,
     REVIEW_JOBS,
     TEST_JOBS,
+    PipelineRun,
     buildah,
     checkout,
     commit,
@@ -42,11 +45,28 @@ def e2e(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("e2e")
     with running_registry(tmp_path_factory.mktemp("registry")) as registry:
         repo = checkout(workdir / "repo", gitlab_registry=registry.host)
+        # Production's deploy before staging ever deployed: no digest to promote.
+        with production_without_canary(repo):
+            undigested = run_production(repo, registry, workdir, "production-deploy")
         green = run_pipeline(repo, registry, workdir)
         tags_after_green = registry.tags(REPO)
         plan = (
             list(yaml.safe_load_all((workdir / "plan" / "kubernetes.yaml").read_text())) if green.pulumi_calls else []
         )
+        # Production, by hand, from what staging's deploy reported: first as a project whose
+        # production include has no canary, then as this repository's (canary: true), promoted,
+        # then once more, aborted. Each runs the production jobs alone (no needs): staging's
+        # dotenv report comes from the green run.
+        production = {}
+        with production_without_canary(repo):
+            production["promoted"] = run_production(repo, registry, workdir, "production-deploy")
+        for name, jobs in (
+            ("canary", ("production-deploy-canary",)),
+            ("promote", ("production-promote",)),
+            ("aborted", ("production-deploy-canary", "production-abort-canary")),
+        ):
+            production[name] = run_production(repo, registry, workdir, *jobs)
+        tags_after_production = registry.tags(REPO)
         ci_tag = next(
             (line.split("ci-")[1] for line in green.log.splitlines() if "COMMIT " in line and ":ci-" in line), ""
         )
@@ -79,6 +99,12 @@ def e2e(tmp_path_factory):
         stop = run_pipeline(repo, registry, workdir, (stop_job,), predefined=MERGE_REQUEST, manual=(stop_job,))
         yield {
             "registry": registry,
+            "undigested": undigested,
+            "production": production,
+            "tags_after_production": tags_after_production,
+            "production_image": yaml.safe_load((repo / "Pulumi.production.yaml").read_text())["config"][
+                "gitlab-k8s-cd:image"
+            ],
             "green": green,
             "failing": failing,
             "more": more,
@@ -97,6 +123,43 @@ def e2e(tmp_path_factory):
             "release_digest": registry_digest(registry, "release-" + git_short_sha(repo, "HEAD~2")),
             "green_commit": git(repo, "rev-parse", "HEAD~2").strip(),
         }
+
+
+@contextmanager
+def production_without_canary(repo):
+    """.gitlab-ci.yml with its production include's ``canary: false``, for as long as it lasts."""
+    pipeline = repo / ".gitlab-ci.yml"
+    text = pipeline.read_text()
+    assert text.count("      canary: true\n") == 1
+    pipeline.write_text(text.replace("      canary: true\n", "      canary: false\n"))
+    try:
+        yield
+    finally:
+        pipeline.write_text(text)
+
+
+@dataclass(frozen=True)
+class ProductionRun:
+    run: PipelineRun
+    deployments: dict
+    """The Deployments the last ``pulumi up`` planned, by name."""
+
+    def ups(self) -> list[list[str]]:
+        return [argv for argv in (json.loads(line)["argv"] for line in self.run.pulumi_calls) if argv[0] == "up"]
+
+
+def run_production(repo, registry, workdir, *jobs) -> ProductionRun:
+    """Production's manual ``jobs``, by hand (``--manual``), alone."""
+    manifests = workdir / "plan" / "kubernetes.yaml"
+    manifests.unlink(missing_ok=True)
+    run = run_pipeline(repo, registry, workdir, jobs, manual=jobs, needs=False)
+    planned = list(yaml.safe_load_all(manifests.read_text())) if manifests.exists() else []
+    return ProductionRun(run, {m["metadata"]["name"]: m for m in planned if m["kind"] == "Deployment"})
+
+
+def image_of(deployment) -> str:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container["image"]
 
 
 def git_short_sha(repo, rev):
@@ -270,3 +333,60 @@ def test_the_default_cleanup_policy_expires_the_layer_cache_buildah_really_pushe
     policy = RegistryCleanupArgs()
     assert [t for t in cache_tags if not re.fullmatch(policy.name_regex_delete, t)] == []
     assert [t for t in cache_tags if re.fullmatch(policy.name_regex_keep, t)] == []
+
+
+def test_production_deploys_by_hand_the_digest_staging_deployed_and_builds_nothing(e2e):
+    """No canary: the manual production-deploy runs ``pulumi up`` on the production stack with the
+    very image staging's deploy got, from staging's dotenv report, and pushes nothing."""
+    promoted = e2e["production"]["promoted"]
+    assert promoted.run.returncode == 0, promoted.run.log[-3000:]
+    assert promoted.run.result("production-deploy") == "PASS"
+    digest = e2e["release_digest"]
+    image = f"{e2e['registry'].host}/{REPO}@{digest}"
+    (staging_up,) = [json.loads(line)["argv"] for line in e2e["green"].pulumi_calls if '"up"' in line]
+    (up,) = promoted.ups()
+    assert up[:6] == ["up", "--yes", "--stack", "production", "--config", f"image={image}"]
+    assert staging_up[5] == up[5]
+    assert {name: image_of(d) for name, d in promoted.deployments.items()} == {"hello": image, "hello-worker": image}
+    assert e2e["tags_after_production"] == e2e["tags_after_green"]  # nothing built, nothing pushed
+
+
+def test_production_without_a_digest_from_staging_fails_before_pulumi_up(e2e):
+    """Staging had not deployed yet: no dotenv report, so no digest; the deploy tool refuses the image."""
+    run = e2e["undigested"].run
+    assert run.returncode != 0 and run.result("production-deploy") == "FAIL"
+    assert "deploy by digest, <repository>@sha256:<digest>" in run.log
+    assert e2e["undigested"].ups() == []
+
+
+def test_a_production_canary_runs_stagings_digest_beside_the_stable_release_then_is_promoted(e2e):
+    """Needs the deploy tool's --canary-image (the canary branch): the canary's ``pulumi up`` gets
+    the new image for the canary, the stable Deployment keeps its image; the promotion rolls the
+    stable Deployment to the digest and leaves no canary."""
+    canary, promote = e2e["production"]["canary"], e2e["production"]["promote"]
+    image = f"{e2e['registry'].host}/{REPO}@{e2e['release_digest']}"
+    stable = e2e["production_image"]
+    assert canary.run.returncode == 0, canary.run.log[-3000:]
+    (canary_up,) = canary.ups()
+    assert canary_up[:4] == ["up", "--yes", "--stack", "production"]
+    assert any(image in argument for argument in canary_up)
+    assert f"image={image}" not in canary_up
+    assert image_of(canary.deployments["hello"]) == stable
+    assert [name for name, d in canary.deployments.items() if image_of(d) == image and name != "hello"]
+    assert promote.run.returncode == 0, promote.run.log[-3000:]
+    (promote_up,) = promote.ups()
+    assert promote_up[:6] == ["up", "--yes", "--stack", "production", "--config", f"image={image}"]
+    assert {name: image_of(d) for name, d in promote.deployments.items()} == {"hello": image, "hello-worker": image}
+
+
+def test_an_aborted_production_canary_is_removed_and_the_stable_release_never_changes(e2e):
+    """Needs the deploy tool's --abort-canary (the canary branch)."""
+    aborted = e2e["production"]["aborted"]
+    image = f"{e2e['registry'].host}/{REPO}@{e2e['release_digest']}"
+    stable = e2e["production_image"]
+    assert aborted.run.returncode == 0, aborted.run.log[-3000:]
+    assert aborted.run.result("production-deploy-canary") == aborted.run.result("production-abort-canary") == "PASS"
+    canary_up, *abort_ups = aborted.ups()
+    assert any(image in argument for argument in canary_up)
+    assert abort_ups and not [argument for up in abort_ups for argument in up if image in argument]
+    assert {name: image_of(d) for name, d in aborted.deployments.items()} == {"hello": stable, "hello-worker": stable}

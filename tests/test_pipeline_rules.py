@@ -33,56 +33,74 @@ def running(listing: dict[str, str]) -> set[str]:
     return {name for name, when in listing.items() if when != "never"}
 
 
-def test_a_default_branch_push_builds_tests_releases_deploys_and_cleans_up(repo):
-    assert running(jobs(repo, CI_PIPELINE_SOURCE="push")) == {
-        "gitlab-k8s-cd-build",
-        "gitlab-k8s-cd-tests",
-        "gitlab-k8s-cd-static-analysis",
-        "gitlab-k8s-cd-code-style",
-        "gitlab-k8s-cd-cleanup",
-        "gitlab-k8s-cd-release",
-        "gitlab-k8s-cd-deploy",
-        "library-tests",
-        "library-lint",
-    }
+BUILDS = {f"gitlab-k8s-cd-{job}" for job in ("build", "tests", "static-analysis", "code-style", "cleanup")}
+"""Staging's jobs that build and test each commit; production's include builds nothing."""
+LIBRARY = {"library-tests", "library-lint"}
+CANARY = {"production-deploy-canary", "production-promote", "production-abort-canary"}
+"""Production's deploy, as a canary: three manual jobs instead of production-deploy."""
+
+
+def test_a_default_branch_push_builds_tests_releases_deploys_staging_and_offers_production_by_hand(repo):
+    listing = jobs(repo, CI_PIPELINE_SOURCE="push")
+    assert running(listing) == BUILDS | LIBRARY | {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"} | CANARY
+    assert listing["gitlab-k8s-cd-deploy"] == "on_success"
+    assert {name: listing[name] for name in CANARY} == dict.fromkeys(CANARY, "manual")
+    assert listing["production-deploy"] == "never"  # canary: true
+
+
+def test_a_feature_branch_push_builds_and_tests_only_and_deploys_nowhere(repo):
+    assert running(jobs(repo, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="feature")) == BUILDS | LIBRARY
+
+
+def test_a_tag_pipeline_builds_and_tests_only_and_deploys_nowhere(repo):
+    """A tag pipeline has no CI_COMMIT_BRANCH: the deploy jobs' default-branch rule excludes them."""
+    found = running(jobs(repo, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="", CI_COMMIT_TAG="v1.0.0"))
+    assert found == BUILDS | LIBRARY
 
 
 def test_a_merge_request_from_an_unprotected_branch_gets_the_offline_plan_diff_and_no_pulumi_preview(repo):
-    """Its pipeline gets no protected variable (no passphrase, no kubeconfig): a real preview could only fail."""
+    """Its pipeline gets no protected variable (no passphrase, no kubeconfig): a real preview could
+    only fail. Each stack gets its offline plan diff; only staging's include builds and tests."""
     found = running(
         jobs(
             repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="feature", CI_COMMIT_REF_PROTECTED="false"
         )
     )
-    assert {"gitlab-k8s-cd-plan-diff", "gitlab-k8s-cd-tests"} <= found
-    assert "gitlab-k8s-cd-preview" not in found
-    assert not {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check"} & found
+    assert found == BUILDS | LIBRARY | {"gitlab-k8s-cd-plan-diff", "production-plan-diff"}
 
 
 def test_a_merge_request_whose_pipeline_may_read_protected_variables_also_previews_for_real(repo):
     found = running(
         jobs(repo, CI_PIPELINE_SOURCE="merge_request_event", CI_COMMIT_BRANCH="release", CI_COMMIT_REF_PROTECTED="true")
     )
-    assert {"gitlab-k8s-cd-preview", "gitlab-k8s-cd-plan-diff"} <= found
-    assert not {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy"} & found
+    assert {"gitlab-k8s-cd-preview", "gitlab-k8s-cd-plan-diff", "production-preview", "production-plan-diff"} <= found
+    assert not {"gitlab-k8s-cd-release", "gitlab-k8s-cd-deploy", "production-deploy"} & found
+    assert not CANARY & found
 
 
-def test_the_drift_schedule_rotates_the_token_then_checks_drift_and_does_nothing_else(repo):
-    assert running(schedule(repo, drift_check_description("staging"))) == {
-        "gitlab-k8s-cd-rotate-token",
-        "gitlab-k8s-cd-drift-check",
+@pytest.mark.parametrize("prefix,stack", [("gitlab-k8s-cd", "staging"), ("production", "production")])
+def test_the_drift_schedule_rotates_the_token_then_checks_drift_and_does_nothing_else(repo, prefix, stack):
+    """Each stack's schedule runs its own include's two jobs, and nothing of the other's."""
+    assert running(schedule(repo, drift_check_description(stack))) == {
+        f"{prefix}-rotate-token",
+        f"{prefix}-drift-check",
     }
-    assert running(schedule(repo, drift_check_description("production"))) == set()
 
 
-def test_a_stack_whose_drift_check_is_off_still_rotates_its_token_nightly_and_runs_nothing_else(repo):
-    assert running(schedule(repo, token_rotation_description("staging"))) == {"gitlab-k8s-cd-rotate-token"}
+@pytest.mark.parametrize("prefix,stack", [("gitlab-k8s-cd", "staging"), ("production", "production")])
+def test_a_stack_whose_drift_check_is_off_still_rotates_its_token_nightly_and_runs_nothing_else(repo, prefix, stack):
+    assert running(schedule(repo, token_rotation_description(stack))) == {f"{prefix}-rotate-token"}
+
+
+def test_a_schedule_of_a_stack_no_include_deploys_runs_nothing(repo):
+    assert running(schedule(repo, drift_check_description("qa"))) == set()
 
 
 def test_another_schedule_of_the_project_runs_the_pipeline_without_the_drift_jobs(repo):
     found = running(schedule(repo, "nightly dependency update"))
     assert {"gitlab-k8s-cd-build", "gitlab-k8s-cd-tests"} <= found
     assert not {"gitlab-k8s-cd-rotate-token", "gitlab-k8s-cd-drift-check"} & found
+    assert not {"production-rotate-token", "production-drift-check"} & found
 
 
 def schedule(repo, description, **variables):
@@ -112,6 +130,8 @@ def test_a_merge_request_deploys_its_review_app_when_the_base_stack_switched_rev
     assert listing["gitlab-k8s-cd-review"] == "on_success"
     assert listing["gitlab-k8s-cd-stop-review"] == "manual"  # GitLab plays it on merge, close or auto-stop
     assert not {"gitlab-k8s-cd-deploy", "gitlab-k8s-cd-drift-check"} & found
+    # One review app per merge request: the promoting include releases and reviews nothing.
+    assert not {"production-release", "production-review", "production-stop-review"} & found
 
 
 def test_a_merge_request_gets_no_review_app_without_the_switch(repo):
