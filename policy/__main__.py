@@ -3,7 +3,7 @@
 - ``python -m gitlab_k8s_cd.policy write DIR`` (``__package__`` is the package): writes a runnable
   policy pack into DIR (``gitlab_k8s_cd.policy.write``), for ``pulumi preview --policy-pack DIR``.
 - Pulumi running this repository's ``policy/`` folder as a pack (``pulumi preview --policy-pack
-  policy``: ``runpy.run_path`` of the folder, so no package; docs/contracts.md PC-13): the rules
+  policy``: ``runpy.run_path`` of the folder, so no package; docs/contracts.md PC-15): the rules
   beside this file, imported as top-level modules.
 """
 

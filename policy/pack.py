@@ -2,7 +2,7 @@
 
 A policy pack is a directory that Pulumi runs with a Python of its own (``pulumi preview
 --policy-pack DIR``: ``python -m pulumi.policy ... DIR``, with DIR's ``PulumiPolicy.yaml`` runtime
-options; docs/contracts.md PC-13). This module is what such a directory imports, so that the pack a
+options; docs/contracts.md PC-15). This module is what such a directory imports, so that the pack a
 consumer writes with ``python -m gitlab_k8s_cd.policy write DIR`` runs the rules of the installed
 release, not a copy of them. This repository's own ``policy/`` folder, run as a pack, imports
 :func:`policy` from here too (as the top-level module ``pack``), with the rules beside it.

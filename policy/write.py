@@ -6,7 +6,7 @@
 
 Why a pack of its own, rather than ``--policy-pack`` pointed at the installed package: Pulumi runs
 a pack with the Python its ``PulumiPolicy.yaml`` names, and a relative ``virtualenv`` option is a
-directory *inside the pack* (docs/contracts.md PC-13); the pack's own dependencies are installed
+directory *inside the pack* (docs/contracts.md PC-15); the pack's own dependencies are installed
 there by ``pulumi install`` run in the pack (``pulumi preview`` installs nothing). Pointed at
 ``site-packages/gitlab_k8s_cd/policy``, that would put a virtualenv inside site-packages. So the
 pack lives in your repository: ``PulumiPolicy.yaml`` (``virtualenv: venv``, ignored by the

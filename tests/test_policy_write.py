@@ -1,5 +1,5 @@
 """``python -m gitlab_k8s_cd.policy write DIR``: a policy pack, in the consumer's repository, that
-Pulumi can run (docs/contracts.md PC-13) with the installed release's rules."""
+Pulumi can run (docs/contracts.md PC-15) with the installed release's rules."""
 
 from __future__ import annotations
 
