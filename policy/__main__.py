@@ -1,23 +1,21 @@
-"""The gitlab-k8s-cd policy pack: `pulumi preview --policy-pack policy`."""
+"""Two callers, told apart by how Python started this file.
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyPack,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
-from rules import RULES, Rule
+- ``python -m gitlab_k8s_cd.policy write DIR`` (``__package__`` is the package): writes a runnable
+  policy pack into DIR (``gitlab_k8s_cd.policy.write``), for ``pulumi preview --policy-pack DIR``.
+- Pulumi running this repository's ``policy/`` folder as a pack (``pulumi preview --policy-pack
+  policy``: ``runpy.run_path`` of the folder, so no package; docs/contracts.md PC-15): the rules
+  beside this file, imported as top-level modules.
+"""
 
+import sys
 
-def policy(rule: Rule) -> ResourceValidationPolicy:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in rule.check(args.resource_type, args.props, args.stack_tags):
-            report_violation(message, None)
+if __package__:
+    from gitlab_k8s_cd.policy.write import main
 
-    return ResourceValidationPolicy(
-        name=rule.name, description=rule.description, validate=validate, enforcement_level=EnforcementLevel(rule.level)
-    )
+    sys.exit(main())
+else:
+    from pack import PACK_NAME, policy
+    from pulumi_policy import PolicyPack
+    from rules import RULES
 
-
-PolicyPack(name="gitlab-k8s-cd", policies=[policy(rule) for rule in RULES])
+    PolicyPack(name=PACK_NAME, policies=[policy(rule) for rule in RULES])

@@ -14,6 +14,11 @@ What differs from GitLab, and why:
 - the registry is a local docker-registry, not GitLab's, in plain http: the checkout's stacks name
   it as their GitLab registry (``gitlabRegistry``, :func:`checkout`), so the deploy plans the
   deploy token, and its .gitlab-ci.yml sets ``registry_tls_verify: false``;
+- the jobs install the tools as a consumer's do, from the wheel (built from this checkout, as the
+  tag pipeline builds it) at the URL the component's default ``tools_requirement`` names, with
+  gitlab.com's origin replaced by a local stand-in of the generic package registry
+  (:func:`tools_registry`); the job virtualenv sees this project's dependencies, so pip installs
+  only the wheel;
 - a merge request pipeline is GitLab's predefined variables set by hand (:data:`MERGE_REQUEST`):
   no GitLab server opens a merge request here. Its review jobs' kubeconfig is written to the
   host's ``/tmp``, as their fixed path says.
@@ -22,16 +27,25 @@ What differs from GitLab, and why:
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
+
+from tests.wheel import built_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E = ROOT / "build" / "e2e"
@@ -163,8 +177,9 @@ def commit(repo: Path, message: str) -> None:
 
 
 def job_virtualenv(where: Path) -> Path:
-    """A virtualenv for the jobs that sees this project's installed packages, so that
-    ``pip install .`` in the cleanup job installs only into it, and fast."""
+    """A virtualenv for the jobs that sees this project's installed dependencies (a ``.pth``; the
+    editable install's own ``.pth`` finder is not run there), so that the jobs' ``pip install`` of
+    the tools installs only the wheel into it, and fast."""
     if not (where / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
         purelib = sysconfig.get_paths()["purelib"]
@@ -179,6 +194,45 @@ def job_virtualenv(where: Path) -> Path:
         # A site directory, not a plain path: its .pth files (the editable install's finder) run too.
         (site / "project.pth").write_text(f"import site; site.addsitedir({purelib!r})\n")
     return where
+
+
+@dataclass(frozen=True)
+class ToolsRegistry:
+    requirement: str
+    """The component's default ``tools_requirement``, on the stand-in's origin."""
+    requested: list[str]
+    """The paths the jobs downloaded."""
+
+
+@functools.cache
+def tools_registry() -> ToolsRegistry:
+    """A throwaway HTTP server holding the built wheel at the path of the component's default
+    ``tools_requirement`` (gitlab.com's origin replaced by its own), for the whole test process."""
+    template = ROOT / "templates" / "continuous-deployment.yml"
+    header = next(yaml.safe_load_all(template.read_text()))
+    name, _, url = header["spec"]["inputs"]["tools_requirement"]["default"].partition(" @ ")
+    parsed = urllib.parse.urlsplit(url)
+    root = Path(tempfile.mkdtemp(prefix="gitlab-k8s-cd-registry-"))
+    wheel = root / urllib.parse.unquote(parsed.path).lstrip("/")
+    wheel.parent.mkdir(parents=True)
+    shutil.copy(built_wheel(), wheel)
+    requested: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self):
+            requested.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    return ToolsRegistry(f"{name} @ {origin}{parsed.path}", requested)
 
 
 @dataclass(frozen=True)
@@ -229,7 +283,8 @@ def run_pipeline(
     pulumi_log.unlink(missing_ok=True)
     venv = job_virtualenv(workdir / "job-venv")
     env = {
-        **os.environ,
+        # No PYTHONPATH: the jobs import the tools they installed, as on a runner.
+        **{key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
         "PATH": os.pathsep.join(
             [
                 str(repo / "tests" / "bin"),
@@ -257,6 +312,7 @@ def run_pipeline(
         "KUBECONFIG_B64": base64.b64encode(b"# the deployer kubeconfig stands here\n").decode(),
         # As GitLab hands the environment's protected variables to the deploy and review jobs.
         "PULUMI_CONFIG_PASSPHRASE": "e2e-stand-in-passphrase",
+        "TOOLS_REQUIREMENT": tools_registry().requirement,
     }
     command = [gitlab_ci_local(), "--force-shell-executor"]
     if predefined:

@@ -401,14 +401,25 @@ def test_the_drift_check_keeps_the_migration_job_out_of_its_refresh_and_its_verd
     assert tuple(map(int, version.split("."))) >= (3, 229, 0)
 
 
-def test_the_token_rotation_installs_its_tool_in_an_image_that_has_git():
-    """The default ``tools_requirement`` is a ``git+https`` URL: the pulumi-python image has git,
-    ``python:*-slim`` has none (docs/contracts.md PC-6). A rotation that cannot install its tool
-    would fail every night, and the token would die at its expiry."""
+def test_the_tools_install_without_git_and_the_job_that_runs_git_has_it():
+    """The default ``tools_requirement`` is a wheel URL, which pip installs without git: so the
+    cleanup job runs in ``python:*-slim``, which has no git (docs/contracts.md PC-6). The plan-diff
+    job runs ``git fetch`` and ``git worktree`` (gitlab_k8s_cd.pipeline.plan_diff): it runs in the
+    pulumi-python image, which has git. A rotation that could not install its tool would fail every
+    night, and the token would die at its expiry."""
     header, _ = component_documents()
-    assert header["spec"]["inputs"]["tools_requirement"]["default"].startswith("gitlab-k8s-cd @ git+https://")
-    rotate = interpolated_jobs()["gitlab-k8s-cd-rotate-token"]
-    assert rotate["image"].startswith("docker.io/pulumi/pulumi-python-")
+    default = header["spec"]["inputs"]["tools_requirement"]["default"]
+    assert default.startswith("gitlab-k8s-cd @ https://") and default.endswith("-py3-none-any.whl")
+    jobs = interpolated_jobs()
+    python_image = header["spec"]["inputs"]["python_image"]["default"]
+    pulumi_image = header["spec"]["inputs"]["pulumi_image"]["default"]
+    for name, job in jobs.items():
+        commands = [*job.get("before_script", []), *job.get("script", [])]
+        if any(command.startswith("git ") for command in commands) or "plan_diff" in " ".join(commands):
+            assert job["image"] == pulumi_image and pulumi_image.startswith("docker.io/pulumi/pulumi-python-"), name
+    assert jobs["gitlab-k8s-cd-cleanup"]["image"] == python_image
+    assert jobs["gitlab-k8s-cd-plan-diff"]["image"] == pulumi_image
+    assert jobs["gitlab-k8s-cd-rotate-token"]["image"] == pulumi_image
 
 
 def test_the_deploy_commands_pass_config_keys_without_a_namespace_which_the_cli_gives_the_projects():

@@ -8,16 +8,20 @@ here); see tests/pipeline_run.py for everything that differs from a GitLab runne
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import yaml
 
 from gitlab_k8s_cd.components import RegistryCleanupArgs
+from gitlab_k8s_cd.pipeline.publish import wheel_name
 from tests.conftest import ROOT
 from tests.pipeline_run import (
     COMPONENT_JOBS,
@@ -30,8 +34,10 @@ from tests.pipeline_run import (
     commit,
     git,
     run_pipeline,
+    tools_registry,
 )
 from tests.registry import running_registry
+from tests.wheel import VERSION
 
 pytestmark = pytest.mark.e2e
 REPO = "acme/hello"
@@ -49,6 +55,18 @@ def e2e(tmp_path_factory):
         with production_without_canary(repo):
             undigested = run_production(repo, registry, workdir, "production-deploy")
         green = run_pipeline(repo, registry, workdir)
+        tools_downloads = list(tools_registry().requested)
+        tools_module = subprocess.run(
+            [
+                str(workdir / "job-venv" / "bin" / "python"),
+                "-c",
+                "import gitlab_k8s_cd.pipeline.cleanup as m; print(m.__file__)",
+            ],
+            env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         tags_after_green = registry.tags(REPO)
         plan = (
             list(yaml.safe_load_all((workdir / "plan" / "kubernetes.yaml").read_text())) if green.pulumi_calls else []
@@ -122,6 +140,9 @@ def e2e(tmp_path_factory):
             "images": images,
             "release_digest": registry_digest(registry, "release-" + git_short_sha(repo, "HEAD~2")),
             "green_commit": git(repo, "rev-parse", "HEAD~2").strip(),
+            "tools_downloads": tools_downloads,
+            "tools_module": tools_module,
+            "workdir": workdir,
         }
 
 
@@ -209,6 +230,16 @@ def test_the_green_pipeline_passes_every_job(e2e):
     green = e2e["green"]
     assert green.returncode == 0, green.log[-3000:]
     assert {job: green.result(job) for job in COMPONENT_JOBS} == dict.fromkeys(COMPONENT_JOBS, "PASS")
+
+
+def test_the_jobs_install_the_tools_from_the_release_wheel_at_the_default_requirements_url(e2e):
+    """As a consumer's jobs do: the wheel at the path the component's default tools_requirement
+    names (on a local stand-in of the package registry), not this checkout."""
+    wheel_path = urlsplit(tools_registry().requirement.split(" @ ", 1)[1]).path
+    assert wheel_path.endswith(wheel_name(VERSION))
+    assert {path for path in e2e["tools_downloads"] if path.endswith(".whl")} == {wheel_path}
+    module = Path(e2e["tools_module"].stdout.strip())
+    assert module.is_relative_to(e2e["workdir"] / "job-venv") and "site-packages" in module.parts
 
 
 def test_the_ci_image_really_contains_the_code_and_its_tests(e2e):

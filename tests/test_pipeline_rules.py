@@ -58,6 +58,21 @@ def test_a_tag_pipeline_builds_and_tests_only_and_deploys_nowhere(repo):
     assert found == BUILDS | LIBRARY
 
 
+def test_a_release_tag_tests_then_publishes_the_package_and_the_catalog_release_and_deploys_nothing(repo):
+    """GitLab sets no CI_COMMIT_BRANCH in a tag pipeline."""
+    assert running(jobs(repo, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="", CI_COMMIT_TAG="0.1.0")) == {
+        "gitlab-k8s-cd-build",
+        "gitlab-k8s-cd-tests",
+        "gitlab-k8s-cd-static-analysis",
+        "gitlab-k8s-cd-code-style",
+        "gitlab-k8s-cd-cleanup",
+        "library-tests",
+        "library-lint",
+        "publish-package",
+        "catalog-release",
+    }
+
+
 def test_a_merge_request_from_an_unprotected_branch_gets_the_offline_plan_diff_and_no_pulumi_preview(repo):
     """Its pipeline gets no protected variable (no passphrase, no kubeconfig): a real preview could
     only fail. Each stack gets its offline plan diff; only staging's include builds and tests."""

@@ -337,3 +337,4 @@ def test_the_pack_declares_one_crossguard_policy_per_rule(monkeypatch):
     assert [p.enforcement_level for p in captured["policies"]] == [EnforcementLevel(r.level) for r in RULES]
     assert all(isinstance(p, pulumi_policy.ResourceValidationPolicy) for p in captured["policies"])
     sys.modules.pop("rules", None)
+    sys.modules.pop("pack", None)

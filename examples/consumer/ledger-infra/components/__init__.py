@@ -1,0 +1,1 @@
+"""ledger-infra's own components: a folder named like the library's, on purpose."""
