@@ -66,7 +66,7 @@ def test_the_component_uses_no_component_context_which_its_own_pipelines_include
 
 def test_the_tag_pipeline_publishes_the_package_once_the_librarys_tests_pass():
     job = gitlab_ci()["publish-package"]
-    assert job["rules"] == [{"if": "$CI_COMMIT_TAG"}]
+    assert job["rules"][0]["if"].startswith("$CI_COMMIT_TAG =~ /^")
     assert set(job["needs"]) == {"library-tests", "library-lint"}
     assert job["script"][1] == "python -m build --outdir dist ."
     assert job["script"][-1] == 'python -m gitlab_k8s_cd.pipeline.publish --version "$CI_COMMIT_TAG" dist'
@@ -77,7 +77,7 @@ def test_the_tag_pipeline_publishes_the_package_once_the_librarys_tests_pass():
 
 def test_the_catalog_release_uses_the_release_keyword_after_the_package_and_the_components_tests():
     job = gitlab_ci()["catalog-release"]
-    assert job["rules"] == [{"if": "$CI_COMMIT_TAG"}]
+    assert job["rules"][0]["if"].startswith("$CI_COMMIT_TAG =~ /^")
     assert job["release"]["tag_name"] == "$CI_COMMIT_TAG"
     assert "publish-package" in job["needs"] and "gitlab-k8s-cd-tests" in job["needs"]
     image, version = job["image"].rsplit(":", 1)
@@ -91,6 +91,35 @@ def test_the_catalog_release_uses_the_release_keyword_after_the_package_and_the_
 
 def test_this_repositorys_own_pipeline_installs_its_tools_from_a_variable_the_e2e_run_overrides():
     ci = gitlab_ci()
-    (include,) = [i for i in ci["include"] if i.get("local") == "templates/continuous-deployment.yml"]
-    assert include["inputs"]["tools_requirement"] == "$TOOLS_REQUIREMENT"
+    includes = [i for i in ci["include"] if i.get("local") == "templates/continuous-deployment.yml"]
+    assert len(includes) == 2  # staging, production
+    assert all(include["inputs"]["tools_requirement"] == "$TOOLS_REQUIREMENT" for include in includes)
     assert ci["variables"]["TOOLS_REQUIREMENT"] == "."
+
+
+def test_the_release_jobs_run_for_exactly_the_tags_the_publish_tool_accepts():
+    """The jobs' rule (RE2, GitLab's engine) and pipeline.publish agree on what a release tag is."""
+    import re2
+
+    from gitlab_k8s_cd.pipeline.publish import SEMVER
+
+    (rule,) = gitlab_ci()["publish-package"]["rules"]
+    assert gitlab_ci()["catalog-release"]["rules"] == [rule]
+    subject, operator, pattern = rule["if"].split(" ", 2)
+    assert (subject, operator) == ("$CI_COMMIT_TAG", "=~") and pattern.startswith("/^") and pattern.endswith("$/")
+    rule = re2.compile(pattern[1:-1])
+    for tag in (
+        "0.1.0",
+        "1.0.0",
+        "10.20.30",
+        "1.0.0-rc.1",
+        "1.0.0-01",
+        "1.0.0+build.7",
+        "1.0.0-rc.1+b",
+        "v1.0.0",
+        "1.0",
+        "01.0.0",
+        "1.0.0 ",
+        "release-1",
+    ):
+        assert bool(rule.search(tag)) == bool(SEMVER.fullmatch(tag)), tag
