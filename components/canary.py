@@ -6,12 +6,18 @@ deployer the canary Deployment's name (an admin run's change). CI's deploy-canar
 Deployment on by giving its image (``canaryImage``); promoting (a deploy of that image) and
 aborting (a deploy of the stable image) leave it out, and Pulumi deletes it.
 
-The two Deployments tell their pods apart by :data:`TRACK_LABEL`, in their selectors: Kubernetes
-warns that Deployments whose selectors overlap fight over each other's pods ("If you have multiple
-controllers that have overlapping selectors, the controllers will fight with each other and won't
-behave correctly", kubernetes/website ``content/en/docs/concepts/workloads/controllers/deployment.md``,
-"Label selector updates"; docs/contracts.md KA-13). The Service selects neither track, so it routes
-to both, each pod an equal share.
+The two Deployments tell their pods apart by :data:`TRACK_LABEL`, in their selectors: "Do not
+overlap labels or selectors with other controllers (including other Deployments and StatefulSets).
+Kubernetes doesn't stop you from overlapping, and if multiple controllers have overlapping selectors
+those controllers might conflict and behave unexpectedly" (kubernetes/website
+``content/en/docs/concepts/workloads/controllers/deployment.md``, "Creating a Deployment";
+docs/contracts.md KA-13). The Service selects neither track, so it routes to both, each pod an
+equal share of the traffic.
+
+web's Deployment carries ``track: stable`` whether or not the stack declares a canary, so that
+declaring one later never changes its selector, which is immutable (KA-13: a change replaces the
+Deployment, PK-9). Adding the label replaced web's Deployment once, when this module came: before
+any release (0.1.0 was never tagged).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ CASES: list[Case] = [
         "canary-commit-without-a-canary",
         {**TRACK, "canaryCommitSha": "a" * 40},
         "canaryCommitSha",
-        "describes the canary's deploy: set it only with canary_image",
+        "describes the canary's deploy: set it only together with a canary image",
     ),
     Case(
         "canary-commit-not-a-sha",
