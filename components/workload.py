@@ -554,7 +554,9 @@ class Workload(pulumi.ComponentResource):
       command and exec probes), a PodDisruptionBudget when it may run more than one pod (unless
       ``disruption_budget`` is false), and a HorizontalPodAutoscaler when it autoscales (its
       Deployment then sets no ``replicas``);
-    - for ``web``: a Service; a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
+    - with ``canary_image`` (and ``spec.canary``), web's canary Deployment ``<name>-canary``: web's
+      pod spec with that image, on the canary track (:mod:`gitlab_k8s_cd.components.canary`);
+    - for ``web``: a Service (selecting both tracks); a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
       (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given;
     - with ``spec.migration``: the Job ``<name>-migrate-<image digest's first 12 hex>``, which every
       Deployment waits for (:mod:`gitlab_k8s_cd.components.migration`).
@@ -575,6 +577,8 @@ class Workload(pulumi.ComponentResource):
     """The secret settings' Secret, when there is one."""
     migration_job_name: pulumi.Output[str]
     """The migration Job of this image; "" without a migration."""
+    canary_image: pulumi.Output[str]
+    """The canary's image; "" without a canary."""
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:workload:Workload", name, None, opts)
