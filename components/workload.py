@@ -556,7 +556,8 @@ class Workload(pulumi.ComponentResource):
       Deployment then sets no ``replicas``);
     - with ``canary_image`` (and ``spec.canary``), web's canary Deployment ``<name>-canary``: web's
       pod spec with that image, on the canary track (:mod:`gitlab_k8s_cd.components.canary`);
-    - for ``web``: a Service (selecting both tracks); a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
+    - for ``web``: a Service (selecting both tracks); a NetworkPolicy ``<app>-allow-http`` that admits
+      ingress to its port
       (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given;
     - with ``spec.migration``: the Job ``<name>-migrate-<image digest's first 12 hex>``, which every
       Deployment waits for (:mod:`gitlab_k8s_cd.components.migration`).
