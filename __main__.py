@@ -35,6 +35,10 @@ else:
     pulumi.export("deployer_kubeconfig", environment.deployer_kubeconfig)
     # The migration Job of the deployed image ("" without a migration; review stacks have none).
     pulumi.export("migration_job", environment.migration_job)
+    # The canary's image ("" when none runs), for the promote job; web's deploy trace, which the
+    # deploy tool gives back to a deploy-canary or abort run so that web's pods do not change.
+    pulumi.export("canary_image", environment.canary_image)
+    pulumi.export("trace", environment.trace)
     if environment.review_apps is not None:
         # For running a review stack by hand (`pulumi stack output --show-secrets`).
         pulumi.export("review_pulumi_config_passphrase", environment.review_apps.passphrase)

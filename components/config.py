@@ -34,6 +34,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from . import validation as v
+from .canary import CanarySpec
 from .continuous_deployment import ContinuousDeploymentArgs
 from .deployer import ClusterArgs
 from .drift_check import DriftCheckSpec
@@ -107,6 +108,7 @@ OBJECT_KEYS: dict[str, type] = {
     "autoscaling": AutoscalingArgs,
     "ingress": IngressSpec,
     "migration": MigrationSpec,
+    "canary": CanarySpec,
     # Built by _image_pull: its password is a secret.
     "imagePull": ImagePullSpec,
 }
@@ -165,6 +167,11 @@ SCALAR_KEYS = (
     "pipelineUrl",
     "jobUrl",
     "mergeRequestIid",
+    # Set by CI's deploy-canary run only (pipeline/deploy.py --canary-image), never in the stack file.
+    "canaryImage",
+    "canaryCommitSha",
+    "canaryPipelineUrl",
+    "canaryJobUrl",
 )
 KNOWN_KEYS = frozenset(SCALAR_KEYS) | frozenset(OBJECT_KEYS) | frozenset(MAPPING_KEYS) | frozenset(SECRET_KEYS)
 
@@ -198,6 +205,10 @@ REVIEW_KEYS = frozenset(REVIEW_COPIED_KEYS + REVIEW_SET_KEYS + REVIEW_CI_KEYS + 
 REVIEW_REFUSED = {
     "migration": "review apps never run the migration: a branch's migration would change the database the base "
     "environment's settings name, before anyone reviewed it",
+    **dict.fromkeys(
+        ("canary", "canaryImage", "canaryCommitSha", "canaryPipelineUrl", "canaryJobUrl"),
+        "review apps have no canary track: a review app runs its branch's image alone",
+    ),
 }
 
 
@@ -212,6 +223,7 @@ DESTINATIONS = {
     "namespace": "object names, labels and the CI variable KUBE_NAMESPACE, which is not masked",
     "environmentUrl": "the GitLab environment and a stack output",
     "image": "the Deployment and a stack output",
+    "canaryImage": "the canary Deployment and a stack output",
     "projectDescription": "the GitLab project's settings",
     "imagePull": "the stack file, where only imagePull.password is encrypted",
 }
@@ -778,6 +790,7 @@ def _spec(raw: Mapping[str, Any]) -> AppSpec:
             "autoscaling": ("autoscaling", _autoscaling(raw)),
             "processes": ("processes", _processes(raw)),
             "migration": ("migration", _object(raw, "migration", MigrationSpec)),
+            "canary": ("canary", _object(raw, "canary", CanarySpec)),
         },
     )
 
@@ -867,6 +880,13 @@ def _deployment(raw: Mapping[str, Any]) -> ContinuousDeploymentArgs:
             "environment_tier": _get(raw, "environmentTier"),
             "namespace": _get(raw, "namespace"),
             "image": _get(raw, "image"),
+            # Empty is none: the deploy tool's promote, abort and rollback runs give it empty, so
+            # that a value an earlier `up --config` saved in the local stack file (docs/contracts.md
+            # PC-12) is not used again.
+            "canary_image": _get(raw, "canaryImage", empty_is_unset=True),
+            "canary_commit_sha": _get(raw, "canaryCommitSha", empty_is_unset=True),
+            "canary_pipeline_url": _get(raw, "canaryPipelineUrl", empty_is_unset=True),
+            "canary_job_url": _get(raw, "canaryJobUrl", empty_is_unset=True),
             "deploy_token_expires_at": _get(raw, "deployTokenExpiresAt"),
             "gitlab_registry": _gitlab_registry(raw),
             "image_pull": ("imagePull", _image_pull(raw)),

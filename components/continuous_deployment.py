@@ -22,7 +22,7 @@ from .pulumi_backend import PulumiBackendArgs
 from .rbac import DeployerAccess, environment_deployer
 from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs, deploy_token_problem
 from .review_apps import REVIEW_ENVIRONMENT_SCOPE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
-from .workload import AppSpec, Workload, WorkloadArgs
+from .workload import AppSpec, Workload, WorkloadArgs, check_canary_image
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,17 @@ class ContinuousDeploymentArgs:
     """The deploying pipeline (``$CI_PIPELINE_URL``). An annotation. Default none."""
     job_url: str | None = None
     """The deploying job (``$CI_JOB_URL``). An annotation. Default none."""
+    canary_image: str | None = None
+    """web's canary image, by digest, in the image's registry (CI's deploy-canary run passes it,
+    with ``image`` the running one): its Deployment runs beside web's until a deploy without it
+    (a promotion, an abort) deletes it. Needs ``spec.canary``. Default: none."""
+    canary_commit_sha: str | None = None
+    """The canary's commit (the deploy-canary run's ``$CI_COMMIT_SHA``): its pods' annotation, as
+    ``commit_sha`` is web's. Only with ``canary_image``. Default none."""
+    canary_pipeline_url: str | None = None
+    """The canary's deploying pipeline. Only with ``canary_image``. Default none."""
+    canary_job_url: str | None = None
+    """The canary's deploying job. Only with ``canary_image``. Default none."""
     extra_deployer_access: DeployerAccess | None = None
     """What else CI's deployer deploys, updates or reads in the namespace: a second component's
     objects, merged into the deployer's Role (:meth:`gitlab_k8s_cd.components.rbac.DeployerAccess.merge`). An
@@ -104,6 +115,7 @@ class ContinuousDeploymentArgs:
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
             )
         self._check_image_pull()
+        self._check_canary()
         if self.extra_deployer_access is not None and not isinstance(self.extra_deployer_access, DeployerAccess):
             raise v.InvalidArgument("extra_deployer_access", self.extra_deployer_access, "must be a DeployerAccess")
         # Names derived from the app first: a too-long default namespace is the app's fault, not a
@@ -166,6 +178,49 @@ class ContinuousDeploymentArgs:
                 "branch could read them); give pull-only credentials, or pull review apps otherwise (secret_name)",
             )
 
+    def _check_canary(self) -> None:
+        """The canary's image is pulled as the image is (the same pull Secret: the same registry),
+        and its trace describes it alone."""
+        trace = {
+            "canary_commit_sha": self.canary_commit_sha,
+            "canary_pipeline_url": self.canary_pipeline_url,
+            "canary_job_url": self.canary_job_url,
+        }
+        if self.canary_image is None:
+            for name, value in trace.items():
+                if value is not None:
+                    raise v.InvalidArgument(
+                        name, value, "describes the canary's deploy: set it only together with a canary image"
+                    )
+            return
+        if self.spec.canary is None:
+            raise v.InvalidArgument(
+                ("canary_image", "spec.canary"),
+                (self.canary_image, None),
+                "a canary image needs a canary track declared in the stack (canary: {replicas: N}): it sizes the "
+                "quota and grants CI's deployer the canary Deployment, which an admin run applies",
+            )
+        check_canary_image("canary_image", self.canary_image, self.spec)
+        registry = v.image_reference("image", self.image).registry
+        if v.image_reference("canary_image", self.canary_image).registry != registry:
+            raise v.InvalidArgument(
+                "canary_image",
+                self.canary_image,
+                f"must be in the image's registry ({registry}): the canary's pods pull with the same pull Secret",
+            )
+        if self.image_pull is None:
+            problem = deploy_token_problem(
+                v.image_reference("canary_image", self.canary_image),
+                gitlab_registry=self.gitlab_registry,
+                project_path=self.project.path,
+            )
+            if problem is not None:
+                raise v.InvalidArgument("canary_image", self.canary_image, problem)
+        v.renamed(
+            lambda: v.deploy_trace(_Trace(self.canary_commit_sha, self.canary_pipeline_url, self.canary_job_url)),
+            {"commit_sha": "canary_commit_sha", "pipeline_url": "canary_pipeline_url", "job_url": "canary_job_url"},
+        )
+
     @property
     def pulls_with_deploy_token(self) -> bool:
         """Whether a GitLab deploy token of the project pulls the image (no ``image_pull``)."""
@@ -188,6 +243,7 @@ class ContinuousDeploymentArgs:
             ingress=self.ingress.enabled,
             acme_solver=self.acme,
             pull_secret=self.makes_pull_secret,
+            canary=self.spec.canary is not None,
         )
         return access if self.extra_deployer_access is None else access.merge(self.extra_deployer_access)
 
@@ -289,7 +345,7 @@ class ContinuousDeploymentArgs:
     ) -> Exception:
         resource, needed = shortfall
         what = "review app's rollout" if field.startswith("review") else "rollout"
-        pods = sum(process.peak_pods for process in spec.running()) + int(acme)
+        pods = spec.peak_pods + int(acme)
         solver = ", and cert-manager's HTTP-01 solver 1" if acme else ""
         return v.InvalidArgument(
             f"{field}.{resource}",
@@ -306,6 +362,17 @@ class ContinuousDeploymentArgs:
     @property
     def instance(self) -> str:
         return f"{self.app}-{environment_slug(self.environment)}"
+
+    @property
+    def trace(self) -> dict[str, str]:
+        """What web's deploy was given of its trace, by config key ("" for none): the deploy tool
+        gives it back to a deploy-canary or abort run, so that web's pods keep their annotations
+        (and do not roll) while the canary comes and goes."""
+        return {
+            "commitSha": self.commit_sha or "",
+            "pipelineUrl": self.pipeline_url or "",
+            "jobUrl": self.job_url or "",
+        }
 
     def namespace_args(self) -> NamespaceArgs:
         return NamespaceArgs(
@@ -358,6 +425,13 @@ class ContinuousDeploymentArgs:
                 **trace_annotations(self.project.path, self.commit_sha, self.pipeline_url, self.job_url),
             },
             ingress=self.ingress.args(self.environment_url) if self.ingress.enabled else None,
+            canary_image=self.canary_image,
+            canary_annotations={
+                **gitlab_annotations(self.project.path, self.environment),
+                **trace_annotations(
+                    self.project.path, self.canary_commit_sha, self.canary_pipeline_url, self.canary_job_url
+                ),
+            },
         )
 
     def environment_args(self, *, project: pulumi.Input[str], namespace: pulumi.Input[str]) -> GitLabEnvironmentArgs:
@@ -410,6 +484,10 @@ class ContinuousDeployment(pulumi.ComponentResource):
     commit: pulumi.Output[str]
     migration_job: pulumi.Output[str]
     """The migration Job of the deployed image; "" without a migration."""
+    canary_image: pulumi.Output[str]
+    """The canary's image; "" when no canary runs."""
+    trace: pulumi.Output[dict[str, str]]
+    """web's deploy trace, by config key (:attr:`ContinuousDeploymentArgs.trace`)."""
     review_apps: ReviewApps | None
     """The review apps' shared objects, when enabled."""
 
@@ -499,8 +577,12 @@ class ContinuousDeployment(pulumi.ComponentResource):
         self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
         self.commit = pulumi.Output.from_input(args.commit_sha or "")
         self.migration_job = workload.migration_job_name
+        self.canary_image = workload.canary_image
+        self.trace = pulumi.Output.from_input(args.trace)
         self.register_outputs(
             {
+                "canary_image": self.canary_image,
+                "trace": self.trace,
                 "deployed_digest": self.deployed_digest,
                 "commit": self.commit,
                 "migration_job": self.migration_job,
@@ -545,6 +627,15 @@ class ContinuousDeployment(pulumi.ComponentResource):
         return registry.pull_secret_name
 
 
+@dataclass(frozen=True)
+class _Trace:
+    """A deploy's trace under the names :func:`validation.deploy_trace` checks."""
+
+    commit_sha: str | None
+    pipeline_url: str | None
+    job_url: str | None
+
+
 def _amount(value: Decimal) -> str:
     """A quantity for a message: ``192Mi`` rather than 201326592, ``0.3`` cores rather than 0.300."""
     for suffix, scale in (("Gi", 2**30), ("Mi", 2**20)):
@@ -572,7 +663,7 @@ def object_counts(
     ``tls_secret``: the Ingress's TLS Secret; ``acme``: whether cert-manager issues it, with, while
     it proves a domain, a temporary private key Secret and its HTTP-01 solver's Service and Ingress
     (docs/contracts.md CM-1), and the stack's policy that admits the controller to the solver."""
-    processes = spec.running()
+    processes = spec.running() + spec.tracks()
     counts = {
         "count/deployments.apps": len(processes),
         # Per process, the old ReplicaSets kept for a rollback, the current one and the rollout's new one.
@@ -597,7 +688,8 @@ def object_counts(
         counts["services"] += 1
         counts["count/ingresses.networking.k8s.io"] += 1
         counts["count/networkpolicies.networking.k8s.io"] += 1
-    budgets = 0 if review else sum(1 for p in processes if p.disruption_budget)
+    # The canary has no budget: it is web's on the canary track.
+    budgets = 0 if review else sum(1 for p in spec.running() if p.disruption_budget)
     if budgets:
         counts["count/poddisruptionbudgets.policy"] = budgets
     autoscalers = sum(1 for p in processes if p.autoscaling is not None)

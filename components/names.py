@@ -159,6 +159,19 @@ def process_workload(service: str, process: str, *, field: str = "app", value: o
     )
 
 
+def canary_workload(service: str, *, field: str = "app", value: object = None) -> str:
+    """web's canary Deployment (:mod:`gitlab_k8s_cd.components.canary`): ``<service>-canary``. A
+    process may not be called ``canary`` (:data:`gitlab_k8s_cd.components.process.RESERVED_PROCESS_NAMES`),
+    whose Deployment would have this name."""
+    return derived(
+        f"{service}-canary",
+        SUBDOMAIN,
+        what="the canary Deployment's name",
+        field=field,
+        value=service if value is None else value,
+    )
+
+
 def migration_job(service: str, image: str, *, field: str = "app", value: object = None) -> str:
     """The migration Job of ``image``: ``<service>-migrate-<first 12 hex of its digest>`` (of the
     SHA-256 of the reference, for an image given by tag alone). A new image gets a new Job, since a

@@ -17,8 +17,9 @@ from . import validation as v
 if TYPE_CHECKING:  # workload.py builds on this module
     from .workload import ResourcesArgs, RolloutArgs
 
-RESERVED_PROCESS_NAMES = frozenset({"web", "migrate"})
-"""``web`` is the app's HTTP process (the top-level spec); ``migrate`` names the migration Job."""
+RESERVED_PROCESS_NAMES = frozenset({"web", "migrate", "canary"})
+"""``web`` is the app's HTTP process (the top-level spec); ``migrate`` names the migration Job;
+``canary`` web's canary Deployment (``<app>-canary``)."""
 PROCESSES_MAX = 10
 """Ten Deployments per app and environment: more is a second app, with a namespace of its own."""
 
@@ -183,7 +184,7 @@ def checkov_skips(skips: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_process_name(field: str, name: object) -> str:
-    """A process name: a DNS-1123 label that is not ``web`` or ``migrate``; it suffixes the app's
+    """A process name: a DNS-1123 label that is not ``web``, ``migrate`` or ``canary``; it suffixes the app's
     object names and is the ``app.kubernetes.io/component`` label."""
     v.dns1123_label(field, name)
     assert isinstance(name, str)
@@ -191,6 +192,7 @@ def check_process_name(field: str, name: object) -> str:
         raise v.InvalidArgument(
             field,
             name,
-            "is reserved: 'web' is the app's HTTP process (the top-level keys), 'migrate' its migration Job",
+            "is reserved: 'web' is the app's HTTP process (the top-level keys), 'migrate' its migration Job, "
+            "'canary' web's canary Deployment",
         )
     return name

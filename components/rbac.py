@@ -387,6 +387,7 @@ def environment_deployer(
     ingress: bool = False,
     acme_solver: bool = False,
     pull_secret: bool = True,
+    canary: bool = False,
 ) -> DeployerAccess:
     """An environment's deployer (staging's), for what :class:`components.ContinuousDeployment`
     declares in the app's namespace: it deploys the workload, updates the pull Secret and the
@@ -395,12 +396,20 @@ def environment_deployer(
     whether cert-manager issues the Ingress's certificate (a policy lets the controller reach its
     HTTP-01 solver pods); ``pull_secret``:
     whether the stack makes the pull Secret (from a deploy token or credentials; not for a public
-    image, nor for a Secret of your own, which only the kubelet reads). Nothing here depends on
+    image, nor for a Secret of your own, which only the kubelet reads); ``canary``: whether the
+    stack declares a canary track (web's canary Deployment, which CI's runs create and delete).
+    Nothing here depends on
     what CI's runs may change (the image, replicas, autoscaling, settings, secrets, the
     migration): CI cannot patch its Role. Adding a process, or changing how the image is pulled,
     is an admin run's change."""
     service = names.workload(app)
     deployments = frozenset({service} | {names.process_workload(service, process) for process in processes})
+    # The canary Deployment: CI's deploy-canary run creates it, its promote and abort runs delete
+    # it. RBAC cannot restrict a create by name (a POST carries none, docs/contracts.md KR-2), and
+    # the Role grants create on deployments already, for the processes' (PROCESS_DEPLOYS): what the
+    # canary adds is its name, for get, patch and delete, and only when the stack declares it
+    # (which is an admin run's change: CI cannot patch its Role). It has no budget or autoscaler.
+    canary_deployment = {names.canary_workload(service)} if canary else set()
     reads = _admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
     if ingress:
         # Network exposure, like the NetworkPolicies: an admin run makes it; CI's refresh reads it.
@@ -410,6 +419,7 @@ def environment_deployer(
     return DeployerAccess(
         deploys={
             **dict.fromkeys(PROCESS_DEPLOYS, deployments),
+            "apps/v1/Deployment": deployments | canary_deployment,
             "v1/Service": {service},
             # Autonamed: a settings change makes a new one (which rolls the pods) and deletes the old.
             "v1/ConfigMap": None,

@@ -18,6 +18,7 @@ import pulumi_random as random
 
 from . import names
 from . import validation as v
+from .canary import CANARY, STABLE, CanarySpec, track_labels
 from .ingress import IngressArgs, allow_acme_solver_spec, allow_http_spec, ingress
 from .labels import recommended_labels, selector_labels
 from .migration import COMPONENT as MIGRATE
@@ -172,6 +173,10 @@ class AppSpec:
     migration: MigrationSpec | None = None
     """A Job run to completion before any process rolls out a new image (:class:`components.MigrationSpec`).
     Default: none."""
+    canary: CanarySpec | None = None
+    """A canary track for ``web`` (:mod:`gitlab_k8s_cd.components.canary`): its Deployment runs when
+    the Workload is given a ``canary_image``, and the quota must admit its pods whether or not.
+    Default: none."""
 
     def __post_init__(self) -> None:
         v.integer("replicas", self.replicas, minimum=1)
@@ -191,7 +196,9 @@ class AppSpec:
             check_process_name(f"processes[{name!r}]", name)
             if not isinstance(process, ProcessSpec):
                 raise v.InvalidArgument(f"processes[{name!r}]", process, "must be a ProcessSpec")
-        for process in self.running():
+        if self.canary is not None and not isinstance(self.canary, CanarySpec):
+            raise v.InvalidArgument("canary", self.canary, "must be a CanarySpec")
+        for process in self.running() + self.tracks():
             process.check_rollout()
         if self.migration is not None:
             self._check_migration()
@@ -235,6 +242,22 @@ class AppSpec:
             for name, process in self.processes.items()
         ]
 
+    def tracks(self) -> list[RunningProcess]:
+        """web's canary, when the app has a canary track: web's pod spec, rollout and resources,
+        ``canary.replicas`` of them, no autoscaler. (Not a process: no budget, no autoscaler of its own.)"""
+        if self.canary is None:
+            return []
+        return [
+            RunningProcess(
+                name="canary",
+                field="canary.",
+                replicas=self.canary.replicas,
+                rollout=self.rollout,
+                resources=self.resources,
+                autoscaling=None,
+            )
+        ]
+
     @property
     def rollout_bounds(self) -> tuple[int, int]:
         """``web``'s (maxSurge, maxUnavailable) in pods, as the Deployment controller resolves them."""
@@ -243,9 +266,11 @@ class AppSpec:
 
     def peak_usage(self) -> dict[str, Decimal]:
         """What the app holds at its peak, in ResourceQuota's terms: every process at once at the
-        peak of its rollout, i.e. its most replicas (``maxReplicas`` when it autoscales) plus maxSurge."""
+        peak of its rollout, i.e. its most replicas (``maxReplicas`` when it autoscales) plus maxSurge,
+        and the canary's pods at the peak of theirs: a promotion rolls web out while the canary still
+        runs (Pulumi deletes the canary Deployment last), and a new canary image rolls the canary."""
         usage: dict[str, Decimal] = defaultdict(Decimal)
-        for process in self.running():
+        for process in self.running() + self.tracks():
             _add_usage(usage, process.peak_pods, process.resources)
         return dict(usage)
 
@@ -257,24 +282,33 @@ class AppSpec:
     def migration_usage(self) -> dict[str, Decimal]:
         """What the app holds while its migration runs, before any rollout: every process at its
         most replicas, and the Job's one pod. (A finished pod counts against no quota, so the
-        migration's is gone before the rollout's surge pods start: docs/contracts.md KA-10.)"""
+        migration's is gone before the rollout's surge pods start: docs/contracts.md KA-10.) The
+        canary's pods too: a promotion runs the new image's migration while the canary still runs."""
         usage: dict[str, Decimal] = defaultdict(Decimal)
-        for process in self.running():
+        for process in self.running() + self.tracks():
             _add_usage(usage, process.most, process.resources)
         _add_usage(usage, 1, self.migration_resources)
         return dict(usage)
 
     def migration_text(self) -> str:
         """How :meth:`migration_usage` counts pods, for a message: ``web: replicas 2, the migration's 1``."""
-        counted = [f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most}" for p in self.running()]
+        counted = [
+            f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most}"
+            for p in self.running() + self.tracks()
+        ]
         return ", ".join([*counted, "the migration's 1"])
 
     def peak_text(self) -> str:
         """How :meth:`peak_usage` counts pods, for a message: ``replicas 2 + maxSurge 1``."""
         return ", ".join(
             f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most} + maxSurge {p.bounds(p.most)[0]}"
-            for p in self.running()
+            for p in self.running() + self.tracks()
         )
+
+    @property
+    def peak_pods(self) -> int:
+        """The pods of :meth:`peak_usage`."""
+        return sum(process.peak_pods for process in self.running() + self.tracks())
 
     def for_review(self) -> AppSpec:
         """The spec of a review app: one replica of each process, which surges one pod and is
@@ -287,6 +321,8 @@ class AppSpec:
             autoscaling=None,
             # A branch's migration would change the database the base environment's settings name.
             migration=None,
+            # A review app is the branch's image alone.
+            canary=None,
             processes={
                 name: dataclasses.replace(
                     process,
@@ -332,7 +368,7 @@ class RunningProcess:
     @property
     def rollout_field(self) -> str:
         """Where its rollout is set, for a message: ``rollout`` (the app's), ``processes['worker'].rollout``."""
-        return f"{self.field}rollout" if self.spec is None or self.spec.rollout else "rollout"
+        return f"{self.field}rollout" if self.spec is not None and self.spec.rollout else "rollout"
 
     def bounds(self, replicas: int) -> tuple[int, int]:
         """(maxSurge, maxUnavailable) in pods for ``replicas``, as the Deployment controller resolves them."""
@@ -371,7 +407,9 @@ class RunningProcess:
 
     @property
     def _of(self) -> str:
-        return "" if self.spec is None else f" of process {self.name}"
+        if self.spec is not None:
+            return f" of process {self.name}"
+        return "" if self.name == "web" else f" of the {self.name}"
 
     @property
     def disruption_budget(self) -> bool:
@@ -415,10 +453,20 @@ class WorkloadArgs:
     disruption_budget: bool = True
     """Create a PodDisruptionBudget for each process that may run more than one pod. Default true;
     false where the deployer may not manage one (review apps: the review deployer's Role grants none)."""
+    canary_image: str | None = None
+    """The image of web's canary Deployment ``<name>-canary`` (``spec.canary.replicas`` pods
+    behind the Service, beside web's), by digest. Default: none, no canary Deployment (a Workload
+    that had one deletes it)."""
+    canary_annotations: Mapping[str, str] | None = None
+    """The canary Deployment's and its pods' annotations instead of ``annotations`` (its own
+    deploy's commit, pipeline and job). Default: ``annotations``."""
 
     def __post_init__(self) -> None:
         v.dns1123_label("app", self.app)
         v.image_reference("image", self.image)
+        if self.canary_image is not None:
+            check_canary_image("canary_image", self.canary_image, self.spec)
+            names.canary_workload(self.name, field="service_name" if self.service_name else "app")
         v.boolean("allow_http", self.allow_http)
         v.boolean("disruption_budget", self.disruption_budget)
         if self.service_account is not None:
@@ -451,6 +499,21 @@ class WorkloadArgs:
     def migration_job_name(self) -> str:
         """The migration Job of this image (:func:`gitlab_k8s_cd.components.names.migration_job`)."""
         return names.migration_job(self.name, self.image)
+
+
+def check_canary_image(field: str, image: str, spec: AppSpec) -> str:
+    """A canary's image: pinned by digest (what the canary ran is what a promotion deploys), for an
+    app that declares a canary track (which sized the quota and the deployer's Role for it)."""
+    if spec.canary is None:
+        raise v.InvalidArgument(
+            field,
+            image,
+            "needs a canary track declared in the stack (canary: {replicas: N}): it sizes the quota and grants "
+            "CI's deployer the canary Deployment, which an admin run applies",
+        )
+    if v.image_reference(field, image).digest is None:
+        raise v.InvalidArgument(field, image, "must be pinned by digest, <repository>@sha256:<64 hex>")
+    return image
 
 
 def secret_settings(field: str, value: Any, settings: Mapping[str, str]) -> None:
@@ -491,7 +554,10 @@ class Workload(pulumi.ComponentResource):
       command and exec probes), a PodDisruptionBudget when it may run more than one pod (unless
       ``disruption_budget`` is false), and a HorizontalPodAutoscaler when it autoscales (its
       Deployment then sets no ``replicas``);
-    - for ``web``: a Service; a NetworkPolicy ``<app>-allow-http`` that admits ingress to its port
+    - with ``canary_image`` (and ``spec.canary``), web's canary Deployment ``<name>-canary``: web's
+      pod spec with that image, on the canary track (:mod:`gitlab_k8s_cd.components.canary`);
+    - for ``web``: a Service (selecting both tracks); a NetworkPolicy ``<app>-allow-http`` that admits
+      ingress to its port
       (the namespace denies the rest), unless ``allow_http`` is false; an Ingress when ``ingress`` is given;
     - with ``spec.migration``: the Job ``<name>-migrate-<image digest's first 12 hex>``, which every
       Deployment waits for (:mod:`gitlab_k8s_cd.components.migration`).
@@ -512,6 +578,8 @@ class Workload(pulumi.ComponentResource):
     """The secret settings' Secret, when there is one."""
     migration_job_name: pulumi.Output[str]
     """The migration Job of this image; "" without a migration."""
+    canary_image: pulumi.Output[str]
+    """The canary's image; "" without a canary."""
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:workload:Workload", name, None, opts)
@@ -534,11 +602,12 @@ class Workload(pulumi.ComponentResource):
         environment: list[dict[str, object]] = [{"configMapRef": {"name": settings.metadata.name}}]
         pod_annotations: dict[str, pulumi.Input[str]] = dict(args.annotations)
         self.secret_name = None
+        self.secrets_version: pulumi.Output[str] | None = None
         if args.secrets is not None:
-            secret, version = _secret_settings(name, args, metadata, child)
+            secret, self.secrets_version = _secret_settings(name, args, metadata, child)
             self.secret_name = secret.metadata.name
             environment.append({"secretRef": {"name": self.secret_name}})
-            pod_annotations[SECRETS_VERSION_ANNOTATION] = version
+            pod_annotations[SECRETS_VERSION_ANNOTATION] = self.secrets_version
 
         # The rollout waits for the migration: every Deployment depends on its Job.
         migration = (
@@ -559,8 +628,10 @@ class Workload(pulumi.ComponentResource):
             )
             for process in args.spec.running()
         }
+        canary = self._canary(name, args, account_name, environment, child) if args.canary_image is not None else None
         spec = args.spec
         labels = recommended_labels(args.app, args.instance, "web")
+        # Both tracks: the Service (and the policy that admits traffic) routes to the canary's pods too.
         selector = process_selector(args.app, args.instance, "web")
         web = {"namespace": args.namespace, "labels": labels}
         service = k8s.core.v1.Service(
@@ -610,6 +681,7 @@ class Workload(pulumi.ComponentResource):
         self.service_name = service.metadata.name
         self.image = deployments["web"].spec.template.spec.containers[0].image
         self.migration_job_name = migration.metadata.name if migration else pulumi.Output.from_input("")
+        self.canary_image = canary.spec.template.spec.containers[0].image if canary else pulumi.Output.from_input("")
         self.register_outputs(
             {
                 "deployment_name": self.deployment_name,
@@ -617,7 +689,45 @@ class Workload(pulumi.ComponentResource):
                 "service_name": self.service_name,
                 "image": self.image,
                 "migration_job_name": self.migration_job_name,
+                "canary_image": self.canary_image,
             }
+        )
+
+    def _canary(
+        self,
+        name: str,
+        args: WorkloadArgs,
+        account: pulumi.Input[str],
+        environment: list[dict[str, object]],
+        child: pulumi.ResourceOptions,
+    ) -> k8s.apps.v1.Deployment:
+        """web's canary Deployment: web's pod spec with the canary's image and annotations, on the
+        canary track. It waits for no migration: the migration Job is the stable image's (a
+        canary's own migration runs when it is promoted, before web rolls out to it)."""
+        (track,) = args.spec.tracks()
+        annotations = dict(args.annotations if args.canary_annotations is None else args.canary_annotations)
+        pod_annotations: dict[str, pulumi.Input[str]] = dict(annotations)
+        if self.secrets_version is not None:
+            pod_annotations[SECRETS_VERSION_ANNOTATION] = self.secrets_version
+        return self._deployment(
+            f"{name}-canary-deployment",
+            args,
+            track,
+            names.canary_workload(args.name),
+            labels={**recommended_labels(args.app, args.instance, "web"), **track_labels(CANARY)},
+            selector={**process_selector(args.app, args.instance, "web"), **track_labels(CANARY)},
+            annotations=annotations,
+            pod_annotations=pod_annotations,
+            # web's container (its name, port and probes), with the canary's image.
+            pod_spec=_pod_spec(
+                args,
+                account,
+                environment,
+                _process_container(args, args.spec.running()[0]),
+                track.resources,
+                args.canary_image,
+            ),
+            opts=child,
         )
 
     def _migration(
@@ -661,11 +771,64 @@ class Workload(pulumi.ComponentResource):
         name = args.deployment_name(process.name)
         labels = recommended_labels(args.app, args.instance, process.name)
         selector = process_selector(args.app, args.instance, process.name)
+        if process.name == "web":
+            # web's pods are on the stable track, in its selector too, so that its Deployment and
+            # the canary's never select each other's pods (gitlab_k8s_cd.components.canary). Adding
+            # the label changed the selector, which is immutable: it replaced web's Deployment once,
+            # in the release that brought it (before 0.1.0 was ever tagged: nothing released ran without it).
+            labels = {**labels, **track_labels(STABLE)}
+            selector = {**selector, **track_labels(STABLE)}
         metadata = {"name": name, "namespace": args.namespace, "labels": labels}
+        deployment = self._deployment(
+            f"{prefix}-deployment",
+            args,
+            process,
+            name,
+            labels=labels,
+            selector=selector,
+            annotations=args.annotations,
+            pod_annotations=pod_annotations,
+            pod_spec=_pod_spec(args, account, environment, _process_container(args, process), process.resources),
+            opts=rollout_opts,
+        )
+        if process.disruption_budget and args.disruption_budget:
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{prefix}-disruption-budget",
+                metadata=metadata,
+                # web's stable pods: the canary's are few and short-lived, and a budget over both
+                # would let a drain take the last stable pods while canary pods stood in for them.
+                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+                opts=child,
+            )
+        if process.autoscaling is not None:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{prefix}-autoscaler",
+                metadata=metadata,
+                spec=process.autoscaling.spec(name),
+                opts=child,
+            )
+        return deployment
+
+    def _deployment(
+        self,
+        resource_name: str,
+        args: WorkloadArgs,
+        process: RunningProcess,
+        name: str,
+        *,
+        labels: Mapping[str, str],
+        selector: Mapping[str, str],
+        annotations: Mapping[str, str],
+        pod_annotations: Mapping[str, pulumi.Input[str]],
+        pod_spec: Mapping[str, object],
+        opts: pulumi.ResourceOptions,
+    ) -> k8s.apps.v1.Deployment:
+        """A Deployment of ``process`` named ``name``, rolling as its rollout says, its pods
+        ``labels`` and ``selector`` selecting them."""
         rollout = process.rollout
         spec: dict[str, object] = {
             # The selector never contains anything that changes with a deploy.
-            "selector": {"matchLabels": selector},
+            "selector": {"matchLabels": dict(selector)},
             "strategy": {
                 "type": "RollingUpdate",
                 "rollingUpdate": {"maxSurge": rollout.max_surge, "maxUnavailable": rollout.max_unavailable},
@@ -674,8 +837,8 @@ class Workload(pulumi.ComponentResource):
             "progressDeadlineSeconds": rollout.budget_seconds,
             "revisionHistoryLimit": rollout.revision_history_limit,
             "template": {
-                "metadata": {"labels": labels, "annotations": dict(pod_annotations)},
-                "spec": _pod_spec(args, account, environment, _process_container(args, process), process.resources),
+                "metadata": {"labels": dict(labels), "annotations": dict(pod_annotations)},
+                "spec": dict(pod_spec),
             },
         }
         # What the Deployment states of itself, for people, the policy pack and checkov.
@@ -693,37 +856,24 @@ class Workload(pulumi.ComponentResource):
             # With an autoscaler, replicas are its own: a manifest that set them would undo every
             # scale-out at each deploy (server-side apply, docs/contracts.md KH-1).
             spec["replicas"] = process.replicas
-        deployment = k8s.apps.v1.Deployment(
-            f"{prefix}-deployment",
+        return k8s.apps.v1.Deployment(
+            resource_name,
             metadata={
-                **metadata,
+                "name": name,
+                "namespace": args.namespace,
+                "labels": dict(labels),
                 # Pulumi waits for the rollout as long as the Deployment may take to progress, no
                 # longer. (Never pulumi.com/skipAwait: a deploy must fail when its rollout does.)
                 "annotations": {
-                    **args.annotations,
+                    **annotations,
                     **stated,
                     **checkov_skips(skips),
                     "pulumi.com/timeoutSeconds": str(rollout.budget_seconds),
                 },
             },
             spec=spec,
-            opts=rollout_opts,
+            opts=opts,
         )
-        if process.disruption_budget and args.disruption_budget:
-            k8s.policy.v1.PodDisruptionBudget(
-                f"{prefix}-disruption-budget",
-                metadata=metadata,
-                spec={"maxUnavailable": 1, "selector": {"matchLabels": selector}},
-                opts=child,
-            )
-        if process.autoscaling is not None:
-            k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                f"{prefix}-autoscaler",
-                metadata=metadata,
-                spec=process.autoscaling.spec(name),
-                opts=child,
-            )
-        return deployment
 
 
 MIN_REPLICAS_ANNOTATION = "gitlab-k8s-cd/min-replicas"
@@ -808,15 +958,16 @@ def _pod_spec(
     environment: list[dict[str, object]],
     own: Mapping[str, object],
     resources: ResourcesArgs,
+    image: str | None = None,
 ) -> dict[str, object]:
     """The pod spec every workload of the app shares (each process's Deployment, the migration
     Job): the image, its settings and secrets, the ServiceAccount and pull secrets, the restricted
     security context and a writable /tmp, around the container's ``own`` fields (its name,
-    command, ports, probes) and ``resources``."""
+    command, ports, probes) and ``resources``; ``image`` instead of the app's (the canary's)."""
     spec = args.spec
     container: dict[str, object] = {
         **own,
-        "image": args.image,
+        "image": image or args.image,
         # Every pod start checks the pull secret with the registry, so a pod cannot run an image
         # some other tenant's pod left in the node's cache (the AlwaysPullImages concern). With a
         # digest, "Always" costs a manifest check, not a download.

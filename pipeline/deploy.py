@@ -26,6 +26,31 @@ them the name in Pulumi.yaml, where ``pulumi config set`` writes and ``load_sett
      migration does not run again;
    - exits non-zero with one line: ``rollout of <digest> failed: <reason>; rolled back to <digest>``.
 
+A stack that declares a canary track (``canary: {replicas: N}``, :mod:`gitlab_k8s_cd.components.canary`)
+has two more modes; the image key (``--image-key``) names the namespace of every key the tool sets
+(``gitlab-k8s-cd:canaryImage``...):
+
+    python -m gitlab_k8s_cd.pipeline.deploy --stack production --canary-image REPO@sha256:... [--config ...]
+    python -m gitlab_k8s_cd.pipeline.deploy --stack production --abort-canary [--config ...]
+
+- ``--canary-image``, deploy-canary: ``pulumi up`` with the image web runs now (the stack's ``image``
+  output) and ``canaryImage`` the new one, so that web's Deployment does not change and the canary's
+  Deployment (``<web>-canary``) runs the new image beside it. The trace ``--config`` values given
+  (``commitSha``, ``pipelineUrl``, ``jobUrl``) are the canary's: they go to ``canaryCommitSha``...,
+  and web's own (the stack's ``trace`` output) are given back, or web's pods would roll for an
+  annotation. If the canary's rollout fails: its diagnosis (as for web's), then ``pulumi up``
+  without the canary (the rollback), exit 1; 2 if that fails too.
+- ``--image`` on a stack whose canary runs (its ``canary_image`` output) is a promotion when it is
+  the canary's image: web rolls out to it, and the canary's Deployment is deleted in the same ``up``
+  (Pulumi deletes it after every update, so its pods serve until web's rollout is done); any other
+  image is deployed the same way, and the canary removed.
+- ``--abort-canary``: ``pulumi up`` with web's image and trace as they are and no canary: its
+  Deployment is deleted, web's untouched (trace values given are dropped: they would roll web).
+
+Every ``up`` without a canary sets the canary's keys empty (``canaryImage=``...): a value the same
+checkout's earlier ``up --config`` saved in its stack file (docs/contracts.md PC-12) is not used
+again, and empty is none (PC-16).
+
 The Job is found by its name, derived from the image as the stack derives it, not by the stack's
 ``migration_job`` output, which after a failed ``pulumi up`` may still be the previous update's
 (the program registers its outputs last, after the Deployments that waited for the Job).
@@ -51,6 +76,40 @@ EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
 """A failed migration exits as a failed rollout does: the running release is unchanged."""
 MIGRATION_JOB_URN_GLOB = "**kubernetes:batch/v1:Job::*-migration"
 """components/migration.py JOB_URN_GLOB (tests/test_deploy.py checks they agree): what a rollback excludes."""
+DEFAULT_IMAGE_KEY = "image"
+TRACE_KEYS = ("commitSha", "pipelineUrl", "jobUrl")
+"""The deploy trace's config keys (components/config.py), web's; the canary's are ``canary<Key>``."""
+CANARY_IMAGE_KEY = "canaryImage"
+
+
+def canary_key(short: str) -> str:
+    """The canary's key of a trace key: ``commitSha`` -> ``canaryCommitSha``."""
+    return f"canary{short[0].upper()}{short[1:]}"
+
+
+CANARY_KEYS = (CANARY_IMAGE_KEY, *(canary_key(key) for key in TRACE_KEYS))
+"""Every key of the canary's, set empty by an ``up`` that runs no canary."""
+
+
+def config_key(image_key: str, short: str) -> str:
+    """``short`` in the image key's namespace: ``gitlab-k8s-cd:image`` -> ``gitlab-k8s-cd:canaryImage``;
+    an unqualified ``image`` (the CLI qualifies it with the project's name) -> ``canaryImage``."""
+    namespace, colon, _ = image_key.rpartition(":")
+    return f"{namespace}{colon}{short}"
+
+
+def no_canary(image_key: str) -> list[str]:
+    """``--config`` values for an ``up`` that runs no canary: each canary key empty."""
+    return [f"{config_key(image_key, key)}=" for key in CANARY_KEYS]
+
+
+def _short_key(config: str) -> str:
+    """The short key of a ``--config K=V`` value: ``gitlab-k8s-cd:commitSha=x`` -> ``commitSha``."""
+    return config.partition("=")[0].rpartition(":")[2]
+
+
+def _is_trace(config: str) -> bool:
+    return _short_key(config) in TRACE_KEYS
 
 
 class Pulumi(Protocol):
@@ -115,10 +174,7 @@ def in_namespace_of(image_key: str, config: str) -> str:
     """``config`` (``KEY=VALUE``) with a bare KEY put in the image key's namespace, if it has one:
     the namespace the program reads. Otherwise as given: the CLI gives a bare key the project's."""
     key, equals, value = config.partition("=")
-    namespace, colon, _ = image_key.partition(":")
-    if not colon or ":" in key:
-        return config
-    return f"{namespace}:{key}{equals}{value}"
+    return config if ":" in key else f"{config_key(image_key, key)}{equals}{value}"
 
 
 class KubernetesReader:
@@ -231,15 +287,24 @@ def deploy(
     pulumi: Pulumi,
     reader: ClusterReader,
     interrupted: Callable[[], bool] = lambda: False,
+    image_key: str = DEFAULT_IMAGE_KEY,
 ) -> tuple[int, str]:
-    """Deploy ``image`` (``repo@sha256:…``); return (exit status, the one-line summary)."""
+    """Deploy ``image`` (``repo@sha256:…``), and remove the canary if one runs (a promotion when
+    it ran ``image``); return (exit status, the one-line summary)."""
     repository, _, digest = image.partition("@")
     last_good = pulumi.output("deployed_digest")
-    status = pulumi.up(image, configs)
+    canary = pulumi.output("canary_image")
+    # A canary runs: this up (and its rollback) leaves it out, whatever the stack file holds.
+    without = no_canary(image_key) if canary else []
+    status = pulumi.up(image, [*configs, *without])
     if interrupted():
         return EXIT_INTERRUPTED, f"deploy of {digest} interrupted: pulumi up was cancelled; no rollback attempted"
     if status == 0:
-        return EXIT_DEPLOYED, f"deployed {digest}"
+        if not canary:
+            return EXIT_DEPLOYED, f"deployed {digest}"
+        if canary == image:
+            return EXIT_DEPLOYED, f"deployed {digest}: the canary is promoted, its Deployment removed"
+        return EXIT_DEPLOYED, f"deployed {digest}; the canary ({_digest(canary)}) removed"
     namespace, deployment = pulumi.output("namespace"), pulumi.output("deployment_name")
     mask = masking(reader, namespace, deployment)
 
@@ -274,7 +339,7 @@ def deploy(
             f"rollout of {digest} failed: {reason}; it was already the running image, not rolled back",
         )
     # The migration Job stays as it is: its migration stays applied, the previous image's is not run again.
-    rollback = pulumi.up(f"{repository}@{last_good}", [], excludes=[MIGRATION_JOB_URN_GLOB])
+    rollback = pulumi.up(f"{repository}@{last_good}", without, excludes=[MIGRATION_JOB_URN_GLOB])
     if interrupted():
         return EXIT_INTERRUPTED, f"rollout of {digest} failed: {reason}; the rollback to {last_good} was interrupted"
     if rollback != 0:
@@ -283,6 +348,88 @@ def deploy(
             f"(pulumi up exited {rollback}); see README: rolling back by hand"
         )
     return EXIT_ROLLED_BACK, f"rollout of {digest} failed: {reason}; rolled back to {last_good}"
+
+
+def _digest(image: str) -> str:
+    return image.partition("@")[2] or image
+
+
+def _stable(pulumi: Pulumi, image_key: str) -> tuple[str, list[str]]:
+    """web's running image (the stack's ``image`` output, "" before any deploy), and its trace as
+    ``--config`` values (the stack's ``trace`` output), which keep its pods as they are."""
+    try:
+        trace = json.loads(pulumi.output("trace") or "{}")
+    except json.JSONDecodeError:
+        trace = {}
+    trace = trace if isinstance(trace, dict) else {}
+    return pulumi.output("image"), [f"{config_key(image_key, key)}={trace.get(key) or ''}" for key in TRACE_KEYS]
+
+
+def deploy_canary(
+    canary: str,
+    configs: Sequence[str],
+    pulumi: Pulumi,
+    reader: ClusterReader,
+    interrupted: Callable[[], bool] = lambda: False,
+    image_key: str = DEFAULT_IMAGE_KEY,
+) -> tuple[int, str]:
+    """Run ``canary`` (``repo@sha256:…``) beside web's image, which stays; if its rollout fails,
+    explain it and remove the canary. Return (exit status, the one-line summary)."""
+    digest = _digest(canary)
+    stable, trace = _stable(pulumi, image_key)
+    if not stable:
+        return EXIT_ROLLED_BACK, f"canary {digest} not deployed: the stack runs no image yet, deploy one first"
+    # The trace values given describe the canary's deploy; web's are given back as they were.
+    own = [f"{config_key(image_key, canary_key(_short_key(c)))}={c.partition('=')[2]}" for c in configs if _is_trace(c)]
+    rest = [c for c in configs if not _is_trace(c)]
+    status = pulumi.up(stable, [*rest, *trace, *own, f"{config_key(image_key, CANARY_IMAGE_KEY)}={canary}"])
+    if interrupted():
+        return EXIT_INTERRUPTED, f"canary {digest} interrupted: pulumi up was cancelled; nothing removed"
+    if status == 0:
+        return EXIT_DEPLOYED, f"canary {digest} deployed beside {_digest(stable)}"
+    namespace, web = pulumi.output("namespace"), pulumi.output("deployment_name")
+    mask = masking(reader, namespace, web)
+
+    def say(line: str) -> None:
+        print(mask(line))
+
+    from gitlab_k8s_cd.components.names import canary_workload
+
+    # The canary's Deployment alone: web's did not change (the stack's outputs may still be the
+    # previous update's, so its name is derived from web's, as the stack derives it).
+    found = {"canary": canary_workload(web)} if web else {}
+    reason = mask(explain(pulumi, reader, namespace, say, found) or f"pulumi up exited {status}")
+    removal = pulumi.up(stable, [*rest, *trace, *no_canary(image_key)], excludes=[MIGRATION_JOB_URN_GLOB])
+    if interrupted():
+        return EXIT_INTERRUPTED, f"canary {digest} failed: {reason}; its removal was interrupted"
+    if removal != 0:
+        return EXIT_ROLLBACK_FAILED, (
+            f"canary {digest} failed: {reason}; removing it failed too (pulumi up exited {removal}): "
+            "run the abort job, or see README: rolling back by hand"
+        )
+    return EXIT_ROLLED_BACK, f"canary {digest} failed: {reason}; canary removed, still running {_digest(stable)}"
+
+
+def abort_canary(
+    configs: Sequence[str],
+    pulumi: Pulumi,
+    interrupted: Callable[[], bool] = lambda: False,
+    image_key: str = DEFAULT_IMAGE_KEY,
+) -> tuple[int, str]:
+    """Remove the canary, web untouched: its image and trace as they are (trace values given are
+    dropped: they describe this run, and would roll web's pods)."""
+    stable, trace = _stable(pulumi, image_key)
+    if not stable:
+        return EXIT_ROLLED_BACK, "nothing to abort: the stack runs no image yet"
+    canary = pulumi.output("canary_image")
+    rest = [c for c in configs if not _is_trace(c)]
+    status = pulumi.up(stable, [*rest, *trace, *no_canary(image_key)])
+    if interrupted():
+        return EXIT_INTERRUPTED, "abort interrupted: pulumi up was cancelled"
+    if status != 0:
+        return EXIT_ROLLED_BACK, f"abort failed: pulumi up exited {status}; the canary may still run"
+    removed = f"canary {_digest(canary)} removed" if canary else "no canary was running"
+    return EXIT_DEPLOYED, f"{removed}; still running {_digest(stable)}"
 
 
 def deployments(pulumi: Pulumi) -> dict[str, str]:
@@ -335,11 +482,18 @@ def _base64(value: str) -> str:
     return base64.b64encode(value.encode()).decode()
 
 
-def explain(pulumi: Pulumi, reader: ClusterReader, namespace: str, say: Callable[[str], None] = print) -> str | None:
+def explain(
+    pulumi: Pulumi,
+    reader: ClusterReader,
+    namespace: str,
+    say: Callable[[str], None] = print,
+    only: dict[str, str] | None = None,
+) -> str | None:
     """Print what went wrong with each process whose rollout failed; the first such reason, named
     after its process (``worker: CrashLoopBackOff in pod ...``), or None when the cluster says
-    nothing (then what every process's Deployment shows is printed)."""
-    names, found = deployments(pulumi), {}
+    nothing (then what every process's Deployment shows is printed). ``only``: these Deployments,
+    by what they are, instead of every process's (the stack's ``deployment_names``)."""
+    names, found = (deployments(pulumi) if only is None else only), {}
     for process, deployment in names.items():
         try:
             found[process] = reader.diagnose(namespace, deployment)
@@ -362,7 +516,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m gitlab_k8s_cd.pipeline.deploy", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--stack", required=True)
-    parser.add_argument("--image", required=True, help="the image to deploy, <repository>@sha256:<digest>")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--image", help="the image to deploy (the canary's promotes it), <repository>@sha256:<digest>")
+    mode.add_argument("--canary-image", help="run this image as web's canary, beside the running one")
+    mode.add_argument("--abort-canary", action="store_true", help="remove the canary; web's image stays")
     parser.add_argument(
         "--config",
         action="append",
@@ -371,17 +528,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--image-key",
-        default="image",
-        help="the config key the program takes its image from (default image: the project's namespace's)",
+        default=DEFAULT_IMAGE_KEY,
+        help=f"the config key the program takes its image from (default {DEFAULT_IMAGE_KEY}: the project's "
+        "namespace's); the canary's keys are in its namespace",
     )
     args = parser.parse_args(argv)
-    if "@sha256:" not in args.image:
-        print(f"error: --image {args.image!r}: deploy by digest, <repository>@sha256:<digest>", file=sys.stderr)
-        return 64
+    for flag, given in (("--image", args.image), ("--canary-image", args.canary_image)):
+        if given is not None and "@sha256:" not in given:
+            print(f"error: {flag} {given!r}: deploy by digest, <repository>@sha256:<digest>", file=sys.stderr)
+            return 64
     pulumi = PulumiCli(args.stack, image_key=args.image_key)
     signal.signal(signal.SIGTERM, pulumi.forward)
     signal.signal(signal.SIGINT, pulumi.forward)
-    status, summary = deploy(args.image, args.config, pulumi, KubernetesReader(), lambda: pulumi.interrupted)
+    interrupted, key = (lambda: pulumi.interrupted), args.image_key
+    if args.canary_image is not None:
+        status, summary = deploy_canary(args.canary_image, args.config, pulumi, KubernetesReader(), interrupted, key)
+    elif args.abort_canary:
+        status, summary = abort_canary(args.config, pulumi, interrupted, key)
+    else:
+        status, summary = deploy(args.image, args.config, pulumi, KubernetesReader(), interrupted, key)
     print(summary, file=sys.stderr if status else sys.stdout)
     return status
 

@@ -151,6 +151,38 @@ def staging_plan() -> Plan:
     return plan_staging()
 
 
+CANARY_IMAGE = "registry.gitlab.com/acme/hello@sha256:" + "ef" * 32
+"""The image of the staging app's canary."""
+STABLE_TRACE = {
+    "commitSha": "a" * 40,
+    "pipelineUrl": "https://gitlab.com/acme/hello/-/pipelines/1",
+    "jobUrl": "https://gitlab.com/acme/hello/-/jobs/10",
+}
+"""What the deploy of the running (stable) image was given of its trace."""
+CANARY_TRACK = {"canary": {"replicas": 2}, **STABLE_TRACE}
+"""The staging stack with a canary track of two pods, and no canary running."""
+CANARY = {
+    **CANARY_TRACK,
+    "canaryImage": CANARY_IMAGE,
+    "canaryCommitSha": "c" * 40,
+    "canaryPipelineUrl": "https://gitlab.com/acme/hello/-/pipelines/2",
+    "canaryJobUrl": "https://gitlab.com/acme/hello/-/jobs/20",
+}
+"""The staging stack with its canary running, as the deploy tool's deploy-canary run configures it."""
+
+
+@pytest.fixture(scope="session")
+def canary_plan() -> Plan:
+    """Staging with a canary track and its canary running (:data:`CANARY`)."""
+    return plan_staging(CANARY)
+
+
+@pytest.fixture(scope="session")
+def canary_track_plan() -> Plan:
+    """Staging with a canary track and no canary running (:data:`CANARY_TRACK`)."""
+    return plan_staging(CANARY_TRACK)
+
+
 @pytest.fixture(scope="session")
 def review_plan() -> Plan:
     """Merge request !42's review stack (branch feature-x), derived from staging."""

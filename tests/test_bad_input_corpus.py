@@ -24,6 +24,7 @@ from tests.corpus import (
     app_model,
     backends,
     basics,
+    canary,
     capacity,
     cleanup_regex,
     images,
@@ -47,6 +48,7 @@ MODULES = (
     backends,
     images,
     app_model,
+    canary,
 )
 CASES = [case for module in MODULES for case in module.CASES]
 

@@ -67,7 +67,7 @@ def manifests(staging_plan, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def files(manifests, review_plan, tmp_path_factory):
+def files(manifests, review_plan, canary_plan, tmp_path_factory):
     """What each test scans, written once: checkov starts once for all of them (each start costs
     seconds). The review namespace holds both staging's and the review stack's objects (its
     NetworkPolicies, which CKV2_K8S_6 looks for one per pod, are the base stack's)."""
@@ -83,6 +83,7 @@ def files(manifests, review_plan, tmp_path_factory):
     write("review", review_plan)
     write("workloads", component("workloads"))
     write("migration", plan_staging({"migration": {"command": ["python3", "-m", "hello.migrate"]}}))
+    write("canary", canary_plan)
     # Credentials: the pull Secrets the stack makes, in both namespaces (a Secret of your own, or a
     # public image, only take the pull Secret away).
     credentials = {"username": "robot", "password": REGISTRY_PASSWORD, "shareWithReviewApps": True}
@@ -141,6 +142,18 @@ def test_the_staging_stack_with_a_migration_passes_every_kubernetes_check(everyt
     job = "Job.hello-staging.hello-migrate-4c5c9903be6a"
     assert len([c for c, r in report["passed"] if r == job]) >= 20
     assert [(c, why) for c, r, why in report["skipped"] if r == job] == [("CKV_K8S_35", SECRETS_AS_ENVIRONMENT_REASON)]
+
+
+def test_the_staging_stack_with_its_canary_running_passes_every_kubernetes_check(everything, files):
+    """web's canary Deployment is checked as web's is, and skips what web skips, with the same reason."""
+    report = of(everything, files["canary"])
+    assert report["failed"] == []
+    canary = "Deployment.hello-staging.hello-canary"
+    assert len([c for c, r in report["passed"] if r == canary]) >= 20
+    assert sorted(report["skipped"]) == [
+        ("CKV_K8S_35", f"Deployment.hello-staging.{name}", SECRETS_AS_ENVIRONMENT_REASON)
+        for name in ("hello", "hello-canary", "hello-worker")
+    ]
 
 
 def test_a_review_app_in_its_namespace_passes_every_kubernetes_check(scanned):

@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import pytest
 import yaml
 
 from gitlab_k8s_cd.pipeline.deploy import (
@@ -639,3 +640,274 @@ def test_a_deployment_name_too_long_for_a_job_means_no_migration_to_look_for(cap
     deploy(f"{REPO}@{BAD}", [], pulumi, reader)
     assert reader.jobs_asked == []
     assert "could not read the migration Job" not in capsys.readouterr().out
+
+
+# --- the canary track: deploy-canary, promote, abort ------------------------------------------
+
+CANARY = "sha256:" + "c" * 64
+STABLE_TRACE = {"commitSha": "a" * 40, "pipelineUrl": "https://gitlab.com/acme/hello/-/pipelines/1", "jobUrl": ""}
+GIVEN_TRACE = [
+    "commitSha=" + "c" * 40,
+    "pipelineUrl=https://gitlab.com/acme/hello/-/pipelines/2",
+    "jobUrl=https://gitlab.com/acme/hello/-/jobs/20",
+]
+"""What a CI job passes of its own deploy (the deploy job's --config values)."""
+WEB_TRACE = [
+    "commitSha=" + "a" * 40,
+    "pipelineUrl=https://gitlab.com/acme/hello/-/pipelines/1",
+    "jobUrl=",
+]
+"""web's trace given back, from the stack's trace output."""
+NO_CANARY = [
+    "canaryImage=",
+    "canaryCommitSha=",
+    "canaryPipelineUrl=",
+    "canaryJobUrl=",
+]
+
+
+class FailingOnConfig(StandInPulumi):
+    """``up`` fails when a ``--config`` value names one of the ``failing`` digests (the canary's)."""
+
+    def up(self, image, configs, excludes=()):
+        if any(digest in config for config in configs for digest in self.failing):
+            self.ups.append((image, list(configs)))
+            self.excluded.append(list(excludes))
+            return 255
+        return super().up(image, configs, excludes)
+
+
+def with_canary_track(canary=""):
+    pulumi = running()
+    stand_in = FailingOnConfig(outputs=pulumi.outputs)
+    stand_in.outputs.update(image=f"{REPO}@{GOOD}", trace=json.dumps(STABLE_TRACE), canary_image=canary)
+    return stand_in
+
+
+def test_deploy_canary_runs_the_canary_beside_webs_image_and_trace_which_stay():
+    from gitlab_k8s_cd.pipeline.deploy import deploy_canary
+
+    pulumi = with_canary_track()
+    extra = "gitlab-k8s-cd:someKey=x"
+    status, summary = deploy_canary(f"{REPO}@{CANARY}", [*GIVEN_TRACE, extra], pulumi, StandInClusterReader())
+    assert (status, summary) == (EXIT_DEPLOYED, f"canary {CANARY} deployed beside {GOOD}")
+    assert pulumi.ups == [
+        (
+            f"{REPO}@{GOOD}",  # the image web runs: its Deployment does not change
+            [
+                extra,
+                *WEB_TRACE,  # nor its pods' annotations
+                "canaryCommitSha=" + "c" * 40,
+                "canaryPipelineUrl=https://gitlab.com/acme/hello/-/pipelines/2",
+                "canaryJobUrl=https://gitlab.com/acme/hello/-/jobs/20",
+                f"canaryImage={REPO}@{CANARY}",
+            ],
+        )
+    ]
+    assert pulumi.outputs["deployed_digest"] == GOOD
+
+
+def test_a_failed_canary_is_explained_by_its_own_deployment_and_removed_web_untouched(capsys):
+    from gitlab_k8s_cd.pipeline.deploy import deploy_canary
+
+    pulumi = with_canary_track()
+    pulumi.failing = {CANARY}
+    reader = StandInClusterReader(failing=("hello-canary",))
+    status, summary = deploy_canary(f"{REPO}@{CANARY}", GIVEN_TRACE, pulumi, reader)
+    assert status == EXIT_ROLLED_BACK
+    assert summary == (
+        f"canary {CANARY} failed: ProgressDeadlineExceeded: ReplicaSet hello-canary-7d9 has timed out "
+        f"progressing.; canary removed, still running {GOOD}"
+    )
+    # The canary's Deployment alone is diagnosed (its selector finds the canary's pods only).
+    assert reader.asked == [("hello-staging", "hello-canary")]
+    assert "hello-canary-7d9-x2x/app | KeyError: 'GREETING'" in capsys.readouterr().out
+    # Then one up without the canary, web's image and trace as they were; the migration Job left alone.
+    assert pulumi.ups[1] == (f"{REPO}@{GOOD}", [*WEB_TRACE, *NO_CANARY])
+    assert pulumi.excluded == [[], [MIGRATION_JOB_URN_GLOB]]
+
+
+def test_a_canary_whose_removal_fails_too_says_so_and_is_not_retried():
+    from gitlab_k8s_cd.pipeline.deploy import deploy_canary
+
+    pulumi = with_canary_track()
+    pulumi.failing = {CANARY, GOOD}
+    status, summary = deploy_canary(f"{REPO}@{CANARY}", [], pulumi, StandInClusterReader(failing=()))
+    assert status == EXIT_ROLLBACK_FAILED and len(pulumi.ups) == 2
+    assert summary.endswith(
+        "removing it failed too (pulumi up exited 255): run the abort job, or see README: rolling back by hand"
+    )
+
+
+def test_a_canary_needs_a_running_image_to_stand_beside():
+    from gitlab_k8s_cd.pipeline.deploy import deploy_canary
+
+    pulumi = StandInPulumi()
+    status, summary = deploy_canary(f"{REPO}@{CANARY}", [], pulumi, StandInClusterReader())
+    assert status == EXIT_ROLLED_BACK and "the stack runs no image yet" in summary
+    assert pulumi.ups == []
+
+
+def test_promoting_the_canary_deploys_its_image_and_removes_it_in_the_same_up():
+    pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
+    status, summary = deploy(f"{REPO}@{CANARY}", GIVEN_TRACE, pulumi, StandInClusterReader())
+    assert (status, summary) == (EXIT_DEPLOYED, f"deployed {CANARY}: the canary is promoted, its Deployment removed")
+    assert pulumi.ups == [(f"{REPO}@{CANARY}", [*GIVEN_TRACE, *NO_CANARY])]
+    # Another image while a canary runs: deployed, and the canary removed all the same.
+    pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
+    status, summary = deploy(f"{REPO}@{BAD}", [], pulumi, StandInClusterReader())
+    assert summary == f"deployed {BAD}; the canary ({CANARY}) removed"
+    assert pulumi.ups == [(f"{REPO}@{BAD}", NO_CANARY)]
+
+
+def test_a_failed_promotion_rolls_web_back_without_the_canary():
+    pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
+    pulumi.failing = {CANARY}
+    status, summary = deploy(f"{REPO}@{CANARY}", [], pulumi, StandInClusterReader())
+    assert status == EXIT_ROLLED_BACK and summary.endswith(f"rolled back to {GOOD}")
+    assert pulumi.ups[1] == (f"{REPO}@{GOOD}", NO_CANARY)
+
+
+def test_abort_removes_the_canary_and_keeps_webs_image_and_trace():
+    from gitlab_k8s_cd.pipeline.deploy import abort_canary
+
+    pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
+    status, summary = abort_canary([*GIVEN_TRACE, "gitlab-k8s-cd:someKey=x"], pulumi)
+    assert (status, summary) == (EXIT_DEPLOYED, f"canary {CANARY} removed; still running {GOOD}")
+    # The trace values given describe the abort job: they would roll web's pods, so they are dropped.
+    assert pulumi.ups == [(f"{REPO}@{GOOD}", ["gitlab-k8s-cd:someKey=x", *WEB_TRACE, *NO_CANARY])]
+    assert abort_canary([], with_canary_track())[1] == f"no canary was running; still running {GOOD}"
+    failed = with_canary_track(canary=f"{REPO}@{CANARY}")
+    failed.failing = {GOOD}
+    assert abort_canary([], failed) == (
+        EXIT_ROLLED_BACK,
+        "abort failed: pulumi up exited 255; the canary may still run",
+    )
+
+
+def test_the_canarys_keys_are_in_the_image_keys_namespace():
+    from gitlab_k8s_cd.pipeline.deploy import CANARY_KEYS, TRACE_KEYS, abort_canary, config_key, no_canary
+
+    assert config_key("gitlab-k8s-cd:image", "canaryImage") == "gitlab-k8s-cd:canaryImage"
+    assert config_key("orders:image", "canaryImage") == "orders:canaryImage"
+    assert config_key("image", "canaryImage") == "canaryImage"  # the CLI qualifies it with the project's name
+    assert no_canary("orders:image") == [f"orders:{key}=" for key in CANARY_KEYS]
+    pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
+    abort_canary(["orders:commitSha=" + "f" * 40], pulumi, image_key="orders:image")
+    assert pulumi.ups[0][1] == [
+        *(f"orders:{key}={STABLE_TRACE[key]}" for key in TRACE_KEYS),
+        *(f"orders:{key}=" for key in CANARY_KEYS),
+    ]
+
+
+def test_the_canarys_keys_are_the_ones_the_program_reads():
+    from gitlab_k8s_cd.components.config import KNOWN_KEYS, REVIEW_REFUSED
+    from gitlab_k8s_cd.pipeline.deploy import CANARY_KEYS, TRACE_KEYS
+
+    assert set(CANARY_KEYS) | set(TRACE_KEYS) <= KNOWN_KEYS
+    assert set(CANARY_KEYS) <= set(REVIEW_REFUSED)
+
+
+def run_tool(tmp_path, outputs, *args):
+    """The real tool, as a CI job runs it, against the stand-in tests/bin/pulumi, whose ``up`` plans
+    the staging stack offline with the same --config values; returns (exit status, stderr, the
+    pulumi calls, the planned Deployments by name)."""
+    import yaml
+
+    tmp_path.mkdir()
+    (tmp_path / "outputs.json").write_text(json.dumps(outputs))
+    log, plan = tmp_path / "pulumi.log", tmp_path / "plan"
+    env = {
+        **os.environ,
+        # The stand-in, and this interpreter as its python3 (it runs the offline plan).
+        "PATH": os.pathsep.join([str(ROOT / "tests" / "bin"), os.path.dirname(sys.executable), os.environ["PATH"]]),
+        "PULUMI_STAND_IN_LOG": str(log),
+        "PULUMI_STAND_IN_OUTPUTS": str(tmp_path / "outputs.json"),
+        "PULUMI_STAND_IN_PLAN_DIR": str(plan),
+        "PULUMI_CONFIG_PASSPHRASE": "correct-horse-battery-staple",
+        # This checkout first (an import root given in the environment, after it, stands in for an editable install).
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gitlab_k8s_cd.pipeline.deploy", "--stack", "staging", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    calls = [json.loads(line)["argv"] for line in log.read_text().splitlines()]
+    manifests = yaml.safe_load_all((plan / "kubernetes.yaml").read_text()) if plan.exists() else []
+    deployments = {m["metadata"]["name"]: m for m in manifests if m and m["kind"] == "Deployment"}
+    return result.returncode, result.stderr + result.stdout, calls, deployments
+
+
+def test_each_mode_through_the_cli_makes_exactly_its_pulumi_calls_and_plans_what_it_says(tmp_path):
+    """deploy-canary, promote and abort, as the CI jobs run them, on the staging stack with a
+    canary track declared (a --config here; production's stack file declares it)."""
+    track = 'gitlab-k8s-cd:canary={"replicas": 2}'
+    stable = "registry.gitlab.com/acme/hello@" + GOOD
+    canary = "registry.gitlab.com/acme/hello@" + CANARY
+    outputs = {"image": stable, "trace": STABLE_TRACE, "deployed_digest": GOOD, "canary_image": ""}
+    reads = [["stack", "output", "trace", "--stack", "staging"], ["stack", "output", "image", "--stack", "staging"]]
+
+    def up(image, *configs):
+        command = ["up", "--yes", "--stack", "staging", "--config", f"image={image}"]
+        for config in configs:
+            command += ["--config", config]
+        return command
+
+    status, said, calls, planned = run_tool(
+        tmp_path / "canary", outputs, "--canary-image", canary, "--config", track, "--config", GIVEN_TRACE[0]
+    )
+    assert status == EXIT_DEPLOYED, said
+    assert calls == [
+        *reads,
+        up(
+            stable,
+            track,
+            *WEB_TRACE,
+            "canaryCommitSha=" + "c" * 40,
+            f"canaryImage={canary}",
+        ),
+    ]
+    assert set(planned) == {"hello", "hello-worker", "hello-canary"}
+    assert planned["hello"]["spec"]["template"]["spec"]["containers"][0]["image"] == stable
+    assert planned["hello-canary"]["spec"]["template"]["spec"]["containers"][0]["image"] == canary
+    assert planned["hello-canary"]["spec"]["replicas"] == 2
+    assert planned["hello"]["spec"]["template"]["metadata"]["annotations"]["gitlab-k8s-cd/commit-sha"] == "a" * 40
+
+    running = {**outputs, "canary_image": canary}
+    status, said, calls, planned = run_tool(tmp_path / "promote", running, "--image", canary, "--config", track)
+    assert status == EXIT_DEPLOYED, said
+    assert calls == [
+        ["stack", "output", "deployed_digest", "--stack", "staging"],
+        ["stack", "output", "canary_image", "--stack", "staging"],
+        up(canary, track, *NO_CANARY),
+    ]
+    assert set(planned) == {"hello", "hello-worker"}
+    assert planned["hello"]["spec"]["template"]["spec"]["containers"][0]["image"] == canary
+
+    status, said, calls, planned = run_tool(
+        tmp_path / "abort", running, "--abort-canary", "--config", track, "--config", GIVEN_TRACE[0]
+    )
+    assert status == EXIT_DEPLOYED, said
+    assert calls == [
+        *reads,
+        ["stack", "output", "canary_image", "--stack", "staging"],
+        up(stable, track, *WEB_TRACE, *NO_CANARY),
+    ]
+    assert set(planned) == {"hello", "hello-worker"}
+    assert planned["hello"]["spec"]["template"]["spec"]["containers"][0]["image"] == stable
+    assert planned["hello"]["spec"]["template"]["metadata"]["annotations"]["gitlab-k8s-cd/commit-sha"] == "a" * 40
+
+
+def test_the_cli_takes_exactly_one_mode_and_images_by_digest(capsys):
+    from gitlab_k8s_cd.pipeline.deploy import main
+
+    for args in ([], ["--image", f"{REPO}@{GOOD}", "--abort-canary"], ["--canary-image", "x", "--image", "y"]):
+        with pytest.raises(SystemExit) as exited:
+            main(["--stack", "staging", *args])
+        assert exited.value.code == 2
+    assert main(["--stack", "staging", "--canary-image", f"{REPO}:1.0"]) == 64
+    assert "--canary-image 'registry.example.com/acme/hello:1.0': deploy by digest" in capsys.readouterr().err

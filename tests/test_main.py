@@ -65,8 +65,12 @@ def test_staging_exports_what_consumers_need(staging_plan):
         "commit",
         "review_pulumi_config_passphrase",
         "migration_job",
+        "canary_image",
+        "trace",
     }
     assert outputs["namespace"] == "hello-staging"
+    assert outputs["canary_image"] == ""  # no canary runs
+    assert outputs["trace"] == {"commitSha": "", "pipelineUrl": "", "jobUrl": ""}  # no CI run
     assert outputs["migration_job"] == ""  # the staging example has no migration
     assert outputs["image"] == STAGING[key("image")]
     assert "@sha256:" in outputs["image"]

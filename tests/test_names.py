@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from gitlab_k8s_cd.components import InvalidArgument, ReviewAppArgs, ReviewAppsSpec, names
+from gitlab_k8s_cd.components import ConfigError, InvalidArgument, ReviewAppArgs, ReviewAppsSpec, names
 from tests.conftest import load
 
 APP_49 = "a" * 49
@@ -139,3 +139,15 @@ def test_review_app_args_refuse_a_review_app_whose_service_is_not_a_dns_1035_lab
     ReviewAppArgs(**args)
     with pytest.raises(InvalidArgument, match=r"^app: "):
         ReviewAppArgs(**{**args, "app": "7up"})
+
+
+def test_the_canary_deployment_is_named_after_web_and_checked_as_the_other_derived_names():
+    assert names.canary_workload("hello") == "hello-canary"
+    assert names.canary_workload("hello-review-42") == "hello-review-42-canary"
+    with pytest.raises(InvalidArgument, match=r"^app: derives the canary Deployment's name '.*' \(254 characters\)"):
+        names.canary_workload("a" * 247)
+    # A process called so would take its name: the name is reserved (gitlab_k8s_cd.components.process).
+    with pytest.raises(
+        ConfigError, match=r"^gitlab-k8s-cd:processes\['canary'\]: is reserved: .* 'canary' web's canary"
+    ):
+        load({"processes": {"canary": {"command": ["/app/x"], "noProbeReason": "none"}}})

@@ -84,6 +84,13 @@ def test_every_rule_passes_the_staging_plan(rule, resources):
     assert [(t, m) for t, props in resources for m in rule.check(t, props, {})] == []
 
 
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_every_rule_passes_the_staging_plan_with_its_canary_running(rule, canary_plan):
+    resources = [(r.type, crossguard_props(r.inputs)) for r in canary_plan.resources if r.custom]
+    assert "hello-workload-canary-deployment" in {r.name for r in canary_plan.resources}
+    assert [(t, m) for t, props in resources for m in rule.check(t, props, {})] == []
+
+
 @pytest.fixture(scope="module")
 def review_resources(review_plan):
     return [(r.type, crossguard_props(r.inputs)) for r in review_plan.resources if r.custom]

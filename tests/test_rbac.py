@@ -579,3 +579,34 @@ def test_each_sentence_of_the_leaked_credential_table_holds_for_the_planned_role
         where = name if kind == "Namespace" else namespace  # the API server's namespaced GET of a namespace
         allowed = grants(plans["staging"], account, where, row_.group, row_.resource, verb_, name)
         assert allowed == (match["can"] == "can"), (verb_, name)
+
+
+def test_a_canary_track_grants_its_deployment_by_name_whatever_ci_runs(staging_plan, canary_plan, canary_track_plan):
+    """CI's deploy-canary run creates web's canary Deployment, its promote and abort runs delete
+    it: RBAC cannot restrict the create by name (docs/contracts.md KR-2), and the Role grants create
+    on deployments already, for the processes'. What the declared track adds is the canary's name,
+    for get, patch and delete (and the deploy tool's diagnosis), on the Deployment alone; the Role is
+    the same whether a canary runs or not, since CI cannot patch its Role."""
+    namespace, account = STAGING
+
+    def role(plan):
+        (found,) = [r.inputs for r in plan.kind("Role") if r.inputs["metadata"]["namespace"] == namespace]
+        return found["rules"]
+
+    assert role(canary_plan) == role(canary_track_plan) != role(staging_plan)
+    canary = names.canary_workload("hello")
+    assert canary in {m["metadata"]["name"] for m in objects_in(canary_plan, namespace) if m["kind"] == "Deployment"}
+    for verb in BY_NAME_WHEN_DEPLOYED:
+        assert grants(canary_plan, account, namespace, "apps", "deployments", verb, canary), verb
+        assert not grants(staging_plan, account, namespace, "apps", "deployments", verb, canary), verb
+    for verb in ANY_NAME_WHEN_DEPLOYED:
+        assert grants(staging_plan, account, namespace, "apps", "deployments", verb)  # with or without a track
+    for group, resource in (("policy", "poddisruptionbudgets"), ("autoscaling", "horizontalpodautoscalers")):
+        assert not grants(canary_plan, account, namespace, group, resource, "get", canary), resource
+    # The Role is what components.rbac derives for the track, and nothing more.
+    expected = granted_requests(staging_plan, account, namespace) | {
+        ("apps", "deployments", verb, canary) for verb in BY_NAME_WHEN_DEPLOYED
+    }
+    assert granted_requests(canary_plan, account, namespace) == expected
+    assert environment_deployer("hello", canary=True).deploys["apps/v1/Deployment"] == frozenset({"hello", canary})
+    assert canary not in environment_deployer("hello", canary=True).deploys["policy/v1/PodDisruptionBudget"]

@@ -175,6 +175,7 @@ def test_one_replica_and_names_suffixed_with_the_merge_request(review_plan):
         "app.kubernetes.io/name": "hello",
         "app.kubernetes.io/instance": "hello-review-42",
         "app.kubernetes.io/component": "web",
+        "gitlab-k8s-cd/track": "stable",  # as every web Deployment's (gitlab_k8s_cd.components.canary)
     }
     assert worker["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
     (service,) = of_kind(review_plan, "Service")

@@ -10,6 +10,9 @@ from tests.conftest import APP_SECRETS, component
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 WEB_SELECTOR = {**selector_labels("hello", "hello-staging"), "app.kubernetes.io/component": "web"}
+"""web's pods, both tracks: what the Service and the policy that admits traffic select."""
+STABLE_SELECTOR = {**WEB_SELECTOR, "gitlab-k8s-cd/track": "stable"}
+"""web's stable pods: what its Deployment and its PodDisruptionBudget select."""
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,8 @@ def test_deployment_sets_the_rollout_timings(deployment):
 
 def test_selector_is_the_stable_subset_of_the_pod_labels(deployment):
     selector = deployment["spec"]["selector"]["matchLabels"]
-    assert selector == {**selector_labels("hello", "hello-staging"), "app.kubernetes.io/component": "web"}
+    # web's Deployment is the stable track's, canary or not (gitlab_k8s_cd.components.canary).
+    assert selector == STABLE_SELECTOR
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
 
 
@@ -131,7 +135,7 @@ def test_service_is_named_after_the_app_and_targets_the_http_port(staging_plan):
 
 def test_disruption_budget_exists_when_there_is_more_than_one_replica(staging_plan, single):
     budget = staging_plan.get("kubernetes:policy/v1:PodDisruptionBudget", "hello-workload-disruption-budget").inputs
-    assert budget["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": WEB_SELECTOR}}
+    assert budget["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": STABLE_SELECTOR}}
     # The worker runs one pod: a budget would block every drain of its node.
     assert [r.name for r in staging_plan.kind("PodDisruptionBudget")] == ["hello-workload-disruption-budget"]
     assert not [r for r in single.kind("PodDisruptionBudget") if r.name.startswith("single-")]
