@@ -98,3 +98,28 @@ def test_productions_manifests_pass_every_checkov_check(planned):
     report = scan("kubernetes", out / "kubernetes.yaml")
     assert report["failed"] == []
     assert {check for check, _, _ in report["skipped"]} <= {"CKV_K8S_35"}
+
+
+CANARY_IMAGE = "registry.gitlab.com/acme/hello@sha256:" + "c" * 64
+
+
+def test_production_declares_a_one_pod_canary_that_its_deploy_canary_job_turns_on(planned, tmp_path):
+    """Declared, the canary is off (no canaryImage) yet the deployer may run it; with the image
+    CI's deploy-canary passes, one canary pod runs beside web's four, and web keeps its image."""
+    result, manifests, _, _ = planned
+    assert CONFIG["gitlab-k8s-cd:canary"] == {"replicas": 1}
+    assert "hello-canary" not in {m["metadata"]["name"] for m in manifests if m["kind"] == "Deployment"}
+    (role,) = [m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "hello-deployer"]
+    assert any(
+        "deployments" in rule["resources"] and "hello-canary" in rule.get("resourceNames", []) for rule in role["rules"]
+    )
+    canary = plan_cli("--stack", "production", "--out", str(tmp_path), "-c", f"canaryImage={CANARY_IMAGE}")
+    assert canary.returncode == 0, canary.stdout + canary.stderr
+    deployments = {
+        m["metadata"]["name"]: m
+        for m in yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text())
+        if m["kind"] == "Deployment"
+    }
+    assert deployments["hello-canary"]["spec"]["replicas"] == 1
+    assert deployments["hello-canary"]["spec"]["template"]["spec"]["containers"][0]["image"] == CANARY_IMAGE
+    assert deployments["hello"]["spec"]["template"]["spec"]["containers"][0]["image"] == CONFIG["gitlab-k8s-cd:image"]
