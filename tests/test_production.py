@@ -106,7 +106,7 @@ CANARY_IMAGE = "registry.gitlab.com/acme/hello@sha256:" + "c" * 64
 def test_production_declares_a_one_pod_canary_that_its_deploy_canary_job_turns_on(planned, tmp_path):
     """Declared, the canary is off (no canaryImage) yet the deployer may run it; with the image
     CI's deploy-canary passes, one canary pod runs beside web's four, and web keeps its image."""
-    result, manifests, _, _ = planned
+    _, manifests, _, _ = planned
     assert CONFIG["gitlab-k8s-cd:canary"] == {"replicas": 1}
     assert "hello-canary" not in {m["metadata"]["name"] for m in manifests if m["kind"] == "Deployment"}
     (role,) = [m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "hello-deployer"]
