@@ -16,6 +16,7 @@ the pack shipped with this package always among them (see ``policy_rules``), and
 - ``kubernetes.yaml``: every Kubernetes object, in apply order, secrets redacted;
 - ``gitlab.yaml``: every GitLab resource with its inputs, secrets redacted;
 - ``resources.json``: every resource by URN, what ``--compare`` reads;
+- ``outputs.json``: the stack's outputs (what ``pulumi stack output`` would show), secrets redacted;
 - ``changes.json``: with ``--compare``, the changes against the earlier plan.
 
 Exit status: 0 the plan is valid; 1 the plan is invalid: a manifest fails the schema (object and

@@ -555,13 +555,15 @@ class Plan:
         ]
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
-        """Write ``kubernetes.yaml``, ``gitlab.yaml`` and ``resources.json`` to ``out_dir``, secrets redacted."""
+        """Write ``kubernetes.yaml``, ``gitlab.yaml``, ``resources.json`` and ``outputs.json`` (the
+        stack's outputs) to ``out_dir``, secrets redacted."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         files = {
             "kubernetes.yaml": yaml.safe_dump_all(self.manifests(), sort_keys=False, width=120),
             "gitlab.yaml": yaml.safe_dump(self.gitlab_resources(), sort_keys=False, width=120),
             "resources.json": json.dumps(self.resource_table(), indent=1, sort_keys=True) + "\n",
+            "outputs.json": json.dumps(redact(self.outputs), indent=1, sort_keys=True) + "\n",
         }
         for name, text in files.items():
             (out / name).write_text(text)

@@ -297,6 +297,7 @@ def run_pipeline(
         "PULUMI_STAND_IN_LOG": str(pulumi_log),
         "PULUMI_STAND_IN_PYTHON": str(venv / "bin" / "python"),
         "PULUMI_STAND_IN_PLAN_DIR": str(workdir / "plan"),
+        "PULUMI_STAND_IN_STATE_DIR": str(stand_in_state(workdir)),
     }
     variables = {
         "CI_PROJECT_DIR": str(repo),
@@ -338,3 +339,24 @@ def run_pipeline(
 
 def _plain(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def stand_in_state(workdir: Path) -> Path:
+    """Where the pulumi stand-in keeps each stack's outputs between the runs of one test."""
+    return workdir / "stacks"
+
+
+def deployed_as_committed(repo: Path, workdir: Path, stack: str) -> None:
+    """The stand-in's state of ``stack`` as if its committed stack file had been deployed: the
+    outputs of its offline plan (what ``pulumi stack output`` then reads, e.g. the running image)."""
+    out = workdir / f"committed-{stack}"
+    subprocess.run(
+        [sys.executable, "-m", "gitlab_k8s_cd.components.plan", "--stack", stack, "--out", str(out)],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    state = stand_in_state(workdir)
+    state.mkdir(exist_ok=True)
+    shutil.copy(out / "outputs.json", state / f"{stack}.outputs.json")

@@ -566,17 +566,18 @@ def test_the_image_goes_to_the_config_key_the_program_reads(monkeypatch):
     assert configs(started[1]) == [f"ledger:image={REPO}@{GOOD}", "ledger:commitSha=abc", "kubernetes:context=ci"]
 
 
-def stand_in_up(project_dir, *configs):
-    """``pulumi up`` of the stand-in CLI in ``project_dir`` (planning its stack offline), and what it
-    handed the plan as ``-c``."""
+def stand_in_up(project_dir, *configs, command=("up", "--yes"), state=None):
+    """``pulumi up`` (or ``command``) of the stand-in CLI in ``project_dir`` (planning its stack
+    offline), and what it handed the plan as ``-c``; ``state``: its $PULUMI_STAND_IN_STATE_DIR."""
     env = {
         **os.environ,
         "PULUMI_STAND_IN_LOG": str(project_dir / "pulumi.log"),
         "PULUMI_STAND_IN_PLAN_DIR": str(project_dir / "plan"),
         "PULUMI_CONFIG_PASSPHRASE": "stand-in-passphrase",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **({"PULUMI_STAND_IN_STATE_DIR": str(state)} if state else {}),
     }
-    argv = ["up", "--yes", "--stack", "dev"] + [arg for config in configs for arg in ("--config", config)]
+    argv = [*command, "--stack", "dev"] + [arg for config in configs for arg in ("--config", config)]
     return subprocess.run(
         [sys.executable, str(ROOT / "tests" / "bin" / "pulumi"), *argv],  # this Python runs the plan
         cwd=project_dir,
@@ -618,6 +619,22 @@ def test_the_stand_in_pulumi_gives_a_bare_config_key_the_projects_namespace_as_t
         "project": "ledger-infra",
         "keys": ["kubernetes:context", "ledger-infra:commitSha", "ledger-infra:image", "ledger-infra:team"],
     }
+
+
+def test_the_stand_in_pulumi_keeps_the_outputs_of_a_stacks_last_successful_up_for_stack_output(tmp_path):
+    """As the backend keeps the stack's outputs: the pipeline runs' canary jobs read web's image back."""
+    (tmp_path / "Pulumi.yaml").write_text("name: ledger-infra\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  ledger-infra:team: ledger\n")
+    (tmp_path / "__main__.py").write_text(HANDED + 'pulumi.export("image", pulumi.Config().require("image"))\n')
+    state = tmp_path / "state"
+    assert stand_in_up(tmp_path, command=("stack", "output", "image"), state=state).returncode == 1  # never deployed
+    image = "registry.example.com/ledger@sha256:" + "a" * 64
+    assert stand_in_up(tmp_path, f"image={image}", state=state).returncode == 0
+    shown = stand_in_up(tmp_path, command=("stack", "output", "image"), state=state)
+    assert (shown.returncode, shown.stdout) == (0, image + "\n")
+    (tmp_path / "__main__.py").write_text("raise RuntimeError('a failed update')\n")
+    assert stand_in_up(tmp_path, "image=other", state=state).returncode != 0
+    assert stand_in_up(tmp_path, command=("stack", "output", "image"), state=state).stdout == image + "\n"
 
 
 def test_the_stand_in_pulumi_refuses_a_config_key_the_cli_cannot_parse(tmp_path):
