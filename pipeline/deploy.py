@@ -31,6 +31,7 @@ has two more modes; the image key (``--image-key``) names the namespace of every
 (``gitlab-k8s-cd:canaryImage``...):
 
     python -m gitlab_k8s_cd.pipeline.deploy --stack production --canary-image REPO@sha256:... [--config ...]
+    python -m gitlab_k8s_cd.pipeline.deploy --stack production --promote REPO@sha256:... [--config ...]
     python -m gitlab_k8s_cd.pipeline.deploy --stack production --abort-canary [--config ...]
 
 - ``--canary-image``, deploy-canary: ``pulumi up`` with the image web runs now (the stack's ``image``
@@ -44,6 +45,10 @@ has two more modes; the image key (``--image-key``) names the namespace of every
   the canary's image: web rolls out to it, and the canary's Deployment is deleted in the same ``up``
   (Pulumi deletes it after every update, so its pods serve until web's rollout is done); any other
   image is deployed the same way, and the canary removed.
+- ``--promote``, the promote job: ``--image`` of that image only if it is the canary running now
+  (the stack's ``canary_image``). Anything else changes nothing and exits 3: after an abort (no
+  canary), or when another pipeline's canary replaced it, promoting would roll every pod to an
+  image no canary vouches for.
 - ``--abort-canary``: ``pulumi up`` with web's image and trace as they are and no canary: its
   Deployment is deleted, web's untouched (trace values given are dropped: they would roll web).
 
@@ -55,7 +60,8 @@ The Job is found by its name, derived from the image as the stack derives it, no
 ``migration_job`` output, which after a failed ``pulumi up`` may still be the previous update's
 (the program registers its outputs last, after the Deployments that waited for the Job).
 
-Exit status: 0 deployed; 1 failed and rolled back, failed with nothing to roll back to, or the
+Exit status: 0 deployed; 3 not promoted (``--promote`` of an image that is not the running canary's,
+nothing changed); 1 failed and rolled back, failed with nothing to roll back to, or the
 migration failed (nothing rolled out); 2 the rollback failed too; 130 interrupted (the running
 ``pulumi`` is signalled, and left to cancel cleanly; no rollback is attempted).
 """
@@ -73,6 +79,8 @@ from typing import Any, Protocol
 
 EXIT_DEPLOYED, EXIT_ROLLED_BACK, EXIT_ROLLBACK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
+EXIT_NOT_PROMOTED = 3
+"""``--promote`` of an image that is not the running canary's: nothing was run."""
 """A failed migration exits as a failed rollout does: the running release is unchanged."""
 MIGRATION_JOB_URN_GLOB = "**kubernetes:batch/v1:Job::*-migration"
 """components/migration.py JOB_URN_GLOB (tests/test_deploy.py checks they agree): what a rollback excludes."""
@@ -410,6 +418,24 @@ def deploy_canary(
     return EXIT_ROLLED_BACK, f"canary {digest} failed: {reason}; canary removed, still running {_digest(stable)}"
 
 
+def promote(
+    image: str,
+    configs: Sequence[str],
+    pulumi: Pulumi,
+    reader: ClusterReader,
+    interrupted: Callable[[], bool] = lambda: False,
+    image_key: str = DEFAULT_IMAGE_KEY,
+) -> tuple[int, str]:
+    """Deploy ``image`` only if it is the canary running now: then web rolls to it and the canary
+    is removed (:func:`deploy`). Else nothing runs: the canary was aborted, failed and was removed,
+    or another pipeline's canary runs instead."""
+    canary = pulumi.output("canary_image")
+    if canary != image:
+        running = f"the canary running is {_digest(canary)}" if canary else "no canary runs (aborted, or removed)"
+        return EXIT_NOT_PROMOTED, f"{_digest(image)} not promoted: {running}; nothing changed"
+    return deploy(image, configs, pulumi, reader, interrupted, image_key)
+
+
 def abort_canary(
     configs: Sequence[str],
     pulumi: Pulumi,
@@ -519,6 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--image", help="the image to deploy (the canary's promotes it), <repository>@sha256:<digest>")
     mode.add_argument("--canary-image", help="run this image as web's canary, beside the running one")
+    mode.add_argument("--promote", help="deploy this image if, and only if, it is the canary running now")
     mode.add_argument("--abort-canary", action="store_true", help="remove the canary; web's image stays")
     parser.add_argument(
         "--config",
@@ -533,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "namespace's); the canary's keys are in its namespace",
     )
     args = parser.parse_args(argv)
-    for flag, given in (("--image", args.image), ("--canary-image", args.canary_image)):
+    for flag, given in (("--image", args.image), ("--canary-image", args.canary_image), ("--promote", args.promote)):
         if given is not None and "@sha256:" not in given:
             print(f"error: {flag} {given!r}: deploy by digest, <repository>@sha256:<digest>", file=sys.stderr)
             return 64
@@ -543,6 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     interrupted, key = (lambda: pulumi.interrupted), args.image_key
     if args.canary_image is not None:
         status, summary = deploy_canary(args.canary_image, args.config, pulumi, KubernetesReader(), interrupted, key)
+    elif args.promote is not None:
+        status, summary = promote(args.promote, args.config, pulumi, KubernetesReader(), interrupted, key)
     elif args.abort_canary:
         status, summary = abort_canary(args.config, pulumi, interrupted, key)
     else:

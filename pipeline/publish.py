@@ -36,12 +36,10 @@ DIST_NAME = "gitlab_k8s_cd"
 CANONICAL_API = "https://gitlab.com/api/v4"
 CANONICAL_PROJECT = "gitlab-k8s-cd/gitlab-k8s-cd"
 """The component's canonical home (its default ``tools_requirement`` downloads from there)."""
-SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
-)
-"""semver.org's regex for a version (no ``v``), matched in full."""
+SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+"""A release version, matched in full: MAJOR.MINOR.PATCH (SemVer's core, no ``v``). No pre-release
+or build suffix: setuptools would normalise ``1.2.0-rc.1`` to ``1.2.0rc1`` (PEP 440), so the wheel
+would not be the tag's, and ``gitlab_k8s_cd-1.2.0-rc.1-py3-none-any.whl`` is no valid wheel name."""
 TIMEOUT = 60
 
 
@@ -76,8 +74,8 @@ def dist_files(dist: Path, version: str) -> list[Path]:
     """This version's wheel and sdist in ``dist``, and nothing else there. Raises :class:`Refused`."""
     if not SEMVER.fullmatch(version):
         raise Refused(
-            f"--version {version!r} is not a semantic version such as 1.2.3 (no 'v'): the CI/CD catalog "
-            "publishes SemVer tags, and the tag must equal pyproject.toml's version"
+            f"--version {version!r} is not a semantic version MAJOR.MINOR.PATCH such as 1.2.3 (no 'v', no "
+            "pre-release): the CI/CD catalog publishes SemVer tags, and the tag must equal pyproject.toml's version"
         )
     expected = {wheel_name(version), sdist_name(version)}
     found = {path.name for path in dist.iterdir()} if dist.is_dir() else set()

@@ -777,6 +777,32 @@ def test_promoting_the_canary_deploys_its_image_and_removes_it_in_the_same_up():
     assert pulumi.ups == [(f"{REPO}@{BAD}", NO_CANARY)]
 
 
+def test_the_promote_job_promotes_only_the_canary_that_runs_and_otherwise_changes_nothing():
+    """After an abort (no canary), or once a later pipeline's canary replaced this one, promoting
+    would roll every pod to an image no canary vouches for: --promote refuses, with no ``up``."""
+    from gitlab_k8s_cd.pipeline.deploy import EXIT_NOT_PROMOTED, promote
+
+    pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
+    status, summary = promote(f"{REPO}@{CANARY}", GIVEN_TRACE, pulumi, StandInClusterReader())
+    assert (status, summary) == (EXIT_DEPLOYED, f"deployed {CANARY}: the canary is promoted, its Deployment removed")
+    assert pulumi.ups == [(f"{REPO}@{CANARY}", [*GIVEN_TRACE, *NO_CANARY])]
+    aborted = with_canary_track(canary="")
+    status, summary = promote(f"{REPO}@{CANARY}", GIVEN_TRACE, aborted, StandInClusterReader())
+    assert (status, summary) == (
+        EXIT_NOT_PROMOTED,
+        f"{CANARY} not promoted: no canary runs (aborted, or removed); nothing changed",
+    )
+    replaced = with_canary_track(canary=f"{REPO}@{BAD}")
+    status, summary = promote(f"{REPO}@{CANARY}", GIVEN_TRACE, replaced, StandInClusterReader())
+    assert (status, summary) == (
+        EXIT_NOT_PROMOTED,
+        f"{CANARY} not promoted: the canary running is {BAD}; nothing changed",
+    )
+    assert aborted.ups == replaced.ups == []
+    # Promoting twice: the first promotion removed the canary, so the second changes nothing.
+    assert promote(f"{REPO}@{CANARY}", [], with_canary_track(canary=""), StandInClusterReader())[0] == EXIT_NOT_PROMOTED
+
+
 def test_a_failed_promotion_rolls_web_back_without_the_canary():
     pulumi = with_canary_track(canary=f"{REPO}@{CANARY}")
     pulumi.failing = {CANARY}

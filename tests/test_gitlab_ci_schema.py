@@ -490,16 +490,27 @@ def test_the_two_includes_render_without_a_collision_and_each_refers_only_to_its
 
 
 def test_production_deploys_the_digest_staging_deployed_and_never_builds():
-    """Staging's deploy reports the digest once its deploy command succeeded (a job's script stops
-    at its first failing line); production's deploy and canary need that report."""
+    """Staging's deploy reports the image it deployed, by digest, once its deploy command succeeded
+    (a job's script stops at its first failing line); production's deploy and canary need that
+    report and deploy that very reference, not their own include's ``image`` with the digest."""
     staging, production = rendered_includes()
+    release = staging["gitlab-k8s-cd-release"]["script"][-1]
+    assert release.startswith("printf 'RELEASE_DIGEST=%s\\nRELEASE_BY_DIGEST=%s@%s\\n' ")
+    assert release.endswith('"$(cat release.digest)" "$K8S_CD_IMAGE" "$(cat release.digest)" > release.env')
     deploy = staging["gitlab-k8s-cd-deploy"]
     command, report = deploy["script"]
-    assert (
-        command.startswith("python -m gitlab_k8s_cd.pipeline.deploy ")
-        and '"$K8S_CD_IMAGE@${RELEASE_DIGEST}"' in command
+    assert command.startswith(
+        'python -m gitlab_k8s_cd.pipeline.deploy --stack "$K8S_CD_STACK" --image "$RELEASE_BY_DIGEST" '
     )
-    assert report == """printf 'RELEASE_DIGEST=%s\\n' "$RELEASE_DIGEST" > "$CI_PROJECT_DIR/deployed.env\""""
+    assert report == (
+        """printf 'RELEASE_DIGEST=%s\\nRELEASE_BY_DIGEST=%s\\n' "$RELEASE_DIGEST" "$RELEASE_BY_DIGEST" """
+        """> "$CI_PROJECT_DIR/deployed.env\""""
+    )
+    for name in ("production-deploy", "production-deploy-canary", "production-promote"):
+        assert (
+            '"$RELEASE_BY_DIGEST"' in production[name]["script"][0]
+            and "$K8S_CD_IMAGE" not in production[name]["script"][0]
+        )
     assert deploy["artifacts"]["reports"]["dotenv"] == "deployed.env"
     for name in ("production-deploy", "production-deploy-canary"):
         needs = production[name]["needs"]
@@ -578,11 +589,11 @@ def test_a_canary_deploys_beside_the_stable_release_then_is_promoted_or_aborted_
     assert promote["rules"][-1] == abort["rules"][-1] == {"when": "manual"}
     assert abort["allow_failure"] is True and "allow_failure" not in promote
     assert promote["needs"] == [{"job": "gitlab-k8s-cd-deploy-canary", "artifacts": True}]
-    assert abort["needs"] == [{"job": "gitlab-k8s-cd-deploy-canary", "artifacts": False}]
-    image = '"$K8S_CD_IMAGE@${RELEASE_DIGEST}"'
+    assert abort["needs"] == []  # runnable when the canary's job failed
+    image = '"$RELEASE_BY_DIGEST"'
     assert f'--stack "$K8S_CD_STACK" --canary-image {image} ' in canary["script"][0]
     assert canary["artifacts"]["reports"]["dotenv"] == "canary.env" and "canary.env" in canary["script"][1]
-    assert f'--stack "$K8S_CD_STACK" --image {image} ' in promote["script"][0]
+    assert f'--stack "$K8S_CD_STACK" --promote {image} ' in promote["script"][0]
     assert promote["artifacts"]["reports"]["dotenv"] == "deployed.env" and "deployed.env" in promote["script"][1]
     (command,) = abort["script"]
     assert command == (
@@ -622,3 +633,19 @@ def test_the_readme_lists_every_input_with_its_type():
             assert "boolean" in cell and f"`{str(spec['default']).lower()}`" in rows[name], name
         for option in spec.get("options", []):
             assert f"`{option}`" in cell, (name, option)
+
+
+def test_the_program_imports_the_library_its_requirements_install_and_the_plan_diff_plans_with_that_one():
+    """The Pulumi CLI makes the program's virtualenv with `pip install -r requirements.txt` in the
+    project's directory (docs/contracts.md PC-17): this repository's requirements.txt installs
+    this checkout (the program imports gitlab_k8s_cd.components), and the plan-diff job installs the
+    project's requirements from its directory, as the CLI would: the library version the program
+    pins, not the component's own tools release."""
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    assert "-e ." in requirements
+    assert "from gitlab_k8s_cd.components import" in (ROOT / "__main__.py").read_text()
+    plan_diff = interpolated_jobs()["gitlab-k8s-cd-plan-diff"]
+    assert plan_diff["before_script"] == ['cd "$K8S_CD_PULUMI_DIR"']
+    install, _, command = plan_diff["script"]
+    assert install == "pip install --quiet --disable-pip-version-check -r requirements.txt"
+    assert "$K8S_CD_TOOLS" not in " ".join(plan_diff["script"]) and "--project-dir" not in command

@@ -83,8 +83,9 @@ def e2e(tmp_path_factory):
             ("canary", ("production-deploy-canary",)),
             ("promote", ("production-promote",)),
             ("aborted", ("production-deploy-canary", "production-abort-canary")),
+            ("promoted_after_abort", ("production-promote",)),
         ):
-            if name != "promote":
+            if name in ("canary", "aborted"):
                 # Production runs its committed release again (the runs above changed the stand-in's
                 # state of it): the canary's stable image is that release's.
                 deployed_as_committed(repo, workdir, "production")
@@ -426,3 +427,12 @@ def test_an_aborted_production_canary_is_removed_and_the_stable_release_never_ch
     assert any(image in argument for argument in canary_up)
     assert abort_ups and not [argument for up in abort_ups for argument in up if image in argument]
     assert {name: image_of(d) for name, d in aborted.deployments.items()} == {"hello": stable, "hello-worker": stable}
+
+
+def test_the_promote_job_after_an_abort_changes_nothing_and_fails(e2e):
+    """The pipeline's promote job stays playable after its canary was aborted: played, it must not
+    roll production to the aborted digest (pipeline.deploy --promote refuses; no pulumi up)."""
+    late = e2e["production"]["promoted_after_abort"]
+    assert late.run.returncode != 0 and late.run.result("production-promote") == "FAIL"
+    assert "not promoted: no canary runs (aborted, or removed); nothing changed" in late.run.log
+    assert late.ups() == []

@@ -89,7 +89,7 @@ def test_a_tag_that_is_not_semver_is_refused_before_any_request(tmp_path, gitlab
     assert StandIn.received == []
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "1.0.0-rc.1", "2.3.4+build.5"])
+@pytest.mark.parametrize("version", ["0.1.0", "1.0.0", "10.20.30"])
 def test_semver_versions_are_accepted(version):
     assert SEMVER.fullmatch(version)
 
