@@ -54,9 +54,18 @@ NAMESPACE = "gitlab-k8s-cd"
 """This repository's own project name, so its example stack's keys are ``gitlab-k8s-cd:*``. A
 program reads its own project's namespace (:func:`load_settings`); nothing assumes this one, but
 our keys found in it in another project are refused (:func:`_reject_wrong_namespace`)."""
-PROVIDER_NAMESPACES = frozenset({"kubernetes", "gitlab", "random", "pulumi"})
-"""The providers' (and the engine's) namespaces the program uses: ``kubernetes:namespace`` is the
-provider's, never a misplaced ``namespace``."""
+PROVIDER_NAMESPACES = frozenset(
+    {"kubernetes", "gitlab", "random", "pulumi", "aws", "azure", "azure-native", "gcp", "vault", "tls", "command"}
+)
+"""The providers' (and the engine's) namespaces: the ones the program uses and the common ones a
+stack may hold beside them. Never ours, however close to the project's name: ``kubernetes:namespace``
+and ``vault:namespace`` are the providers', never a misplaced ``namespace``."""
+CLOSE_RATIO = 0.8
+"""How alike (difflib's ratio) a namespace and the one read, or the project's name, are for the
+first to be a misspelling of the second: one or two characters off in a name of ten or more
+(``ledger-infr`` for ``ledger-infra`` is 0.96, ``ledger-intra`` 0.92), one off in a name of six
+(``ledgr`` for ``ledger``, 0.91); sibling projects stay below it (``ledger-ui`` and ``ledger-infra``
+0.76, ``payments-infra`` 0.54)."""
 
 T = TypeVar("T")
 
@@ -403,16 +412,19 @@ def _reject_wrong_namespace(
 ) -> None:
     """Refuse one of our keys where this program does not read it: in the library's own project's
     namespace (a stack file copied from this repository), in the project's when the program reads
-    another, or in any other namespace, not a provider's, that holds two or more of our keys (a
-    project renamed after its config was set). Other namespaces, the providers' among them
-    (``kubernetes:namespace``), are left alone. A secret's value is never shown."""
+    another, in a namespace close to the one read or to the project's name (a misspelling, or the
+    name without or with a suffix: :func:`_close`), or in any other namespace, not a provider's,
+    that holds two or more of our keys (a project renamed after its config was set). Other
+    namespaces, the providers' among them (``kubernetes:namespace``), are left alone. A secret's
+    value is never shown."""
     held: dict[str, list[str]] = {}
     for full in sorted(keys):
         other, _, key = full.partition(":")
         if other != namespace and other not in PROVIDER_NAMESPACES and key in KNOWN_KEYS:
             held.setdefault(other, []).append(key)
     for other, ours in held.items():
-        if other not in (NAMESPACE, project) and len(ours) < 2:
+        near = None if other in (NAMESPACE, project) else _close(other, (namespace, project))
+        if other not in (NAMESPACE, project) and near is None and len(ours) < 2:
             continue
         key = ours[0]
         full = f"{other}:{key}"
@@ -432,11 +444,29 @@ def _reject_wrong_namespace(
         why = (
             f"is in the {other} namespace, which this program does not read"
             + (f" (the project's, {project}: the program names its own)" if other == project else "")
+            + (f" (close to {near}: a misspelling?)" if near is not None else "")
             + f"; this program reads the {namespace} namespace: set it with `{command}`, which writes "
             f"{namespace}:{key}"
             + (f"; {len(ours) - 1} more of this program's keys are in {other} too" if len(ours) > 1 else "")
         )
         raise ConfigError((full,), f"{full}: {why} (got {given!r})")
+
+
+def _close(other: str, names: Iterable[str]) -> str | None:
+    """The name of ``names`` that ``other`` looks meant for, if any: a misspelling of it (difflib's
+    ratio, :data:`CLOSE_RATIO`, case ignored), or it with a suffix cut or added at a separator
+    (``ledger`` and ``ledger-infra``), which a ratio misses (0.67) yet is how a program's namespace
+    and its project's name usually differ. A ratio alone would take ``ledger`` for ``ledger-infra``
+    only if lowered to where unrelated names pass too; an edit distance alone likewise."""
+    lowered = other.lower()
+    for name in dict.fromkeys(names):
+        near = name.lower()
+        if lowered == near or difflib.SequenceMatcher(None, lowered, near).ratio() >= CLOSE_RATIO:
+            return name
+        short, long = sorted((lowered, near), key=len)
+        if long.startswith(short) and long[len(short)] in "-_.":
+            return name
+    return None
 
 
 def _read_raw(keys: Iterable[str], reading: str) -> dict[str, Any]:

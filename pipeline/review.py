@@ -1,13 +1,15 @@
 """Writes a merge request's review stack config, derived from the base stack's.
 
     python -m gitlab_k8s_cd.pipeline.review config --base staging --merge-request-iid 42 \\
-        --environment review/feature-x [--project-dir .] [--config-namespace NS] [--dotenv review.env]
+        --environment review/feature-x [--project-dir .] [--image-key image] [--dotenv review.env]
 
 It reads ``Pulumi.<base>.yaml`` and writes ``Pulumi.review-<iid>.yaml`` next to it: the base's
 app, image, probes, resources, settings, project and cluster; one replica; the review namespace;
 the environment and its URL (see ``gitlab_k8s_cd.components.config.derive_review_config``). The
-keys are read from, and written to, the namespace the program reads: the project's (the ``name``
-in its Pulumi.yaml, as ``load_settings()`` reads), or ``--config-namespace``. Whatever else an
+keys are read from, and written to, the namespace the program reads, which the image key names
+as the deploy tool's ``--image-key`` does (the component's input ``image_config_key``): a bare
+``image`` is the project's (the ``name`` in its Pulumi.yaml, as ``load_settings()`` reads),
+``ledger:image`` the ``ledger`` namespace (``load_settings(namespace="ledger")``). Whatever else an
 existing review stack file holds (its ``encryptionsalt``, say) is kept. ``--dotenv`` also writes
 ``REVIEW_STACK`` and ``REVIEW_URL`` for GitLab's dotenv report, which sets the environment's URL.
 
@@ -28,15 +30,24 @@ import yaml
 from gitlab_k8s_cd.components.config import ConfigError, derive_review_config
 from gitlab_k8s_cd.components.review_app import review_stack_name
 from gitlab_k8s_cd.components.stack_file import project_name
+from gitlab_k8s_cd.pipeline.deploy import DEFAULT_IMAGE_KEY
+
+
+def config_namespace(image_key: str, project: str) -> str:
+    """The namespace the program reads, from its image key: ``ledger:image`` -> ``ledger``; a bare
+    ``image`` is the project's, as ``pulumi up --config image=...`` qualifies it (docs/contracts.md
+    PC-13), so the review stack's keys land where the deploy's image does."""
+    namespace, colon, _ = image_key.partition(":")
+    return namespace if colon else project
 
 
 def write_review_config(
-    project_dir: Path, base: str, merge_request_iid: int, environment: str, namespace: str | None = None
+    project_dir: Path, base: str, merge_request_iid: int, environment: str, image_key: str = DEFAULT_IMAGE_KEY
 ) -> tuple[str, str]:
-    """Write the review stack's file; returns (stack name, review app URL). ``namespace``: the one
-    the program reads its keys from, by default the project's name."""
+    """Write the review stack's file; returns (stack name, review app URL). ``image_key``: the key
+    the program reads its image from, whose namespace it reads every key from (bare: the project's)."""
     project = project_name(project_dir)
-    namespace = project if namespace is None else namespace
+    namespace = config_namespace(image_key, project)
     base_file = project_dir / f"Pulumi.{base}.yaml"
     base_config = (yaml.safe_load(base_file.read_text()) or {}).get("config") or {}
     config = derive_review_config(
@@ -72,9 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.add_argument("--environment", required=True, help="the review environment, review/$CI_COMMIT_REF_SLUG")
     config.add_argument("--project-dir", default=".", help="the Pulumi project's directory")
     config.add_argument(
-        "--config-namespace",
-        metavar="NS",
-        help="the config namespace the program reads (load_settings(namespace=NS)); default: the project's name",
+        "--image-key",
+        default=DEFAULT_IMAGE_KEY,
+        help="the config key the program reads the image from, as the deploy tool's: its namespace is the one the "
+        "program reads (ledger:image: load_settings(namespace='ledger')); bare: the project's (default: %(default)s)",
     )
     config.add_argument("--dotenv", help="also write REVIEW_STACK and REVIEW_URL to this dotenv file")
     args = parser.parse_args(argv)
@@ -82,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     iid: Any = int(args.merge_request_iid) if args.merge_request_iid.isdigit() else args.merge_request_iid
     try:
         stack, url = write_review_config(
-            Path(args.project_dir), args.base, iid, args.environment, namespace=args.config_namespace
+            Path(args.project_dir), args.base, iid, args.environment, image_key=args.image_key
         )
     except (ConfigError, ValueError) as error:
         print(f"gitlab_k8s_cd.pipeline.review: {error}", file=sys.stderr)

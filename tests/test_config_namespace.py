@@ -118,6 +118,70 @@ def test_a_namespace_holding_several_of_our_keys_is_refused_a_project_renamed_af
         load_in(LEDGER, ledger(renamed))
 
 
+def test_a_single_key_in_a_misspelling_of_the_projects_namespace_is_refused():
+    """``pulumi config set ledger-infr:replicas 3``: replicas would silently stay at its default."""
+    with pytest.raises(ConfigError) as refused:
+        load_in(LEDGER, ledger({"ledger-infr:replicas": "3"}))
+    assert str(refused.value) == (
+        "ledger-infr:replicas: is in the ledger-infr namespace, which this program does not read (close to "
+        f"{LEDGER}: a misspelling?); this program reads the {LEDGER} namespace: set it with "
+        f"`pulumi config set replicas …`, which writes {LEDGER}:replicas (got '3')"
+    )
+    assert refused.value.keys == ("ledger-infr:replicas",)
+
+
+@pytest.mark.parametrize(
+    ("full", "near"),
+    [
+        ("ledger:replicas", LEDGER),  # the project's name without its suffix
+        ("ledger-infra-old:environmentUrl", LEDGER),  # with one more
+        ("Ledger-Intra:app", LEDGER),  # a misspelling, case aside
+    ],
+)
+def test_a_single_key_in_a_namespace_close_to_the_projects_is_refused(full, near):
+    with pytest.raises(ConfigError, match=rf"^{full}: is in the .* \(close to {near}: a misspelling\?\)"):
+        load_in(LEDGER, ledger({full: "x"}))
+
+
+def test_a_single_key_in_a_namespace_close_to_the_one_the_program_names_is_refused():
+    config = {**moved({**STAGING, **SECRETS}, "orders"), "order:replicas": "3"}
+    with pytest.raises(ConfigError) as refused:
+        load_in(LEDGER, config, namespace="orders")
+    assert str(refused.value).startswith(
+        "order:replicas: is in the order namespace, which this program does not read (close to orders: a "
+        "misspelling?); this program reads the orders namespace: set it with `pulumi config set orders:replicas …`"
+    )
+
+
+def test_a_misspelt_namespaces_secret_is_never_shown():
+    with pytest.raises(ConfigError) as refused:
+        load_in(LEDGER, ledger({"ledger-infr:pulumiConfigPassphrase": PASSPHRASE}))
+    assert str(refused.value).endswith(f"(got [secret, {len(PASSPHRASE)} characters])")
+    assert PASSPHRASE not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("project", "provider_key", "value"),
+    [
+        ("kubernetes-apps", "kubernetes:namespace", "ci"),
+        ("azure-infra", "azure:environment", "public"),
+        ("vault-infra", "vault:namespace", "admin/ledger"),
+        ("vaults", "vault:namespace", "admin/ledger"),  # a misspelling's distance, yet the provider's
+    ],
+)
+def test_a_providers_key_is_left_alone_in_a_project_named_close_to_the_provider(project, provider_key, value):
+    settings = load_in(project, {**moved({**STAGING, **SECRETS}, project), provider_key: value})
+    assert settings.deployment.environment == "staging"
+    assert settings.deployment.namespace != value  # the provider's key is not ours
+
+
+def test_a_single_key_in_an_unrelated_namespace_is_left_alone():
+    """A namespace neither close to the project's name nor holding a second key of ours: another
+    package's (``payments-infra`` and ``ledger-infra`` are 0.54 alike, ``ledger-ui`` 0.76)."""
+    settings = load_in(LEDGER, ledger({"payments-infra:replicas": "5", "ledger-ui:app": "ui"}))
+    assert settings.deployment.spec.replicas != 5
+
+
 def test_an_unknown_key_in_the_namespace_is_refused_with_a_hint_in_that_namespace():
     with pytest.raises(ConfigError) as refused:
         load_in(LEDGER, ledger({f"{LEDGER}:replcas": "3"}))
@@ -250,13 +314,13 @@ def test_a_base_stack_with_our_keys_in_the_wrong_namespace_is_refused():
         derive_review_config(secret, namespace=LEDGER, merge_request_iid=7, environment="review/x")
 
 
-def test_the_review_tool_takes_the_namespace_from_pulumi_yaml_or_its_option(ledger_project, capsys):
+def test_the_review_tool_takes_the_namespace_from_pulumi_yaml_or_the_image_keys(ledger_project, capsys):
     argv = ["config", "--base", "staging", "--merge-request-iid", "7", "--environment", "review/x"]
     assert review_main([*argv, "--project-dir", str(ledger_project)]) == 0
     written = yaml.safe_load((ledger_project / "Pulumi.review-7.yaml").read_text())["config"]
     assert written[f"{LEDGER}:replicas"] == 1 and {key.partition(":")[0] for key in written} == {LEDGER}
-    # The same stack file read by a program that names its namespace ledger: its keys are elsewhere.
-    assert review_main([*argv, "--project-dir", str(ledger_project), "--config-namespace", "ledger"]) == 2
+    # The same stack file read by a program whose image key is ledger:image: its keys are elsewhere.
+    assert review_main([*argv, "--project-dir", str(ledger_project), "--image-key", "ledger:image"]) == 2
     assert "this program reads the ledger namespace" in capsys.readouterr().err
 
 

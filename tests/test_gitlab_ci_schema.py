@@ -449,6 +449,41 @@ def test_the_deploy_commands_pass_config_keys_without_a_namespace_which_the_cli_
         assert image_key == "image"
 
 
+def test_the_review_job_passes_the_image_key_to_both_commands_so_its_stack_is_in_the_programs_namespace(tmp_path):
+    """A program reading ``load_settings(namespace="ledger")`` (image_config_key ``ledger:image``):
+    the review tool writes the review stack's keys in ledger, and its deploy sets ledger:image."""
+    import shlex
+
+    from gitlab_k8s_cd.pipeline.review import main as review_main
+
+    jobs = effective_jobs({"image_config_key": "ledger:image"})
+    script = jobs["gitlab-k8s-cd-review"]["script"]
+    (derive,) = [shlex.split(line) for line in script if "gitlab_k8s_cd.pipeline.review" in line]
+    (deploy,) = [shlex.split(line) for line in script if "gitlab_k8s_cd.pipeline.deploy" in line]
+    (environment,) = [
+        shlex.split(line) for line in jobs["gitlab-k8s-cd-deploy"]["script"] if "gitlab_k8s_cd.pipeline.deploy" in line
+    ]
+    assert [args[args.index("--image-key") + 1] for args in (derive, deploy, environment)] == ["ledger:image"] * 3
+
+    # The review command as the job runs it, in a project named ledger-infra whose program reads ledger.
+    (tmp_path / "Pulumi.yaml").write_text("name: ledger-infra\nruntime: python\n")
+    base = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
+    base["config"] = {f"ledger:{k.partition(':')[2]}": value for k, value in base["config"].items()}
+    (tmp_path / "Pulumi.staging.yaml").write_text(yaml.safe_dump(base))
+    variables = {
+        "$GITLAB_K8S_CD_REVIEW_APPS": "staging",
+        "$CI_MERGE_REQUEST_IID": "7",
+        "$CI_ENVIRONMENT_NAME": "review/x",
+        "$CI_PROJECT_DIR/review.env": str(tmp_path / "review.env"),
+    }
+    assert derive[:3] == ["python", "-m", "gitlab_k8s_cd.pipeline.review"]
+    assert review_main([variables.get(arg, arg) for arg in derive[3:]] + ["--project-dir", str(tmp_path)]) == 0
+    written = yaml.safe_load((tmp_path / "Pulumi.review-7.yaml").read_text())["config"]
+    image_key = deploy[deploy.index("--image-key") + 1]
+    assert {k.partition(":")[0] for k in written} == {image_key.partition(":")[0]}
+    assert image_key in written  # the key the deploy overrides is the one the review stack holds
+
+
 def rendered_includes() -> list[dict]:
     """Each include of .gitlab-ci.yml, rendered with its own inputs (checked as GitLab checks them)."""
     return [effective_jobs(inputs) for inputs in pipeline_includes()]

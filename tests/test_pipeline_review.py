@@ -85,6 +85,46 @@ def test_a_missing_base_stack_is_named(project, capsys):
     assert f"no base stack file {project / 'Pulumi.production.yaml'}" in capsys.readouterr().err
 
 
+def in_namespace(project, namespace: str) -> None:
+    """Rewrite the project's staging stack file with its keys in ``namespace``, as a program that
+    reads ``load_settings(namespace=...)`` has them."""
+    base = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
+    base["config"] = {f"{namespace}:{k.partition(':')[2]}": value for k, value in base["config"].items()}
+    (project / "Pulumi.staging.yaml").unlink()
+    (project / "Pulumi.staging.yaml").write_text(yaml.safe_dump(base))
+
+
+def test_a_qualified_image_key_names_the_namespace_read_and_written(project):
+    """The component's image_config_key ``ledger:image``: the program reads ledger:*, so the review
+    stack's keys are written there, where the deploy then sets ledger:image."""
+    in_namespace(project, "ledger")
+    assert review(project, "--image-key", "ledger:image") == 0
+    written = yaml.safe_load((project / "Pulumi.review-42.yaml").read_text())["config"]
+    assert {k.partition(":")[0] for k in written} == {"ledger"}
+    assert written["ledger:replicas"] == 1 and written["ledger:image"] == STAGING[key("image")]
+
+
+def test_a_bare_image_key_is_the_projects_namespace(project):
+    assert review(project, "--image-key", "image") == 0
+    written = yaml.safe_load((project / "Pulumi.review-42.yaml").read_text())["config"]
+    assert {k.partition(":")[0] for k in written} == {key("x").partition(":")[0]}
+
+
+def test_an_image_key_whose_namespace_holds_none_of_the_base_stacks_keys_is_refused(project, capsys):
+    """The base stack's keys are the project's, the image key says the program reads ledger: the
+    keys are where the program would never read them."""
+    assert review(project, "--image-key", "ledger:image") == 2
+    err = capsys.readouterr().err
+    assert f"{key('app')}: is in the {key('app').partition(':')[0]} namespace, which this program does not read" in err
+    assert "this program reads the ledger namespace" in err
+    assert not (project / "Pulumi.review-42.yaml").exists()
+
+
+def test_an_image_key_with_an_empty_namespace_is_refused_with_exit_2(project, capsys):
+    assert review(project, "--image-key", ":image") == 2
+    assert "namespace: must be a Pulumi config namespace, non-empty and without ':' (got '')" in capsys.readouterr().err
+
+
 def test_it_runs_as_a_module():
     result = subprocess.run(
         [sys.executable, "-m", "gitlab_k8s_cd.pipeline.review", "--help"],
