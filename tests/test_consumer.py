@@ -1,10 +1,16 @@
 """The consumer tutorial (examples/consumer/README.md), run as written: its commands, extracted
-from the README so that they cannot drift, in a clean virtualenv made with ``python -m venv``,
-with gitlab-k8s-cd installed from the wheel built from this checkout (as the tag pipeline builds
-it) in place of the release URL the tutorial names, and pinned by constraints.txt."""
+from the README so that they cannot drift, run unchanged, one by one, in a clean virtualenv made
+with ``python -m venv``. Two things differ from a reader's run, both outside the commands:
+
+- requirements.txt names the release's wheel in gitlab.com's generic package registry, which the
+  tag pipeline publishes there, never from here: the test swaps that URL for the file URL of the
+  wheel built from this checkout (as the tag pipeline builds it);
+- every dependency is pinned by constraints.txt through the environment variable
+  ``PIP_CONSTRAINT``, which pip reads as ``-c`` (so that the run is repeatable)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,9 +20,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.utils import canonicalize_name
 
+from gitlab_k8s_cd.components.testing import OFFLINE_SECRET
 from gitlab_k8s_cd.pipeline.publish import requirement
-from tests.conftest import ROOT
+from tests.conftest import PASSPHRASE, ROOT
+from tests.pulumi_passphrase import decrypt_value, key_from_encryption_salt
 from tests.wheel import VERSION, built_wheel
 
 TUTORIAL = ROOT / "examples" / "consumer"
@@ -31,9 +40,21 @@ def tutorial_commands() -> list[str]:
 
 
 def clean_environment(path: str) -> dict[str, str]:
-    """No PYTHONPATH, no active virtualenv: nothing of this checkout is importable but the wheel."""
-    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PIP_REQUIRE_VIRTUALENV"}
-    return {**{k: v for k, v in os.environ.items() if k not in drop}, "PATH": path}
+    """No PYTHONPATH, no active virtualenv, no pip settings of ours: nothing of this checkout is
+    importable but the wheel."""
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
+    return {**{k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PIP_")}, "PATH": path}
+
+
+def pinned_environment(path: str) -> dict[str, str]:
+    """The clean environment, with pip pinned to constraints.txt. pip reads each ``PIP_<OPTION>``
+    variable as its long option, and splits an ``append`` option's value (``--constraint``) at
+    whitespace (pip 23.2.1, Python 3.11's bundled one: ``configuration.py`` ``get_environ_vars``,
+    ``cli/parser.py`` ``_update_defaults``); ``python -m venv`` ignores it (ensurepip removes every
+    ``PIP_*`` variable before it runs pip: ``_disable_pip_configuration_settings``)."""
+    constraints = ROOT / "constraints.txt"
+    assert not any(c.isspace() for c in str(constraints)), "pip would split the path at its whitespace"
+    return {**clean_environment(path), "PIP_CONSTRAINT": str(constraints), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +75,8 @@ def tutorial(tmp_path_factory):
         if command.startswith("cd "):
             cwd = cwd / command[3:]
             continue
-        if command.startswith(".venv/bin/pip install"):
-            command += f" --quiet --disable-pip-version-check -c {ROOT / 'constraints.txt'}"
         run = subprocess.run(
-            ["bash", "-c", command], cwd=cwd, env=clean_environment(path), capture_output=True, text=True, timeout=600
+            ["bash", "-c", command], cwd=cwd, env=pinned_environment(path), capture_output=True, text=True, timeout=600
         )
         results.append((command, run))
         assert run.returncode == 0, f"{command}\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}"
@@ -89,15 +108,50 @@ def test_the_library_is_the_wheels_in_the_clean_virtualenv_and_the_projects_comp
     assert version == VERSION
 
 
-def test_the_offline_plan_of_the_dev_stack_reads_the_projects_own_config_namespace(tutorial):
+def test_pip_installed_exactly_the_pins_of_constraints_txt(tutorial):
+    """PIP_CONSTRAINT was read: every package of the clean virtualenv that constraints.txt pins is at its pin."""
+    pins = dict(line.split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line)
+    run = subprocess.run(
+        [str(tutorial["project"] / ".venv" / "bin" / "python"), "-m", "pip", "list", "--format=json"],
+        env=clean_environment("/usr/bin:/bin"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {canonicalize_name(p["name"]): p["version"] for p in json.loads(run.stdout)}
+    pinned = {canonicalize_name(name): version for name, version in pins.items()}
+    checked = {name: version for name, version in installed.items() if name in pinned}
+    assert {"pulumi", "pulumi-kubernetes", "pytest"} <= set(checked)
+    assert checked == {name: pinned[name] for name in checked}
+
+
+def test_the_offline_plan_of_the_dev_stack_deploys_the_ledgers_web_and_worker_from_its_own_config(tutorial):
     text = output(tutorial, ".venv/bin/python -m gitlab_k8s_cd.components.plan")
-    assert "Valid: 3 manifests" in text
+    assert "Valid: 11 manifests" in text
     assert "Policies: no mandatory violation" in text and "site-packages/gitlab_k8s_cd/policy" in text
-    manifests = list(yaml.safe_load_all((tutorial["project"] / "build" / "plan" / "kubernetes.yaml").read_text()))
-    config_map = next(m for m in manifests if m["kind"] == "ConfigMap")
-    assert config_map["metadata"] == {"name": "ledger-settings", "namespace": "ledger-dev"}
-    assert config_map["data"] == {"LEDGER_CURRENCY": "EUR"}
-    assert next(m for m in manifests if m["kind"] == "Namespace")["metadata"]["name"] == "ledger-dev"
+    assert "ledger-infra:databaseUrl is encrypted in the stack file; planned with a placeholder" in text
+    written = (tutorial["project"] / "build" / "plan" / "kubernetes.yaml").read_text()
+    manifests = list(yaml.safe_load_all(written))
+    stack = yaml.safe_load((TUTORIAL / "ledger-infra" / "Pulumi.dev.yaml").read_text())["config"]
+    deployments = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Deployment"}
+    assert sorted(deployments) == ["ledger", "ledger-worker"]
+    for deployment in deployments.values():
+        assert deployment["metadata"]["namespace"] == stack["ledger-infra:namespace"]
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == stack["ledger-infra:image"]
+    assert deployments["ledger"]["spec"]["replicas"] == stack["ledger-infra:webReplicas"]
+    assert deployments["ledger-worker"]["spec"]["replicas"] == stack["ledger-infra:workerReplicas"]
+    (config_map,) = [m for m in manifests if m["kind"] == "ConfigMap"]
+    assert config_map["data"] == {"LEDGER_CURRENCY": stack["ledger-infra:currency"]}
+    (secret,) = [m for m in manifests if m["kind"] == "Secret"]
+    assert secret["stringData"] == {"DATABASE_URL": "[secret]"}
+    assert OFFLINE_SECRET not in written
+
+
+def test_the_tutorials_stack_secret_is_a_real_ciphertext_of_the_tests_passphrase():
+    stack = yaml.safe_load((TUTORIAL / "ledger-infra" / "Pulumi.dev.yaml").read_text())
+    key = key_from_encryption_salt(PASSPHRASE, stack["encryptionsalt"])
+    url = decrypt_value(key, stack["config"]["ledger-infra:databaseUrl"]["secure"])
+    assert url.startswith("postgres://ledger:")
 
 
 def test_the_projects_own_tests_pass_with_the_librarys_harness(tutorial):
