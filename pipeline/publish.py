@@ -4,7 +4,7 @@
 
 The tag pipeline runs it after ``python -m build``. Each file goes to
 ``PUT $CI_API_V4_URL/projects/$CI_PROJECT_ID/packages/generic/gitlab-k8s-cd/<version>/<file>`` with the
-``JOB-TOKEN`` header (docs/contracts.md GL-23), and is then downloadable at the same path: a
+``JOB-TOKEN`` header (docs/contracts.md GL-30), and is then downloadable at the same path: a
 **predictable** URL, which is what the CI/CD component's default ``tools_requirement`` names
 (:func:`wheel_url`). pip installs such a direct URL without consulting any index for
 ``gitlab-k8s-cd``, so no same-named package elsewhere can be picked instead (the dependency
