@@ -82,10 +82,12 @@ def e2e(tmp_path_factory):
         for name, jobs in (
             ("canary", ("production-deploy-canary",)),
             ("promote", ("production-promote",)),
-            ("aborted", ("production-deploy-canary", "production-abort-canary")),
+            # Two runs: the abort job needs nothing, so in one run it could start first.
+            ("canary_to_abort", ("production-deploy-canary",)),
+            ("aborted", ("production-abort-canary",)),
             ("promoted_after_abort", ("production-promote",)),
         ):
-            if name in ("canary", "aborted"):
+            if name in ("canary", "canary_to_abort"):
                 # Production runs its committed release again (the runs above changed the stand-in's
                 # state of it): the canary's stable image is that release's.
                 deployed_as_committed(repo, workdir, "production")
@@ -418,12 +420,13 @@ def test_a_production_canary_runs_stagings_digest_beside_the_stable_release_then
 
 def test_an_aborted_production_canary_is_removed_and_the_stable_release_never_changes(e2e):
     """Needs the deploy tool's --abort-canary (the canary branch)."""
-    aborted = e2e["production"]["aborted"]
+    canary, aborted = e2e["production"]["canary_to_abort"], e2e["production"]["aborted"]
     image = f"{e2e['registry'].host}/{REPO}@{e2e['release_digest']}"
     stable = e2e["production_image"]
-    assert aborted.run.returncode == 0, aborted.run.log[-3000:]
-    assert aborted.run.result("production-deploy-canary") == aborted.run.result("production-abort-canary") == "PASS"
-    canary_up, *abort_ups = aborted.ups()
+    assert canary.run.returncode == aborted.run.returncode == 0, canary.run.log[-3000:] + aborted.run.log[-3000:]
+    assert canary.run.result("production-deploy-canary") == aborted.run.result("production-abort-canary") == "PASS"
+    (canary_up,) = canary.ups()
+    abort_ups = aborted.ups()
     assert any(image in argument for argument in canary_up)
     assert abort_ups and not [argument for up in abort_ups for argument in up if image in argument]
     assert {name: image_of(d) for name, d in aborted.deployments.items()} == {"hello": stable, "hello-worker": stable}

@@ -83,9 +83,11 @@ def test_autonamed_objects_get_a_name_that_changes_when_a_replacement_would(plan
 
 def test_write_dumps_manifests_and_gitlab_resources_without_secret_values(plan, tmp_path):
     files = plan.write(tmp_path)
-    assert sorted(f.name for f in files) == ["gitlab.yaml", "kubernetes.yaml", "resources.json"]
+    assert sorted(f.name for f in files) == ["gitlab.yaml", "kubernetes.yaml", "outputs.json", "resources.json"]
     for file in files:
-        assert "hunter2" not in file.read_text()
+        assert "hunter2" not in file.read_text() and "s3cr3t" not in file.read_text()
+    # The stack's outputs, as `pulumi stack output --json` shows them: a secret one redacted.
+    assert json.loads((tmp_path / "outputs.json").read_text()) == {"count": 3, "hidden": "[secret]", "plain": "visible"}
     documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text()))
     assert [d["kind"] for d in documents] == ["Secret", "ConfigMap", "Deployment"]  # apply order
 
