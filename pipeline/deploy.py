@@ -27,7 +27,7 @@ them the name in Pulumi.yaml, where ``pulumi config set`` writes and ``load_sett
    - exits non-zero with one line: ``rollout of <digest> failed: <reason>; rolled back to <digest>``.
 
 A stack that declares a canary track (``canary: {replicas: N}``, :mod:`gitlab_k8s_cd.components.canary`)
-has two more modes; the image key (``--image-key``) names the namespace of every key the tool sets
+has three more modes; the image key (``--image-key``) names the namespace of every key the tool sets
 (``gitlab-k8s-cd:canaryImage``...):
 
     python -m gitlab_k8s_cd.pipeline.deploy --stack production --canary-image REPO@sha256:... [--config ...]
@@ -79,9 +79,9 @@ from typing import Any, Protocol
 
 EXIT_DEPLOYED, EXIT_ROLLED_BACK, EXIT_ROLLBACK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
+"""A failed migration exits as a failed rollout does: the running release is unchanged."""
 EXIT_NOT_PROMOTED = 3
 """``--promote`` of an image that is not the running canary's: nothing was run."""
-"""A failed migration exits as a failed rollout does: the running release is unchanged."""
 MIGRATION_JOB_URN_GLOB = "**kubernetes:batch/v1:Job::*-migration"
 """components/migration.py JOB_URN_GLOB (tests/test_deploy.py checks they agree): what a rollback excludes."""
 DEFAULT_IMAGE_KEY = "image"

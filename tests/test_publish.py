@@ -82,7 +82,9 @@ def test_the_default_requirement_downloads_from_the_path_the_upload_used():
     )
 
 
-@pytest.mark.parametrize("version", ["v0.1.0", "0.1", "01.0.0", "0.1.0 ", "latest", "0.1.0/../x"])
+@pytest.mark.parametrize(
+    "version", ["v0.1.0", "0.1", "01.0.0", "0.1.0 ", "latest", "0.1.0/../x", "1.0.0-rc.1", "1.0.0+b"]
+)
 def test_a_tag_that_is_not_semver_is_refused_before_any_request(tmp_path, gitlab, version):
     with pytest.raises(Exception, match="not a semantic version"):
         publish(dist(tmp_path, "0.1.0"), version, environ(gitlab))
