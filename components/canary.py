@@ -17,7 +17,7 @@ equal share of the traffic.
 web's Deployment carries ``track: stable`` whether or not the stack declares a canary, so that
 declaring one later never changes its selector, which is immutable (KA-13: a change replaces the
 Deployment, PK-9). Adding the label replaced web's Deployment once, when this module came: before
-any release (0.1.0 was never tagged).
+the first release, 0.1.0.
 """
 
 from __future__ import annotations
