@@ -99,11 +99,19 @@ CANARY_KEYS = (CANARY_IMAGE_KEY, *(canary_key(key) for key in TRACE_KEYS))
 """Every key of the canary's, set empty by an ``up`` that runs no canary."""
 
 
+def key_namespace(image_key: str) -> str | None:
+    """The namespace of the image key, split at its first ``:`` as Pulumi's ``ParseKey`` splits
+    (``orders:image`` -> ``orders``); None for a bare ``image``, which the CLI gives the project's
+    (docs/contracts.md PC-13)."""
+    namespace, colon, _ = image_key.partition(":")
+    return namespace if colon else None
+
+
 def config_key(image_key: str, short: str) -> str:
     """``short`` in the image key's namespace: ``gitlab-k8s-cd:image`` -> ``gitlab-k8s-cd:canaryImage``;
     an unqualified ``image`` (the CLI qualifies it with the project's name) -> ``canaryImage``."""
-    namespace, colon, _ = image_key.rpartition(":")
-    return f"{namespace}{colon}{short}"
+    namespace = key_namespace(image_key)
+    return short if namespace is None else f"{namespace}:{short}"
 
 
 def no_canary(image_key: str) -> list[str]:

@@ -30,15 +30,15 @@ import yaml
 from gitlab_k8s_cd.components.config import ConfigError, derive_review_config
 from gitlab_k8s_cd.components.review_app import review_stack_name
 from gitlab_k8s_cd.components.stack_file import project_name
-from gitlab_k8s_cd.pipeline.deploy import DEFAULT_IMAGE_KEY
+from gitlab_k8s_cd.pipeline.deploy import DEFAULT_IMAGE_KEY, key_namespace
 
 
 def config_namespace(image_key: str, project: str) -> str:
     """The namespace the program reads, from its image key: ``ledger:image`` -> ``ledger``; a bare
     ``image`` is the project's, as ``pulumi up --config image=...`` qualifies it (docs/contracts.md
     PC-13), so the review stack's keys land where the deploy's image does."""
-    namespace, colon, _ = image_key.partition(":")
-    return namespace if colon else project
+    namespace = key_namespace(image_key)
+    return project if namespace is None else namespace
 
 
 def write_review_config(
