@@ -304,12 +304,14 @@ def deploy(
     reader: ClusterReader,
     interrupted: Callable[[], bool] = lambda: False,
     image_key: str = DEFAULT_IMAGE_KEY,
+    canary: str | None = None,
 ) -> tuple[int, str]:
     """Deploy ``image`` (``repo@sha256:…``), and remove the canary if one runs (a promotion when
-    it ran ``image``); return (exit status, the one-line summary)."""
+    it ran ``image``); return (exit status, the one-line summary). ``canary``: the stack's
+    ``canary_image`` output, when the caller has read it already."""
     repository, _, digest = image.partition("@")
     last_good = pulumi.output("deployed_digest")
-    canary = pulumi.output("canary_image")
+    canary = pulumi.output("canary_image") if canary is None else canary
     # A canary runs: this up (and its rollback) leaves it out, whatever the stack file holds.
     without = no_canary(image_key) if canary else []
     status = pulumi.up(image, [*configs, *without])
@@ -441,7 +443,7 @@ def promote(
     if canary != image:
         running = f"the canary running is {_digest(canary)}" if canary else "no canary runs (aborted, or removed)"
         return EXIT_NOT_PROMOTED, f"{_digest(image)} not promoted: {running}; nothing changed"
-    return deploy(image, configs, pulumi, reader, interrupted, image_key)
+    return deploy(image, configs, pulumi, reader, interrupted, image_key, canary=canary)
 
 
 def abort_canary(

@@ -41,8 +41,11 @@ class StandInPulumi:
     ups: list[tuple[str, list[str]]] = field(default_factory=list)
     excluded: list[list[str]] = field(default_factory=list)
     """Each ``up``'s ``--exclude`` globs."""
+    read: list[str] = field(default_factory=list)
+    """Each output read, in order (each a ``pulumi stack output`` run for the real CLI)."""
 
     def output(self, name: str) -> str:
+        self.read.append(name)
         return self.outputs.get(name, "")
 
     def up(self, image: str, configs, excludes=()) -> int:
@@ -786,6 +789,7 @@ def test_the_promote_job_promotes_only_the_canary_that_runs_and_otherwise_change
     status, summary = promote(f"{REPO}@{CANARY}", GIVEN_TRACE, pulumi, StandInClusterReader())
     assert (status, summary) == (EXIT_DEPLOYED, f"deployed {CANARY}: the canary is promoted, its Deployment removed")
     assert pulumi.ups == [(f"{REPO}@{CANARY}", [*GIVEN_TRACE, *NO_CANARY])]
+    assert pulumi.read.count("canary_image") == 1  # read once, for the check and the deploy
     aborted = with_canary_track(canary="")
     status, summary = promote(f"{REPO}@{CANARY}", GIVEN_TRACE, aborted, StandInClusterReader())
     assert (status, summary) == (
