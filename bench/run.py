@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gitlab_k8s_cd.components.plan import stack_config  # noqa: E402
+from gitlab_k8s_cd.components.stack_file import stack_config  # noqa: E402
 from gitlab_k8s_cd.components.testing import run_component, run_program  # noqa: E402
 
 IMPORTS = (

@@ -41,14 +41,7 @@ import yaml
 
 from .diff import compare
 from .kubernetes_schema import supported_versions, validate_manifests
-
-# The stack file's reading is shared with the test harness (testing.plan_stack); its names stay
-# importable from here.
-from .stack_file import OFFLINE_SECRET as OFFLINE_SECRET
-from .stack_file import StackConfig as StackConfig
-from .stack_file import go_yaml_scalar as go_yaml_scalar
-from .stack_file import read_yaml as read_yaml
-from .stack_file import stack_config
+from .stack_file import stack_config  # shared with the test harness (testing.plan_stack)
 from .testing import Plan, PlannedResource, ProgramError, Secret, run_program
 
 EXIT_OK, EXIT_INVALID, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3

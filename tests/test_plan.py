@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.plan import OFFLINE_SECRET
+from gitlab_k8s_cd.components.stack_file import OFFLINE_SECRET
 from tests.conftest import DIGEST, PASSPHRASE, ROOT
 from tests.conftest import plan_cli as plan
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.plan import go_yaml_scalar, stack_config
+from gitlab_k8s_cd.components.stack_file import go_yaml_scalar, stack_config
 from gitlab_k8s_cd.components.testing import YamlTimestamp
 from tests.conftest import plan_cli as plan
 from tests.test_plan import QUOTED_DATE, STACK_FILE, plan_project, project_with
