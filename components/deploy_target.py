@@ -78,6 +78,12 @@ class DeployTargetArgs:
         v.environment_scope("environment_scope", self.environment_scope)
         v.boolean("protected", self.protected)
         v.boolean("hidden_variables", self.hidden_variables)
+        if self.image_pull is not None and self.deploy_token_expires_at is not None:
+            raise v.InvalidArgument(
+                "deploy_token_expires_at",
+                self.deploy_token_expires_at,
+                "must not be set: no deploy token is made, the image is pulled with image_pull",
+            )
         if makes_pull_secret(self.image_pull):
             # RegistryAccessArgs' own rules: a deploy token needs its expiry date, credentials are whole.
             v.renamed(
@@ -87,10 +93,6 @@ class DeployTargetArgs:
                     "username": "image_pull.username",
                     "password": "image_pull.password",
                 },
-            )
-        elif self.deploy_token_expires_at is not None:
-            raise v.InvalidArgument(
-                "deploy_token_expires_at", self.deploy_token_expires_at, "must not be set: no deploy token is made"
             )
 
     def registry_access_args(self, *, namespace: pulumi.Input[str]) -> RegistryAccessArgs:
