@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pulumi
 
 from . import names
 from . import validation as v
-from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
-from .deployer import ClusterArgs, Deployer, DeployerArgs
+from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
+from .deploy_trace import PARTS, DeployTrace
+from .deployer import ClusterArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
-from .ingress import ACME_SOLVER_USAGE, IngressSpec
-from .labels import environment_slug, gitlab_annotations, trace_annotations
-from .namespace import LimitRangeArgs, Namespace, NamespaceArgs, quota_shortfall
+from .ingress import IngressSpec
+from .labels import environment_slug, gitlab_annotations
+from .namespace import LimitRangeArgs, NamespaceArgs
 from .pulumi_backend import PulumiBackendArgs
+from .quota import check_environment_quota, check_review_quota
 from .rbac import DeployerAccess, environment_deployer
-from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs, deploy_token_problem
+from .registry_access import ImagePullSpec, deploy_token_problem
 from .review_apps import REVIEW_ENVIRONMENT_SCOPE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .workload import AppSpec, Workload, WorkloadArgs, check_canary_image
 
@@ -109,7 +110,7 @@ class ContinuousDeploymentArgs:
                 "readable by every branch pipeline",
             )
         v.boolean("hidden_variables", self.hidden_variables)
-        v.deploy_trace(self)
+        DeployTrace.of(self)
         if v.image_reference("image", self.image).registry is None:
             raise v.InvalidArgument(
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
@@ -181,16 +182,13 @@ class ContinuousDeploymentArgs:
     def _check_canary(self) -> None:
         """The canary's image is pulled as the image is (the same pull Secret: the same registry),
         and its trace describes it alone."""
-        trace = {
-            "canary_commit_sha": self.canary_commit_sha,
-            "canary_pipeline_url": self.canary_pipeline_url,
-            "canary_job_url": self.canary_job_url,
-        }
         if self.canary_image is None:
-            for name, value in trace.items():
-                if value is not None:
+            for name in (f"canary_{part}" for part in PARTS):
+                if getattr(self, name) is not None:
                     raise v.InvalidArgument(
-                        name, value, "describes the canary's deploy: set it only together with a canary image"
+                        name,
+                        getattr(self, name),
+                        "describes the canary's deploy: set it only together with a canary image",
                     )
             return
         if self.spec.canary is None:
@@ -216,10 +214,7 @@ class ContinuousDeploymentArgs:
             )
             if problem is not None:
                 raise v.InvalidArgument("canary_image", self.canary_image, problem)
-        v.renamed(
-            lambda: v.deploy_trace(_Trace(self.canary_commit_sha, self.canary_pipeline_url, self.canary_job_url)),
-            {"commit_sha": "canary_commit_sha", "pipeline_url": "canary_pipeline_url", "job_url": "canary_job_url"},
-        )
+        DeployTrace.of(self, prefix="canary_")
 
     @property
     def pulls_with_deploy_token(self) -> bool:
@@ -229,7 +224,7 @@ class ContinuousDeploymentArgs:
     @property
     def makes_pull_secret(self) -> bool:
         """Whether the stack makes the namespace's pull Secret (from a deploy token or credentials)."""
-        return self.image_pull is None or self.image_pull.credentials
+        return makes_pull_secret(self.image_pull)
 
     def deployer_access(self) -> DeployerAccess:
         """CI's deployer in the namespace: what this stack declares there, by name (nothing CI
@@ -294,65 +289,18 @@ class ContinuousDeploymentArgs:
         the namespace now and then (docs/contracts.md CM-1)."""
         return self.ingress.acme
 
-    def _with_solver(self, usage: dict[str, Decimal]) -> dict[str, Decimal]:
-        """``usage``, and cert-manager's solver pod, which may run beside it."""
-        if self.acme:
-            for resource, amount in ACME_SOLVER_USAGE.items():
-                usage[resource] = usage.get(resource, Decimal(0)) + v.parse_quantity(amount)
-        return usage
-
     def _check_quotas(self) -> None:
-        """A quota that cannot admit a rollout's peak makes every rollout stall at its surge pods;
-        one that cannot admit the namespace's own objects makes the deploy fail (403 on create)."""
-        shortfall = quota_shortfall(self.quota or {}, self._with_solver(self.spec.peak_usage()))
-        if shortfall is not None:
-            raise self._quota_error("quota", shortfall, self.spec, self.quota or {}, acme=self.acme)
-        if self.spec.migration is not None:
-            # Before the rollout, the migration's pod runs beside every process at its most replicas.
-            usage = self._with_solver(self.spec.migration_usage())
-            shortfall = quota_shortfall(self.quota or {}, usage)
-            if shortfall is not None:
-                resource, needed = shortfall
-                solver = ", cert-manager's HTTP-01 solver 1" if self.acme else ""
-                raise v.InvalidArgument(
-                    f"quota.{resource}",
-                    (self.quota or {})[resource],
-                    f"must admit the migration's {int(usage['pods'])} pods ({self.spec.migration_text()}{solver}), "
-                    f"which need {resource} {_amount(needed)}: the quota would refuse the migration's pod, and every "
-                    "deploy would fail",
-                )
         pull = self.image_pull is None or not self.image_pull.public
-        counts = object_counts(
+        check_environment_quota(
+            self.quota or {},
             self.spec,
-            review=False,
             ingress=self.ingress.enabled,
-            pull_secret=pull,
             tls_secret=self.ingress.enabled and self.ingress.tls_secret is not None,
             acme=self.acme,
+            pull_secret=pull,
         )
-        _check_counts("quota", self.quota or {}, counts)
         if self.review_apps.enabled and self.review_apps.quota:
-            review = self.spec.for_review()
-            shortfall = quota_shortfall(self.review_apps.quota, review.peak_usage())
-            if shortfall is not None:
-                raise self._quota_error("review_apps.quota", shortfall, review, self.review_apps.quota)
-            review_counts = object_counts(review, review=True, ingress=True, pull_secret=pull)
-            _check_counts("review_apps.quota", self.review_apps.quota, review_counts)
-
-    @staticmethod
-    def _quota_error(
-        field: str, shortfall: tuple[str, Decimal], spec: AppSpec, quota: Mapping[str, str], acme: bool = False
-    ) -> Exception:
-        resource, needed = shortfall
-        what = "review app's rollout" if field.startswith("review") else "rollout"
-        pods = spec.peak_pods + int(acme)
-        solver = ", and cert-manager's HTTP-01 solver 1" if acme else ""
-        return v.InvalidArgument(
-            f"{field}.{resource}",
-            quota[resource],
-            f"must admit the {what}'s peak of {pods} pods ({spec.peak_text()}{solver}), which need {resource} "
-            f"{_amount(needed)}: the quota would refuse the surge pods and the rollout could never finish",
-        )
+            check_review_quota(self.review_apps.quota, self.spec.for_review(), pull_secret=pull)
 
     @property
     def deployed_digest(self) -> str:
@@ -368,11 +316,17 @@ class ContinuousDeploymentArgs:
         """What web's deploy was given of its trace, by config key ("" for none): the deploy tool
         gives it back to a deploy-canary or abort run, so that web's pods keep their annotations
         (and do not roll) while the canary comes and goes."""
-        return {
-            "commitSha": self.commit_sha or "",
-            "pipelineUrl": self.pipeline_url or "",
-            "jobUrl": self.job_url or "",
-        }
+        return self.deploy_trace.config_values()
+
+    @property
+    def deploy_trace(self) -> DeployTrace:
+        """web's deploy trace, from ``commit_sha``, ``pipeline_url`` and ``job_url``."""
+        return DeployTrace.of(self)
+
+    @property
+    def canary_trace(self) -> DeployTrace:
+        """The canary's deploy trace, from ``canary_commit_sha``, ``canary_pipeline_url`` and ``canary_job_url``."""
+        return DeployTrace.of(self, prefix="canary_")
 
     def namespace_args(self) -> NamespaceArgs:
         return NamespaceArgs(
@@ -381,6 +335,23 @@ class ContinuousDeploymentArgs:
             instance=self.instance,
             quota=self.quota,
             limit_range=self.limit_range,
+        )
+
+    def deploy_target_args(self, *, project: pulumi.Input[str]) -> DeployTargetArgs:
+        """The namespace, deployer, pull Secret and CI variables of this environment."""
+        return DeployTargetArgs(
+            project=project,
+            namespace=self.namespace_args(),
+            cluster=self.cluster,
+            access=self.deployer_access(),
+            registry=v.image_reference("image", self.image).registry or "",
+            image_pull=self.image_pull,
+            deploy_token_expires_at=self.deploy_token_expires_at,
+            backend=self.backend,
+            environment_scope=self.environment,
+            hidden_variables=self.hidden_variables,
+            namespace_description="The namespace this environment deploys into",
+            kubeconfig_description="base64 of the deployer's kubeconfig: namespace-scoped cluster access",
         )
 
     def review_apps_args(
@@ -422,15 +393,13 @@ class ContinuousDeploymentArgs:
             # Annotations only: a new commit or pipeline rolls the pods, and replaces nothing.
             annotations={
                 **gitlab_annotations(self.project.path, self.environment),
-                **trace_annotations(self.project.path, self.commit_sha, self.pipeline_url, self.job_url),
+                **self.deploy_trace.annotations(self.project.path),
             },
             ingress=self.ingress.args(self.environment_url) if self.ingress.enabled else None,
             canary_image=self.canary_image,
             canary_annotations={
                 **gitlab_annotations(self.project.path, self.environment),
-                **trace_annotations(
-                    self.project.path, self.canary_commit_sha, self.canary_pipeline_url, self.canary_job_url
-                ),
+                **self.canary_trace.annotations(self.project.path),
             },
         )
 
@@ -450,13 +419,14 @@ class ContinuousDeployment(pulumi.ComponentResource):
 
     Composes:
     - :class:`GitLabProject`: the project, its registry and cleanup policy;
-    - :class:`Namespace`, :class:`Deployer`, :class:`Workload`: the cluster side, and
-      :class:`RegistryAccess`, the pull Secret, unless the image is public or pulled with a
-      Secret of your own (``image_pull``);
+    - :func:`~gitlab_k8s_cd.components.deploy_target.deploy_target`: the :class:`Namespace`,
+      the :class:`Deployer`, :class:`RegistryAccess`, the pull Secret, unless the image is public
+      or pulled with a Secret of your own (``image_pull``), and :class:`CiVariables`, everything
+      CI's ``pulumi up`` needs, scoped to the environment, but its GitLab token: the stack never
+      manages the credential CI runs it with (a run that rotated it would revoke it under itself),
+      see :mod:`gitlab_k8s_cd.pipeline.ci_token`;
+    - :class:`Workload`: the app's processes;
     - :class:`GitLabEnvironment`: the environment, with its URL and namespace;
-    - :class:`CiVariables`: everything CI's ``pulumi up`` needs, scoped to the environment, but
-      its GitLab token: the stack never manages the credential CI runs it with (a run that
-      rotated it would revoke it under itself), see :mod:`gitlab_k8s_cd.pipeline.ci_token`;
     - :class:`DriftCheck`: a nightly pipeline that fails when the live state has drifted;
     - :class:`ReviewApps`, when enabled: what every merge request's review app shares.
 
@@ -496,57 +466,24 @@ class ContinuousDeployment(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         project = GitLabProject(f"{name}-project", args.project, opts=child)
-        namespace = Namespace(f"{name}-namespace", args.namespace_args(), opts=child)
-        self.deployer_access = args.deployer_access()
-        deployer = Deployer(
-            f"{name}-deployer",
-            DeployerArgs(
-                namespace=namespace.name,
-                app=args.app,
-                instance=args.instance,
-                cluster=args.cluster,
-                access=self.deployer_access,
-            ),
-            opts=child,
-        )
-        self.pull_secret_name = self._pull_secret(name, args, project.project_id, namespace.name, child)
+        target_args = args.deploy_target_args(project=project.project_id)
+        self.deployer_access = target_args.access
+        target = deploy_target(name, target_args, self)
+        namespace, deployer = target.namespace, target.deployer
+        self.pull_secret_name = target.pull_secret_name
         workload = Workload(
             f"{name}-workload",
             args.workload_args(
-                namespace=namespace.name,
+                namespace=namespace,
                 image_pull_secrets=() if self.pull_secret_name is None else (self.pull_secret_name,),
             ),
             opts=child,
         )
         environment = GitLabEnvironment(
             f"{name}-environment",
-            args.environment_args(project=project.project_id, namespace=namespace.name),
+            args.environment_args(project=project.project_id, namespace=namespace),
             opts=child,
         )
-        hidden = args.hidden_variables
-        CiVariables(
-            f"{name}-ci-variables",
-            CiVariablesArgs(
-                project=project.project_id,
-                environment_scope=args.environment,
-                variables=[
-                    CiVariable(
-                        key="KUBE_NAMESPACE",
-                        value=namespace.name,
-                        protected=False,
-                        description="The namespace this environment deploys into",
-                    ),
-                    kubeconfig_variable(
-                        deployer.kubeconfig,
-                        hidden=hidden,
-                        description="base64 of the deployer's kubeconfig: namespace-scoped cluster access",
-                    ),
-                    *args.backend.ci_variables(hidden=hidden),
-                ],
-            ),
-            opts=child,
-        )
-
         DriftCheck(
             f"{name}-drift-check",
             DriftCheckArgs(project=project.project_id, stack=pulumi.get_stack(), spec=args.drift_check),
@@ -559,7 +496,7 @@ class ContinuousDeployment(pulumi.ComponentResource):
                     project=project.project_id,
                     base_stack=pulumi.get_stack(),
                     # Its drift check refreshes what this stack makes in the review namespace.
-                    base_deployer=(namespace.name, deployer.service_account_name),
+                    base_deployer=(namespace, deployer.service_account_name),
                 ),
                 opts=child,
             )
@@ -568,14 +505,14 @@ class ContinuousDeployment(pulumi.ComponentResource):
         )
 
         self.project_id = project.project_id
-        self.namespace = namespace.name
+        self.namespace = namespace
         self.image = workload.image
         self.deployment_name = workload.deployment_name
         self.deployment_names = workload.deployment_names
         self.environment_url = environment.external_url
         self.deployer_kubeconfig = deployer.kubeconfig
         self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
-        self.commit = pulumi.Output.from_input(args.commit_sha or "")
+        self.commit = pulumi.Output.from_input(args.deploy_trace.commit)
         self.migration_job = workload.migration_job_name
         self.canary_image = workload.canary_image
         self.trace = pulumi.Output.from_input(args.trace)
@@ -595,126 +532,4 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "environment_url": self.environment_url,
                 "deployer_kubeconfig": self.deployer_kubeconfig,
             }
-        )
-
-    def _pull_secret(
-        self,
-        name: str,
-        args: ContinuousDeploymentArgs,
-        project_id: pulumi.Output[str],
-        namespace: pulumi.Output[str],
-        opts: pulumi.ResourceOptions,
-    ) -> pulumi.Output[str] | None:
-        """The pull Secret's name: one the stack makes (from the project's deploy token, or from
-        credentials), one of your own, or none (a public image)."""
-        pull = args.image_pull
-        if pull is not None and not pull.credentials:
-            return None if pull.public else pulumi.Output.from_input(pull.secret_name or "")
-        registry = RegistryAccess(
-            f"{name}-registry",
-            RegistryAccessArgs(
-                namespace=namespace,
-                registry=v.image_reference("image", args.image).registry or "",
-                app=args.app,
-                instance=args.instance,
-                project=project_id if pull is None else None,
-                expires_at=args.deploy_token_expires_at if pull is None else None,
-                username=None if pull is None else pull.username,
-                password=None if pull is None else pull.password,
-            ),
-            opts=opts,
-        )
-        return registry.pull_secret_name
-
-
-@dataclass(frozen=True)
-class _Trace:
-    """A deploy's trace under the names :func:`validation.deploy_trace` checks."""
-
-    commit_sha: str | None
-    pipeline_url: str | None
-    job_url: str | None
-
-
-def _amount(value: Decimal) -> str:
-    """A quantity for a message: ``192Mi`` rather than 201326592, ``0.3`` cores rather than 0.300."""
-    for suffix, scale in (("Gi", 2**30), ("Mi", 2**20)):
-        if value >= scale and value % scale == 0:
-            return f"{value // scale}{suffix}"
-    if value % 1 and (value * 1000) % 1 == 0:
-        return f"{value * 1000:f}".rstrip("0").rstrip(".") + "m"
-    return format(value.normalize(), "f")
-
-
-def object_counts(
-    spec: AppSpec,
-    *,
-    review: bool,
-    ingress: bool,
-    pull_secret: bool = True,
-    tls_secret: bool = False,
-    acme: bool = False,
-) -> dict[str, int]:
-    """The objects a namespace holds at least, at a rollout's peak, by ResourceQuota's names (both
-    the core ones, ``configmaps``, and ``count/<resource>``): the stack's own, plus the
-    ``kube-root-ca.crt`` ConfigMap and the ``default`` ServiceAccount Kubernetes puts in every
-    namespace (docs/contracts.md KA-7). A review namespace counts one review app. ``pull_secret``:
-    whether the namespace holds a pull Secret (the stack's, or your own; none for a public image);
-    ``tls_secret``: the Ingress's TLS Secret; ``acme``: whether cert-manager issues it, with, while
-    it proves a domain, a temporary private key Secret and its HTTP-01 solver's Service and Ingress
-    (docs/contracts.md CM-1), and the stack's policy that admits the controller to the solver."""
-    processes = spec.running() + spec.tracks()
-    counts = {
-        "count/deployments.apps": len(processes),
-        # Per process, the old ReplicaSets kept for a rollback, the current one and the rollout's new one.
-        "count/replicasets.apps": sum(p.rollout.revision_history_limit + 2 for p in processes),
-        # kube-root-ca.crt, and the settings ConfigMap twice while a settings change rolls out.
-        "configmaps": 3,
-        # The deployer's token, the pull secret; an environment's secret settings.
-        "secrets": 1 + int(pull_secret) + int(not review),
-        "services": 1,
-        "count/serviceaccounts": 3,  # default, the app's and the deployer's
-        "count/networkpolicies.networking.k8s.io": 1 if review else 2,
-        "count/roles.rbac.authorization.k8s.io": 2 if review else 1,
-        "count/rolebindings.rbac.authorization.k8s.io": 2 if review else 1,
-        "resourcequotas": 1,
-    }
-    if ingress:
-        counts["count/ingresses.networking.k8s.io"] = 1
-    if tls_secret:
-        counts["secrets"] += 1
-    if acme:
-        counts["secrets"] += 1
-        counts["services"] += 1
-        counts["count/ingresses.networking.k8s.io"] += 1
-        counts["count/networkpolicies.networking.k8s.io"] += 1
-    # The canary has no budget: it is web's on the canary track.
-    budgets = 0 if review else sum(1 for p in spec.running() if p.disruption_budget)
-    if budgets:
-        counts["count/poddisruptionbudgets.policy"] = budgets
-    autoscalers = sum(1 for p in processes if p.autoscaling is not None)
-    if autoscalers:
-        counts["count/horizontalpodautoscalers.autoscaling"] = autoscalers
-    if spec.migration is not None:
-        # One at a time: a new image's Job replaces the last one, deleting it first (migration.py).
-        counts["count/jobs.batch"] = 1
-        # The deploy tool's rollback leaves the Job alone (--exclude), and Pulumi then deletes
-        # nothing the Job depends on, the settings ConfigMap under any of its names (docs/contracts.md
-        # PC-11): after a rollout that failed with new settings, and its rollback, the previous, the
-        # failed and the restored ConfigMaps stay until the next deploy, which adds its own.
-        counts["configmaps"] += 2
-    for core in ("configmaps", "secrets", "services", "resourcequotas"):
-        counts[f"count/{core}"] = counts[core]
-    return counts
-
-
-def _check_counts(field: str, quota: Mapping[str, str], counts: Mapping[str, int]) -> None:
-    shortfall = quota_shortfall(quota, {resource: Decimal(count) for resource, count in counts.items()})
-    if shortfall is not None:
-        resource, needed = shortfall
-        raise v.InvalidArgument(
-            f"{field}.{resource}",
-            quota[resource],
-            f"must be at least {needed}: the namespace holds that many at a rollout's peak (the stack's "
-            "objects, and what Kubernetes adds to every namespace), and the API server would refuse the rest",
         )

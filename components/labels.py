@@ -39,17 +39,6 @@ def gitlab_annotations(project_path: str, environment: str) -> dict[str, str]:
     }
 
 
-TRACE_PREFIX = "gitlab-k8s-cd"
-
-
-def trace_annotations(
-    project_path: str, commit_sha: str | None, pipeline_url: str | None, job_url: str | None
-) -> dict[str, str]:
-    """What was deployed, from where and by which pipeline: answers "what is running?" from kubectl."""
-    known = {"project-path": project_path, "commit-sha": commit_sha, "pipeline-url": pipeline_url, "job-url": job_url}
-    return {f"{TRACE_PREFIX}/{name}": value for name, value in known.items() if value}
-
-
 def project_path_slug(path: str) -> str:
     """GitLab's ``CI_PROJECT_PATH_SLUG``: lowercased, non-alphanumerics to '-', at most 63."""
     slug = re.sub(r"[^a-z0-9]", "-", path.lower())[:63]

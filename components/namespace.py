@@ -1,4 +1,7 @@
-"""The app's namespace: Pod Security ``restricted``, default-deny ingress, optional quota."""
+"""The app's namespace: Pod Security ``restricted``, default-deny ingress, optional quota.
+
+Whether a quota admits the app is :mod:`.quota`'s concern.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import pulumi
@@ -102,10 +104,6 @@ class NamespaceArgs:
                 resource_quantity(f"quota.{resource}", resource, amount)
 
 
-# ResourceQuota's names for what a pod holds; "cpu" and "memory" are requests.cpu and requests.memory.
-_QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory", "count/pods": "pods"}
-
-
 def resource_quantity(field: str, resource: str, amount: Any) -> str:
     """An amount of ``resource`` (``memory``, ``limits.cpu``, ``pods``...), in its unit: memory
     with a byte unit, CPU in cores, anything else any quantity."""
@@ -115,16 +113,6 @@ def resource_quantity(field: str, resource: str, amount: Any) -> str:
     if unit == "cpu":
         return v.cpu_quantity(field, amount)
     return v.quantity(field, amount)
-
-
-def quota_shortfall(quota: Mapping[str, str], usage: Mapping[str, Decimal]) -> tuple[str, Decimal] | None:
-    """The first quota resource (in ``quota``'s order) that ``usage`` exceeds, with the amount needed;
-    None when the quota admits it. ``usage`` is in ResourceQuota's terms (``pods``, ``requests.cpu``...)."""
-    for resource, amount in quota.items():
-        needed = usage.get(_QUOTA_ALIASES.get(resource, resource))
-        if needed is not None and needed > v.parse_quantity(amount):
-            return resource, needed
-    return None
 
 
 def _is_minor_version(value: str) -> bool:

@@ -16,9 +16,10 @@ import pulumi
 
 from . import names
 from . import validation as v
+from .deploy_trace import DeployTrace
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
 from .ingress import IngressArgs
-from .labels import gitlab_annotations, trace_annotations
+from .labels import gitlab_annotations
 from .registry_access import ImagePullSpec
 from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
 from .workload import AppSpec, Workload, WorkloadArgs
@@ -74,7 +75,7 @@ class ReviewAppArgs:
         v.image_reference("image", self.image)
         v.project_path("project_path", self.project_path)
         v.dns1123_subdomain("cluster_name", self.cluster_name)
-        v.deploy_trace(self)
+        DeployTrace.of(self)
         if self.spec.migration is not None:
             raise v.InvalidArgument(
                 "spec.migration",
@@ -109,6 +110,11 @@ class ReviewAppArgs:
         return [self.image_pull.secret_name] if self.image_pull.secret_name else []
 
     @property
+    def deploy_trace(self) -> DeployTrace:
+        """The deploy's trace, from ``commit_sha``, ``pipeline_url`` and ``job_url``."""
+        return DeployTrace.of(self)
+
+    @property
     def deployed_digest(self) -> str:
         return v.image_reference("image", self.image).digest or ""
 
@@ -124,7 +130,7 @@ class ReviewAppArgs:
             image_pull_secrets=self.image_pull_secrets,
             annotations={
                 **gitlab_annotations(self.project_path, self.environment),
-                **trace_annotations(self.project_path, self.commit_sha, self.pipeline_url, self.job_url),
+                **self.deploy_trace.annotations(self.project_path),
             },
             service_name=name,
             # The base stack made these; the review deployer may not.
@@ -168,7 +174,7 @@ class ReviewApp(pulumi.ComponentResource):
         self.deployment_names = workload.deployment_names
         self.environment_url = pulumi.Output.from_input(args.environment_url)
         self.deployed_digest = pulumi.Output.from_input(args.deployed_digest)
-        self.commit = pulumi.Output.from_input(args.commit_sha or "")
+        self.commit = pulumi.Output.from_input(args.deploy_trace.commit)
         self.register_outputs(
             {
                 "namespace": self.namespace,

@@ -38,14 +38,15 @@ import pulumi_random as random
 
 from . import names
 from . import validation as v
-from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
-from .deployer import ClusterArgs, Deployer, DeployerArgs
+from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
+from .deployer import ClusterArgs
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
 from .labels import environment_slug, recommended_labels
-from .namespace import Namespace, NamespaceArgs
+from .namespace import NamespaceArgs
 from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed, reject_local_backend
 from .rbac import REVIEW_DEPLOYER, base_reader, role_rules
-from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs
+from .registry_access import ImagePullSpec
 from .workload import allow_http_spec
 
 REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
@@ -204,7 +205,31 @@ class ReviewAppsArgs:
     def makes_pull_secret(self) -> bool:
         """Whether the review namespace gets a pull Secret from this stack (a deploy token's, or
         shared credentials)."""
-        return self.image_pull is None or self.image_pull.credentials
+        return makes_pull_secret(self.image_pull)
+
+    def deploy_target_args(self, *, passphrase: pulumi.Input[str]) -> DeployTargetArgs:
+        """The review namespace, the review deployer, the pull Secret, and the variables of every
+        review job: not protected, since merge request pipelines run on unprotected branches.
+        ``passphrase`` is the review stacks' own."""
+        instance = names.review_apps_instance(self.app)
+        return DeployTargetArgs(
+            project=self.project,
+            namespace=NamespaceArgs(
+                name=self.spec.namespace_for(self.app), app=self.app, instance=instance, quota=self.spec.quota
+            ),
+            cluster=self.cluster,
+            access=REVIEW_DEPLOYER,
+            registry=self.registry,
+            # A deploy token of its own, or the environment's credentials (shared on purpose).
+            image_pull=self.image_pull,
+            deploy_token_expires_at=self.deploy_token_expires_at,
+            backend=PulumiBackendArgs(url=self.review_backend_url, passphrase=passphrase),
+            environment_scope=REVIEW_ENVIRONMENT_SCOPE,
+            protected=False,
+            hidden_variables=self.hidden_variables,
+            namespace_description="The review namespace",
+            kubeconfig_description="base64 of the review deployer's kubeconfig: the review namespace only",
+        )
 
 
 class ReviewApps(pulumi.ComponentResource):
@@ -217,87 +242,26 @@ class ReviewApps(pulumi.ComponentResource):
         super().__init__("gitlab-k8s-cd:review_apps:ReviewApps", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         instance = names.review_apps_instance(args.app)
-        namespace = Namespace(
-            f"{name}-namespace",
-            NamespaceArgs(
-                name=args.spec.namespace_for(args.app), app=args.app, instance=instance, quota=args.spec.quota
-            ),
-            opts=child,
-        )
-        deployer = Deployer(
-            f"{name}-deployer",
-            DeployerArgs(
-                namespace=namespace.name,
-                app=args.app,
-                instance=instance,
-                cluster=args.cluster,
-                access=REVIEW_DEPLOYER,
-            ),
-            opts=child,
-        )
+        # The review stacks' passphrase: not the base stack's, which the review variables,
+        # readable from any branch, must never carry. Alphanumeric, so GitLab can mask it.
+        passphrase = random.RandomPassword(f"{name}-passphrase", length=40, special=False, opts=child)
+        target = deploy_target(name, args.deploy_target_args(passphrase=passphrase.result), self)
+        namespace = target.namespace
         if args.base_deployer is not None:
-            self._base_reader(name, args, namespace.name, instance)
+            self._base_reader(name, args, namespace, instance)
         labels = recommended_labels(args.app, instance, "app")
         k8s.core.v1.ServiceAccount(
             f"{name}-app-service-account",
-            metadata={"name": review_service_account(args.app), "namespace": namespace.name, "labels": labels},
+            metadata={"name": review_service_account(args.app), "namespace": namespace, "labels": labels},
             automount_service_account_token=False,
             opts=child,
         )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-allow-http",
             # Named: the base stack's deployer reads it by name.
-            metadata={"name": names.allow_http(args.app), "namespace": namespace.name, "labels": labels},
+            metadata={"name": names.allow_http(args.app), "namespace": namespace, "labels": labels},
             # Every review app of this app (they differ by instance), on the app's port only.
             spec=allow_http_spec({"app.kubernetes.io/name": args.app}, args.container_port),
-            opts=child,
-        )
-        if args.makes_pull_secret:
-            # A deploy token of its own, or the environment's credentials (shared on purpose).
-            token = args.image_pull is None
-            RegistryAccess(
-                f"{name}-registry",
-                RegistryAccessArgs(
-                    namespace=namespace.name,
-                    registry=args.registry,
-                    app=args.app,
-                    instance=instance,
-                    secret_name=review_pull_secret(args.app),
-                    project=args.project if token else None,
-                    expires_at=args.deploy_token_expires_at if token else None,
-                    username=None if args.image_pull is None else args.image_pull.username,
-                    password=None if args.image_pull is None else args.image_pull.password,
-                ),
-                opts=child,
-            )
-        # The review stacks' passphrase: not the base stack's, which the review variables,
-        # readable from any branch, must never carry. Alphanumeric, so GitLab can mask it.
-        passphrase = random.RandomPassword(f"{name}-passphrase", length=40, special=False, opts=child)
-        hidden = args.hidden_variables
-        CiVariables(
-            f"{name}-ci-variables",
-            CiVariablesArgs(
-                project=args.project,
-                environment_scope=REVIEW_ENVIRONMENT_SCOPE,
-                # Not protected: merge request pipelines run on unprotected branches.
-                variables=[
-                    CiVariable(
-                        key="KUBE_NAMESPACE",
-                        value=namespace.name,
-                        protected=False,
-                        description="The review namespace",
-                    ),
-                    kubeconfig_variable(
-                        deployer.kubeconfig,
-                        hidden=hidden,
-                        protected=False,
-                        description="base64 of the review deployer's kubeconfig: the review namespace only",
-                    ),
-                    *PulumiBackendArgs(url=args.review_backend_url, passphrase=passphrase.result).ci_variables(
-                        hidden=hidden, protected=False
-                    ),
-                ],
-            ),
             opts=child,
         )
         CiVariables(
@@ -316,7 +280,7 @@ class ReviewApps(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.namespace = namespace.name
+        self.namespace = namespace
         self.passphrase = pulumi.Output.secret(passphrase.result)
         self.register_outputs({"namespace": self.namespace, "passphrase": self.passphrase})
 

@@ -750,13 +750,6 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def commit_sha(field: str, value: Any) -> str:
-    """A git commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits, as GitLab's CI_COMMIT_SHA."""
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", value):
-        raise InvalidArgument(field, value, "must be a full commit SHA: 40 or 64 lowercase hex digits")
-    return value
-
-
 def future_date(field: str, value: Any, today: _dt.date | None = None) -> str:
     """A ``YYYY-MM-DD`` date after today: GitLab refuses tokens that expire in the past."""
     try:
@@ -773,16 +766,6 @@ def future_date(field: str, value: Any, today: _dt.date | None = None) -> str:
     if date <= today:
         raise InvalidArgument(field, value, f"must be a date after today ({today.isoformat()})")
     return value
-
-
-def deploy_trace(args: Any) -> None:
-    """``args.commit_sha``, ``args.pipeline_url`` and ``args.job_url``: what GitLab CI passes to
-    a deploy (``$CI_COMMIT_SHA``, ``$CI_PIPELINE_URL``, ``$CI_JOB_URL``), each optional."""
-    if args.commit_sha is not None:
-        commit_sha("commit_sha", args.commit_sha)
-    for name in ("pipeline_url", "job_url"):
-        if getattr(args, name) is not None:
-            absolute_url(name, getattr(args, name))
 
 
 def pem_certificate_base64(field: str, value: Any) -> str:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from gitlab_k8s_cd.components import drift_check_description, token_rotation_description
-from gitlab_k8s_cd.components.labels import TRACE_PREFIX
+from gitlab_k8s_cd.components.deploy_trace import TRACE_PREFIX
 from tests.pipeline_run import checkout, gitlab_ci_local
 
 pytestmark = pytest.mark.e2e
