@@ -62,7 +62,7 @@ def test_the_migration_key_becomes_the_apps_migration_spec():
 
 def test_a_review_stack_never_gets_the_migration_and_refuses_one():
     """A branch's migration would change the database the base environment's settings name."""
-    from gitlab_k8s_cd.components.config import derive_review_config
+    from gitlab_k8s_cd.components.review_config import derive_review_config
     from tests.conftest import STAGING, plan_review
 
     base = {**STAGING, key("migration"): MIGRATE}
@@ -324,7 +324,8 @@ ODD_VALUES = [None, [], {}, 1.5, True, -1, 2**70, "x" * 100_000, "", "\x00", "é
 
 
 def _every_odd_override():
-    from gitlab_k8s_cd.components.config import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS, _camel
+    from gitlab_k8s_cd.components.config_binder import camel as _camel
+    from gitlab_k8s_cd.components.config_keys import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS
 
     for short, cls in OBJECT_KEYS.items():
         for bad in ODD_VALUES:
@@ -335,7 +336,7 @@ def _every_odd_override():
         for bad in ODD_VALUES:
             yield {short: bad}
     # A process, its members, and its members' members (NESTED_ARGS).
-    from gitlab_k8s_cd.components.config import NESTED_ARGS
+    from gitlab_k8s_cd.components.config_keys import NESTED_ARGS
     from gitlab_k8s_cd.components.process import ProcessSpec
 
     worker = dict(STAGING[key("processes")]["worker"])
