@@ -49,7 +49,7 @@ def stack_keys() -> set[str]:
     config.py), yet a key this program does not know, or one of ours in another namespace, must be
     refused, not ignored. So the runtime's map (filled from ``PULUMI_CONFIG`` by the language host,
     or by ``set_all_config``) and ``PULUMI_CONFIG`` itself are read here, and nowhere else:
-    docs/contracts.md PS-1."""
+    docs/contracts.md PC-18."""
     return set(runtime_config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
 
 
@@ -57,7 +57,7 @@ def is_secret(full_key: str) -> bool:
     """Whether ``full_key`` was set with ``pulumi config set --secret`` (a ``--secret --path``
     member marks its whole top-level key). ``Config.get_secret`` marks any value secret, set so or
     not; whether the user set it as one is only in the runtime's secret keys
-    (``PULUMI_CONFIG_SECRET_KEYS``): docs/contracts.md PS-1."""
+    (``PULUMI_CONFIG_SECRET_KEYS``): docs/contracts.md PC-18."""
     return pulumi.runtime.is_config_secret(full_key)
 
 
