@@ -10,7 +10,7 @@ if __name__ != "gitlab_k8s_cd.components":
 
 
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError
 from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs
 from .deployer import ClusterArgs, Deployer, DeployerArgs
 from .drift_check import (
@@ -32,6 +32,7 @@ from .rbac import KINDS, REVIEW_DEPLOYER, DeployerAccess, environment_deployer, 
 from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs
 from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
 from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
+from .stack_settings import Settings, load_settings
 from .validation import InvalidArgument
 from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
 

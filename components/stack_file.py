@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .config import KNOWN_KEYS, SECRET_KEYS
+from .config_keys import KNOWN_KEYS, SECRET_KEYS
 
 OFFLINE_SECRET = "offline-plan-placeholder-secret"
 """What the program gets for a secret this machine does not have: an encrypted (``secure:``)

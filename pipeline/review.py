@@ -5,7 +5,7 @@
 
 It reads ``Pulumi.<base>.yaml`` and writes ``Pulumi.review-<iid>.yaml`` next to it: the base's
 app, image, probes, resources, settings, project and cluster; one replica; the review namespace;
-the environment and its URL (see ``gitlab_k8s_cd.components.config.derive_review_config``). The
+the environment and its URL (see ``gitlab_k8s_cd.components.review_config.derive_review_config``). The
 keys are read from, and written to, the namespace the program reads, which the image key names
 as the deploy tool's ``--image-key`` does (the component's input ``image_config_key``): a bare
 ``image`` is the project's (the ``name`` in its Pulumi.yaml, as ``load_settings()`` reads),
@@ -27,8 +27,9 @@ from typing import Any
 
 import yaml
 
-from gitlab_k8s_cd.components.config import ConfigError, derive_review_config
+from gitlab_k8s_cd.components.config import ConfigError
 from gitlab_k8s_cd.components.review_app import review_stack_name
+from gitlab_k8s_cd.components.review_config import derive_review_config
 from gitlab_k8s_cd.components.stack_file import project_name
 from gitlab_k8s_cd.pipeline.deploy import DEFAULT_IMAGE_KEY, key_namespace
 

@@ -14,7 +14,8 @@ import pulumi
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.config import Settings, derive_review_config, load_settings
+from gitlab_k8s_cd.components.review_config import derive_review_config
+from gitlab_k8s_cd.components.stack_settings import Settings, load_settings
 from gitlab_k8s_cd.components.testing import Plan, cli_config_value, run_component, run_program
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import sys
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.config import KNOWN_KEYS
+from gitlab_k8s_cd.components.config_keys import KNOWN_KEYS
 from gitlab_k8s_cd.components.plan import CONFIG_ERRORS
 from gitlab_k8s_cd.components.testing import cli_config_value
 from tests.conftest import DIGEST, PASSPHRASE, ROOT, plan_cli, staging_config

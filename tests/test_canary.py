@@ -10,8 +10,9 @@ import pytest
 
 from gitlab_k8s_cd.components import AppSpec, ConfigError, InvalidArgument, names
 from gitlab_k8s_cd.components.canary import TRACK_LABEL, CanarySpec
-from gitlab_k8s_cd.components.config import NAMESPACE, derive_review_config
+from gitlab_k8s_cd.components.config import NAMESPACE
 from gitlab_k8s_cd.components.quota import object_counts
+from gitlab_k8s_cd.components.review_config import derive_review_config
 from tests.conftest import CANARY, CANARY_IMAGE, CANARY_TRACK, STABLE_TRACE, STAGING, key, load
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

@@ -62,7 +62,7 @@ def test_the_migration_key_becomes_the_apps_migration_spec():
 
 def test_a_review_stack_never_gets_the_migration_and_refuses_one():
     """A branch's migration would change the database the base environment's settings name."""
-    from gitlab_k8s_cd.components.config import derive_review_config
+    from gitlab_k8s_cd.components.review_config import derive_review_config
     from tests.conftest import STAGING, plan_review
 
     base = {**STAGING, key("migration"): MIGRATE}
@@ -324,7 +324,8 @@ ODD_VALUES = [None, [], {}, 1.5, True, -1, 2**70, "x" * 100_000, "", "\x00", "é
 
 
 def _every_odd_override():
-    from gitlab_k8s_cd.components.config import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS, _camel
+    from gitlab_k8s_cd.components.config_binder import camel as _camel
+    from gitlab_k8s_cd.components.config_keys import MAPPING_KEYS, OBJECT_KEYS, SCALAR_KEYS
 
     for short, cls in OBJECT_KEYS.items():
         for bad in ODD_VALUES:
@@ -335,7 +336,7 @@ def _every_odd_override():
         for bad in ODD_VALUES:
             yield {short: bad}
     # A process, its members, and its members' members (NESTED_ARGS).
-    from gitlab_k8s_cd.components.config import NESTED_ARGS
+    from gitlab_k8s_cd.components.config_keys import NESTED_ARGS
     from gitlab_k8s_cd.components.process import ProcessSpec
 
     worker = dict(STAGING[key("processes")]["worker"])
@@ -515,3 +516,36 @@ def test_the_registry_password_is_a_secret_output_from_the_moment_it_is_read():
 def test_an_image_pull_member_typo_gets_a_did_you_mean():
     with pytest.raises(ConfigError, match=r"^gitlab-k8s-cd:imagePull.secretname: is not a known key; did you mean"):
         load(**image_pull_config({"secretname": "ghcr-pull"}))
+
+
+# --- the runtime's config (components/config.py; docs/contracts.md PC-19) -------------------------
+
+
+def test_the_stack_keys_are_the_runtimes_and_pulumi_configs_and_their_secret_marks_the_runtimes(monkeypatch):
+    """pulumi.Config cannot list keys nor tell a --secret one: config.py reads the runtime's map and
+    PULUMI_CONFIG for the keys, PULUMI_CONFIG_SECRET_KEYS' set for the marks, and values through
+    pulumi.Config, which reads PULUMI_CONFIG_<KEY> too."""
+    from gitlab_k8s_cd.components import config
+
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"ledger:image": "from-pulumi-config"}))
+    monkeypatch.setenv("PULUMI_CONFIG_LEDGER_APP", "from-its-own-variable")
+    __import__("pulumi").runtime.set_all_config({"ledger:replicas": "3", "vault:token": "t0ken"}, ["vault:token"])
+    assert config.stack_keys() == {"ledger:replicas", "vault:token", "ledger:image"}
+    assert config.is_secret("vault:token") and not config.is_secret("ledger:replicas")
+    assert (config.value("ledger", "replicas"), config.value("ledger", "image")) == ("3", "from-pulumi-config")
+    assert config.value("ledger", "app") == "from-its-own-variable" and config.value("ledger", "absent") is None
+    assert isinstance(config.secret_value("vault", "token"), Output)
+
+
+def test_only_config_py_reads_the_runtimes_config_internals():
+    """The one place that knows pulumi.runtime's config map and secret marks (PC-19): the rest
+    reads values with pulumi.Config, through config.py."""
+    from pathlib import Path
+
+    components = Path(__file__).resolve().parent.parent / "components"
+    readers = {
+        path.name
+        for path in components.glob("*.py")
+        if any(word in path.read_text() for word in ("runtime_config", "runtime.config", "is_config_secret"))
+    }
+    assert readers == {"config.py"}

@@ -13,7 +13,9 @@ import pulumi
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.config import ConfigError, derive_review_config, load_settings
+from gitlab_k8s_cd.components.config import ConfigError
+from gitlab_k8s_cd.components.review_config import derive_review_config
+from gitlab_k8s_cd.components.stack_settings import load_settings
 from gitlab_k8s_cd.components.testing import cli_config_value, run_program
 from gitlab_k8s_cd.pipeline.review import main as review_main
 from tests.conftest import APP_SECRETS, PASSPHRASE, PROJECT, ROOT, SECRETS, STAGING, plan_cli

@@ -848,7 +848,8 @@ def test_the_canarys_keys_are_in_the_image_keys_namespace():
 
 
 def test_the_canarys_keys_are_the_ones_the_program_reads():
-    from gitlab_k8s_cd.components.config import KNOWN_KEYS, REVIEW_REFUSED
+    from gitlab_k8s_cd.components.config_keys import KNOWN_KEYS
+    from gitlab_k8s_cd.components.review_config import REVIEW_REFUSED
     from gitlab_k8s_cd.pipeline.deploy import CANARY_KEYS, TRACE_KEYS
 
     assert set(CANARY_KEYS) | set(TRACE_KEYS) <= KNOWN_KEYS

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gitlab_k8s_cd.components import AppSpec, InvalidArgument, ReviewAppArgs, review_stack_name
-from gitlab_k8s_cd.components.config import REVIEW_KEYS, ConfigError, derive_review_config
+from gitlab_k8s_cd.components.config import ConfigError
+from gitlab_k8s_cd.components.review_config import REVIEW_KEYS, derive_review_config
 from tests.conftest import PROJECT, STAGING, key, plan_review, review_config
 from tests.rbac import allows
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitlab_k8s_cd.components.config import REVIEW_KEYS
+from gitlab_k8s_cd.components.review_config import REVIEW_KEYS
 from tests.conftest import SECRETS, staging_config
 
 SECRET = "[secret"
