@@ -33,7 +33,9 @@ from urllib.parse import urlsplit
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from . import endpoints, gitlab_rules, redaction, secret_detection
 from . import validation as v
+from .app_spec import AppSpec
 from .canary import CanarySpec
 from .continuous_deployment import ContinuousDeploymentArgs
 from .deployer import ClusterArgs
@@ -43,12 +45,12 @@ from .gitlab_project import GitLabProjectArgs, RegistryCleanupArgs
 from .ingress import IngressSpec
 from .migration import MigrationSpec
 from .namespace import LimitRangeArgs
+from .pod_specs import ProbeArgs, ResourcesArgs, RolloutArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec, check_process_name
 from .pulumi_backend import PulumiBackendArgs
 from .registry_access import ImagePullSpec, check_password, gitlab_registry_for
 from .review_app import ReviewAppArgs
 from .review_apps import ReviewAppsSpec
-from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs
 
 NAMESPACE = "gitlab-k8s-cd"
 """This repository's own project name, so its example stack's keys are ``gitlab-k8s-cd:*``. A
@@ -319,7 +321,7 @@ def _derive_review_config(ours: Mapping[str, Any], merge_request_iid: int, envir
         raise _error(("app",), None, "is required")
     try:
         v.integer("mergeRequestIid", merge_request_iid, minimum=1)
-        v.environment_name("environment", environment)
+        gitlab_rules.environment_name("environment", environment)
     except v.InvalidArgument as error:
         raise _error(error.fields, error.values[0], error.expected) from None
     derived = {key: ours[key] for key in REVIEW_COPIED_KEYS if key in ours}
@@ -430,8 +432,8 @@ def _reject_wrong_namespace(
         full = f"{other}:{key}"
         given = value(full)
         if secret(full) or key in SECRET_KEYS or key == "secrets":
-            given = v.Redacted(len(given if isinstance(given, str) else json.dumps(given, default=str)))
-        given = v.shown(key, given)
+            given = redaction.Redacted(len(given if isinstance(given, str) else json.dumps(given, default=str)))
+        given = redaction.shown(key, given)
         set_as = key if namespace == project else f"{namespace}:{key}"
         if key == "secrets":
             command = f"pulumi config set --secret --path {set_as}.<NAME> …"
@@ -520,11 +522,11 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
                 f"{pointer}",
             )
         for path, leaf in _leaves(key, value, named=key in MAPPING_KEYS):
-            kind = v.looks_like_credential(leaf)
+            kind = secret_detection.looks_like_credential(leaf)
             if kind and key != "settings":  # settings say more about their own (validation.environment_settings)
                 raise _error(
                     (path,),
-                    v.Redacted(len(leaf)),
+                    redaction.Redacted(len(leaf)),
                     f"looks like {kind}, and would go to {destination}, in "
                     f"plain text: {POINTERS.get(key, 'never put credentials in stack config')}",
                 )
@@ -536,7 +538,7 @@ def _check_image_pull_secrecy(members: Mapping[str, Any]) -> None:
     if IMAGE_PULL_SECRET in members and not _is_secret("imagePull"):
         raise _error(
             (f"imagePull.{IMAGE_PULL_SECRET}",),
-            v.Redacted(len(json.dumps(members[IMAGE_PULL_SECRET]))),
+            redaction.Redacted(len(json.dumps(members[IMAGE_PULL_SECRET]))),
             "must be set with `pulumi config set --secret --path imagePull.password <value>`, never as plain config: "
             "only then is it encrypted in the stack file",
         )
@@ -558,7 +560,7 @@ def _reject_undecodable(raw: Mapping[str, Any]) -> None:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 shown, where = (t.encode("utf-8", "backslashreplace").decode() for t in (text, path))
-                raise _error((where,), v.Sanitized(shown), "must be valid Unicode text (UTF-8)") from None
+                raise _error((where,), redaction.Sanitized(shown), "must be valid Unicode text (UTF-8)") from None
 
 
 def _names(key: str, value: Any) -> list[tuple[str, str]]:
@@ -594,18 +596,20 @@ def _error(keys: tuple[str, ...], value: Any, expected: str) -> ConfigError:
         # Whatever the key, a value set with --secret is never printed; but for a name the key
         # path already shows (``secrets['1DB']``: the name was refused, not its value).
         values = tuple(
-            item if isinstance(item, v.Redacted) or _names_itself(keys, item) else v.Redacted(len(str(item)))
+            item
+            if isinstance(item, redaction.Redacted) or _names_itself(keys, item)
+            else redaction.Redacted(len(str(item)))
             for item in values
         )
     # Nor a value that looks like a credential, or given for a key named like a secret (typos too).
     names = keys if len(keys) == len(values) else keys[:1] * len(values)
-    values = tuple(v.shown(name, item) for name, item in zip(names, values, strict=True))
+    values = tuple(redaction.shown(name, item) for name, item in zip(names, values, strict=True))
     got = " and ".join(repr(item) for item in values)
     return ConfigError(full, f"{' and '.join(full)}: {expected} (got {got})")
 
 
 def _names_itself(keys: tuple[str, ...], item: Any) -> bool:
-    return isinstance(item, v.Sanitized) and any(k.endswith(f"[{item.text!r}]") for k in keys)
+    return isinstance(item, redaction.Sanitized) and any(k.endswith(f"[{item.text!r}]") for k in keys)
 
 
 def _secret(raw: Mapping[str, Any], key: str) -> pulumi.Output[str] | None:
@@ -614,14 +618,16 @@ def _secret(raw: Mapping[str, Any], key: str) -> pulumi.Output[str] | None:
     value = raw.get(key)
     if value is not None and not runtime_config.is_config_secret(full):
         raise _error(
-            (key,), v.Redacted(len(str(value))), "must be set with `pulumi config set --secret`, never as plain config"
+            (key,),
+            redaction.Redacted(len(str(value))),
+            "must be set with `pulumi config set --secret`, never as plain config",
         )
     if value is None:
         value = os.environ.get(SECRET_KEYS[key])
     if value is None:
         return None
     try:
-        v.maskable(key, value)
+        gitlab_rules.maskable(key, value)
     except v.InvalidArgument as error:
         raise _error((key,), error.values[0], error.expected) from None
     return pulumi.Output.secret(value)
@@ -711,7 +717,7 @@ def _processes(raw: Mapping[str, Any]) -> dict[str, ProcessSpec] | Any:
         try:
             check_process_name(path, name)
         except v.InvalidArgument as error:
-            raise _error((path,), v.Sanitized(str(name)), error.expected) from None
+            raise _error((path,), redaction.Sanitized(str(name)), error.expected) from None
         processes[name] = _members(path, members, ProcessSpec)
     return processes
 
@@ -725,13 +731,13 @@ def _secret_settings(raw: Mapping[str, Any]) -> dict[str, pulumi.Output[str]] | 
     if not _is_secret("secrets"):
         raise _error(
             ("secrets",),
-            v.Redacted(len(json.dumps(raw["secrets"]))),
+            redaction.Redacted(len(json.dumps(raw["secrets"]))),
             "must be set with `pulumi config set --secret --path secrets.<NAME> <value>`, never as plain config: "
             "the whole key is then encrypted in the stack file",
         )
     for name, value in raw["secrets"].items():
         if not isinstance(value, str):
-            raise _error((f"secrets[{name!r}]",), v.Redacted(len(json.dumps(value))), "must be a string")
+            raise _error((f"secrets[{name!r}]",), redaction.Redacted(len(json.dumps(value))), "must be a string")
     return {name: pulumi.Output.secret(value) for name, value in raw["secrets"].items()}
 
 
@@ -838,7 +844,7 @@ def _review(raw: Mapping[str, Any]) -> ReviewAppArgs:
         if key not in REVIEW_KEYS:
             raise _error(
                 (key,),
-                v.Redacted(len(str(raw[key]))) if key in SECRET_KEYS else raw[key],
+                redaction.Redacted(len(str(raw[key]))) if key in SECRET_KEYS else raw[key],
                 REVIEW_REFUSED.get(
                     key,
                     "is not used by a review stack (its config has mergeRequestIid); derive the review config "
@@ -941,7 +947,7 @@ def _gitlab_url(raw: Mapping[str, Any]) -> str:
     """The instance's base URL: the provider appends ``api/v4/`` to it."""
     url = raw.get("gitlabUrl", "https://gitlab.com")
     try:
-        v.absolute_url("gitlabUrl", url, base_only=True)
+        endpoints.absolute_url("gitlabUrl", url, base_only=True)
         if urlsplit(url).path.rstrip("/").endswith("/api/v4"):
             raise v.InvalidArgument("gitlabUrl", url, "must be the instance's URL, without /api/v4 (it is appended)")
     except v.InvalidArgument as error:

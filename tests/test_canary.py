@@ -12,6 +12,7 @@ from gitlab_k8s_cd.components import AppSpec, ConfigError, InvalidArgument, name
 from gitlab_k8s_cd.components.canary import TRACK_LABEL, CanarySpec
 from gitlab_k8s_cd.components.config import NAMESPACE, derive_review_config
 from gitlab_k8s_cd.components.continuous_deployment import object_counts
+from gitlab_k8s_cd.components.image_reference import ImageReference
 from tests.conftest import CANARY, CANARY_IMAGE, CANARY_TRACK, STABLE_TRACE, STAGING, key, load
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -156,7 +157,9 @@ def test_the_canarys_migration_is_not_run_the_job_stays_the_stable_images():
     migration runs when it is promoted, before web rolls out to it (README, "Canary")."""
     migrate = {"migration": {"command": ["python3", "-m", "hello.migrate"]}}
     workload = load({**CANARY, **migrate}).deployment.workload_args()
-    assert workload.migration_job_name == names.migration_job("hello", STAGING[key("image")])
+    assert workload.migration_job_name == names.migration_job(
+        "hello", ImageReference.parse("image", STAGING[key("image")])
+    )
     assert workload.canary_image == CANARY_IMAGE
 
 

@@ -274,10 +274,10 @@ def test_a_registry_host_of_the_reference_grammar_is_accepted(host):
 
 def test_the_domain_grammar_is_the_one_image_references_are_validated_with():
     """gitlab_k8s_cd.pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
-    from gitlab_k8s_cd.components import validation
+    from gitlab_k8s_cd.components import image_reference
 
-    assert cleanup_tool._DOMAIN_COMPONENT == validation._DOMAIN_COMPONENT
-    assert cleanup_tool._DOMAIN == validation._DOMAIN
+    assert cleanup_tool._DOMAIN_COMPONENT == image_reference.DOMAIN_COMPONENT
+    assert cleanup_tool._DOMAIN == image_reference.DOMAIN
 
 
 # --- only CI tags -----------------------------------------------------------------------------

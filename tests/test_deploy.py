@@ -213,6 +213,7 @@ def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothin
 
 def test_the_migration_job_asked_for_is_the_one_the_stack_names_after_the_image():
     from gitlab_k8s_cd.components import names
+    from gitlab_k8s_cd.components.image_reference import ImageReference
     from gitlab_k8s_cd.components.migration import JOB_URN_GLOB
 
     assert MIGRATION_JOB_URN_GLOB == JOB_URN_GLOB
@@ -221,7 +222,9 @@ def test_the_migration_job_asked_for_is_the_one_the_stack_names_after_the_image(
     pulumi.outputs["deployment_name"] = "hello"
     pulumi.failing = {BAD}
     deploy(f"{REPO}@{BAD}", [], pulumi, reader)
-    assert reader.jobs_asked == [("hello-staging", names.migration_job("hello", f"{REPO}@{BAD}"))]
+    assert reader.jobs_asked == [
+        ("hello-staging", names.migration_job("hello", ImageReference.parse("image", f"{REPO}@{BAD}")))
+    ]
     # With no successful update yet, the stack has no outputs: no Job to look for.
     first = StandInClusterReader()
     deploy(f"{REPO}@{BAD}", [], StandInPulumi(failing={BAD}), first)
