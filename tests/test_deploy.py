@@ -961,3 +961,6 @@ def test_the_cli_takes_exactly_one_mode_and_images_by_digest(capsys):
         assert exited.value.code == 2
     assert main(["--stack", "staging", "--canary-image", f"{REPO}:1.0"]) == 64
     assert "--canary-image 'registry.example.com/acme/hello:1.0': deploy by digest" in capsys.readouterr().err
+    # Not a reference at all (the stack's grammar): refused before any pulumi run, the reason said.
+    assert main(["--stack", "staging", "--image", f"{REPO.upper()}@{GOOD}"]) == 64
+    assert "--image: must be an image reference with a tag or a digest" in capsys.readouterr().err

@@ -61,3 +61,51 @@ def test_image_reference_refuses_what_the_distribution_grammar_refuses(image, ex
     with pytest.raises(InvalidArgument, match=expected):
         ImageReference.parse("image", image)
     assert ImageReference.parse("image", "registry.gitlab.com/acme/hello@sha512:" + "a" * 128).pinned
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "registry.gitlab.com/acme/hello:1.2.3",
+        "registry.gitlab.com/acme/hello@sha256:" + "a" * 64,
+        "localhost:5000/app:v1@sha512:" + "b" * 128,
+    ],
+)
+def test_a_reference_reads_back_as_the_text_it_was_parsed_from(image):
+    assert str(ImageReference.parse("image", image)) == image
+
+
+def test_a_reference_at_another_digest_keeps_its_repository_and_tag():
+    other = "sha256:" + "c" * 64
+    assert (
+        str(ImageReference.parse("image", "r.example.com/a@sha256:" + "d" * 64).at(other)) == f"r.example.com/a@{other}"
+    )
+    assert str(ImageReference.parse("image", "r.example.com/a:1").at(other)) == f"r.example.com/a:1@{other}"
+
+
+def test_an_args_image_is_parsed_once_however_often_it_is_read(monkeypatch):
+    """Parsed where it enters (the Args' __post_init__), then carried: every reader reads that value."""
+    from gitlab_k8s_cd.components import AppSpec, MigrationSpec, WorkloadArgs
+    from gitlab_k8s_cd.components.canary import CanarySpec
+
+    parsed = []
+    parse = ImageReference.parse.__func__  # type: ignore[attr-defined]
+
+    def counting(cls, field, value):
+        parsed.append(field)
+        return parse(cls, field, value)
+
+    monkeypatch.setattr(ImageReference, "parse", classmethod(counting))
+    spec = AppSpec(migration=MigrationSpec(command=["migrate"]), canary=CanarySpec(replicas=1))
+    args = WorkloadArgs(
+        app="a",
+        instance="a-b",
+        namespace="n",
+        image="r.example.com/a@sha256:" + "e" * 64,
+        canary_image="r.example.com/a@sha256:" + "f" * 64,
+        spec=spec,
+    )
+    assert parsed == ["image", "canary_image"]
+    assert args.migration_job_name == "a-migrate-eeeeeeeeeeee" and args.image_reference.digest == "sha256:" + "e" * 64
+    assert args.canary_image_reference.pinned and args.image_reference is args.image_reference
+    assert parsed == ["image", "canary_image"]
