@@ -523,7 +523,7 @@ def _reject_plain_secrets(raw: Mapping[str, Any]) -> None:
             )
         for path, leaf in _leaves(key, value, named=key in MAPPING_KEYS):
             kind = secret_detection.looks_like_credential(leaf)
-            if kind and key != "settings":  # settings say more about their own (validation.environment_settings)
+            if kind and key != "settings":  # settings say more about their own (container_inputs.environment_settings)
                 raise _error(
                     (path,),
                     redaction.Redacted(len(leaf)),
