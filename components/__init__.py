@@ -9,6 +9,7 @@ if __name__ != "gitlab_k8s_cd.components":
     )
 
 
+from .app_spec import AppSpec
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .config import ConfigError
 from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs
@@ -26,6 +27,7 @@ from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitL
 from .ingress import IngressArgs, IngressSpec
 from .migration import MigrationSpec
 from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
+from .pod_specs import ProbeArgs, ResourcesArgs, RolloutArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec
 from .pulumi_backend import PulumiBackendArgs
 from .rbac import KINDS, REVIEW_DEPLOYER, DeployerAccess, environment_deployer, role_rules
@@ -34,7 +36,7 @@ from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
 from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
 from .stack_settings import Settings, load_settings
 from .validation import InvalidArgument
-from .workload import AppSpec, ProbeArgs, ResourcesArgs, RolloutArgs, Workload, WorkloadArgs
+from .workload import Workload, WorkloadArgs
 
 __all__ = [
     "CI_TAG_REGEX",

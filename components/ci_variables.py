@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gitlab as gitlab
 
+from . import gitlab_rules
 from . import validation as v
 
 VARIABLE_TYPES = ("env_var", "file")
@@ -37,14 +38,14 @@ class CiVariable:
     """Shown in GitLab's settings. Default empty."""
 
     def __post_init__(self) -> None:
-        v.variable_key("key", self.key)
+        gitlab_rules.variable_key("key", self.key)
         for flag in ("masked", "hidden", "protected", "raw"):
             v.boolean(flag, getattr(self, flag))
         v.one_of("variable_type", self.variable_type, VARIABLE_TYPES)
         if self.hidden and not self.masked:
             raise v.InvalidArgument(("hidden", "masked"), (True, False), "a hidden variable must also be masked")
         if self.masked and isinstance(self.value, str):
-            v.maskable(self.key, self.value)
+            gitlab_rules.maskable(self.key, self.value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +58,7 @@ class CiVariablesArgs:
     """The variables, each key at most once."""
 
     def __post_init__(self) -> None:
-        v.environment_scope("environment_scope", self.environment_scope)
+        gitlab_rules.environment_scope("environment_scope", self.environment_scope)
         seen: set[str] = set()
         for variable in self.variables:
             if variable.key in seen:
@@ -82,7 +83,9 @@ class CiVariables(pulumi.ComponentResource):
             if variable.masked:
                 # An Output's value is checked when it resolves, which is still before the
                 # provider is asked to create the variable.
-                value = pulumi.Output.secret(value.apply(lambda text, key=variable.key: v.maskable(key, text)))
+                value = pulumi.Output.secret(
+                    value.apply(lambda text, key=variable.key: gitlab_rules.maskable(key, text))
+                )
             gitlab.ProjectVariable(
                 f"{name}-{variable.key}",
                 project=args.project,

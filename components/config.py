@@ -23,7 +23,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from . import validation as v
+from . import redaction
 
 NAMESPACE = "gitlab-k8s-cd"
 """This repository's own project name, so its example stack's keys are ``gitlab-k8s-cd:*``. A
@@ -121,15 +121,17 @@ def error(keys: tuple[str, ...], given: Any, expected: str) -> ConfigError:
         # Whatever the key, a value set with --secret is never printed; but for a name the key
         # path already shows (``secrets['1DB']``: the name was refused, not its value).
         values = tuple(
-            item if isinstance(item, v.Redacted) or _names_itself(keys, item) else v.Redacted(len(str(item)))
+            item
+            if isinstance(item, redaction.Redacted) or _names_itself(keys, item)
+            else redaction.Redacted(len(str(item)))
             for item in values
         )
     # Nor a value that looks like a credential, or given for a key named like a secret (typos too).
     names = keys if len(keys) == len(values) else keys[:1] * len(values)
-    values = tuple(v.shown(name, item) for name, item in zip(names, values, strict=True))
+    values = tuple(redaction.shown(name, item) for name, item in zip(names, values, strict=True))
     got = " and ".join(repr(item) for item in values)
     return ConfigError(full, f"{' and '.join(full)}: {expected} (got {got})")
 
 
 def _names_itself(keys: tuple[str, ...], item: Any) -> bool:
-    return isinstance(item, v.Sanitized) and any(k.endswith(f"[{item.text!r}]") for k in keys)
+    return isinstance(item, redaction.Sanitized) and any(k.endswith(f"[{item.text!r}]") for k in keys)

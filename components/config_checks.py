@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import validation as v
+from . import redaction, secret_detection
 from .config import NAMESPACE, ConfigError, error, key_is_secret, namespace
 from .config_keys import BY_NAME, IMAGE_PULL_SECRET, KNOWN_KEYS, MAPPING_KEYS, OBJECT_KEYS, PLAIN, SECRET_KEYS
 
@@ -69,8 +69,8 @@ def reject_wrong_namespace(
         full = f"{other}:{key}"
         given = value(full)
         if secret(full) or key in SECRET_KEYS or key == "secrets":
-            given = v.Redacted(len(given if isinstance(given, str) else json.dumps(given, default=str)))
-        given = v.shown(key, given)
+            given = redaction.Redacted(len(given if isinstance(given, str) else json.dumps(given, default=str)))
+        given = redaction.shown(key, given)
         set_as = key if reading == project else f"{reading}:{key}"
         if key == "secrets":
             command = f"pulumi config set --secret --path {set_as}.<NAME> …"
@@ -136,11 +136,11 @@ def reject_plain_secrets(raw: Mapping[str, Any]) -> None:
                 f"{pointer or default_pointer()}",
             )
         for path, leaf in leaves(key, value, named=key in MAPPING_KEYS):
-            kind = v.looks_like_credential(leaf)
+            kind = secret_detection.looks_like_credential(leaf)
             if kind and key != "settings":  # settings say more about their own (validation.environment_settings)
                 raise error(
                     (path,),
-                    v.Redacted(len(leaf)),
+                    redaction.Redacted(len(leaf)),
                     f"looks like {kind}, and would go to {destination}, in "
                     f"plain text: {pointer or 'never put credentials in stack config'}",
                 )
@@ -152,7 +152,7 @@ def check_image_pull_secrecy(members: Mapping[str, Any]) -> None:
     if IMAGE_PULL_SECRET in members and not key_is_secret("imagePull"):
         raise error(
             (f"imagePull.{IMAGE_PULL_SECRET}",),
-            v.Redacted(len(json.dumps(members[IMAGE_PULL_SECRET]))),
+            redaction.Redacted(len(json.dumps(members[IMAGE_PULL_SECRET]))),
             "must be set with `pulumi config set --secret --path imagePull.password <value>`, never as plain config: "
             "only then is it encrypted in the stack file",
         )
@@ -174,7 +174,7 @@ def reject_undecodable(raw: Mapping[str, Any]) -> None:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 shown, where = (t.encode("utf-8", "backslashreplace").decode() for t in (text, path))
-                raise error((where,), v.Sanitized(shown), "must be valid Unicode text (UTF-8)") from None
+                raise error((where,), redaction.Sanitized(shown), "must be valid Unicode text (UTF-8)") from None
 
 
 def names(key: str, value: Any) -> list[tuple[str, str]]:

@@ -25,10 +25,10 @@ from .gitlab_project import RegistryCleanupArgs
 from .ingress import IngressSpec
 from .migration import MigrationSpec
 from .namespace import LimitRangeArgs
+from .pod_specs import ProbeArgs, ResourcesArgs, RolloutArgs
 from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec
 from .registry_access import ImagePullSpec
 from .review_apps import ReviewAppsSpec
-from .workload import ProbeArgs, ResourcesArgs, RolloutArgs
 
 Kind = Literal["scalar", "object", "mapping", "secret"]
 InReview = Literal["copy", "set", "ci", "filter"]

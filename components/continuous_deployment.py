@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pulumi
 
-from . import names
+from . import gitlab_rules, kubernetes_names, names, redaction
 from . import validation as v
+from .app_spec import AppSpec
 from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
 from .deploy_trace import PARTS, DeployTrace
 from .deployer import ClusterArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
+from .image_reference import ImageReference, registry_host
 from .ingress import IngressSpec
 from .labels import environment_slug, gitlab_annotations
 from .namespace import LimitRangeArgs, NamespaceArgs
@@ -23,7 +26,7 @@ from .quota import check_environment_quota, check_review_quota
 from .rbac import DeployerAccess, environment_deployer
 from .registry_access import ImagePullSpec, deploy_token_problem
 from .review_apps import REVIEW_ENVIRONMENT_SCOPE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
-from .workload import AppSpec, Workload, WorkloadArgs, check_canary_image
+from .workload import Workload, WorkloadArgs, check_canary_pinned, check_canary_track
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,8 +103,8 @@ class ContinuousDeploymentArgs:
     admin run applies it (CI cannot change its own Role). Default: none."""
 
     def __post_init__(self) -> None:
-        v.dns1035_label("app", self.app)
-        v.environment_name("environment", self.environment)
+        kubernetes_names.dns1035_label("app", self.app)
+        gitlab_rules.environment_name("environment", self.environment)
         if self.environment.startswith(REVIEW_ENVIRONMENT_SCOPE.rstrip("*")):
             raise v.InvalidArgument(
                 "environment",
@@ -111,7 +114,7 @@ class ContinuousDeploymentArgs:
             )
         v.boolean("hidden_variables", self.hidden_variables)
         DeployTrace.of(self)
-        if v.image_reference("image", self.image).registry is None:
+        if self.image_reference.registry is None:
             raise v.InvalidArgument(
                 "image", self.image, "must name its registry host, e.g. 'registry.gitlab.com/acme/app:1.0'"
             )
@@ -140,13 +143,13 @@ class ContinuousDeploymentArgs:
         """A GitLab deploy token is made only where it can pull the image (docs/contracts.md GL-22,
         GL-23), and only then takes an expiry date; every other image says how it is pulled."""
         if self.gitlab_registry is not None:
-            v.registry_host("gitlab_registry", self.gitlab_registry)
+            registry_host("gitlab_registry", self.gitlab_registry)
         if self.image_pull is not None and not isinstance(self.image_pull, ImagePullSpec):
             raise v.InvalidArgument("image_pull", self.image_pull, "must be an ImagePullSpec")
         review = self.review_apps
         if self.image_pull is None:
             problem = deploy_token_problem(
-                v.image_reference("image", self.image),
+                self.image_reference,
                 gitlab_registry=self.gitlab_registry,
                 project_path=self.project.path,
             )
@@ -198,9 +201,10 @@ class ContinuousDeploymentArgs:
                 "a canary image needs a canary track declared in the stack (canary: {replicas: N}): it sizes the "
                 "quota and grants CI's deployer the canary Deployment, which an admin run applies",
             )
-        check_canary_image("canary_image", self.canary_image, self.spec)
-        registry = v.image_reference("image", self.image).registry
-        if v.image_reference("canary_image", self.canary_image).registry != registry:
+        check_canary_track("canary_image", self.canary_image, self.spec)
+        check_canary_pinned("canary_image", self.canary_image_reference)
+        registry = self.image_reference.registry
+        if self.canary_image_reference.registry != registry:
             raise v.InvalidArgument(
                 "canary_image",
                 self.canary_image,
@@ -208,7 +212,7 @@ class ContinuousDeploymentArgs:
             )
         if self.image_pull is None:
             problem = deploy_token_problem(
-                v.image_reference("canary_image", self.canary_image),
+                self.canary_image_reference,
                 gitlab_registry=self.gitlab_registry,
                 project_path=self.project.path,
             )
@@ -220,6 +224,16 @@ class ContinuousDeploymentArgs:
     def pulls_with_deploy_token(self) -> bool:
         """Whether a GitLab deploy token of the project pulls the image (no ``image_pull``)."""
         return self.image_pull is None
+
+    @cached_property
+    def image_reference(self) -> ImageReference:
+        """``image``, parsed: once, by ``__post_init__`` (which refuses a bad one); every reader reads this."""
+        return ImageReference.parse("image", self.image)
+
+    @cached_property
+    def canary_image_reference(self) -> ImageReference:
+        """``canary_image``, parsed (once, by ``__post_init__``, when there is one)."""
+        return ImageReference.parse("canary_image", self.canary_image)
 
     @property
     def makes_pull_secret(self) -> bool:
@@ -251,7 +265,7 @@ class ContinuousDeploymentArgs:
             if key == prefix or key.startswith(prefix + "_"):
                 raise v.InvalidArgument(
                     f"spec.settings[{key!r}]",
-                    v.Sanitized(key),
+                    redaction.Sanitized(key),
                     f"must not replace the kubelet's service link {prefix}* of the app's Service",
                 )
 
@@ -305,7 +319,7 @@ class ContinuousDeploymentArgs:
     @property
     def deployed_digest(self) -> str:
         """The image's digest when it is pinned by one, else ""."""
-        return v.image_reference("image", self.image).digest or ""
+        return self.image_reference.digest or ""
 
     @property
     def instance(self) -> str:
@@ -344,7 +358,7 @@ class ContinuousDeploymentArgs:
             namespace=self.namespace_args(),
             cluster=self.cluster,
             access=self.deployer_access(),
-            registry=v.image_reference("image", self.image).registry or "",
+            registry=self.image_reference.registry or "",
             image_pull=self.image_pull,
             deploy_token_expires_at=self.deploy_token_expires_at,
             backend=self.backend,
@@ -367,7 +381,7 @@ class ContinuousDeploymentArgs:
             base_stack=base_stack,
             spec=self.review_apps,
             cluster=self.cluster,
-            registry=v.image_reference("image", self.image).registry or "",
+            registry=self.image_reference.registry or "",
             deploy_token_expires_at=self.review_apps.deploy_token_expires_at,
             image_pull=self.image_pull,
             container_port=self.spec.container_port,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from . import gitlab_rules
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs, kubeconfig_variable
 from .deployer import ClusterArgs, Deployer, DeployerArgs
@@ -75,7 +76,7 @@ class DeployTargetArgs:
                 raise v.InvalidArgument(name, getattr(self, name), f"must be a {kind.__name__}")
         if self.image_pull is not None and not isinstance(self.image_pull, ImagePullSpec):
             raise v.InvalidArgument("image_pull", self.image_pull, "must be an ImagePullSpec")
-        v.environment_scope("environment_scope", self.environment_scope)
+        gitlab_rules.environment_scope("environment_scope", self.environment_scope)
         v.boolean("protected", self.protected)
         v.boolean("hidden_variables", self.hidden_variables)
         if self.image_pull is not None and self.deploy_token_expires_at is not None:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
+from . import endpoints
 from . import validation as v
 
 TRACE_PREFIX = "gitlab-k8s-cd"
@@ -51,7 +52,7 @@ class DeployTrace:
             commit_sha("commit_sha", self.commit_sha)
         for name in ("pipeline_url", "job_url"):
             if getattr(self, name) is not None:
-                v.absolute_url(name, getattr(self, name))
+                endpoints.absolute_url(name, getattr(self, name))
 
     @classmethod
     def of(cls, args: Any, prefix: str = "") -> DeployTrace:

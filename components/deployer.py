@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from . import names
+from . import endpoints, kubernetes_names, names
 from . import validation as v
 from .labels import recommended_labels
 from .rbac import DeployerAccess, environment_deployer, role_rules
@@ -28,9 +28,9 @@ class ClusterArgs:
     """Base64 of the cluster CA's PEM certificate (``certificate-authority-data``). Public."""
 
     def __post_init__(self) -> None:
-        v.dns1123_subdomain("name", self.name)
-        v.absolute_url("server", self.server)
-        v.pem_certificate_base64("ca_data", self.ca_data)
+        kubernetes_names.dns1123_subdomain("name", self.name)
+        endpoints.absolute_url("server", self.server)
+        endpoints.pem_certificate_base64("ca_data", self.ca_data)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +50,7 @@ class DeployerArgs:
     neither quota nor LimitRange (:func:`gitlab_k8s_cd.components.rbac.environment_deployer`)."""
 
     def __post_init__(self) -> None:
-        v.dns1123_label("app", self.app)
+        kubernetes_names.dns1123_label("app", self.app)
         if self.access is not None and not isinstance(self.access, DeployerAccess):
             raise v.InvalidArgument("access", self.access, "must be a gitlab_k8s_cd.components.rbac.DeployerAccess")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gitlab as gitlab
 
+from . import schedules
 from . import validation as v
 
 DRIFT_CHECK_DESCRIPTION = "gitlab-k8s-cd drift check of stack "
@@ -58,14 +59,14 @@ class DriftCheckSpec:
 
     def __post_init__(self) -> None:
         v.boolean("enabled", self.enabled)
-        v.cron_expression("cron", self.cron)
+        schedules.cron_expression("cron", self.cron)
         if not self.cron.split()[0].isdigit():
             # Each run holds the environment's resource group (token rotation, drift check): a
             # schedule every few minutes would keep deploys waiting.
             raise v.InvalidArgument(
                 "cron", self.cron, "must run at most once an hour: give its minute field one minute"
             )
-        v.time_zone("timezone", self.timezone)
+        schedules.time_zone("timezone", self.timezone)
         if not isinstance(self.ref, str) or not _REF.match(self.ref) or ".." in self.ref:
             raise v.InvalidArgument("ref", self.ref, "must be a branch name")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gitlab as gitlab
 
+from . import endpoints, gitlab_rules
 from . import validation as v
 
 TIERS = ("production", "staging", "testing", "development", "other")
@@ -48,8 +49,8 @@ class GitLabEnvironmentArgs:
     """Deploy access and approvals. Default: unprotected."""
 
     def __post_init__(self) -> None:
-        v.environment_name("name", self.name)
-        v.absolute_url("external_url", self.external_url, max_length=EXTERNAL_URL_MAX_LENGTH)
+        gitlab_rules.environment_name("name", self.name)
+        endpoints.absolute_url("external_url", self.external_url, max_length=EXTERNAL_URL_MAX_LENGTH)
         if self.tier is not None:
             v.one_of("tier", self.tier, TIERS)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gitlab as gitlab
 
+from . import gitlab_rules
 from . import validation as v
 
 CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
@@ -69,18 +70,20 @@ class RegistryCleanupArgs:
         v.one_of("cadence", self.cadence, CADENCES)
         v.one_of("keep_n", self.keep_n, KEEP_N)
         v.one_of("older_than", self.older_than, OLDER_THAN)
-        v.re2_pattern("name_regex_delete", self.name_regex_delete)
-        v.re2_pattern("name_regex_keep", self.name_regex_keep)
+        gitlab_rules.re2_pattern("name_regex_delete", self.name_regex_delete)
+        gitlab_rules.re2_pattern("name_regex_keep", self.name_regex_keep)
         # Matched the way GitLab matches them, so that no custom regex can let it eat a release.
         for tag in RELEASE_TAG_SAMPLES:
-            if v.gitlab_tag_match(self.name_regex_delete, tag) and not v.gitlab_tag_match(self.name_regex_keep, tag):
+            if gitlab_rules.gitlab_tag_match(self.name_regex_delete, tag) and not gitlab_rules.gitlab_tag_match(
+                self.name_regex_keep, tag
+            ):
                 raise v.InvalidArgument(
                     "name_regex_delete",
                     self.name_regex_delete,
                     f"must not delete release images: it matches the release tag {tag!r}, which the keep regex does "
                     "not keep; a deleted release tag breaks every restart of the pods running it",
                 )
-            if not v.gitlab_tag_match(self.name_regex_keep, tag):
+            if not gitlab_rules.gitlab_tag_match(self.name_regex_keep, tag):
                 raise v.InvalidArgument(
                     "name_regex_keep",
                     self.name_regex_keep,
@@ -114,7 +117,7 @@ class GitLabProjectArgs:
     """The registry cleanup policy. Default :class:`RegistryCleanupArgs`."""
 
     def __post_init__(self) -> None:
-        v.project_path("path", self.path, new=self.manage)
+        gitlab_rules.project_path("path", self.path, new=self.manage)
         v.boolean("manage", self.manage)
         v.one_of("visibility", self.visibility, VISIBILITIES)
         if not isinstance(self.description, str) or any(c in self.description for c in "\r\n\0"):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import kubernetes_names
 from . import validation as v
 
 
@@ -46,14 +47,14 @@ class IngressArgs:
     Pulumi's own (10 minutes)."""
 
     def __post_init__(self) -> None:
-        v.dns1123_subdomain("host", self.host)
+        kubernetes_names.dns1123_subdomain("host", self.host)
         v.http_path("path", self.path)
         for name in ("class_name", "tls_secret", "cluster_issuer", "issuer"):
             if getattr(self, name) is not None:
-                v.dns1123_subdomain(name, getattr(self, name))
+                kubernetes_names.dns1123_subdomain(name, getattr(self, name))
         if self.controller_namespace is not None:
-            v.dns1123_label("controller_namespace", self.controller_namespace)
-        v.label_selector("controller_pod_labels", self.controller_pod_labels)
+            kubernetes_names.dns1123_label("controller_namespace", self.controller_namespace)
+        kubernetes_names.label_selector("controller_pod_labels", self.controller_pod_labels)
         if self.await_seconds is not None:
             v.integer("await_seconds", self.await_seconds, minimum=1, maximum=v.WAIT_MAX_SECONDS)
         if self.cluster_issuer is not None and self.issuer is not None:

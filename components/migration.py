@@ -41,11 +41,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import container_inputs
 from . import validation as v
 from .process import NO_PROBE_REASON_ANNOTATION, checkov_skips
 
-if TYPE_CHECKING:  # workload.py builds on this module
-    from .workload import ResourcesArgs
+if TYPE_CHECKING:  # app_spec.py builds on this module
+    from .pod_specs import ResourcesArgs
 
 COMPONENT = "migrate"
 """The Job's ``app.kubernetes.io/component`` label and its container's name. No process may be
@@ -101,7 +102,7 @@ class MigrationSpec:
     (web's)."""
 
     def __post_init__(self) -> None:
-        v.own_command(
+        container_inputs.own_command(
             self.command,
             self.args,
             "the migration runs a command of its own from the app's image (the image's own command is web's)",

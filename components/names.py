@@ -32,8 +32,9 @@ import hashlib
 import re
 from typing import Any
 
+from .image_reference import ImageReference
 from .labels import environment_slug
-from .validation import InvalidArgument, image_reference
+from .validation import InvalidArgument
 
 LABEL_MAX = 63
 """DNS-1123 and DNS-1035 labels, and label values."""
@@ -172,13 +173,13 @@ def canary_workload(service: str, *, field: str = "app", value: object = None) -
     )
 
 
-def migration_job(service: str, image: str, *, field: str = "app", value: object = None) -> str:
+def migration_job(service: str, image: ImageReference, *, field: str = "app", value: object = None) -> str:
     """The migration Job of ``image``: ``<service>-migrate-<first 12 hex of its digest>`` (of the
     SHA-256 of the reference, for an image given by tag alone). A new image gets a new Job, since a
     Job's pod template is immutable; the same image keeps its Job. ``service``: web's Deployment
     name; ``field`` and ``value``: what it was derived from (default: ``app``)."""
-    digest = image_reference("image", image).digest
-    hex_digits = digest.partition(":")[2] if digest else hashlib.sha256(image.encode()).hexdigest()
+    digest = image.digest
+    hex_digits = digest.partition(":")[2] if digest else hashlib.sha256(str(image).encode()).hexdigest()
     return derived(
         f"{service}-migrate-{hex_digits[:MIGRATION_IMAGE_HEX]}",
         JOB,

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import names
+from . import kubernetes_names, names, quantities, redaction
 from . import validation as v
 from .labels import recommended_labels
 
@@ -53,12 +53,12 @@ class LimitRangeArgs:
             for resource, amount in values.items():
                 v.one_of(f"{name}[{resource!r}]", resource, ("cpu", "memory", "ephemeral-storage"))
                 resource_quantity(f"{name}.{resource}", resource, amount)
-                if v.parse_quantity(amount) == 0:
+                if quantities.parse_quantity(amount) == 0:
                     # A default of 0 gives every container without its own a limit of none.
                     raise v.InvalidArgument(f"{name}.{resource}", amount, "must be above 0: 0 means unbounded")
         for resource, request in self.default_request.items():
             limit = self.default_limit.get(resource)
-            if limit is not None and v.parse_quantity(request) > v.parse_quantity(limit):
+            if limit is not None and quantities.parse_quantity(request) > quantities.parse_quantity(limit):
                 raise v.InvalidArgument(
                     (f"default_request.{resource}", f"default_limit.{resource}"),
                     (request, limit),
@@ -82,8 +82,8 @@ class NamespaceArgs:
     """Container defaults for the namespace. Default: no LimitRange."""
 
     def __post_init__(self) -> None:
-        v.claimable_namespace("name", self.name)
-        v.dns1123_label("app", self.app)
+        kubernetes_names.claimable_namespace("name", self.name)
+        kubernetes_names.dns1123_label("app", self.app)
         if self.pod_security_version != "latest" and not _is_minor_version(self.pod_security_version):
             raise v.InvalidArgument("pod_security_version", self.pod_security_version, "must be 'latest' or 'v1.N'")
         if self.quota is not None:
@@ -97,7 +97,7 @@ class NamespaceArgs:
                     hint = f"did you mean {close[0]!r}? " if close else ""
                     raise v.InvalidArgument(
                         f"quota[{resource!r}]",
-                        v.Sanitized(str(resource)),
+                        redaction.Sanitized(str(resource)),
                         f"is not a ResourceQuota resource name; {hint}(e.g. 'requests.cpu', 'limits.memory', 'pods', "
                         "'count/deployments.apps')",
                     )
@@ -109,10 +109,10 @@ def resource_quantity(field: str, resource: str, amount: Any) -> str:
     with a byte unit, CPU in cores, anything else any quantity."""
     unit = resource.rsplit(".", 1)[-1]
     if unit == "memory":
-        return v.memory_quantity(field, amount)
+        return quantities.memory_quantity(field, amount)
     if unit == "cpu":
-        return v.cpu_quantity(field, amount)
-    return v.quantity(field, amount)
+        return quantities.cpu_quantity(field, amount)
+    return quantities.quantity(field, amount)
 
 
 def _is_minor_version(value: str) -> bool:

@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import container_inputs, kubernetes_names
 from . import validation as v
 
-if TYPE_CHECKING:  # workload.py builds on this module
-    from .workload import ResourcesArgs, RolloutArgs
+if TYPE_CHECKING:  # pod_specs.py builds on this module
+    from .pod_specs import ResourcesArgs, RolloutArgs
 
 RESERVED_PROCESS_NAMES = frozenset({"web", "migrate", "canary"})
 """``web`` is the app's HTTP process (the top-level spec); ``migrate`` names the migration Job;
@@ -40,7 +41,7 @@ class ExecProbeArgs:
     """Failures in a row before the probe fails. Default 3."""
 
     def __post_init__(self) -> None:
-        v.command_line("command", self.command, required=True)
+        container_inputs.command_line("command", self.command, required=True)
         check_probe_timing(self)
 
     def manifest(self) -> dict[str, object]:
@@ -147,7 +148,7 @@ class ProcessSpec:
     """A HorizontalPodAutoscaler instead of fixed ``replicas``. Default: none."""
 
     def __post_init__(self) -> None:
-        v.own_command(
+        container_inputs.own_command(
             self.command, self.args, "a process runs its own command from the app's image (web runs the image's own)"
         )
         v.integer("replicas", self.replicas, minimum=1)
@@ -186,7 +187,7 @@ def checkov_skips(skips: Mapping[str, str]) -> dict[str, str]:
 def check_process_name(field: str, name: object) -> str:
     """A process name: a DNS-1123 label that is not ``web``, ``migrate`` or ``canary``; it suffixes the app's
     object names and is the ``app.kubernetes.io/component`` label."""
-    v.dns1123_label(field, name)
+    kubernetes_names.dns1123_label(field, name)
     assert isinstance(name, str)
     if name in RESERVED_PROCESS_NAMES:
         raise v.InvalidArgument(

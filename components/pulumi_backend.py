@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from . import endpoints, gitlab_rules, redaction
 from . import validation as v
 from .ci_variables import CiVariable
 
@@ -34,7 +35,7 @@ class PulumiBackendArgs:
 
     def __post_init__(self) -> None:
         reject_local_backend("url", self.url)
-        v.absolute_url("url", self.url, schemes=BACKEND_SCHEMES)
+        endpoints.absolute_url("url", self.url, schemes=BACKEND_SCHEMES)
         if self.is_pulumi_cloud:
             if self.access_token is None:
                 raise v.InvalidArgument(
@@ -47,7 +48,7 @@ class PulumiBackendArgs:
         for name in ("passphrase", "access_token"):
             value = getattr(self, name)
             if isinstance(value, str):
-                v.maskable(name, value)
+                gitlab_rules.maskable(name, value)
 
     @property
     def is_pulumi_cloud(self) -> bool:
@@ -93,7 +94,7 @@ def reject_local_backend(field: str, url: object) -> None:
     if isinstance(url, str) and url.lower().startswith("file:"):
         raise v.InvalidArgument(
             field,
-            v.Sanitized(v.without_credentials(url)),
+            redaction.Sanitized(endpoints.without_credentials(url)),
             "must be a backend every CI job can reach: s3://, gs://, azblob:// or https:// (Pulumi Cloud); a "
             "file:// backend lives on one machine, and each CI job starts on a fresh one",
         )

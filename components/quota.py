@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from . import quantities
 from . import validation as v
 from .ingress import ACME_SOLVER_USAGE
 
 if TYPE_CHECKING:
-    from .workload import AppSpec
+    from .app_spec import AppSpec
 
 # ResourceQuota's names for what a pod holds; "cpu" and "memory" are requests.cpu and requests.memory.
 _QUOTA_ALIASES = {"cpu": "requests.cpu", "memory": "requests.memory", "count/pods": "pods"}
@@ -27,7 +28,7 @@ def quota_shortfall(quota: Mapping[str, str], usage: Mapping[str, Decimal]) -> t
     None when the quota admits it. ``usage`` is in ResourceQuota's terms (``pods``, ``requests.cpu``...)."""
     for resource, amount in quota.items():
         needed = usage.get(_QUOTA_ALIASES.get(resource, resource))
-        if needed is not None and needed > v.parse_quantity(amount):
+        if needed is not None and needed > quantities.parse_quantity(amount):
             return resource, needed
     return None
 
@@ -73,7 +74,7 @@ def _with_solver(usage: dict[str, Decimal], acme: bool) -> dict[str, Decimal]:
     """``usage``, and cert-manager's solver pod, which may run beside it (docs/contracts.md CM-1)."""
     if acme:
         for resource, quantity in ACME_SOLVER_USAGE.items():
-            usage[resource] = usage.get(resource, Decimal(0)) + v.parse_quantity(quantity)
+            usage[resource] = usage.get(resource, Decimal(0)) + quantities.parse_quantity(quantity)
     return usage
 
 

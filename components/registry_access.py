@@ -26,8 +26,9 @@ import pulumi
 import pulumi_gitlab as gitlab
 import pulumi_kubernetes as k8s
 
-from . import names
+from . import kubernetes_names, names, redaction, secret_detection
 from . import validation as v
+from .image_reference import ImageReference, registry_host
 from .labels import recommended_labels
 
 GITLAB_COM_REGISTRY = "registry.gitlab.com"
@@ -45,7 +46,7 @@ def gitlab_registry_for(gitlab_url: str) -> str | None:
     return GITLAB_COM_REGISTRY if urlsplit(gitlab_url).hostname == "gitlab.com" else None
 
 
-def deploy_token_problem(image: v.ImageReference, *, gitlab_registry: str | None, project_path: str) -> str | None:
+def deploy_token_problem(image: ImageReference, *, gitlab_registry: str | None, project_path: str) -> str | None:
     """Why a deploy token of project ``project_path`` could not pull ``image``, or None when it can:
     the image must be in GitLab's registry (``gitlab_registry``) and in the project's own
     repositories, ``<project path>[/<name>[/<name>]]`` (docs/contracts.md GL-22, GL-23)."""
@@ -117,7 +118,7 @@ class ImagePullSpec:
                 "Secret), or username and password (a Secret the stack makes)",
             )
         if self.secret_name is not None:
-            v.dns1123_subdomain("secret_name", self.secret_name)
+            kubernetes_names.dns1123_subdomain("secret_name", self.secret_name)
         if given["username"]:
             self._check_credentials()
         if self.share_with_review_apps and not given["username"]:
@@ -133,11 +134,11 @@ class ImagePullSpec:
         name = self.username
         if not isinstance(name, str) or not name or len(name) > USERNAME_MAX or not name.isprintable():
             raise v.InvalidArgument("username", name, f"must be a one-line text of 1 to {USERNAME_MAX} characters")
-        kind = v.looks_like_credential(name)
+        kind = secret_detection.looks_like_credential(name)
         if kind:
             raise v.InvalidArgument(
                 "username",
-                v.Redacted(len(name)),
+                redaction.Redacted(len(name)),
                 f"looks like {kind}: a username is not secret (it is kept in plain text); give the token as the "
                 "password",
             )
@@ -155,10 +156,12 @@ class ImagePullSpec:
 def check_password(field: str, value: Any) -> None:
     """A registry password as plain text: never shown, only its length."""
     if not isinstance(value, str):
-        raise v.InvalidArgument(field, v.Redacted(len(json.dumps(value))), "must be a string")
+        raise v.InvalidArgument(field, redaction.Redacted(len(json.dumps(value))), "must be a string")
     if not value or value != value.strip():
         # A trailing newline, say, from `pulumi config set --secret ... < file`: the registry would refuse it.
-        raise v.InvalidArgument(field, v.Redacted(len(value)), "must be non-empty, without leading or trailing space")
+        raise v.InvalidArgument(
+            field, redaction.Redacted(len(value)), "must be non-empty, without leading or trailing space"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,8 +188,8 @@ class RegistryAccessArgs:
     the name the deployer's Role may patch."""
 
     def __post_init__(self) -> None:
-        v.registry_host("registry", self.registry)
-        v.dns1123_label("app", self.app)
+        registry_host("registry", self.registry)
+        kubernetes_names.dns1123_label("app", self.app)
         if (self.project is None) == (self.username is None):
             raise v.InvalidArgument(
                 ("project", "username"),
@@ -202,7 +205,7 @@ class RegistryAccessArgs:
             if self.expires_at is not None:
                 raise v.InvalidArgument("expires_at", self.expires_at, "applies only to a project's deploy token")
         if self.secret_name is not None:
-            v.dns1123_subdomain("secret_name", self.secret_name)
+            kubernetes_names.dns1123_subdomain("secret_name", self.secret_name)
 
 
 class RegistryAccess(pulumi.ComponentResource):

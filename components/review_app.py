@@ -10,19 +10,22 @@ namespaced rights, and the GitLab environment is CI's own (``review/$CI_COMMIT_R
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 import pulumi
 
-from . import names
+from . import endpoints, gitlab_rules, kubernetes_names, names
 from . import validation as v
+from .app_spec import AppSpec
 from .deploy_trace import DeployTrace
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
+from .image_reference import ImageReference
 from .ingress import IngressArgs
 from .labels import gitlab_annotations
 from .registry_access import ImagePullSpec
 from .review_apps import ReviewAppsSpec, review_pull_secret, review_service_account
-from .workload import AppSpec, Workload, WorkloadArgs
+from .workload import Workload, WorkloadArgs
 
 
 def review_stack_name(merge_request_iid: int) -> str:
@@ -63,18 +66,18 @@ class ReviewAppArgs:
     """The deploying job. Default none."""
 
     def __post_init__(self) -> None:
-        v.dns1035_label("app", self.app)
+        kubernetes_names.dns1035_label("app", self.app)
         v.integer("merge_request_iid", self.merge_request_iid, minimum=1)
-        v.environment_name("environment", self.environment)
+        gitlab_rules.environment_name("environment", self.environment)
         if not self.environment.startswith("review/"):
             raise v.InvalidArgument(
                 "environment", self.environment, "must be a review environment, 'review/<ref slug>'"
             )
-        v.absolute_url("environment_url", self.environment_url, max_length=EXTERNAL_URL_MAX_LENGTH)
-        v.claimable_namespace("namespace", self.namespace)
-        v.image_reference("image", self.image)
-        v.project_path("project_path", self.project_path)
-        v.dns1123_subdomain("cluster_name", self.cluster_name)
+        endpoints.absolute_url("environment_url", self.environment_url, max_length=EXTERNAL_URL_MAX_LENGTH)
+        kubernetes_names.claimable_namespace("namespace", self.namespace)
+        self.image_reference  # noqa: B018 - parsed here, once (a bad image is refused before any resource)
+        gitlab_rules.project_path("project_path", self.project_path)
+        kubernetes_names.dns1123_subdomain("cluster_name", self.cluster_name)
         DeployTrace.of(self)
         if self.spec.migration is not None:
             raise v.InvalidArgument(
@@ -109,6 +112,11 @@ class ReviewAppArgs:
             return [review_pull_secret(self.app)]
         return [self.image_pull.secret_name] if self.image_pull.secret_name else []
 
+    @cached_property
+    def image_reference(self) -> ImageReference:
+        """``image``, parsed: once, by ``__post_init__``; every reader reads this."""
+        return ImageReference.parse("image", self.image)
+
     @property
     def deploy_trace(self) -> DeployTrace:
         """The deploy's trace, from ``commit_sha``, ``pipeline_url`` and ``job_url``."""
@@ -116,7 +124,7 @@ class ReviewAppArgs:
 
     @property
     def deployed_digest(self) -> str:
-        return v.image_reference("image", self.image).digest or ""
+        return self.image_reference.digest or ""
 
     def workload_args(self) -> WorkloadArgs:
         # Checked here, before WorkloadArgs checks it as its own, so that a bad name is the app's.

@@ -36,18 +36,19 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from . import names
+from . import endpoints, kubernetes_names, names
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
 from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
 from .deployer import ClusterArgs
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
+from .image_reference import registry_host
+from .ingress import allow_http_spec
 from .labels import environment_slug, recommended_labels
 from .namespace import NamespaceArgs
 from .pulumi_backend import SELF_MANAGED_SCHEMES, PulumiBackendArgs, is_self_managed, reject_local_backend
 from .rbac import REVIEW_DEPLOYER, base_reader, role_rules
 from .registry_access import ImagePullSpec
-from .workload import allow_http_spec
 
 REVIEW_APPS_VARIABLE = "GITLAB_K8S_CD_REVIEW_APPS"
 """A project variable holding the base stack's name; the component's review jobs run only when it is set."""
@@ -88,7 +89,7 @@ class ReviewAppsSpec:
                 "domain", None, "is required when review apps are enabled, e.g. 'review.example.com'"
             )
         if self.domain is not None:
-            v.dns1123_subdomain("domain", self.domain)
+            kubernetes_names.dns1123_subdomain("domain", self.domain)
             if any(len(label) > 63 for label in self.domain.split(".")):
                 raise v.InvalidArgument("domain", self.domain, "must have labels of at most 63 characters (DNS)")
             # https://<environment slug, at most 24>.<domain>: within GitLab's 255 for an environment URL.
@@ -101,12 +102,12 @@ class ReviewAppsSpec:
                     f"characters, and GitLab takes at most {EXTERNAL_URL_MAX_LENGTH}",
                 )
         if self.namespace is not None:
-            v.claimable_namespace("namespace", self.namespace)
+            kubernetes_names.claimable_namespace("namespace", self.namespace)
         if self.ingress_class is not None:
-            v.dns1123_subdomain("ingress_class", self.ingress_class)
+            kubernetes_names.dns1123_subdomain("ingress_class", self.ingress_class)
         if self.backend_url is not None:
             reject_local_backend("backend_url", self.backend_url)
-            v.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
+            endpoints.absolute_url("backend_url", self.backend_url, schemes=SELF_MANAGED_SCHEMES)
         if self.quota is not None:
             NamespaceArgs(name="review", app="review", instance="review", quota=self.quota)  # the same rules
         if self.deploy_token_expires_at is not None:
@@ -165,7 +166,7 @@ class ReviewAppsArgs:
     def __post_init__(self) -> None:
         if not self.spec.enabled:
             raise v.InvalidArgument("spec.enabled", False, "must be true to make the review apps' shared objects")
-        v.registry_host("registry", self.registry)
+        registry_host("registry", self.registry)
         if self.image_pull is None:
             if self.deploy_token_expires_at is None:
                 raise v.InvalidArgument(

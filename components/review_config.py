@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from . import gitlab_rules, redaction
 from . import validation as v
 from .config import check_namespace, error, reading
 from .config import namespace as namespace_read
@@ -36,7 +37,7 @@ def reject_non_review_keys(raw: Mapping[str, Any]) -> None:
     """Refuse, in a review stack, a key only an environment's stack takes, saying why."""
     for key in raw:
         if key not in REVIEW_KEYS:
-            given = v.Redacted(len(str(raw[key]))) if key in SECRET_KEYS else raw[key]
+            given = redaction.Redacted(len(str(raw[key]))) if key in SECRET_KEYS else raw[key]
             raise error((key,), given, REVIEW_REFUSED[key])
 
 
@@ -80,7 +81,7 @@ def _derive(ours: Mapping[str, Any], merge_request_iid: int, environment: str) -
         raise error(("app",), None, "is required")
     try:
         v.integer("mergeRequestIid", merge_request_iid, minimum=1)
-        v.environment_name("environment", environment)
+        gitlab_rules.environment_name("environment", environment)
     except v.InvalidArgument as refused:
         raise error(refused.fields, refused.values[0], refused.expected) from None
     derived = {key: ours[key] for key in REVIEW_COPIED_KEYS if key in ours}

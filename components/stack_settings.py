@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from . import endpoints, gitlab_rules, redaction
 from . import validation as v
+from .app_spec import AppSpec
 from .config import (
     check_namespace,
     error,
@@ -45,7 +47,6 @@ from .pulumi_backend import PulumiBackendArgs
 from .registry_access import ImagePullSpec, check_password, gitlab_registry_for
 from .review_app import ReviewAppArgs
 from .review_config import reject_non_review_keys
-from .workload import AppSpec
 
 
 @dataclass(frozen=True)
@@ -176,14 +177,14 @@ def _secret(raw: Mapping[str, Any], key: Key) -> pulumi.Output[str] | Any:
     if given is not None and not key_is_secret(key.name):
         raise error(
             (key.name,),
-            v.Redacted(len(str(given))),
+            redaction.Redacted(len(str(given))),
             "must be set with `pulumi config set --secret`, never as plain config",
         )
     text = given if given is not None else os.environ.get(key.env)  # type: ignore[arg-type]
     if text is None:
         return UNSET
     try:
-        v.maskable(key.name, text)
+        gitlab_rules.maskable(key.name, text)
     except v.InvalidArgument as refused:
         raise error((key.name,), refused.values[0], refused.expected) from None
     return secret_value(namespace(), key.name) if given is not None else pulumi.Output.secret(text)
@@ -208,7 +209,7 @@ def _processes(raw: Mapping[str, Any], review: bool) -> dict[str, ProcessSpec] |
         try:
             check_process_name(path, name)
         except v.InvalidArgument as refused:
-            raise error((path,), v.Sanitized(str(name)), refused.expected) from None
+            raise error((path,), redaction.Sanitized(str(name)), refused.expected) from None
         processes[name] = members(path, given, ProcessSpec)
     return processes
 
@@ -222,13 +223,13 @@ def _secret_settings(raw: Mapping[str, Any], review: bool) -> dict[str, pulumi.O
     if not key_is_secret("secrets"):
         raise error(
             ("secrets",),
-            v.Redacted(len(json.dumps(raw["secrets"]))),
+            redaction.Redacted(len(json.dumps(raw["secrets"]))),
             "must be set with `pulumi config set --secret --path secrets.<NAME> <value>`, never as plain config: "
             "the whole key is then encrypted in the stack file",
         )
     for name, given in raw["secrets"].items():
         if not isinstance(given, str):
-            raise error((f"secrets[{name!r}]",), v.Redacted(len(json.dumps(given))), "must be a string")
+            raise error((f"secrets[{name!r}]",), redaction.Redacted(len(json.dumps(given))), "must be a string")
     return {name: pulumi.Output.secret(given) for name, given in raw["secrets"].items()}
 
 
@@ -280,7 +281,7 @@ def _gitlab_url(raw: Mapping[str, Any]) -> str:
     """The instance's base URL: the provider appends ``api/v4/`` to it."""
     url = raw.get("gitlabUrl", "https://gitlab.com")
     try:
-        v.absolute_url("gitlabUrl", url, base_only=True)
+        endpoints.absolute_url("gitlabUrl", url, base_only=True)
         if urlsplit(url).path.rstrip("/").endswith("/api/v4"):
             raise v.InvalidArgument("gitlabUrl", url, "must be the instance's URL, without /api/v4 (it is appended)")
     except v.InvalidArgument as refused:

@@ -3,418 +3,29 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import json
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from . import names
+from . import container_inputs, kubernetes_names, names, redaction
 from . import validation as v
-from .canary import CANARY, STABLE, CanarySpec, track_labels
+from .app_spec import AppSpec, RunningProcess
+from .canary import CANARY, STABLE, track_labels
+from .image_reference import ImageReference
 from .ingress import IngressArgs, allow_acme_solver_spec, allow_http_spec, ingress
 from .labels import recommended_labels, selector_labels
 from .migration import COMPONENT as MIGRATE
 from .migration import RESOURCE_SUFFIX as MIGRATION_SUFFIX
-from .migration import MigrationSpec, migration_job
-from .process import (
-    NO_PROBE_REASON_ANNOTATION,
-    PROCESSES_MAX,
-    UNPROBED_CHECKOV_CHECKS,
-    AutoscalingArgs,
-    ProcessSpec,
-    check_probe_timing,
-    check_process_name,
-    checkov_skips,
-    probe_timing,
-)
-
-BUDGET_MAX_SECONDS = v.WAIT_MAX_SECONDS
-"""An hour (:data:`gitlab_k8s_cd.components.validation.WAIT_MAX_SECONDS`)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class RolloutArgs:
-    """How a new version replaces the old one. The defaults never lower capacity during a rollout."""
-
-    max_surge: int | str = "25%"
-    """Extra pods allowed above ``replicas`` during a rollout. Default ``25%`` (at least one pod)."""
-    max_unavailable: int | str = 0
-    """Pods allowed below ``replicas`` during a rollout. Default ``0``: no capacity is lost."""
-    min_ready_seconds: int = 5
-    """How long a new pod must stay ready before it counts as available. Default 5."""
-    budget_seconds: int = 300
-    """How long a rollout may take, in seconds. Default 300. It is both the Deployment's
-    ``progressDeadlineSeconds`` and Pulumi's wait for the rollout (``pulumi.com/timeoutSeconds``),
-    so a rollout that cannot finish fails the deploy job within the budget, not after Pulumi's
-    10-minute default."""
-    revision_history_limit: int = 5
-    """Old ReplicaSets kept for ``kubectl rollout undo``. Default 5."""
-
-    def __post_init__(self) -> None:
-        v.int_or_percent("max_surge", self.max_surge)
-        v.int_or_percent("max_unavailable", self.max_unavailable)
-        if v.is_zero(self.max_surge) and v.is_zero(self.max_unavailable):
-            raise v.InvalidArgument(
-                ("max_surge", "max_unavailable"),
-                (self.max_surge, self.max_unavailable),
-                "cannot both be 0, or the rollout could never start",
-            )
-        if isinstance(self.max_unavailable, str) and int(self.max_unavailable[:-1]) == 100:
-            raise v.InvalidArgument(
-                "max_unavailable", self.max_unavailable, "must be below 100%, or a rollout takes every pod down"
-            )
-        v.integer("min_ready_seconds", self.min_ready_seconds, minimum=0)
-        v.integer("budget_seconds", self.budget_seconds, minimum=1, maximum=BUDGET_MAX_SECONDS)
-        v.integer("revision_history_limit", self.revision_history_limit, minimum=0)
-        if self.budget_seconds <= self.min_ready_seconds:
-            raise v.InvalidArgument(
-                ("budget_seconds", "min_ready_seconds"),
-                (self.budget_seconds, self.min_ready_seconds),
-                "the rollout budget must be longer than the min ready time",
-            )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProbeArgs:
-    """An HTTP GET probe on the container's ``http`` port."""
-
-    path: str
-    """The path to GET, starting with '/'."""
-    initial_delay_seconds: int = 0
-    """Seconds before the first probe. Default 0 (use a startup probe for slow starts)."""
-    period_seconds: int = 10
-    """Seconds between probes. Default 10."""
-    timeout_seconds: int = 1
-    """Seconds before a probe times out. Default 1."""
-    failure_threshold: int = 3
-    """Failures in a row before the probe fails. Default 3."""
-
-    def __post_init__(self) -> None:
-        v.http_path("path", self.path)
-        check_probe_timing(self)
-
-    def manifest(self) -> dict[str, object]:
-        return {"httpGet": {"path": self.path, "port": "http"}, **probe_timing(self)}
-
-
-@dataclass(frozen=True, kw_only=True)
-class ResourcesArgs:
-    cpu_request: str = "100m"
-    """CPU the scheduler reserves. Default 100m."""
-    memory_request: str = "128Mi"
-    """Memory the scheduler reserves. Default 128Mi."""
-    cpu_limit: str = "500m"
-    """CPU the container is throttled at. Default 500m."""
-    memory_limit: str = "256Mi"
-    """Memory the container is killed at. Default 256Mi."""
-
-    def __post_init__(self) -> None:
-        for name in ("cpu_request", "cpu_limit"):
-            v.cpu_quantity(name, getattr(self, name))
-        for name in ("memory_request", "memory_limit"):
-            v.memory_quantity(name, getattr(self, name))
-        for name in ("cpu_request", "memory_request", "cpu_limit", "memory_limit"):
-            if v.parse_quantity(getattr(self, name)) == 0:
-                # A zero limit is no limit at all (and counts 0 against a quota); a zero request reserves nothing.
-                raise v.InvalidArgument(
-                    name, getattr(self, name), "must be above 0: 0 means unbounded, or nothing reserved"
-                )
-        for resource in ("cpu", "memory"):
-            request, limit = getattr(self, f"{resource}_request"), getattr(self, f"{resource}_limit")
-            if v.parse_quantity(request) > v.parse_quantity(limit):
-                raise v.InvalidArgument(
-                    (f"{resource}_request", f"{resource}_limit"), (request, limit), "a request cannot exceed its limit"
-                )
-
-    def manifest(self) -> dict[str, dict[str, str]]:
-        return {
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
-        }
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppSpec:
-    """How the app runs: everything about the workload except where it runs and which image."""
-
-    replicas: int = 2
-    """Pods to run. Default 2, so that a node drain never takes the app down."""
-    container_port: int = 8080
-    """The port the app listens on. Default 8080."""
-    service_port: int = 80
-    """The Service's port. Default 80."""
-    rollout: RolloutArgs = field(default_factory=RolloutArgs)
-    """The rolling-update strategy. Default :class:`RolloutArgs`."""
-    readiness: ProbeArgs = field(default_factory=lambda: ProbeArgs(path="/readyz"))
-    """When a pod may take traffic. Default GET ``/readyz``."""
-    liveness: ProbeArgs = field(default_factory=lambda: ProbeArgs(path="/healthz"))
-    """When a pod must be restarted. Default GET ``/healthz``."""
-    startup: ProbeArgs | None = None
-    """Holds the other probes back until the app has started. Default: none."""
-    resources: ResourcesArgs = field(default_factory=ResourcesArgs)
-    """Requests and limits. Default :class:`ResourcesArgs`."""
-    settings: Mapping[str, str] = field(default_factory=dict)
-    """Non-secret settings, passed to every process as environment variables through a ConfigMap. Default none."""
-    run_as_user: int = 10001
-    """The UID (and GID) the container runs as. Default 10001: not root, and outside host ranges."""
-    autoscaling: AutoscalingArgs | None = None
-    """A HorizontalPodAutoscaler for ``web`` instead of fixed ``replicas`` (then ignored). Default: none."""
-    processes: Mapping[str, ProcessSpec] = field(default_factory=dict)
-    """The app's other processes (e.g. ``worker``), by name: each its own Deployment from the same
-    image, settings and secrets. Default: none, ``web`` alone."""
-    migration: MigrationSpec | None = None
-    """A Job run to completion before any process rolls out a new image (:class:`components.MigrationSpec`).
-    Default: none."""
-    canary: CanarySpec | None = None
-    """A canary track for ``web`` (:mod:`gitlab_k8s_cd.components.canary`): its Deployment runs when
-    the Workload is given a ``canary_image``, and the quota must admit its pods whether or not.
-    Default: none."""
-
-    def __post_init__(self) -> None:
-        v.integer("replicas", self.replicas, minimum=1)
-        v.integer("container_port", self.container_port, minimum=1, maximum=65535)
-        v.integer("service_port", self.service_port, minimum=1, maximum=65535)
-        v.environment_settings("settings", self.settings)
-        v.integer("run_as_user", self.run_as_user, minimum=1)
-        if not isinstance(self.processes, Mapping):
-            raise v.InvalidArgument("processes", self.processes, "must map process names to their specs")
-        if len(self.processes) > PROCESSES_MAX:
-            raise v.InvalidArgument(
-                "processes",
-                v.Sanitized(f"{len(self.processes)} processes"),
-                f"must be at most {PROCESSES_MAX}: more is a second app, in a namespace of its own",
-            )
-        for name, process in self.processes.items():
-            check_process_name(f"processes[{name!r}]", name)
-            if not isinstance(process, ProcessSpec):
-                raise v.InvalidArgument(f"processes[{name!r}]", process, "must be a ProcessSpec")
-        if self.canary is not None and not isinstance(self.canary, CanarySpec):
-            raise v.InvalidArgument("canary", self.canary, "must be a CanarySpec")
-        for process in self.running() + self.tracks():
-            process.check_rollout()
-        if self.migration is not None:
-            self._check_migration()
-
-    def _check_migration(self) -> None:
-        """A deploy waits for the migration, then for the rollout: together, within an hour."""
-        if not isinstance(self.migration, MigrationSpec):
-            raise v.InvalidArgument("migration", self.migration, "must be a MigrationSpec")
-        longest = max(self.running(), key=lambda p: p.rollout.budget_seconds)
-        rollout = longest.rollout.budget_seconds
-        total = self.migration.await_seconds + rollout
-        if total > v.WAIT_MAX_SECONDS:
-            raise v.InvalidArgument(
-                ("migration.budget_seconds", f"{longest.rollout_field}.budget_seconds"),
-                (self.migration.budget_seconds, rollout),
-                f"a deploy waits for the migration ({self.migration.await_seconds}s with Pulumi's grace) and then "
-                f"for the rollout: {total}s in all, which must be at most {v.WAIT_MAX_SECONDS}s, or GitLab's "
-                "default job timeout kills the deploy holding the stack's lock",
-            )
-
-    def running(self) -> list[RunningProcess]:
-        """Every process, ``web`` first, with what it inherits from the app resolved."""
-        web = RunningProcess(
-            name="web",
-            field="",
-            replicas=self.replicas,
-            rollout=self.rollout,
-            resources=self.resources,
-            autoscaling=self.autoscaling,
-        )
-        return [web] + [
-            RunningProcess(
-                name=name,
-                field=f"processes[{name!r}].",
-                replicas=process.replicas,
-                rollout=process.rollout or self.rollout,
-                resources=process.resources or self.resources,
-                autoscaling=process.autoscaling,
-                spec=process,
-            )
-            for name, process in self.processes.items()
-        ]
-
-    def tracks(self) -> list[RunningProcess]:
-        """web's canary, when the app has a canary track: web's pod spec, rollout and resources,
-        ``canary.replicas`` of them, no autoscaler. (Not a process: no budget, no autoscaler of its own.)"""
-        if self.canary is None:
-            return []
-        return [
-            RunningProcess(
-                name="canary",
-                field="canary.",
-                replicas=self.canary.replicas,
-                rollout=self.rollout,
-                resources=self.resources,
-                autoscaling=None,
-            )
-        ]
-
-    @property
-    def rollout_bounds(self) -> tuple[int, int]:
-        """``web``'s (maxSurge, maxUnavailable) in pods, as the Deployment controller resolves them."""
-        web = self.running()[0]
-        return web.bounds(web.most)
-
-    def peak_usage(self) -> dict[str, Decimal]:
-        """What the app holds at its peak, in ResourceQuota's terms: every process at once at the
-        peak of its rollout, i.e. its most replicas (``maxReplicas`` when it autoscales) plus maxSurge,
-        and the canary's pods at the peak of theirs: a promotion rolls web out while the canary still
-        runs (Pulumi deletes the canary Deployment last), and a new canary image rolls the canary."""
-        usage: dict[str, Decimal] = defaultdict(Decimal)
-        for process in self.running() + self.tracks():
-            _add_usage(usage, process.peak_pods, process.resources)
-        return dict(usage)
-
-    @property
-    def migration_resources(self) -> ResourcesArgs:
-        """The migration pod's requests and limits: its own, else the app's (web's)."""
-        return (self.migration.resources if self.migration else None) or self.resources
-
-    def migration_usage(self) -> dict[str, Decimal]:
-        """What the app holds while its migration runs, before any rollout: every process at its
-        most replicas, and the Job's one pod. (A finished pod counts against no quota, so the
-        migration's is gone before the rollout's surge pods start: docs/contracts.md KA-10.) The
-        canary's pods too: a promotion runs the new image's migration while the canary still runs."""
-        usage: dict[str, Decimal] = defaultdict(Decimal)
-        for process in self.running() + self.tracks():
-            _add_usage(usage, process.most, process.resources)
-        _add_usage(usage, 1, self.migration_resources)
-        return dict(usage)
-
-    def migration_text(self) -> str:
-        """How :meth:`migration_usage` counts pods, for a message: ``web: replicas 2, the migration's 1``."""
-        counted = [
-            f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most}"
-            for p in self.running() + self.tracks()
-        ]
-        return ", ".join([*counted, "the migration's 1"])
-
-    def peak_text(self) -> str:
-        """How :meth:`peak_usage` counts pods, for a message: ``replicas 2 + maxSurge 1``."""
-        return ", ".join(
-            f"{p.name}: {'maxReplicas' if p.autoscaling else 'replicas'} {p.most} + maxSurge {p.bounds(p.most)[0]}"
-            for p in self.running() + self.tracks()
-        )
-
-    @property
-    def peak_pods(self) -> int:
-        """The pods of :meth:`peak_usage`."""
-        return sum(process.peak_pods for process in self.running() + self.tracks())
-
-    def for_review(self) -> AppSpec:
-        """The spec of a review app: one replica of each process, which surges one pod and is
-        never taken down, and no autoscaler."""
-        rollout = dataclasses.replace(self.rollout, max_surge=1, max_unavailable=0)
-        return dataclasses.replace(
-            self,
-            replicas=1,
-            rollout=rollout,
-            autoscaling=None,
-            # A branch's migration would change the database the base environment's settings name.
-            migration=None,
-            # A review app is the branch's image alone.
-            canary=None,
-            processes={
-                name: dataclasses.replace(
-                    process,
-                    replicas=1,
-                    autoscaling=None,
-                    rollout=dataclasses.replace(process.rollout or self.rollout, max_surge=1, max_unavailable=0),
-                )
-                for name, process in self.processes.items()
-            },
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunningProcess:
-    """One process of an app, with what it inherits from the app resolved: what its Deployment,
-    PodDisruptionBudget and HorizontalPodAutoscaler are made from."""
-
-    name: str
-    """``web``, or the process's name."""
-    field: str
-    """Where its own fields are, for a message: ``""`` for web, ``processes['worker'].``."""
-    replicas: int
-    rollout: RolloutArgs
-    resources: ResourcesArgs
-    autoscaling: AutoscalingArgs | None
-    spec: ProcessSpec | None = None
-    """None for web."""
-
-    @property
-    def fewest(self) -> int:
-        """The fewest pods it runs: ``minReplicas`` when it autoscales, else ``replicas``."""
-        return self.autoscaling.min_replicas if self.autoscaling else self.replicas
-
-    @property
-    def most(self) -> int:
-        """The most pods it runs: ``maxReplicas`` when it autoscales, else ``replicas``."""
-        return self.autoscaling.max_replicas if self.autoscaling else self.replicas
-
-    @property
-    def peak_pods(self) -> int:
-        return self.most + self.bounds(self.most)[0]
-
-    @property
-    def rollout_field(self) -> str:
-        """Where its rollout is set, for a message: ``rollout`` (the app's), ``processes['worker'].rollout``."""
-        return f"{self.field}rollout" if self.spec is not None and self.spec.rollout else "rollout"
-
-    def bounds(self, replicas: int) -> tuple[int, int]:
-        """(maxSurge, maxUnavailable) in pods for ``replicas``, as the Deployment controller resolves them."""
-        return (
-            v.resolve_bound(self.rollout.max_surge, replicas, round_up=True),
-            v.resolve_bound(self.rollout.max_unavailable, replicas, round_up=False),
-        )
-
-    def check_rollout(self) -> None:
-        """Never every pod down, and never both bounds 0 pods, at any replica count it may run."""
-        counts = sorted({self.fewest, self.most})
-        replicas_field = f"{self.field}autoscaling.min_replicas" if self.autoscaling else f"{self.field}replicas"
-        rollout_field = self.rollout_field
-        for replicas in counts:
-            surge, unavailable = self.bounds(replicas)
-            if unavailable >= replicas:
-                raise v.InvalidArgument(
-                    (f"{rollout_field}.max_unavailable", replicas_field),
-                    (self.rollout.max_unavailable, replicas),
-                    f"a rollout{self._of} may take {unavailable} of {replicas} pods down, i.e. all of them: "
-                    "lower maxUnavailable (0 keeps every pod up), or raise replicas",
-                )
-            if surge == 0 and unavailable == 0:
-                # The controller would then take one pod down anyway (ResolveFenceposts).
-                raise v.InvalidArgument(
-                    (f"{rollout_field}.max_surge", f"{rollout_field}.max_unavailable"),
-                    (self.rollout.max_surge, self.rollout.max_unavailable),
-                    f"both round to 0 pods for {replicas} replicas{self._of} (maxSurge rounds up, "
-                    "maxUnavailable down), and Kubernetes would then take a pod down anyway: set maxSurge to 1 or more",
-                )
-
-    @property
-    def unprobed_reason(self) -> str | None:
-        """Why it has no probes, when it has none."""
-        return self.spec.no_probe_reason if self.spec is not None else None
-
-    @property
-    def _of(self) -> str:
-        if self.spec is not None:
-            return f" of process {self.name}"
-        return "" if self.name == "web" else f" of the {self.name}"
-
-    @property
-    def disruption_budget(self) -> bool:
-        """A PodDisruptionBudget when it may run more than one pod: with one, it would block every drain."""
-        return self.most > 1
+from .migration import migration_job
+from .pod_specs import ResourcesArgs
+from .process import NO_PROBE_REASON_ANNOTATION, UNPROBED_CHECKOV_CHECKS, checkov_skips
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -462,15 +73,16 @@ class WorkloadArgs:
     deploy's commit, pipeline and job). Default: ``annotations``."""
 
     def __post_init__(self) -> None:
-        v.dns1123_label("app", self.app)
-        v.image_reference("image", self.image)
+        kubernetes_names.dns1123_label("app", self.app)
+        image = self.image_reference  # parsed here, once: a bad image is refused before any resource
         if self.canary_image is not None:
-            check_canary_image("canary_image", self.canary_image, self.spec)
+            check_canary_track("canary_image", self.canary_image, self.spec)
+            check_canary_pinned("canary_image", self.canary_image_reference)
             names.canary_workload(self.name, field="service_name" if self.service_name else "app")
         v.boolean("allow_http", self.allow_http)
         v.boolean("disruption_budget", self.disruption_budget)
         if self.service_account is not None:
-            v.dns1123_label("service_account", self.service_account)
+            kubernetes_names.dns1123_label("service_account", self.service_account)
         if self.service_name is None:
             names.workload(self.app)
         else:
@@ -479,12 +91,22 @@ class WorkloadArgs:
             names.process_workload(self.name, process, field=f"spec.processes[{process!r}]")
         if self.spec.migration is not None:
             if self.service_name is None:
-                names.migration_job(self.app, self.image)
+                names.migration_job(self.app, image)
             else:
-                names.migration_job(self.service_name, self.image, field="service_name")
+                names.migration_job(self.service_name, image, field="service_name")
         if self.secrets is not None:
             secret_settings("secrets", self.secrets, self.spec.settings)
             names.app_secrets(self.app)
+
+    @cached_property
+    def image_reference(self) -> ImageReference:
+        """``image``, parsed: once, by ``__post_init__``; every reader reads this."""
+        return ImageReference.parse("image", self.image)
+
+    @cached_property
+    def canary_image_reference(self) -> ImageReference:
+        """``canary_image``, parsed (once, by ``__post_init__``, when there is one)."""
+        return ImageReference.parse("canary_image", self.canary_image)
 
     @property
     def name(self) -> str:
@@ -498,12 +120,12 @@ class WorkloadArgs:
     @property
     def migration_job_name(self) -> str:
         """The migration Job of this image (:func:`gitlab_k8s_cd.components.names.migration_job`)."""
-        return names.migration_job(self.name, self.image)
+        return names.migration_job(self.name, self.image_reference)
 
 
-def check_canary_image(field: str, image: str, spec: AppSpec) -> str:
-    """A canary's image: pinned by digest (what the canary ran is what a promotion deploys), for an
-    app that declares a canary track (which sized the quota and the deployer's Role for it)."""
+def check_canary_track(field: str, image: str, spec: AppSpec) -> None:
+    """A canary's image is for an app that declares a canary track (which sized the quota and the
+    deployer's Role for it)."""
     if spec.canary is None:
         raise v.InvalidArgument(
             field,
@@ -511,34 +133,39 @@ def check_canary_image(field: str, image: str, spec: AppSpec) -> str:
             "needs a canary track declared in the stack (canary: {replicas: N}): it sizes the quota and grants "
             "CI's deployer the canary Deployment, which an admin run applies",
         )
-    if v.image_reference(field, image).digest is None:
-        raise v.InvalidArgument(field, image, "must be pinned by digest, <repository>@sha256:<64 hex>")
-    return image
+
+
+def check_canary_pinned(field: str, image: ImageReference) -> None:
+    """A canary's image is pinned by digest: what the canary ran is what a promotion deploys."""
+    if image.digest is None:
+        raise v.InvalidArgument(field, str(image), "must be pinned by digest, <repository>@sha256:<64 hex>")
 
 
 def secret_settings(field: str, value: Any, settings: Mapping[str, str]) -> None:
     """Secret settings: environment variable names as for settings, none of them a setting's too
     (two sources for one variable: which wins would depend on envFrom's order)."""
     if not isinstance(value, Mapping):
-        raise v.InvalidArgument(field, v.Redacted(len(str(value))), "must map variable names to secret values")
+        raise v.InvalidArgument(field, redaction.Redacted(len(str(value))), "must map variable names to secret values")
     size = 0
     for key, item in value.items():
         name = f"{field}[{key!r}]"
         if not isinstance(key, str):
-            raise v.InvalidArgument(name, v.Sanitized(repr(key)), "names must be strings")
-        v.environment_variable_name(name, key)
+            raise v.InvalidArgument(name, redaction.Sanitized(repr(key)), "names must be strings")
+        container_inputs.environment_variable_name(name, key)
         if key in settings:
             raise v.InvalidArgument(
-                name, v.Sanitized(key), "is a setting too: give each variable one source, settings or secrets"
+                name, redaction.Sanitized(key), "is a setting too: give each variable one source, settings or secrets"
             )
         if isinstance(item, str):
             if "\0" in item:
-                raise v.InvalidArgument(name, v.Redacted(len(item)), "must not contain a NUL byte")
+                raise v.InvalidArgument(name, redaction.Redacted(len(item)), "must not contain a NUL byte")
             size += len(key.encode()) + len(item.encode())
         elif not isinstance(item, pulumi.Output):
-            raise v.InvalidArgument(name, v.Redacted(len(str(item))), "must be a string (or an Output of one)")
-    if size > v.CONFIGMAP_MAX_BYTES:
-        raise v.InvalidArgument(field, v.Sanitized(f"{size} bytes"), "must fit in a Secret: at most 1 MiB in all")
+            raise v.InvalidArgument(name, redaction.Redacted(len(str(item))), "must be a string (or an Output of one)")
+    if size > container_inputs.CONFIGMAP_MAX_BYTES:
+        raise v.InvalidArgument(
+            field, redaction.Sanitized(f"{size} bytes"), "must fit in a Secret: at most 1 MiB in all"
+        )
 
 
 class Workload(pulumi.ComponentResource):
@@ -920,15 +547,6 @@ def process_selector(app: str, instance: str, process: str) -> dict[str, str]:
 
 
 COMPONENT_LABEL = "app.kubernetes.io/component"
-
-
-def _add_usage(usage: dict[str, Decimal], pods: int, resources: ResourcesArgs) -> None:
-    """Add ``pods`` pods of ``resources`` to ``usage``, in ResourceQuota's terms."""
-    usage["pods"] += pods
-    usage["requests.cpu"] += pods * v.parse_quantity(resources.cpu_request)
-    usage["requests.memory"] += pods * v.parse_quantity(resources.memory_request)
-    usage["limits.cpu"] += pods * v.parse_quantity(resources.cpu_limit)
-    usage["limits.memory"] += pods * v.parse_quantity(resources.memory_limit)
 
 
 def _process_container(args: WorkloadArgs, process: RunningProcess) -> dict[str, object]:

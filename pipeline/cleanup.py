@@ -501,13 +501,16 @@ class GitLabRegistry:
 # --- command ---------------------------------------------------------------------------------
 
 
-# The repository name grammar (github.com/distribution/reference regexp.go: path components).
-_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
-# The domain grammar of github.com/distribution/reference (regexp.go: domainAndPort): copies of
-# gitlab_k8s_cd.components.validation's, since importing components would import the Pulumi SDK (see
-# CI_TAG_REGEX); tests/test_cleanup.py keeps them equal. The host becomes the registry URL's
-# authority, so anything else ('@' userinfo, '#', '?', a bad port) would send the credentials
-# to another origin or none.
+# The repository name and domain grammars of github.com/distribution/reference (regexp.go: path
+# components, domainAndPort): copies of gitlab_k8s_cd.components.image_reference's, since importing
+# components imports the Pulumi SDK while its __init__ imports every component (see CI_TAG_REGEX).
+# tests/test_cleanup.py keeps them equal, and checks that what this tool accepts, the stack's
+# ImageReference accepts too (the tool is stricter: a port from 1 to 65535, an IPv6 address that
+# parses). The host becomes the registry URL's authority, so anything else ('@' userinfo, '#', '?',
+# a bad port) would send the credentials to another origin or none.
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+_PATH = rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+_REPOSITORY = re.compile(rf"^{_PATH}$")
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
 

@@ -77,6 +77,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gitlab_k8s_cd.components.image_reference import ImageReference
+from gitlab_k8s_cd.components.validation import InvalidArgument
+
 EXIT_DEPLOYED, EXIT_ROLLED_BACK, EXIT_ROLLBACK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_MIGRATION_FAILED = EXIT_ROLLED_BACK
 """A failed migration exits as a failed rollout does: the running release is unchanged."""
@@ -290,7 +293,7 @@ def _pod_events(core: Any, namespace: str, pod: str) -> list[str]:
     return [f"pod {pod}: {e.reason}: {e.message}" for e in events[-10:]]
 
 
-def migration_job(deployment: str, image: str) -> str:
+def migration_job(deployment: str, image: ImageReference) -> str:
     """The name the stack gives the migration Job of ``image`` (web's Deployment is ``deployment``)."""
     from gitlab_k8s_cd.components.names import migration_job as named
 
@@ -309,7 +312,8 @@ def deploy(
     """Deploy ``image`` (``repo@sha256:…``), and remove the canary if one runs (a promotion when
     it ran ``image``); return (exit status, the one-line summary). ``canary``: the stack's
     ``canary_image`` output, when the caller has read it already."""
-    repository, _, digest = image.partition("@")
+    reference = ImageReference.parse("image", image)
+    digest = reference.digest
     last_good = pulumi.output("deployed_digest")
     canary = pulumi.output("canary_image") if canary is None else canary
     # A canary runs: this up (and its rollback) leaves it out, whatever the stack file holds.
@@ -331,7 +335,7 @@ def deploy(
 
     try:
         # A name the stack could not give a Job (web's Deployment name too long for one): no migration.
-        job = migration_job(deployment, image) if deployment else None
+        job = migration_job(deployment, reference) if deployment else None
     except ValueError:
         job = None
     try:
@@ -357,7 +361,7 @@ def deploy(
             f"rollout of {digest} failed: {reason}; it was already the running image, not rolled back",
         )
     # The migration Job stays as it is: its migration stays applied, the previous image's is not run again.
-    rollback = pulumi.up(f"{repository}@{last_good}", without, excludes=[MIGRATION_JOB_URN_GLOB])
+    rollback = pulumi.up(str(reference.at(last_good)), without, excludes=[MIGRATION_JOB_URN_GLOB])
     if interrupted():
         return EXIT_INTERRUPTED, f"rollout of {digest} failed: {reason}; the rollback to {last_good} was interrupted"
     if rollback != 0:
@@ -571,7 +575,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     for flag, given in (("--image", args.image), ("--canary-image", args.canary_image), ("--promote", args.promote)):
-        if given is not None and "@sha256:" not in given:
+        if given is None:
+            continue
+        try:
+            pinned = ImageReference.parse(flag, given).pinned
+        except InvalidArgument as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 64
+        if not pinned:
             print(f"error: {flag} {given!r}: deploy by digest, <repository>@sha256:<digest>", file=sys.stderr)
             return 64
     pulumi = PulumiCli(args.stack, image_key=args.image_key)

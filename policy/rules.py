@@ -23,8 +23,10 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "R
 CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSPHRASE|SECRET|KEY|KUBECONFIG", re.IGNORECASE)
 WRITE_SCOPES = ("write_registry", "write_repository", "write_package_registry", "api")
 DIGEST = re.compile(r"@(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})\Z")
-"""A digest the registry verifies (go-digest's algorithms and hex lengths, as gitlab_k8s_cd.components.validation
-accepts them) at the end of the reference; \\Z, since $ would allow a trailing newline."""
+"""A digest the registry verifies (go-digest's algorithms and hex lengths, as
+gitlab_k8s_cd.components.image_reference accepts them; tests/test_policy.py keeps them equal: a pack
+run from its folder has only pulumi-policy to import, docs/contracts.md PC-15) at the end of the
+reference; \\Z, since $ would allow a trailing newline."""
 REVIEW_SCOPE_PREFIX = "review/"
 
 

@@ -11,6 +11,7 @@ import pytest
 from gitlab_k8s_cd.components import AppSpec, ConfigError, InvalidArgument, names
 from gitlab_k8s_cd.components.canary import TRACK_LABEL, CanarySpec
 from gitlab_k8s_cd.components.config import NAMESPACE
+from gitlab_k8s_cd.components.image_reference import ImageReference
 from gitlab_k8s_cd.components.quota import object_counts
 from gitlab_k8s_cd.components.review_config import derive_review_config
 from tests.conftest import CANARY, CANARY_IMAGE, CANARY_TRACK, STABLE_TRACE, STAGING, key, load
@@ -157,7 +158,9 @@ def test_the_canarys_migration_is_not_run_the_job_stays_the_stable_images():
     migration runs when it is promoted, before web rolls out to it (README, "Canary")."""
     migrate = {"migration": {"command": ["python3", "-m", "hello.migrate"]}}
     workload = load({**CANARY, **migrate}).deployment.workload_args()
-    assert workload.migration_job_name == names.migration_job("hello", STAGING[key("image")])
+    assert workload.migration_job_name == names.migration_job(
+        "hello", ImageReference.parse("image", STAGING[key("image")])
+    )
     assert workload.canary_image == CANARY_IMAGE
 
 

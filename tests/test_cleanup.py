@@ -274,10 +274,55 @@ def test_a_registry_host_of_the_reference_grammar_is_accepted(host):
 
 def test_the_domain_grammar_is_the_one_image_references_are_validated_with():
     """gitlab_k8s_cd.pipeline.cleanup keeps a copy (importing components would import the Pulumi SDK): the same text."""
-    from gitlab_k8s_cd.components import validation
+    from gitlab_k8s_cd.components import image_reference
 
-    assert cleanup_tool._DOMAIN_COMPONENT == validation._DOMAIN_COMPONENT
-    assert cleanup_tool._DOMAIN == validation._DOMAIN
+    assert cleanup_tool._DOMAIN_COMPONENT == image_reference.DOMAIN_COMPONENT
+    assert cleanup_tool._DOMAIN == image_reference.DOMAIN
+    assert cleanup_tool._PATH == image_reference.PATH
+
+
+ACCEPTED = [
+    "registry.example.com/acme/app",
+    "registry.example.com:5000/acme/sub/app",
+    "localhost/app",
+    "[::1]:1/acme/app",
+    "REG.io/acme__x/a-b.c",
+]
+
+
+def test_what_the_tool_accepts_as_a_repository_the_stacks_image_reference_accepts():
+    """One grammar: an image the tool would clean up, tagged, is an image the stack deploys from
+    that registry (the tool refuses more hosts: a port out of range, an IPv6 address that does not parse)."""
+    from gitlab_k8s_cd.components.image_reference import ImageReference
+
+    accepted = []
+    for image in [f"{host}/acme/app" for host in BAD_HOSTS] + ACCEPTED + ["registry.example.com/acme/app:1.0"]:
+        try:
+            host, repository = split_image(image)
+        except ValueError:
+            continue
+        reference = ImageReference.parse("image", f"{image}:ci-1-0a1b2c3d")
+        assert (reference.registry, reference.name) == (host, f"{host}/{repository}")
+        accepted.append(image)
+    assert accepted == ACCEPTED
+
+
+def test_the_tool_and_the_stack_refuse_the_same_repository_paths():
+    from gitlab_k8s_cd.components.image_reference import ImageReference
+    from gitlab_k8s_cd.components.validation import InvalidArgument
+
+    for path in ("acme/app", "acme/../app", "Acme/app", "acme//app", "acme/app/", "a_b/c--d", "a___b/c"):
+        try:
+            split_image(f"registry.example.com/{path}")
+            tool = True
+        except ValueError:
+            tool = False
+        try:
+            ImageReference.parse("image", f"registry.example.com/{path}:1")
+            stack = True
+        except InvalidArgument:
+            stack = False
+        assert tool is stack, path
 
 
 # --- only CI tags -----------------------------------------------------------------------------

@@ -213,6 +213,7 @@ def test_a_failed_migration_is_explained_and_nothing_is_rolled_back_since_nothin
 
 def test_the_migration_job_asked_for_is_the_one_the_stack_names_after_the_image():
     from gitlab_k8s_cd.components import names
+    from gitlab_k8s_cd.components.image_reference import ImageReference
     from gitlab_k8s_cd.components.migration import JOB_URN_GLOB
 
     assert MIGRATION_JOB_URN_GLOB == JOB_URN_GLOB
@@ -221,7 +222,9 @@ def test_the_migration_job_asked_for_is_the_one_the_stack_names_after_the_image(
     pulumi.outputs["deployment_name"] = "hello"
     pulumi.failing = {BAD}
     deploy(f"{REPO}@{BAD}", [], pulumi, reader)
-    assert reader.jobs_asked == [("hello-staging", names.migration_job("hello", f"{REPO}@{BAD}"))]
+    assert reader.jobs_asked == [
+        ("hello-staging", names.migration_job("hello", ImageReference.parse("image", f"{REPO}@{BAD}")))
+    ]
     # With no successful update yet, the stack has no outputs: no Job to look for.
     first = StandInClusterReader()
     deploy(f"{REPO}@{BAD}", [], StandInPulumi(failing={BAD}), first)
@@ -959,3 +962,6 @@ def test_the_cli_takes_exactly_one_mode_and_images_by_digest(capsys):
         assert exited.value.code == 2
     assert main(["--stack", "staging", "--canary-image", f"{REPO}:1.0"]) == 64
     assert "--canary-image 'registry.example.com/acme/hello:1.0': deploy by digest" in capsys.readouterr().err
+    # Not a reference at all (the stack's grammar): refused before any pulumi run, the reason said.
+    assert main(["--stack", "staging", "--image", f"{REPO.upper()}@{GOOD}"]) == 64
+    assert "--image: must be an image reference with a tag or a digest" in capsys.readouterr().err

@@ -166,7 +166,7 @@ def test_a_delete_regex_may_match_releases_the_keep_regex_keeps():
 
 def test_the_default_policy_expires_ci_review_and_cache_tags_and_keeps_releases():
     from gitlab_k8s_cd.components.gitlab_project import RELEASE_TAG_SAMPLES
-    from gitlab_k8s_cd.components.validation import gitlab_tag_match
+    from gitlab_k8s_cd.components.gitlab_rules import gitlab_tag_match
 
     policy = RegistryCleanupArgs()
     for tag in ("ci-123-0a1b2c3d", "review-7-0a1b2c3d", "ab" * 32):

@@ -18,6 +18,7 @@ from gitlab_k8s_cd.components import (
     WorkloadArgs,
     names,
 )
+from gitlab_k8s_cd.components.image_reference import ImageReference
 from gitlab_k8s_cd.components.kubernetes_schema import supported_versions, validate_manifests
 from gitlab_k8s_cd.components.migration import FAILURE_GRACE_SECONDS, JOB_URN_GLOB, NO_PROBE_REASON
 from gitlab_k8s_cd.components.plan import crossguard_props
@@ -26,6 +27,12 @@ from tests.conftest import component, plan_staging
 
 JOB = "kubernetes:batch/v1:Job"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def parsed(image: str) -> ImageReference:
+    return ImageReference.parse("image", image)
+
+
 PINNED = "registry.example.com/acme/pinned@sha256:" + "0123456789abcdef" * 4
 TAGGED = "registry.example.com/acme/tagged:1.2.3"
 MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
@@ -117,10 +124,10 @@ def test_each_image_gets_a_job_named_after_its_digest_or_its_tagged_reference(mi
     assert job(migrations, "pinned").inputs["metadata"]["name"] == "pinned-migrate-0123456789ab"
     tagged = "tagged-web-migrate-" + hashlib.sha256(TAGGED.encode()).hexdigest()[:12]
     assert job(migrations, "tagged").inputs["metadata"]["name"] == tagged
-    assert names.migration_job("pinned", PINNED.replace("0123", "4567", 1)) != "pinned-migrate-0123456789ab"
-    assert names.migration_job("pinned", PINNED) == "pinned-migrate-0123456789ab"
+    assert names.migration_job("pinned", parsed(PINNED.replace("0123", "4567", 1))) != "pinned-migrate-0123456789ab"
+    assert names.migration_job("pinned", parsed(PINNED)) == "pinned-migrate-0123456789ab"
     sha512 = "registry.example.com/acme/pinned@sha512:" + "fe" * 64
-    assert names.migration_job("pinned", sha512) == "pinned-migrate-fefefefefefe"
+    assert names.migration_job("pinned", parsed(sha512)) == "pinned-migrate-fefefefefefe"
 
 
 def test_a_job_name_beyond_63_characters_is_the_apps_fault():

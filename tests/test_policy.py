@@ -225,6 +225,19 @@ def test_an_image_with_a_malformed_digest_is_not_pinned_even_in_development(depl
         assert f"uses {image!r}, whose digest is not a sha256, sha384 or sha512 digest" in found
 
 
+def test_the_packs_digest_rule_is_the_one_the_stacks_image_reference_applies():
+    """The pack keeps its own copy (a pack run from its folder imports only pulumi-policy: docs/contracts.md
+    PC-15): the same algorithms and hex lengths as gitlab_k8s_cd.components.image_reference."""
+    from gitlab_k8s_cd.components.image_reference import DIGEST_HEX_LENGTHS, verified_digest
+    from gitlab_k8s_cd.policy.rules import DIGEST
+
+    lengths = sorted({32, 63, 64, 65, 96, 128, *DIGEST_HEX_LENGTHS.values()})
+    algorithms = [*DIGEST_HEX_LENGTHS, "md5", "sha1", "SHA256"]
+    digests = [f"{a}:{h * n}" for a in algorithms for n in lengths for h in ("a", "A", "0")]
+    assert [d for d in digests if DIGEST.search(f"repo@{d}")] == [d for d in digests if verified_digest(d)]
+    assert sum(verified_digest(d) for d in digests) == 2 * len(DIGEST_HEX_LENGTHS)  # "a" and "0" at each length
+
+
 @pytest.mark.parametrize(
     ("rolling", "fix"),
     [

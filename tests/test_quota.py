@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from gitlab_k8s_cd.components import AppSpec, InvalidArgument, MigrationSpec
+from gitlab_k8s_cd.components.quantities import parse_quantity
 from gitlab_k8s_cd.components.quota import (
     amount,
     check_counts,
@@ -16,7 +17,6 @@ from gitlab_k8s_cd.components.quota import (
     object_counts,
     quota_shortfall,
 )
-from gitlab_k8s_cd.components.validation import parse_quantity
 
 SPEC = AppSpec(replicas=2)
 ENVIRONMENT = {"ingress": True, "tls_secret": False, "acme": False, "pull_secret": True}

@@ -10,9 +10,9 @@ import json
 import pytest
 
 from gitlab_k8s_cd.components import ImagePullSpec, InvalidArgument, RegistryAccessArgs
+from gitlab_k8s_cd.components.image_reference import ImageReference
 from gitlab_k8s_cd.components.registry_access import deploy_token_problem, docker_config_json, gitlab_registry_for
 from gitlab_k8s_cd.components.testing import Secret
-from gitlab_k8s_cd.components.validation import image_reference
 from tests.conftest import component, plan_staging
 
 TOKEN = "gitlab:index/projectDeployToken:ProjectDeployToken"
@@ -125,7 +125,7 @@ def test_a_deploy_token_pulls_only_its_projects_own_images_from_gitlabs_registry
     """GitLab finds the project from the repository path (case-insensitively, at most two path
     components beyond the project's), and a project deploy token reads that project alone."""
     found = deploy_token_problem(
-        image_reference("image", image), gitlab_registry="registry.gitlab.com", project_path="Acme/Hello"
+        ImageReference.parse("image", image), gitlab_registry="registry.gitlab.com", project_path="Acme/Hello"
     )
     if problem is None:
         assert found is None
@@ -136,7 +136,7 @@ def test_a_deploy_token_pulls_only_its_projects_own_images_from_gitlabs_registry
 
 def test_without_a_known_gitlab_registry_no_image_gets_a_deploy_token():
     found = deploy_token_problem(
-        image_reference("image", "gitlab.example.com:5050/acme/hello:1.0"),
+        ImageReference.parse("image", "gitlab.example.com:5050/acme/hello:1.0"),
         gitlab_registry=None,
         project_path="acme/hello",
     )
@@ -241,7 +241,7 @@ def kubelet_credentials(docker_config: str, image: str) -> list[tuple[str, str]]
     ["ghcr.io/acme/hello@sha256:" + "ab" * 32, "registry.example.com:5050/acme/hello:1.0", "docker.io/acme/hello:1.0"],
 )
 def test_the_pull_secret_is_keyed_by_the_images_host_and_port_which_the_kubelet_matches(image):
-    registry = image_reference("image", image).registry
+    registry = ImageReference.parse("image", image).registry
     config = docker_config_json(registry, username="robot", password="p:w")
     assert kubelet_credentials(config, image) == [("robot", "p:w")]  # a ':' in a password is fine
     # Another port, or another host, gets nothing from it: the key is the image's host[:port] exactly.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitlab_k8s_cd.components import AppSpec, InvalidArgument, ProbeArgs, ResourcesArgs, RolloutArgs, WorkloadArgs
+from gitlab_k8s_cd.components import AppSpec, InvalidArgument, RolloutArgs, WorkloadArgs
 from gitlab_k8s_cd.components.labels import selector_labels
 from tests.conftest import APP_SECRETS, component
 
@@ -166,80 +166,6 @@ def test_image_may_be_given_by_digest(single):
     assert container(single.get(DEPLOYMENT, "single-deployment").inputs)["image"].endswith("@sha256:" + "cd" * 32)
 
 
-def test_rolling_update_rejects_zero_surge_and_zero_unavailable():
-    with pytest.raises(InvalidArgument, match=r"^max_surge and max_unavailable: cannot both be 0.*\(got 0 and '0%'\)"):
-        RolloutArgs(max_surge=0, max_unavailable="0%")
-
-
-def test_rolling_update_rejects_taking_every_pod_down():
-    with pytest.raises(InvalidArgument, match=r"^max_unavailable: must be below 100%"):
-        RolloutArgs(max_unavailable="100%")
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"max_surge": "150%"}, r"^max_surge: must be an integer ≥ 0 or a percentage from 0% to 100%"),
-        ({"max_unavailable": -1}, r"^max_unavailable: must be an integer ≥ 0"),
-        ({"min_ready_seconds": -5}, r"^min_ready_seconds: must be an integer ≥ 0"),
-        ({"budget_seconds": 0}, r"^budget_seconds: must be an integer from 1 to 3600"),
-        ({"revision_history_limit": -1}, r"^revision_history_limit: must be an integer ≥ 0"),
-        (
-            {"budget_seconds": 10, "min_ready_seconds": 10},
-            r"^budget_seconds and min_ready_seconds: the rollout budget must be longer",
-        ),
-    ],
-)
-def test_rollout_args_reject_bad_values(kwargs, message):
-    with pytest.raises(InvalidArgument, match=message):
-        RolloutArgs(**kwargs)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"path": "healthz"}, r"^path: must be an HTTP path starting with '/'"),
-        ({"path": "/x", "period_seconds": 0}, r"^period_seconds: must be an integer ≥ 1"),
-        ({"path": "/x", "timeout_seconds": 0}, r"^timeout_seconds: must be an integer ≥ 1"),
-        ({"path": "/x", "failure_threshold": 0}, r"^failure_threshold: must be an integer ≥ 1"),
-        ({"path": "/x", "initial_delay_seconds": -1}, r"^initial_delay_seconds: must be an integer ≥ 0"),
-    ],
-)
-def test_probe_args_reject_bad_values(kwargs, message):
-    with pytest.raises(InvalidArgument, match=message):
-        ProbeArgs(**kwargs)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"cpu_request": "lots"}, r"^cpu_request: must be a Kubernetes quantity"),
-        ({"memory_limit": "256MB"}, r"^memory_limit: must be a Kubernetes quantity"),
-        ({"cpu_request": "2", "cpu_limit": "1"}, r"^cpu_request and cpu_limit: a request cannot exceed its limit"),
-        ({"memory_request": "1Gi", "memory_limit": "512Mi"}, r"^memory_request and memory_limit: a request cannot"),
-    ],
-)
-def test_resources_args_reject_bad_values(kwargs, message):
-    with pytest.raises(InvalidArgument, match=message):
-        ResourcesArgs(**kwargs)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"replicas": 0}, r"^replicas: must be an integer ≥ 1 \(got 0\)"),
-        ({"replicas": -2}, r"^replicas: must be an integer ≥ 1"),
-        ({"container_port": 0}, r"^container_port: must be an integer from 1 to 65535"),
-        ({"service_port": 65536}, r"^service_port: must be an integer from 1 to 65535"),
-        ({"settings": {"N": 1}}, r"values must be strings"),
-        ({"run_as_user": 0}, r"^run_as_user: must be an integer ≥ 1"),
-    ],
-)
-def test_app_spec_rejects_bad_values(kwargs, message):
-    with pytest.raises(InvalidArgument, match=message):
-        AppSpec(**kwargs)
-
-
 def test_workload_args_reject_a_malformed_image():
     with pytest.raises(InvalidArgument, match=r"^image: must be an image reference with a tag or a digest"):
         WorkloadArgs(app="a", instance="a-b", namespace="n", image="registry.example.com/a")
@@ -299,76 +225,6 @@ def test_workload_args_reject_bad_shared_namespace_values(kwargs, message):
 # --- Capacity arithmetic, as the Deployment controller does it --------------------------------
 
 
-@pytest.mark.parametrize(
-    ("replicas", "rollout", "expected"),
-    [
-        (2, {"max_unavailable": 2}, r"^rollout.max_unavailable and replicas: a rollout may take 2 of 2 pods down"),
-        (3, {"max_unavailable": 5}, r"take 5 of 3 pods down, i.e. all of them"),
-        (1, {"max_unavailable": 1}, r"take 1 of 1 pods down"),
-        (
-            2,
-            {"max_surge": "0%", "max_unavailable": "10%"},
-            r"^rollout.max_surge and rollout.max_unavailable: both round",
-        ),
-        (3, {"max_surge": 0, "max_unavailable": "30%"}, r"both round to 0 pods for 3 replicas"),
-    ],
-)
-def test_a_rollout_that_takes_every_pod_down_or_that_kubernetes_would_change_is_refused(replicas, rollout, expected):
-    """maxSurge rounds up and maxUnavailable down (GetScaledValueFromIntOrPercent); both at 0 and
-    the controller takes one pod down anyway (ResolveFenceposts): docs/contracts.md KA-1."""
-    with pytest.raises(InvalidArgument, match=expected):
-        AppSpec(replicas=replicas, rollout=RolloutArgs(**rollout))
-
-
-@pytest.mark.parametrize(
-    ("replicas", "rollout", "bounds"),
-    [
-        (2, {}, (1, 0)),
-        (4, {"max_unavailable": "25%"}, (1, 1)),
-        (10, {"max_surge": "25%"}, (3, 0)),
-        (3, {"max_surge": 2}, (2, 0)),
-    ],
-)
-def test_rollout_bounds_are_resolved_against_replicas(replicas, rollout, bounds):
-    assert AppSpec(replicas=replicas, rollout=RolloutArgs(**rollout)).rollout_bounds == bounds
-
-
-def test_a_rollouts_peak_usage_is_replicas_plus_surge_times_each_pod():
-    spec = AppSpec(replicas=2, resources=ResourcesArgs(cpu_request="100m", memory_request="64Mi"))
-    usage = spec.peak_usage()
-    assert usage["pods"] == 3
-    assert usage["requests.cpu"] == 3 * __import__("decimal").Decimal("0.1")
-    assert usage["requests.memory"] == 3 * 64 * 2**20
-
-
-def test_a_review_app_spec_has_one_replica_that_surges_and_never_goes_down():
-    base = AppSpec(replicas=4, rollout=RolloutArgs(max_surge=0, max_unavailable=1))
-    review = base.for_review()
-    assert (review.replicas, review.rollout.max_surge, review.rollout.max_unavailable) == (1, 1, 0)
-    assert review.rollout.budget_seconds == base.rollout.budget_seconds
-
-
-@pytest.mark.parametrize(
-    ("resources", "expected"),
-    [
-        ({"memory_request": "128"}, r"^memory_request: must be a memory quantity with a unit"),
-        ({"memory_limit": "256m"}, r"^memory_limit: must be a memory quantity with a unit"),
-        ({"cpu_limit": "1Gi"}, r"^cpu_limit: must be a CPU quantity"),
-        ({"memory_request": "200M", "memory_limit": "190Mi"}, r"a request cannot exceed its limit"),
-        ({"cpu_request": "1.5", "cpu_limit": "1200m"}, r"a request cannot exceed its limit"),
-    ],
-)
-def test_resources_in_the_wrong_unit_or_above_their_limit_are_refused(resources, expected):
-    with pytest.raises(InvalidArgument, match=expected):
-        ResourcesArgs(**resources)
-
-
-@pytest.mark.parametrize("name", ["PATH", "KUBERNETES_PORT", "LD_LIBRARY_PATH", "1X"])
-def test_settings_that_the_kubelet_would_skip_or_that_replace_the_runtimes_are_refused(name):
-    with pytest.raises(InvalidArgument, match=rf"^settings\['{name}'\]: must"):
-        AppSpec(settings={name: "x"})
-
-
 def test_the_deployment_service_and_budget_share_one_fixed_name_the_role_grants_by(staging_plan):
     """The deployer may get, patch and delete them by that name alone (gitlab_k8s_cd.components.rbac)."""
     for kind in ("Deployment", "Service", "PodDisruptionBudget", "Ingress"):
@@ -392,21 +248,6 @@ def test_a_workload_whose_deployer_may_not_manage_a_budget_declares_none_whateve
     (deployment,) = [r.inputs for r in spare if r.inputs["kind"] == "Deployment"]
     assert deployment["spec"]["replicas"] == 3
     assert deployment["metadata"]["name"] == "spare-review-8"
-
-
-@pytest.mark.parametrize("name", ["cpu_request", "memory_request", "cpu_limit", "memory_limit"])
-def test_a_zero_request_or_limit_in_any_unit_is_refused(name):
-    """A zero limit means unbounded, and counts 0 against a quota's limits.* (docs/contracts.md KA-4)."""
-    zero = "0m" if name.startswith("cpu") else "0Mi"
-    with pytest.raises(InvalidArgument, match=rf"^{name}: must be above 0"):
-        ResourcesArgs(**{name: zero})
-
-
-def test_a_rollout_budget_beyond_an_hour_is_refused():
-    """Longer, it would hold the stack's lock past GitLab's default job timeout."""
-    assert RolloutArgs(budget_seconds=3600, min_ready_seconds=5).budget_seconds == 3600
-    with pytest.raises(InvalidArgument, match=r"^budget_seconds: must be an integer from 1 to 3600"):
-        RolloutArgs(budget_seconds=3601)
 
 
 # --- Secret settings -----------------------------------------------------------------------------

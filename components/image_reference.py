@@ -1,0 +1,125 @@
+"""An OCI image reference, parsed once where it enters (an Args' ``image``) and carried from there.
+
+It imports no Pulumi SDK: the grammar is distribution/reference's, the same for the stack, the
+deploy tool (``gitlab_k8s_cd.pipeline.deploy``) and, by tested copies while importing
+``gitlab_k8s_cd.components`` still imports every SDK, the cleanup tool and the policy pack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .validation import InvalidArgument
+
+# The reference grammar of github.com/distribution/reference (regexp.go), anchored.
+ALNUM = r"[a-z0-9]+"
+SEPARATOR = r"(?:[._]|__|[-]+)"
+PATH_COMPONENT = rf"{ALNUM}(?:{SEPARATOR}{ALNUM})*"
+PATH = rf"{PATH_COMPONENT}(?:/{PATH_COMPONENT})*"
+"""A repository's path after its registry (``group/app``): lowercase components joined by '/'."""
+DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+DOMAIN = rf"(?:{DOMAIN_COMPONENT}(?:\.{DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+"""A registry host, ``host[:port]`` (``domainAndPort``), an IPv6 address in brackets included."""
+TAG = r"[\w][\w.-]{0,127}"
+DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+# ASCII: Go's \w is [0-9A-Za-z_]; fullmatch: a trailing newline is not part of any reference.
+_IMAGE = re.compile(
+    rf"(?P<name>(?:(?P<domain>{DOMAIN})/)?{PATH})(?::(?P<tag>{TAG}))?(?:@(?P<digest>{DIGEST}))?",
+    re.ASCII,
+)
+DIGEST_HEX_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+"""The digest algorithms a registry verifies (opencontainers/go-digest), with their hex lengths."""
+NAME_TOTAL_LENGTH_MAX = 255
+"""distribution/reference's ``NameTotalLengthMax``: a repository name, registry included."""
+_EXPECTED = (
+    "must be an image reference with a tag or a digest, such as "
+    "'registry.example.com/group/app:1.2.3' or 'registry.example.com/group/app@sha256:<64 hex>'"
+)
+
+
+@dataclass(frozen=True)
+class ImageReference:
+    """``name[:tag][@digest]``, with a tag, a digest or both (never neither: that would mean
+    ``:latest``, which makes a deploy unrepeatable). Made by :meth:`parse`."""
+
+    name: str
+    """The repository, its registry included: ``registry.gitlab.com/acme/hello``."""
+    tag: str | None
+    digest: str | None
+    """``<algorithm>:<hex>``, an algorithm a registry verifies with its length of lowercase hex."""
+
+    @classmethod
+    def parse(cls, field: str, value: Any) -> ImageReference:
+        """``value`` parsed, or :class:`InvalidArgument` for ``field``."""
+        if not isinstance(value, str) or len(value) > 1024:
+            raise InvalidArgument(field, value, _EXPECTED)
+        match = _IMAGE.fullmatch(value)
+        if not match or not (match.group("tag") or match.group("digest")):
+            raise InvalidArgument(field, value, _EXPECTED)
+        if len(match.group("name")) > NAME_TOTAL_LENGTH_MAX:
+            raise InvalidArgument(
+                field, value, f"its repository name must be at most {NAME_TOTAL_LENGTH_MAX} characters"
+            )
+        digest = match.group("digest")
+        if digest is not None and not verified_digest(digest):
+            raise InvalidArgument(
+                field,
+                value,
+                "its digest must be 'sha256:' and 64 lowercase hex digits (or sha384: and 96, sha512: and 128: "
+                "what a registry verifies)",
+            )
+        return cls(match.group("name"), match.group("tag"), digest)
+
+    def __str__(self) -> str:
+        return self.name + (f":{self.tag}" if self.tag else "") + (f"@{self.digest}" if self.digest else "")
+
+    @property
+    def pinned(self) -> bool:
+        return self.digest is not None
+
+    @property
+    def registry(self) -> str | None:
+        """The registry host, by Docker's rule: a first component with '.' or ':', or localhost."""
+        first, _, rest = self.name.partition("/")
+        if rest and ("." in first or ":" in first or first == "localhost"):
+            return first
+        return None
+
+    def at(self, digest: str) -> ImageReference:
+        """The same reference at another ``digest`` (a rollback's image: its tag, if any, kept as given)."""
+        return ImageReference(self.name, self.tag, digest)
+
+
+def verified_digest(digest: str) -> bool:
+    """Whether ``digest`` (``sha256:<hex>``) is one a registry verifies: a known algorithm, its
+    length of lowercase hex."""
+    algorithm, _, hex_digits = digest.partition(":")
+    length = DIGEST_HEX_LENGTHS.get(algorithm)
+    return length is not None and re.fullmatch(rf"[0-9a-f]{{{length}}}", hex_digits) is not None
+
+
+_REGISTRY_HOST = re.compile(DOMAIN, re.ASCII)
+
+
+def registry_host(field: str, value: Any) -> str:
+    """A registry as an image reference names it: ``host[:port]`` (``registry.gitlab.com``,
+    ``gitlab.example.com:5050``), which Docker's rule takes for a registry (a '.' or a ':', or
+    ``localhost``); no scheme, no path. It is what GitLab CI's ``$CI_REGISTRY`` holds."""
+    expected = (
+        "must be a registry host as an image names it, host[:port] (e.g. 'registry.gitlab.com' or "
+        "'gitlab.example.com:5050', what $CI_REGISTRY holds)"
+    )
+    if not isinstance(value, str) or len(value) > NAME_TOTAL_LENGTH_MAX:
+        raise InvalidArgument(field, value, expected)
+    if "://" in value:
+        raise InvalidArgument(field, value, f"{expected}: without a scheme")
+    if "/" in value:
+        raise InvalidArgument(field, value, f"{expected}: without a path")
+    if not _REGISTRY_HOST.fullmatch(value) or not ("." in value or ":" in value or value == "localhost"):
+        raise InvalidArgument(field, value, expected)
+    port = value.rpartition(":")[2] if value.rpartition(":")[0] and not value.endswith("]") else None
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise InvalidArgument(field, value, "must have a port from 1 to 65535, if any")
+    return value
