@@ -148,3 +148,36 @@ def test_a_consumers_example_plans_from_its_stack_file_under_its_own_project_nam
     plan.has_resource_properties("HorizontalPodAutoscaler", {"spec": {"minReplicas": 3, "maxReplicas": 12}})
     plan.resource_count_is("Deployment", 2)
     plan.has_resource_properties("Deployment", {"metadata": {"name": "orders-worker"}, "spec": {"replicas": 2}})
+
+
+def test_a_stack_plan_reads_the_stack_file_in_the_process_that_runs_the_program(shop):
+    from gitlab_k8s_cd.components.plan.runner import StackRead, start_stack_plan
+
+    run = start_stack_plan(shop, "dev", ["replicas=4"])
+    plan = run.result()
+    assert run.stack == StackRead(project="shop", placeholders=(), encrypted=("shop:apiKey", "shop:db"), notes=())
+    assert plan.outputs["project"] == "shop"
+    plan.has_resource_properties("Deployment", {"spec": {"replicas": 4}})
+    assert plan.outputs["db"] == Secret({"user": "app", "password": OFFLINE_SECRET})
+
+
+def test_a_stack_plan_of_a_stack_the_cli_would_not_load_is_a_stack_file_error_naming_it(shop, tmp_path):
+    from gitlab_k8s_cd.components.plan.runner import StackFileError, start_stack_plan
+
+    with pytest.raises(StackFileError, match=r"^no stack file Pulumi\.prod\.yaml in "):
+        start_stack_plan(shop, "prod").result()
+    with pytest.raises(StackFileError, match=r"Pulumi\.yaml"):
+        start_stack_plan(tmp_path / "nowhere", "dev").result()
+
+
+def test_a_cancelled_run_is_stopped_and_leaves_no_files():
+    from pathlib import Path
+
+    from gitlab_k8s_cd.components.plan.runner import PlanRun
+
+    request = {"target": "tests.programs.harness:sleeping", "project": "p", "stack": "s", "invokes": {}}
+    run = PlanRun({**request, "config": {}, "secret_keys": []}, ROOT, None, 60)
+    files = Path(run._tmp.name)
+    assert files.is_dir() and run._process.poll() is None
+    run.cancel()
+    assert run._process.returncode is not None and not files.exists()

@@ -66,15 +66,20 @@ class PlanRun:
             os.pathsep
         )
         # Its output goes to a file, not a pipe, which could fill while this process is busy.
-        self._output: IO[str] = open(Path(self._tmp.name, "output.txt"), "w+")  # noqa: SIM115 - closed in result()
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", f"{__package__}.child", str(request_file), str(self._result_file)],
-            cwd=cwd,
-            env=child_env,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        self._output: IO[str] = open(Path(self._tmp.name, "output.txt"), "w+")  # noqa: SIM115 - closed in cancel()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", f"{__package__}.child", str(request_file), str(self._result_file)],
+                cwd=cwd,
+                env=child_env,
+                stdout=self._output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        except BaseException:
+            self._output.close()
+            self._tmp.cleanup()
+            raise
 
     def result(self, *, check: bool = True) -> Plan:
         """The plan, once the program has run. With ``check``, :class:`ProgramError` if it raised;
