@@ -33,12 +33,14 @@ from .values import secret_on_wire, to_wire
 
 def main(request_file: str, result_file: str) -> int:
     request = json.loads(Path(request_file).read_text())
+    read: dict[str, Any] = {}  # what the result says of the stack file, when this process read it
     if "stack_file" in request:
-        request = _with_stack_file(request, result_file)
-        if request is None:
+        try:
+            request, read = _with_stack_file(request)
+        except StackFileRefused as error:
+            Path(result_file).write_text(json.dumps({"stack_error": str(error)}))
             return 0
     invokes = {**DEFAULT_INVOKES, **request["invokes"]}
-    read = request.get("read", {})
     registered: list[dict[str, Any]] = []
     log: list[str] = []
 
@@ -162,9 +164,13 @@ def _is_stack(urn: str) -> bool:
     return not urn or urn.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack"
 
 
-def _with_stack_file(request: dict[str, Any], result_file: str) -> dict[str, Any] | None:
+class StackFileRefused(Exception):
+    """The stack is one the Pulumi CLI would not load."""
+
+
+def _with_stack_file(request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``request`` with the project, config and secret keys of its stack file, read as the Pulumi CLI
-    reads it; None, with the error written as the result, for a stack the CLI would not load."""
+    reads it, and what the result reports of it."""
     # Imported here: only a plan of a stack file needs them (stack_file imports the components).
     import yaml
 
@@ -174,21 +180,15 @@ def _with_stack_file(request: dict[str, Any], result_file: str) -> dict[str, Any
     try:
         read = stack_config(Path(spec["project_dir"]), request["stack"], spec["overrides"], namespace=spec["namespace"])
     except (OSError, ValueError, yaml.YAMLError, RecursionError) as error:
-        Path(result_file).write_text(json.dumps({"stack_error": str(error)}))
-        return None
-    return {
-        **request,
+        raise StackFileRefused(str(error)) from error
+    stack = {
         "project": read.project,
-        "config": read.config,
-        "secret_keys": list(read.secret_keys),
-        "read": {
-            "stack": {
-                "project": read.project,
-                "placeholders": list(read.placeholders),
-                "encrypted": list(read.encrypted),
-                "notes": list(read.notes),
-            }
-        },
+        "placeholders": list(read.placeholders),
+        "encrypted": list(read.encrypted),
+        "notes": list(read.notes),
+    }
+    return {**request, "project": read.project, "config": read.config, "secret_keys": list(read.secret_keys)}, {
+        "stack": stack
     }
 
 
