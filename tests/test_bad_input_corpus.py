@@ -3,7 +3,7 @@ registered, with a message that names the key, the value and what is expected.
 
 All cases run through the whole program (__main__.py) under the mock runtime, in one child
 process (tests/programs/corpus.py). A configuration error is what the plan command exits 2 for
-(gitlab_k8s_cd.components.plan.CONFIG_ERRORS); tests/test_plan.py runs the command itself on such a case.
+(gitlab_k8s_cd.components.plan.cli.CONFIG_ERRORS); tests/test_plan.py runs the command itself on such a case.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from gitlab_k8s_cd.components.config_keys import KNOWN_KEYS
-from gitlab_k8s_cd.components.plan import CONFIG_ERRORS
+from gitlab_k8s_cd.components.plan.cli import CONFIG_ERRORS
 from gitlab_k8s_cd.components.testing import cli_config_value
 from tests.conftest import DIGEST, PASSPHRASE, ROOT, plan_cli, staging_config
 from tests.corpus import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gitlab_k8s_cd.components import CiVariable, CiVariablesArgs, InvalidArgument
-from gitlab_k8s_cd.components.diff import compare
+from gitlab_k8s_cd.components.plan.diff import compare
 from gitlab_k8s_cd.components.testing import ProgramError, Secret, run_component
 from tests.conftest import ROOT, component, plan_staging
 

@@ -208,7 +208,7 @@ def test_the_stack_exports_the_commit_and_the_digest(traced):
 
 
 def test_a_new_commit_alone_updates_the_deployment_and_replaces_nothing(traced):
-    from gitlab_k8s_cd.components.diff import compare
+    from gitlab_k8s_cd.components.plan.diff import compare
 
     other = plan_staging({**TRACE, "commitSha": "f" * 40, "jobUrl": "https://gitlab.com/acme/hello/-/jobs/71"})
     changes = compare(traced.resource_table(), other.resource_table()).changes

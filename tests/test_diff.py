@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from gitlab_k8s_cd.components.diff import compare, differences
+from gitlab_k8s_cd.components.plan.diff import compare, differences
 from tests.conftest import DIGEST, plan_staging
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

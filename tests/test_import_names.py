@@ -42,7 +42,22 @@ def test_this_checkouts_folders_cannot_be_imported_by_their_folder_names(tmp_pat
 
 def test_the_distribution_installs_exactly_the_three_packages_from_the_repository_folders():
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert setuptools["packages"] == ["gitlab_k8s_cd.components", "gitlab_k8s_cd.pipeline", "gitlab_k8s_cd.policy"]
+    # The three, and their subpackages (which setuptools installs only when listed): each folder of
+    # theirs that is a package is listed, so that none is left out of the wheel.
+    top = ["gitlab_k8s_cd.components", "gitlab_k8s_cd.pipeline", "gitlab_k8s_cd.policy"]
+    assert [package for package in setuptools["packages"] if package.count(".") == 1] == top
+    folders = {
+        "gitlab_k8s_cd.components": "components",
+        "gitlab_k8s_cd.pipeline": "pipeline",
+        "gitlab_k8s_cd.policy": "policy",
+    }
+    subpackages = sorted(
+        f"{package}.{init.parent.relative_to(ROOT / folder).as_posix().replace('/', '.')}"
+        for package, folder in folders.items()
+        for init in (ROOT / folder).rglob("*/__init__.py")
+    )
+    assert sorted(setuptools["packages"]) == sorted(top + subpackages)
+    assert "gitlab_k8s_cd.components.plan" in subpackages
     assert setuptools["package-dir"] == {
         "gitlab_k8s_cd.components": "components",
         "gitlab_k8s_cd.pipeline": "pipeline",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gitlab_k8s_cd.components.diff import compare
+from gitlab_k8s_cd.components.plan.diff import compare
 from gitlab_k8s_cd.components.testing import Secret
 from tests.conftest import STAGING, key, plan_staging
 

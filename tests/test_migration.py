@@ -19,9 +19,9 @@ from gitlab_k8s_cd.components import (
     names,
 )
 from gitlab_k8s_cd.components.image_reference import ImageReference
-from gitlab_k8s_cd.components.kubernetes_schema import supported_versions, validate_manifests
 from gitlab_k8s_cd.components.migration import FAILURE_GRACE_SECONDS, JOB_URN_GLOB, NO_PROBE_REASON
-from gitlab_k8s_cd.components.plan import crossguard_props
+from gitlab_k8s_cd.components.plan.kubernetes_schema import supported_versions, validate_manifests
+from gitlab_k8s_cd.components.plan.policies import crossguard_props
 from gitlab_k8s_cd.policy.rules import RULES
 from tests.conftest import component, plan_staging
 
@@ -283,7 +283,7 @@ def test_the_stack_exports_the_migration_job_of_its_image(staging_plan, staging_
 
 
 def test_an_image_bump_replaces_the_job_and_updates_each_deployment_and_replaces_nothing_else(staging_with_migration):
-    from gitlab_k8s_cd.components.diff import compare
+    from gitlab_k8s_cd.components.plan.diff import compare
 
     bumped = plan_staging({"migration": MIGRATE, "image": "registry.gitlab.com/acme/hello@sha256:" + "cd" * 32})
     changes = compare(staging_with_migration.resource_table(), bumped.resource_table())

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gitlab_k8s_cd.components.plan import evaluate_policies
+from gitlab_k8s_cd.components.plan.policies import evaluate_policies
 from gitlab_k8s_cd.components.testing import Plan, PlannedResource, Secret
 from tests.conftest import PASSPHRASE, ROOT
 from tests.conftest import plan_cli as plan
@@ -181,7 +181,7 @@ def test_a_project_without_a_policy_pack_gets_the_one_installed_with_the_tools(t
     pip-installs the tools) evaluates the pack installed with them, as `gitlab_k8s_cd.policy`."""
     import tomllib
 
-    from gitlab_k8s_cd.components.plan import policy_pack
+    from gitlab_k8s_cd.components.plan.policies import policy_pack
 
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert "gitlab_k8s_cd.policy" in setuptools["packages"]
@@ -292,7 +292,7 @@ def test_a_projects_rule_of_a_shipped_rules_name_runs_beside_it_never_instead(tm
 def test_the_pack_installed_with_the_tools_is_the_shipped_one(tmp_path, installed_pack):
     """In an adopting project (the MR plan-diff job pip-installs the tools), the shipped rules
     come from the installed gitlab_k8s_cd.policy, which a merge request cannot change."""
-    from gitlab_k8s_cd.components.plan import policy_rules, shipped_pack
+    from gitlab_k8s_cd.components.plan.policies import policy_rules, shipped_pack
 
     installed = installed_pack
     assert shipped_pack() == installed

@@ -1,6 +1,6 @@
 """The policy pack (policy/): every rule passes the staging plan, and fails a crafted bad resource
 with a message that says how to fix it. The CLI cannot run here, so the rules are called directly,
-on the resources shaped as CrossGuard hands them (gitlab_k8s_cd.components.plan.crossguard_props, checked here
+on the resources shaped as CrossGuard hands them (gitlab_k8s_cd.components.plan.policies.crossguard_props, checked here
 against pulumi-policy's own deserialization), and the pack itself is built to check that every
 rule becomes a CrossGuard policy."""
 
@@ -16,7 +16,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 
-from gitlab_k8s_cd.components.plan import crossguard_props
+from gitlab_k8s_cd.components.plan.policies import crossguard_props
 from gitlab_k8s_cd.components.testing import Secret
 from gitlab_k8s_cd.policy.rules import DEVELOPMENT_TAG, RULES
 from tests.conftest import ROOT

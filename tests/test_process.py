@@ -13,7 +13,7 @@ from gitlab_k8s_cd.components import (
     ProcessSpec,
     ResourcesArgs,
 )
-from gitlab_k8s_cd.components.kubernetes_schema import validate_manifests
+from gitlab_k8s_cd.components.plan.kubernetes_schema import validate_manifests
 from gitlab_k8s_cd.components.process import NO_PROBE_REASON_ANNOTATION, check_process_name
 from tests.conftest import component
 

@@ -58,7 +58,7 @@ DIAGNOSIS = (
 WORKER = {k: v for k, v in STAGING_CONFIG[config_key("processes")]["worker"].items() if k != "replicas"}
 """The staging stack's worker, without its replicas (an autoscaler's instead)."""
 AUTONAMED = re.compile(r"-[0-9a-f]{8}$")
-"""The plan harness's autoname: ``<logical name>-<8 hex>`` (components/testing.py)."""
+"""The plan harness's autoname: ``<logical name>-<8 hex>`` (components/plan/mocks.py)."""
 PER_IMAGE = ("batch/v1/Job",)
 """Kinds whose names change with every image (the migration Job): no name a Role could know."""
 MIGRATION = {"command": ["python3", "-m", "hello.migrate"]}

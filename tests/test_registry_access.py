@@ -78,7 +78,7 @@ def test_a_new_deploy_token_changes_the_pull_secrets_data_in_place_under_its_nam
     Kubernetes provider has enableSecretMutable, so pulumi-kubernetes updates its data in place (a
     GET and a PATCH, which the deployer may do by name) rather than deleting and re-creating it
     (docs/contracts.md PK-9, PK-10)."""
-    from gitlab_k8s_cd.components.diff import compare
+    from gitlab_k8s_cd.components.plan.diff import compare
 
     rotated = plan_staging({"deployTokenExpiresAt": "2099-12-31"})
     changes = compare(staging_plan.resource_table(), rotated.resource_table()).changes

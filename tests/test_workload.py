@@ -275,7 +275,7 @@ def test_the_pods_roll_when_a_secret_changes_through_a_keyed_digest_that_reveals
     import hmac
     import json
 
-    from gitlab_k8s_cd.components.testing import _stand_in
+    from gitlab_k8s_cd.components.plan.mocks import stand_in
     from gitlab_k8s_cd.components.workload import SECRETS_VERSION_ANNOTATION
 
     annotations = staging_plan.get(DEPLOYMENT, "hello-workload-deployment").inputs["spec"]["template"]["metadata"][
@@ -283,7 +283,7 @@ def test_the_pods_roll_when_a_secret_changes_through_a_keyed_digest_that_reveals
     ]
     version = annotations[SECRETS_VERSION_ANNOTATION]
     data = json.dumps(APP_SECRETS, sort_keys=True).encode()
-    key = _stand_in("password:hello-workload-secrets-version-key").encode()  # the mocks' random key
+    key = stand_in("password:hello-workload-secrets-version-key").encode()  # the mocks' random key
     assert version == hmac.new(key, data, "sha256").hexdigest()
     assert isinstance(version, str)  # plain: nothing secret is in it, and the plan shows it
     assert version != hashlib.sha256(data).hexdigest()
@@ -293,7 +293,7 @@ def test_the_pods_roll_when_a_secret_changes_through_a_keyed_digest_that_reveals
 def test_a_new_secret_value_updates_the_deployments_and_replaces_nothing(staging_plan):
     import json
 
-    from gitlab_k8s_cd.components.diff import compare
+    from gitlab_k8s_cd.components.plan.diff import compare
     from gitlab_k8s_cd.components.testing import run_program
     from gitlab_k8s_cd.components.workload import SECRETS_VERSION_ANNOTATION
     from tests.conftest import ROOT, SECRETS, key, staging_config

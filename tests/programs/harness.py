@@ -38,3 +38,10 @@ def group_lookup() -> None:
 def failing() -> None:
     k8s.core.v1.Namespace("before-the-error", metadata={"name": "x"})
     raise RuntimeError("the program broke")
+
+
+def sleeping() -> None:
+    """Runs until its process is stopped: for a run cancelled while it runs."""
+    import time
+
+    time.sleep(600)

@@ -3,7 +3,7 @@ compared with an earlier plan. This is what a merge request's reviewer reads.
 
 Resources are matched by URN, as the Pulumi engine matches them. A changed input is an update,
 unless the provider replaces the resource when that input changes (see
-:data:`gitlab_k8s_cd.components.testing.REPLACE_ON`). Secret values are redacted in a plan, so a change of a
+:data:`.replacement.REPLACE_ON`). Secret values are redacted in a plan, so a change of a
 secret alone is not seen here; ``pulumi preview`` sees it.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .testing import replace_paths
+from .replacement import replace_paths
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 
