@@ -92,7 +92,7 @@ def report(command: list[str], cwd: Path, top: int = 8) -> None:
         print(f"      {seconds:6.2f} s  {where}")
     packages = imports_by_package(command, cwd)
     shown = ", ".join(f"{name} {seconds:.2f}" for name, seconds in list(packages.items())[:8])
-    print(f"  its imports by package (-X importtime, s): {shown}; all {sum(packages.values()):.2f}")
+    print(f"  its imports' self time by root package (-X importtime, s): {shown}; all {sum(packages.values()):.2f}")
 
 
 if __name__ == "__main__":
