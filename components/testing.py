@@ -35,12 +35,13 @@ each value is deterministic, so that two plans of the same program compare equal
 
 from __future__ import annotations
 
+from .go_values import YamlTimestamp
 from .plan.matching import Match, mismatches
 from .plan.model import Plan, PlannedResource
 from .plan.replacement import REPLACE_ON
 from .plan.runner import ProgramError, plan_stack, run_component, run_program
 from .plan.values import REDACTED, Secret, contains_secret, redact, reveal
-from .stack_file import OFFLINE_SECRET, YamlTimestamp, cli_config_value
+from .stack_file import OFFLINE_SECRET, cli_config_value
 
 __all__ = [
     "OFFLINE_SECRET",

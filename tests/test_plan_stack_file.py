@@ -1,13 +1,13 @@
 """The offline plan reads the stack file as the Pulumi CLI does (docs/contracts.md PC-8): YAML 1.2
-scalars, unquoted dates, secure values, and values the CLI cannot load."""
+scalars, unquoted dates, secure values, and values the CLI cannot load. The Go values themselves
+are tests/test_go_values.py's."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from gitlab_k8s_cd.components.stack_file import go_yaml_scalar, stack_config
-from gitlab_k8s_cd.components.testing import YamlTimestamp
+from gitlab_k8s_cd.components.stack_file import stack_config
 from tests.conftest import plan_cli as plan
 from tests.test_plan import QUOTED_DATE, STACK_FILE, plan_project, project_with
 
@@ -60,48 +60,6 @@ def test_the_cli_hands_the_program_text_for_every_yaml_scalar_top_level_and_nest
         "p:object.when is the unquoted YAML timestamp 2027-11-30, which the Pulumi CLI hands the program as "
         "'2027-11-30 00:00:00 +0000 UTC'; quote it to pass the text as written",
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("~", None),
-        ("", None),
-        ("True", True),
-        ("tRue", "tRue"),
-        ("on", "on"),
-        ("y", "y"),
-        ("1_000", 1000),
-        ("-0x10", -16),
-        ("0o17", 15),
-        ("0b101", 5),
-        ("08", 8.0),
-        ("-9223372036854775808", -(2**63)),
-        ("18446744073709551615", 2**64 - 1),
-        ("-9223372036854775809", -9223372036854775809.0),
-        (".5", 0.5),
-        ("+.5e1", 5.0),
-        ("1.", 1.0),
-        ("1e400", "1e400"),
-        ("12e", "12e"),
-        ("2027-13-01", "2027-13-01"),
-        ("2027-02-29", "2027-02-29"),
-        ("2028-02-29", YamlTimestamp("2028-02-29", 2028, 2, 29)),
-        ("2027-11-30 10:00:00", YamlTimestamp("2027-11-30 10:00:00", 2027, 11, 30, 10)),
-        ("2027-11-30 10:00:00Z", "2027-11-30 10:00:00Z"),  # no zone after a space
-        ("2027-11-30t1:2:3Z", YamlTimestamp("2027-11-30t1:2:3Z", 2027, 11, 30, 1, 2, 3)),
-        ("2027-11-30T24:00:00Z", "2027-11-30T24:00:00Z"),
-        ("2027-11-30T10:00:00+24:00", YamlTimestamp("2027-11-30T10:00:00+24:00", 2027, 11, 30, 10, offset=1440)),
-        ("2027-11-30T10:00:00+25:00", "2027-11-30T10:00:00+25:00"),
-        (
-            "2027-11-30T10:00:00,1234567891Z",  # a comma too; nanoseconds, the 10th digit dropped
-            YamlTimestamp("2027-11-30T10:00:00,1234567891Z", 2027, 11, 30, 10, 0, 0, 123456789),
-        ),
-    ],
-)
-def test_plain_scalars_resolve_as_gopkg_in_yaml_v3_resolves_them(text, value):
-    resolved = go_yaml_scalar(text)
-    assert resolved == value and type(resolved) is type(value)
 
 
 def test_a_key_twice_in_a_mapping_is_refused_as_the_cli_refuses_it(tmp_path):
