@@ -4,7 +4,8 @@ SDK alone, none of this project's code (see bench/README.md).
 :func:`write` (in the bench's process) turns a recorded :class:`Plan` into a replay file;
 :func:`replay` (run under the same mock runtime with ``run_component``, env ``BENCH_REPLAY``)
 registers every recorded resource in that order, with the same type, name, parent, provider,
-inputs (a recorded secret as ``Output.secret``), options and dependencies (as ``depends_on``),
+inputs (a recorded secret as ``Output.secret``; an input the program computed from other resources
+an ``Output`` of those resources, as the program's was), options and dependencies (as ``depends_on``),
 through the SDK's own typed classes (``pulumi_kubernetes.core.v1.ConfigMap``,
 ``pulumi_gitlab.ProjectVariable``, ...), as a program written directly against the SDK would.
 Components are plain ``pulumi.ComponentResource``s that register empty outputs.
@@ -67,6 +68,7 @@ def write(resources, path: Path) -> None:
             "inputs": wire(r.inputs),
             "options": dict(r.options),
             "dependencies": list(r.dependencies),
+            "property_dependencies": {key: list(urns) for key, urns in r.property_dependencies.items()},
         }
         for r in ordered
     ]
@@ -137,8 +139,12 @@ def replay() -> None:
             continue
         cls = sdk_class(record["type"])
         keywords = _keywords(cls)
-        created[record["urn"]] = cls(
-            record["name"],
-            opts=options,
-            **{keywords[key]: _inputs(value) for key, value in record["inputs"].items()},
-        )
+        inputs = {}
+        for key, value in record["inputs"].items():
+            inputs[keywords[key]] = _inputs(value)
+            if record["property_dependencies"].get(key):
+                # An input the program computed from other resources' outputs is an Output of those
+                # resources here too, so that the SDK waits for them and serializes it as it did.
+                sources = [created[urn].urn for urn in record["property_dependencies"][key]]
+                inputs[keywords[key]] = pulumi.Output.all(*sources).apply(lambda _, v=inputs[keywords[key]]: v)
+        created[record["urn"]] = cls(record["name"], opts=options, **inputs)

@@ -1,8 +1,9 @@
 """An OCI image reference, parsed once where it enters (an Args' ``image``) and carried from there.
 
 It imports no Pulumi SDK: the grammar is distribution/reference's, the same for the stack, the
-deploy tool (``gitlab_k8s_cd.pipeline.deploy``) and, by tested copies while importing
-``gitlab_k8s_cd.components`` still imports every SDK, the cleanup tool and the policy pack.
+deploy tool (``gitlab_k8s_cd.pipeline.deploy``) and the cleanup tool (``gitlab_k8s_cd.pipeline.cleanup``),
+which import it from here. The policy pack's digest rule (``gitlab_k8s_cd.policy.rules.DIGEST``) is
+a tested copy: this repository's own pack (``policy/``) runs with pulumi-policy alone installed.
 """
 
 from __future__ import annotations

@@ -93,10 +93,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from gitlab_k8s_cd.components.image_reference import DOMAIN, PATH
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
-"""A copy of ``gitlab_k8s_cd.components.gitlab_project.CI_TAG_REGEX``: importing ``components`` would import the
-Pulumi SDK (its ``__init__`` imports every component), which this tool does not need.
+"""A copy of ``gitlab_k8s_cd.components.gitlab_project.CI_TAG_REGEX``: that module declares GitLab resources,
+so importing it would import the Pulumi SDK and pulumi-gitlab, which this tool does not need.
 tests/test_cleanup.py keeps the two equal."""
 OCI_TAG_REGEX = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 """The OCI tag grammar, ``[\\w][\\w.-]{0,127}`` with Go's ASCII ``\\w`` (Python's ``\\w`` is Unicode)."""
@@ -501,18 +503,12 @@ class GitLabRegistry:
 # --- command ---------------------------------------------------------------------------------
 
 
-# The repository name and domain grammars of github.com/distribution/reference (regexp.go: path
-# components, domainAndPort): copies of gitlab_k8s_cd.components.image_reference's, since importing
-# components imports the Pulumi SDK while its __init__ imports every component (see CI_TAG_REGEX).
-# tests/test_cleanup.py keeps them equal, and checks that what this tool accepts, the stack's
-# ImageReference accepts too (the tool is stricter: a port from 1 to 65535, an IPv6 address that
-# parses). The host becomes the registry URL's authority, so anything else ('@' userinfo, '#', '?',
-# a bad port) would send the credentials to another origin or none.
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
-_PATH = rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
-_REPOSITORY = re.compile(rf"^{_PATH}$")
-_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+# The registry host and repository path grammars are the stack's (distribution/reference's, as
+# gitlab_k8s_cd.components.image_reference holds them, importing no SDK). The host becomes the registry
+# URL's authority, so anything else ('@' userinfo, '#', '?', a bad port) would send the credentials to
+# another origin or none; this tool also refuses a port outside 1-65535 and an IPv6 address that does
+# not parse, which the grammar lets through.
+_REPOSITORY = re.compile(rf"^{PATH}$")
 
 
 def check_host(host: str, what: str) -> None:
@@ -521,7 +517,7 @@ def check_host(host: str, what: str) -> None:
         f"{what}: expected a host name, an IPv4 address or a bracketed IPv6 address, with an optional "
         "port from 1 to 65535 (the image reference grammar's registry host), e.g. registry.example.com:5000"
     )
-    if not re.fullmatch(_DOMAIN, host):
+    if not re.fullmatch(DOMAIN, host):
         raise ValueError(expected)
     name, port = host, None
     if not host.endswith("]") and ":" in host:

@@ -13,7 +13,7 @@ from bench.run import CONFIG, SECRET_KEYS
 from gitlab_k8s_cd.components.testing import Secret, run_component
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = ("type", "name", "parent", "custom", "provider", "inputs", "options", "dependencies")
+FIELDS = ("type", "name", "parent", "custom", "provider", "inputs", "options", "dependencies", "property_dependencies")
 
 
 def plan_of(target: str, env: dict[str, str]):

@@ -37,11 +37,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .diff import compare
-from .kubernetes_schema import preload, supported_versions, validate_manifests
-from .policies import MANDATORY, PolicyError, evaluate_policies, policy_pack, policy_rules, show_tags, stack_tags
+from .kubernetes_schema import supported_versions
 from .runner import ProgramError, StackFileError, start_stack_plan
-from .tree import render_tree
 
 EXIT_OK, EXIT_INVALID, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3
 EXIT_INVALID_MANIFEST = EXIT_INVALID
@@ -54,6 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     project_dir = Path(args.project_dir).resolve()
     # The program runs on one core while this process loads the rules and the schemas on the other.
     run = start_stack_plan(project_dir, args.stack, args.config, namespace=args.config_namespace)
+    # Imported once the program's process is started (they load while it starts): the command's
+    # own imports are all that delays it.
+    from .diff import compare
+    from .kubernetes_schema import preload, validate_manifests
+    from .policies import MANDATORY, PolicyError, evaluate_policies, policy_pack, policy_rules, show_tags, stack_tags
+    from .tree import render_tree
+
     refused = None
     try:
         tags = stack_tags(args.stack_tag)

@@ -55,6 +55,11 @@ class PlannedResource:
         return _leading(body, ("apiVersion", "kind", "metadata"))
 
 
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""PyYAML's safe dumper on libyaml's emitter (in PyYAML's wheels), else its pure-Python one: a
+twentieth of the time, the same values, and for a stack's plan the same text (a long
+double-quoted string may fold differently; tests/test_plan_model.py compares them)."""
+
 # Kinds in the order they are applied (Helm's install order), for a stable kubernetes.yaml.
 KIND_ORDER = (
     "Namespace",
@@ -221,8 +226,8 @@ class Plan:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         files = {
-            "kubernetes.yaml": yaml.safe_dump_all(self.manifests(), sort_keys=False, width=120),
-            "gitlab.yaml": yaml.safe_dump(self.gitlab_resources(), sort_keys=False, width=120),
+            "kubernetes.yaml": yaml.dump_all(self.manifests(), Dumper=YAML_DUMPER, sort_keys=False, width=120),
+            "gitlab.yaml": yaml.dump(self.gitlab_resources(), Dumper=YAML_DUMPER, sort_keys=False, width=120),
             "resources.json": json.dumps(self.resource_table(), indent=1, sort_keys=True) + "\n",
             "outputs.json": json.dumps(redact(self.outputs), indent=1, sort_keys=True) + "\n",
         }

@@ -20,9 +20,10 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .model import Plan
+if TYPE_CHECKING:
+    from .model import Plan
 
 
 class ProgramError(Exception):
@@ -106,6 +107,8 @@ class PlanRun:
             self.stack = StackRead(
                 **{key: value if key == "project" else tuple(value) for key, value in data["stack"].items()}
             )
+        from .model import Plan  # here: the plan command starts its run before it imports YAML (see .cli)
+
         plan = Plan.from_wire(data)
         if check and plan.error is not None:
             raise ProgramError(plan.error["type"], plan.error["message"], plan)
