@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import pulumi
 
@@ -17,7 +16,7 @@ from .deployer import ClusterArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
 from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
-from .image_reference import ImageReference, registry_host
+from .image_reference import image_property, registry_host
 from .ingress import IngressSpec
 from .labels import environment_slug, gitlab_annotations
 from .namespace import LimitRangeArgs, NamespaceArgs
@@ -225,15 +224,9 @@ class ContinuousDeploymentArgs:
         """Whether a GitLab deploy token of the project pulls the image (no ``image_pull``)."""
         return self.image_pull is None
 
-    @cached_property
-    def image_reference(self) -> ImageReference:
-        """``image``, parsed: once, by ``__post_init__`` (which refuses a bad one); every reader reads this."""
-        return ImageReference.parse("image", self.image)
+    image_reference = image_property("image")
 
-    @cached_property
-    def canary_image_reference(self) -> ImageReference:
-        """``canary_image``, parsed (once, by ``__post_init__``, when there is one)."""
-        return ImageReference.parse("canary_image", self.canary_image)
+    canary_image_reference = image_property("canary_image")
 
     @property
     def makes_pull_secret(self) -> bool:

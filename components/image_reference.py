@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .validation import InvalidArgument
@@ -53,25 +54,12 @@ class ImageReference:
 
     @classmethod
     def parse(cls, field: str, value: Any) -> ImageReference:
-        """``value`` parsed, or :class:`InvalidArgument` for ``field``."""
+        """``value`` parsed, or :class:`InvalidArgument` for ``field``. Each text is parsed once
+        per process (the value is immutable): the Args that carry an image, and the Args built from
+        them, read the same parse."""
         if not isinstance(value, str) or len(value) > 1024:
             raise InvalidArgument(field, value, _EXPECTED)
-        match = _IMAGE.fullmatch(value)
-        if not match or not (match.group("tag") or match.group("digest")):
-            raise InvalidArgument(field, value, _EXPECTED)
-        if len(match.group("name")) > NAME_TOTAL_LENGTH_MAX:
-            raise InvalidArgument(
-                field, value, f"its repository name must be at most {NAME_TOTAL_LENGTH_MAX} characters"
-            )
-        digest = match.group("digest")
-        if digest is not None and not verified_digest(digest):
-            raise InvalidArgument(
-                field,
-                value,
-                "its digest must be 'sha256:' and 64 lowercase hex digits (or sha384: and 96, sha512: and 128: "
-                "what a registry verifies)",
-            )
-        return cls(match.group("name"), match.group("tag"), digest)
+        return _parse(field, value)
 
     def __str__(self) -> str:
         return self.name + (f":{self.tag}" if self.tag else "") + (f"@{self.digest}" if self.digest else "")
@@ -91,6 +79,34 @@ class ImageReference:
     def at(self, digest: str) -> ImageReference:
         """The same reference at another ``digest`` (a rollback's image: its tag, if any, kept as given)."""
         return ImageReference(self.name, self.tag, digest)
+
+
+@lru_cache(maxsize=256)
+def _parse(field: str, value: str) -> ImageReference:
+    match = _IMAGE.fullmatch(value)
+    if not match or not (match.group("tag") or match.group("digest")):
+        raise InvalidArgument(field, value, _EXPECTED)
+    if len(match.group("name")) > NAME_TOTAL_LENGTH_MAX:
+        raise InvalidArgument(field, value, f"its repository name must be at most {NAME_TOTAL_LENGTH_MAX} characters")
+    digest = match.group("digest")
+    if digest is not None and not verified_digest(digest):
+        raise InvalidArgument(
+            field,
+            value,
+            "its digest must be 'sha256:' and 64 lowercase hex digits (or sha384: and 96, sha512: and 128: "
+            "what a registry verifies)",
+        )
+    return ImageReference(match.group("name"), match.group("tag"), digest)
+
+
+def image_property(field: str) -> property:
+    """An Args' property: its field ``field``, an image's text, parsed. The Args' own
+    ``__post_init__`` reads it first, so that a bad image is refused before any resource."""
+
+    def parsed(args: Any) -> ImageReference:
+        return ImageReference.parse(field, getattr(args, field))
+
+    return property(parsed, doc=f"``{field}``, parsed (:meth:`ImageReference.parse`).")
 
 
 def verified_digest(digest: str) -> bool:

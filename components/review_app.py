@@ -10,7 +10,6 @@ namespaced rights, and the GitLab environment is CI's own (``review/$CI_COMMIT_R
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from urllib.parse import urlsplit
 
 import pulumi
@@ -20,7 +19,7 @@ from . import validation as v
 from .app_spec import AppSpec
 from .deploy_trace import DeployTrace
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
-from .image_reference import ImageReference
+from .image_reference import image_property
 from .ingress import IngressArgs
 from .labels import gitlab_annotations
 from .registry_access import ImagePullSpec
@@ -112,10 +111,7 @@ class ReviewAppArgs:
             return [review_pull_secret(self.app)]
         return [self.image_pull.secret_name] if self.image_pull.secret_name else []
 
-    @cached_property
-    def image_reference(self) -> ImageReference:
-        """``image``, parsed: once, by ``__post_init__``; every reader reads this."""
-        return ImageReference.parse("image", self.image)
+    image_reference = image_property("image")
 
     @property
     def deploy_trace(self) -> DeployTrace:

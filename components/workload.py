@@ -7,7 +7,6 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import pulumi
@@ -18,7 +17,7 @@ from . import container_inputs, kubernetes_names, names, redaction
 from . import validation as v
 from .app_spec import AppSpec, RunningProcess
 from .canary import CANARY, STABLE, track_labels
-from .image_reference import ImageReference
+from .image_reference import ImageReference, image_property
 from .ingress import IngressArgs, allow_acme_solver_spec, allow_http_spec, ingress
 from .labels import recommended_labels, selector_labels
 from .migration import COMPONENT as MIGRATE
@@ -98,15 +97,9 @@ class WorkloadArgs:
             secret_settings("secrets", self.secrets, self.spec.settings)
             names.app_secrets(self.app)
 
-    @cached_property
-    def image_reference(self) -> ImageReference:
-        """``image``, parsed: once, by ``__post_init__``; every reader reads this."""
-        return ImageReference.parse("image", self.image)
+    image_reference = image_property("image")
 
-    @cached_property
-    def canary_image_reference(self) -> ImageReference:
-        """``canary_image``, parsed (once, by ``__post_init__``, when there is one)."""
-        return ImageReference.parse("canary_image", self.canary_image)
+    canary_image_reference = image_property("canary_image")
 
     @property
     def name(self) -> str:

@@ -83,29 +83,19 @@ def test_a_reference_at_another_digest_keeps_its_repository_and_tag():
     assert str(ImageReference.parse("image", "r.example.com/a:1").at(other)) == f"r.example.com/a:1@{other}"
 
 
-def test_an_args_image_is_parsed_once_however_often_it_is_read(monkeypatch):
-    """Parsed where it enters (the Args' __post_init__), then carried: every reader reads that value."""
+def test_an_image_is_parsed_once_however_many_args_carry_it_and_however_often_they_read_it():
+    """Parsed where it enters (an Args' __post_init__); the Args built from those Args (a
+    ContinuousDeployment's WorkloadArgs), and every reader, read that same parse."""
     from gitlab_k8s_cd.components import AppSpec, MigrationSpec, WorkloadArgs
     from gitlab_k8s_cd.components.canary import CanarySpec
+    from gitlab_k8s_cd.components.image_reference import _parse
 
-    parsed = []
-    parse = ImageReference.parse.__func__  # type: ignore[attr-defined]
-
-    def counting(cls, field, value):
-        parsed.append(field)
-        return parse(cls, field, value)
-
-    monkeypatch.setattr(ImageReference, "parse", classmethod(counting))
+    image, canary = "r.example.com/a@sha256:" + "e" * 64, "r.example.com/a@sha256:" + "f" * 64
+    _parse.cache_clear()
     spec = AppSpec(migration=MigrationSpec(command=["migrate"]), canary=CanarySpec(replicas=1))
-    args = WorkloadArgs(
-        app="a",
-        instance="a-b",
-        namespace="n",
-        image="r.example.com/a@sha256:" + "e" * 64,
-        canary_image="r.example.com/a@sha256:" + "f" * 64,
-        spec=spec,
-    )
-    assert parsed == ["image", "canary_image"]
+    args = WorkloadArgs(app="a", instance="a-b", namespace="n", image=image, canary_image=canary, spec=spec)
+    again = WorkloadArgs(app="a", instance="a-c", namespace="m", image=image, canary_image=canary, spec=spec)
     assert args.migration_job_name == "a-migrate-eeeeeeeeeeee" and args.image_reference.digest == "sha256:" + "e" * 64
-    assert args.canary_image_reference.pinned and args.image_reference is args.image_reference
-    assert parsed == ["image", "canary_image"]
+    assert args.canary_image_reference.pinned and again.image_reference is args.image_reference
+    assert str(again.canary_image_reference) == canary
+    assert _parse.cache_info().misses == 2  # the image and the canary's, each once
