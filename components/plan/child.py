@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import runpy
 import sys
 import threading
@@ -196,9 +197,16 @@ def _with_stack_file(request: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # This process imports the SDKs, runs one program and exits: the cyclic collector would only
-    # walk the SDKs' hundreds of thousands of freshly imported objects, again and again, for nothing
-    # to free that the exit does not (about a fifth of the process's time, bench/README.md). Reference
-    # counting still frees everything that is not in a cycle.
+    # This process imports the SDKs, runs one program, writes its result and exits, so two things
+    # the interpreter does for a long-lived program only cost time here (bench/README.md):
+    # - the cyclic collector would walk the SDKs' hundreds of thousands of freshly imported objects,
+    #   again and again, with nothing to free that the exit does not (reference counting still
+    #   frees everything outside a cycle);
+    # - the interpreter's teardown (the SDK's threads and event loop, every module's objects) would
+    #   keep the caller waiting after the result is written; a worker's exit skips it, as
+    #   multiprocessing's do.
     gc.disable()
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    status = main(sys.argv[1], sys.argv[2])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
