@@ -137,7 +137,7 @@ def reject_plain_secrets(raw: Mapping[str, Any]) -> None:
             )
         for path, leaf in leaves(key, value, named=key in MAPPING_KEYS):
             kind = secret_detection.looks_like_credential(leaf)
-            if kind and key != "settings":  # settings say more about their own (validation.environment_settings)
+            if kind and key != "settings":  # settings say more about their own (container_inputs.environment_settings)
                 raise error(
                     (path,),
                     redaction.Redacted(len(leaf)),

@@ -1,6 +1,6 @@
 """One merge request's review app: what a review stack (``review-<iid>``) declares.
 
-A review stack's config is derived from the base stack's (``config.derive_review_config``):
+A review stack's config is derived from the base stack's (``review_config.derive_review_config``):
 one replica, names suffixed with ``-review-<iid>``, the review namespace. It declares only the
 app: no namespace, no RBAC, no GitLab resource. Those the base stack made once
 (:mod:`.review_apps`), so CI creates and destroys review stacks with the review deployer's

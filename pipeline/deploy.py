@@ -373,6 +373,8 @@ def deploy(
 
 
 def _digest(image: str) -> str:
+    """What a summary shows of an image: its digest, or the text as it is (a stack output may be
+    empty, or not yet a reference: this only displays it)."""
     return image.partition("@")[2] or image
 
 
@@ -557,7 +559,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--stack", required=True)
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--image", help="the image to deploy (the canary's promotes it), <repository>@sha256:<digest>")
+    mode.add_argument(
+        "--image",
+        help="the image to deploy (the canary's promotes it), <repository>@sha256:<digest> (or sha384, sha512)",
+    )
     mode.add_argument("--canary-image", help="run this image as web's canary, beside the running one")
     mode.add_argument("--promote", help="deploy this image if, and only if, it is the canary running now")
     mode.add_argument("--abort-canary", action="store_true", help="remove the canary; web's image stays")
@@ -578,12 +583,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if given is None:
             continue
         try:
-            pinned = ImageReference.parse(flag, given).pinned
+            reason = "" if ImageReference.parse(flag, given).pinned else " (it has no digest)"
         except InvalidArgument as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 64
-        if not pinned:
-            print(f"error: {flag} {given!r}: deploy by digest, <repository>@sha256:<digest>", file=sys.stderr)
+            reason = f" ({error.expected})"
+        if reason:
+            print(
+                f"error: {flag} {given!r}: deploy by digest, <repository>@sha256:<digest> (or sha384, sha512){reason}",
+                file=sys.stderr,
+            )
             return 64
     pulumi = PulumiCli(args.stack, image_key=args.image_key)
     signal.signal(signal.SIGTERM, pulumi.forward)

@@ -181,3 +181,18 @@ def test_a_cancelled_run_is_stopped_and_leaves_no_files():
     assert files.is_dir() and run._process.poll() is None
     run.cancel()
     assert run._process.returncode is not None and not files.exists()
+
+
+def test_an_error_while_a_run_is_under_way_stops_it_and_leaves_no_files():
+    """The plan command loads rules and schemas while its program runs: an error or an interrupt
+    there must not leave the program's process running."""
+    from pathlib import Path
+
+    from gitlab_k8s_cd.components.plan.runner import PlanRun
+
+    request = {"target": "tests.programs.harness:sleeping", "project": "p", "stack": "s", "invokes": {}}
+    with pytest.raises(KeyboardInterrupt), PlanRun({**request, "config": {}, "secret_keys": []}, ROOT, None, 60) as run:
+        files = Path(run._tmp.name)
+        assert run._process.poll() is None
+        raise KeyboardInterrupt
+    assert run._process.returncode is not None and not files.exists()

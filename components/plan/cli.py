@@ -50,37 +50,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project_dir = Path(args.project_dir).resolve()
     # The program runs on one core while this process loads the rules and the schemas on the other.
-    run = start_stack_plan(project_dir, args.stack, args.config, namespace=args.config_namespace)
-    # Imported once the program's process is started (they load while it starts): the command's
-    # own imports are all that delays it.
-    from .diff import compare
-    from .kubernetes_schema import preload, validate_manifests
-    from .policies import MANDATORY, PolicyError, evaluate_policies, policy_pack, policy_rules, show_tags, stack_tags
-    from .tree import render_tree
+    with start_stack_plan(project_dir, args.stack, args.config, namespace=args.config_namespace) as run:
+        # Imported once the program's process is started (they load while it starts): the command's
+        # own imports are all that delays it.
+        from .diff import compare
+        from .kubernetes_schema import preload, validate_manifests
+        from .policies import (
+            MANDATORY,
+            PolicyError,
+            evaluate_policies,
+            policy_pack,
+            policy_rules,
+            show_tags,
+            stack_tags,
+        )
+        from .tree import render_tree
 
-    refused = None
-    try:
-        tags = stack_tags(args.stack_tag)
-        pack = policy_pack(project_dir, args.policy_pack)
-        policies = policy_rules(pack)
-        preload(args.kubernetes_version)
-    except (OSError, ValueError) as error:
-        refused = error
-    try:
-        plan = run.result()
-        failure = None
-    except StackFileError as error:  # reported first, as the stack is read first
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
-    except ProgramError as error:
-        plan, failure = error.plan, error
-    finally:
-        run.cancel()
+        refused = None
+        try:
+            tags = stack_tags(args.stack_tag)
+            pack = policy_pack(project_dir, args.policy_pack)
+            policies = policy_rules(pack)
+            preload(args.kubernetes_version)
+        except (OSError, ValueError) as error:
+            refused = error
+        try:
+            plan = run.result()
+            failure = None
+        except StackFileError as error:  # reported first, as the stack is read first
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_CONFIG
+        except ProgramError as error:
+            plan, failure = error.plan, error
     if refused is not None:
         print(f"error: {refused}", file=sys.stderr)
         return EXIT_CONFIG
     stack = run.stack
-    assert stack is not None  # a stack plan's result has it
+    if stack is None:  # a stack plan's result has it
+        raise RuntimeError("the plan's process wrote no account of the stack file")
     for note in stack.notes:
         print(f"note: {note}", file=sys.stderr)
 

@@ -51,7 +51,8 @@ class StackRead:
 
 
 class PlanRun:
-    """A program running under mocks in its own process: :meth:`result` waits for its plan."""
+    """A program running under mocks in its own process: :meth:`result` waits for its plan. As a
+    context manager, leaving it stops the process (an error or an interrupt while it runs)."""
 
     def __init__(self, request: dict[str, Any], cwd: Path, env: Mapping[str, str] | None, timeout: float) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="plan-")
@@ -114,8 +115,14 @@ class PlanRun:
             raise ProgramError(plan.error["type"], plan.error["message"], plan)
         return plan
 
+    def __enter__(self) -> PlanRun:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cancel()
+
     def cancel(self) -> None:
-        """Stop the run if it still runs, and remove its files."""
+        """Stop the run if it still runs, and remove its files (again: a no-op)."""
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
