@@ -2,7 +2,7 @@
 (bench/run.py prints it after the figures; ``python bench/where.py`` prints it alone).
 
 cProfile gives the command's process: its imports (``_find_and_load``, outermost calls only), the
-time it waits for child processes (``subprocess.run``: a child's work is not in this profile), and
+time it waits for the program's process (``Popen.wait``: that process's work is not in this profile), and
 the cumulative time of this project's functions. ``-X importtime`` splits the imports by package.
 """
 
@@ -74,11 +74,11 @@ def report(command: list[str], cwd: Path, top: int = 8) -> None:
 
     total = stats.total_tt  # type: ignore[attr-defined]
     imports = cumulative("importlib._bootstrap", "_find_and_load")
-    waiting = cumulative("subprocess.py", "run")
+    waiting = cumulative("subprocess.py", "wait")  # Popen.wait: the plan's run (plan/runner.py)
     print(f"Where the whole command's time goes (one run of `{' '.join(['python', *command[1:]])}`):")
     print(f"  the command's process, under cProfile        {total:6.2f} s")
     print(f"    its imports                                {imports:6.2f} s")
-    print(f"    waiting for child processes                {waiting:6.2f} s")
+    print(f"    waiting for the program's process          {waiting:6.2f} s")
     ours = sorted(
         (
             (ct, f"{Path(file).parent.name}/{Path(file).name}:{name}")
