@@ -23,8 +23,13 @@ the first release, 0.1.0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from . import validation as v
+
+if TYPE_CHECKING:
+    from .app_spec import AppSpec
+    from .image_reference import ImageReference
 
 TRACK_LABEL = "gitlab-k8s-cd/track"
 """On web's pods, and in each web Deployment's selector: which track a pod belongs to."""
@@ -47,3 +52,41 @@ class CanarySpec:
 def track_labels(track: str) -> dict[str, str]:
     """The label that puts a web pod, and its Deployment's selector, on ``track``."""
     return {TRACK_LABEL: track}
+
+
+class WithCanary(Protocol):
+    """Args that may run a canary: ``WorkloadArgs`` and ``ContinuousDeploymentArgs``."""
+
+    @property
+    def canary_image(self) -> str | None: ...
+    @property
+    def canary_image_reference(self) -> ImageReference: ...
+    @property
+    def image_reference(self) -> ImageReference: ...
+    @property
+    def spec(self) -> AppSpec: ...
+
+
+def check_canary(args: WithCanary, *, same_registry: bool) -> None:
+    """The rules of ``args.canary_image``, in this order: the stack declares a canary track (it
+    sized the quota and the deployer's Role for it); the image is pinned by digest (what the canary
+    ran is what a promotion deploys); with ``same_registry``, it is in the image's registry (its
+    pods pull with the image's one pull Secret)."""
+    if args.spec.canary is None:
+        raise v.InvalidArgument(
+            ("canary_image", "spec.canary"),
+            (args.canary_image, None),
+            "a canary image needs a canary track declared in the stack (canary: {replicas: N}): it sizes the "
+            "quota and grants CI's deployer the canary Deployment, which an admin run applies",
+        )
+    # Parsed only now: without a track, the track is what is wrong, whatever the image.
+    image = args.canary_image_reference
+    if image.digest is None:
+        raise v.InvalidArgument("canary_image", str(image), "must be pinned by digest, <repository>@sha256:<64 hex>")
+    if same_registry and image.registry != args.image_reference.registry:
+        raise v.InvalidArgument(
+            "canary_image",
+            args.canary_image,
+            f"must be in the image's registry ({args.image_reference.registry}): the canary's pods pull with the "
+            "same pull Secret",
+        )

@@ -10,6 +10,7 @@ import pulumi
 from . import gitlab_rules, kubernetes_names, names, redaction
 from . import validation as v
 from .app_spec import AppSpec
+from .canary import check_canary
 from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
 from .deploy_trace import PARTS, DeployTrace
 from .deployer import ClusterArgs
@@ -25,7 +26,7 @@ from .quota import check_environment_quota, check_review_quota
 from .rbac import DeployerAccess, environment_deployer
 from .registry_access import ImagePullSpec, deploy_token_problem
 from .review_apps import REVIEW_ENVIRONMENT_SCOPE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec
-from .workload import Workload, WorkloadArgs, check_canary_pinned, check_canary_track
+from .workload import Workload, WorkloadArgs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,22 +194,7 @@ class ContinuousDeploymentArgs:
                         "describes the canary's deploy: set it only together with a canary image",
                     )
             return
-        if self.spec.canary is None:
-            raise v.InvalidArgument(
-                ("canary_image", "spec.canary"),
-                (self.canary_image, None),
-                "a canary image needs a canary track declared in the stack (canary: {replicas: N}): it sizes the "
-                "quota and grants CI's deployer the canary Deployment, which an admin run applies",
-            )
-        check_canary_track("canary_image", self.canary_image, self.spec)
-        check_canary_pinned("canary_image", self.canary_image_reference)
-        registry = self.image_reference.registry
-        if self.canary_image_reference.registry != registry:
-            raise v.InvalidArgument(
-                "canary_image",
-                self.canary_image,
-                f"must be in the image's registry ({registry}): the canary's pods pull with the same pull Secret",
-            )
+        check_canary(self, same_registry=True)
         if self.image_pull is None:
             problem = deploy_token_problem(
                 self.canary_image_reference,

@@ -16,6 +16,8 @@ import re
 
 MANAGED_BY = "pulumi"
 PART_OF = "gitlab-k8s-cd"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+"""The part of the app an object is: a process's name for its pods (``web``, ``worker``)."""
 
 
 def selector_labels(app: str, instance: str) -> dict[str, str]:
@@ -23,10 +25,16 @@ def selector_labels(app: str, instance: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": instance}
 
 
+def process_selector(app: str, instance: str, process: str) -> dict[str, str]:
+    """A process's pods: the app's selector labels and the process (:data:`COMPONENT_LABEL`),
+    so that no two processes' Deployments, nor the Service and a worker, select the same pods."""
+    return {**selector_labels(app, instance), COMPONENT_LABEL: process}
+
+
 def recommended_labels(app: str, instance: str, component: str) -> dict[str, str]:
     return {
         **selector_labels(app, instance),
-        "app.kubernetes.io/component": component,
+        COMPONENT_LABEL: component,
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/managed-by": MANAGED_BY,
     }

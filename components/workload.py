@@ -1,5 +1,6 @@
 """The app itself: its ServiceAccount, settings, Deployment, Service, PDB, ingress policy and
-(optionally) an Ingress."""
+(optionally) an Ingress. The pod its Deployments and migration Job run is
+:mod:`gitlab_k8s_cd.components.pod_template`'s."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ import pulumi_random as random
 from . import container_inputs, kubernetes_names, names, redaction
 from . import validation as v
 from .app_spec import AppSpec, RunningProcess
-from .canary import CANARY, STABLE, track_labels
-from .image_reference import ImageReference, image_property
+from .canary import CANARY, STABLE, check_canary, track_labels
+from .image_reference import image_property
 from .ingress import IngressArgs, allow_acme_solver_spec, allow_http_spec, ingress
-from .labels import recommended_labels, selector_labels
+from .labels import process_selector, recommended_labels
 from .migration import COMPONENT as MIGRATE
 from .migration import RESOURCE_SUFFIX as MIGRATION_SUFFIX
 from .migration import migration_job
-from .pod_specs import ResourcesArgs
+from .pod_template import PodTemplate, process_container
 from .process import NO_PROBE_REASON_ANNOTATION, UNPROBED_CHECKOV_CHECKS, checkov_skips
 
 
@@ -75,8 +76,9 @@ class WorkloadArgs:
         kubernetes_names.dns1123_label("app", self.app)
         image = self.image_reference  # parsed here, once: a bad image is refused before any resource
         if self.canary_image is not None:
-            check_canary_track("canary_image", self.canary_image, self.spec)
-            check_canary_pinned("canary_image", self.canary_image_reference)
+            # A Workload's pull secrets are its caller's, for any registries: the canary's image may
+            # be in another than the image's (ContinuousDeployment makes one pull Secret, and checks).
+            check_canary(self, same_registry=False)
             names.canary_workload(self.name, field="service_name" if self.service_name else "app")
         v.boolean("allow_http", self.allow_http)
         v.boolean("disruption_budget", self.disruption_budget)
@@ -114,24 +116,6 @@ class WorkloadArgs:
     def migration_job_name(self) -> str:
         """The migration Job of this image (:func:`gitlab_k8s_cd.components.names.migration_job`)."""
         return names.migration_job(self.name, self.image_reference)
-
-
-def check_canary_track(field: str, image: str, spec: AppSpec) -> None:
-    """A canary's image is for an app that declares a canary track (which sized the quota and the
-    deployer's Role for it)."""
-    if spec.canary is None:
-        raise v.InvalidArgument(
-            field,
-            image,
-            "needs a canary track declared in the stack (canary: {replicas: N}): it sizes the quota and grants "
-            "CI's deployer the canary Deployment, which an admin run applies",
-        )
-
-
-def check_canary_pinned(field: str, image: ImageReference) -> None:
-    """A canary's image is pinned by digest: what the canary ran is what a promotion deploys."""
-    if image.digest is None:
-        raise v.InvalidArgument(field, str(image), "must be pinned by digest, <repository>@sha256:<64 hex>")
 
 
 def secret_settings(field: str, value: Any, settings: Mapping[str, str]) -> None:
@@ -219,20 +203,24 @@ class Workload(pulumi.ComponentResource):
         settings = k8s.core.v1.ConfigMap(
             f"{name}-settings", metadata=metadata, data=dict(args.spec.settings), opts=child
         )
-        environment: list[dict[str, object]] = [{"configMapRef": {"name": settings.metadata.name}}]
         pod_annotations: dict[str, pulumi.Input[str]] = dict(args.annotations)
         self.secret_name = None
         self.secrets_version: pulumi.Output[str] | None = None
         if args.secrets is not None:
             secret, self.secrets_version = _secret_settings(name, args, metadata, child)
             self.secret_name = secret.metadata.name
-            environment.append({"secretRef": {"name": self.secret_name}})
             pod_annotations[SECRETS_VERSION_ANNOTATION] = self.secrets_version
+        pods = PodTemplate(
+            image=args.image,
+            run_as_user=args.spec.run_as_user,
+            service_account=account_name,
+            settings=settings.metadata.name,
+            secret=self.secret_name,
+            pull_secrets=args.image_pull_secrets,
+        )
 
         # The rollout waits for the migration: every Deployment depends on its Job.
-        migration = (
-            self._migration(name, args, account_name, environment, child) if args.spec.migration is not None else None
-        )
+        migration = self._migration(name, args, pods, child) if args.spec.migration is not None else None
         waits = pulumi.ResourceOptions(depends_on=[migration] if migration is not None else [])
         rollout = pulumi.ResourceOptions.merge(child, waits)
         deployments = {
@@ -240,15 +228,14 @@ class Workload(pulumi.ComponentResource):
                 name if process.name == "web" else f"{name}-{process.name}",
                 args,
                 process,
-                account_name,
-                environment,
+                pods,
                 pod_annotations,
                 child,
                 rollout,
             )
             for process in args.spec.running()
         }
-        canary = self._canary(name, args, account_name, environment, child) if args.canary_image is not None else None
+        canary = self._canary(name, args, pods, child) if args.canary_image is not None else None
         spec = args.spec
         labels = recommended_labels(args.app, args.instance, "web")
         # Both tracks: the Service (and the policy that admits traffic) routes to the canary's pods too.
@@ -317,8 +304,7 @@ class Workload(pulumi.ComponentResource):
         self,
         name: str,
         args: WorkloadArgs,
-        account: pulumi.Input[str],
-        environment: list[dict[str, object]],
+        pods: PodTemplate,
         child: pulumi.ResourceOptions,
     ) -> k8s.apps.v1.Deployment:
         """web's canary Deployment: web's pod spec with the canary's image and annotations, on the
@@ -338,15 +324,10 @@ class Workload(pulumi.ComponentResource):
             selector={**process_selector(args.app, args.instance, "web"), **track_labels(CANARY)},
             annotations=annotations,
             pod_annotations=pod_annotations,
+            pods=pods,
             # web's container (its name, port and probes), with the canary's image.
-            pod_spec=_pod_spec(
-                args,
-                account,
-                environment,
-                _process_container(args, args.spec.running()[0]),
-                track.resources,
-                args.canary_image,
-            ),
+            container=process_container(args.app, args.spec, args.spec.running()[0]),
+            image=args.canary_image,
             opts=child,
         )
 
@@ -354,8 +335,7 @@ class Workload(pulumi.ComponentResource):
         self,
         name: str,
         args: WorkloadArgs,
-        account: pulumi.Input[str],
-        environment: list[dict[str, object]],
+        pods: PodTemplate,
         child: pulumi.ResourceOptions,
     ) -> k8s.batch.v1.Job:
         """The migration Job of this image. Nothing that changes with every deploy is in it (the
@@ -363,15 +343,14 @@ class Workload(pulumi.ComponentResource):
         again."""
         migration = args.spec.migration
         assert migration is not None
-        skips = {SECRETS_AS_FILES_CHECK: SECRETS_AS_ENVIRONMENT_REASON} if args.secrets is not None else {}
         return migration_job(
             f"{name}-{MIGRATION_SUFFIX}",
             spec=migration,
             name=args.migration_job_name,
             namespace=args.namespace,
             labels=recommended_labels(args.app, args.instance, MIGRATE),
-            pod_spec=_pod_spec(args, account, environment, migration.container(), args.spec.migration_resources),
-            checkov=skips,
+            pod_spec=pods.pod_spec(migration.container(), args.spec.migration_resources),
+            checkov=pods.checkov_skips,
             opts=child,
         )
 
@@ -380,8 +359,7 @@ class Workload(pulumi.ComponentResource):
         prefix: str,
         args: WorkloadArgs,
         process: RunningProcess,
-        account: pulumi.Input[str],
-        environment: list[dict[str, object]],
+        pods: PodTemplate,
         pod_annotations: Mapping[str, pulumi.Input[str]],
         child: pulumi.ResourceOptions,
         rollout_opts: pulumi.ResourceOptions,
@@ -408,7 +386,8 @@ class Workload(pulumi.ComponentResource):
             selector=selector,
             annotations=args.annotations,
             pod_annotations=pod_annotations,
-            pod_spec=_pod_spec(args, account, environment, _process_container(args, process), process.resources),
+            pods=pods,
+            container=process_container(args.app, args.spec, process),
             opts=rollout_opts,
         )
         if process.disruption_budget and args.disruption_budget:
@@ -440,11 +419,14 @@ class Workload(pulumi.ComponentResource):
         selector: Mapping[str, str],
         annotations: Mapping[str, str],
         pod_annotations: Mapping[str, pulumi.Input[str]],
-        pod_spec: Mapping[str, object],
+        pods: PodTemplate,
+        container: Mapping[str, object],
+        image: str | None = None,
         opts: pulumi.ResourceOptions,
     ) -> k8s.apps.v1.Deployment:
         """A Deployment of ``process`` named ``name``, rolling as its rollout says, its pods
-        ``labels`` and ``selector`` selecting them."""
+        ``labels`` and ``selector`` selecting them: ``pods`` around ``container`` with the process's
+        resources (and ``image`` instead of the app's)."""
         rollout = process.rollout
         spec: dict[str, object] = {
             # The selector never contains anything that changes with a deploy.
@@ -458,7 +440,7 @@ class Workload(pulumi.ComponentResource):
             "revisionHistoryLimit": rollout.revision_history_limit,
             "template": {
                 "metadata": {"labels": dict(labels), "annotations": dict(pod_annotations)},
-                "spec": dict(pod_spec),
+                "spec": pods.pod_spec(container, process.resources, image),
             },
         }
         # What the Deployment states of itself, for people, the policy pack and checkov.
@@ -467,8 +449,7 @@ class Workload(pulumi.ComponentResource):
         if process.unprobed_reason is not None:
             stated[NO_PROBE_REASON_ANNOTATION] = process.unprobed_reason
             skips.update(dict.fromkeys(UNPROBED_CHECKOV_CHECKS, process.unprobed_reason))
-        if args.secrets is not None:
-            skips[SECRETS_AS_FILES_CHECK] = SECRETS_AS_ENVIRONMENT_REASON
+        skips.update(pods.checkov_skips)
         if process.autoscaling is not None:
             # It sets no replicas: the fewest its autoscaler runs, for the policy pack's rollout check.
             stated[MIN_REPLICAS_ANNOTATION] = str(process.autoscaling.min_replicas)
@@ -498,12 +479,6 @@ class Workload(pulumi.ComponentResource):
 
 MIN_REPLICAS_ANNOTATION = "gitlab-k8s-cd/min-replicas"
 """On an autoscaled Deployment: its autoscaler's minReplicas (policy/rules.py reads it)."""
-SECRETS_AS_FILES_CHECK = "CKV_K8S_35"
-"""checkov's "prefer Secrets as files over Secrets as environment variables"."""
-SECRETS_AS_ENVIRONMENT_REASON = (
-    "secret settings are environment variables by design, as settings are (and as Auto DevOps passes "
-    "K8S_SECRET_*); the Secret holds them alone"
-)
 SECRETS_VERSION_ANNOTATION = "gitlab-k8s-cd/secrets-version"
 """A pod annotation that changes whenever the secret settings do, so that the pods roll: the Secret
 keeps its name (CI's deployer may patch it, never create one), and a pod reads it only at start."""
@@ -531,83 +506,3 @@ def _secret_settings(
         ).hexdigest()
     )
     return secret, pulumi.Output.unsecret(digest)
-
-
-def process_selector(app: str, instance: str, process: str) -> dict[str, str]:
-    """A process's pods: the app's selector labels and the process (``app.kubernetes.io/component``),
-    so that no two processes' Deployments, nor the Service and a worker, select the same pods."""
-    return {**selector_labels(app, instance), COMPONENT_LABEL: process}
-
-
-COMPONENT_LABEL = "app.kubernetes.io/component"
-
-
-def _process_container(args: WorkloadArgs, process: RunningProcess) -> dict[str, object]:
-    """A process's own container fields: web's port and HTTP probes, another's command and exec probes."""
-    spec = args.spec
-    container: dict[str, object] = {"name": args.app if process.name == "web" else process.name}
-    if process.spec is None:
-        container["ports"] = [{"name": "http", "containerPort": spec.container_port, "protocol": "TCP"}]
-        container["readinessProbe"] = spec.readiness.manifest()
-        container["livenessProbe"] = spec.liveness.manifest()
-        if spec.startup is not None:
-            container["startupProbe"] = spec.startup.manifest()
-    else:
-        if process.spec.command:
-            container["command"] = list(process.spec.command)
-        if process.spec.args:
-            container["args"] = list(process.spec.args)
-        if process.spec.liveness_probe is not None:
-            container["livenessProbe"] = process.spec.liveness_probe.manifest()
-            container["readinessProbe"] = (process.spec.readiness_probe or process.spec.liveness_probe).manifest()
-    return container
-
-
-def _pod_spec(
-    args: WorkloadArgs,
-    account: pulumi.Input[str],
-    environment: list[dict[str, object]],
-    own: Mapping[str, object],
-    resources: ResourcesArgs,
-    image: str | None = None,
-) -> dict[str, object]:
-    """The pod spec every workload of the app shares (each process's Deployment, the migration
-    Job): the image, its settings and secrets, the ServiceAccount and pull secrets, the restricted
-    security context and a writable /tmp, around the container's ``own`` fields (its name,
-    command, ports, probes) and ``resources``; ``image`` instead of the app's (the canary's)."""
-    spec = args.spec
-    container: dict[str, object] = {
-        **own,
-        "image": image or args.image,
-        # Every pod start checks the pull secret with the registry, so a pod cannot run an image
-        # some other tenant's pod left in the node's cache (the AlwaysPullImages concern). With a
-        # digest, "Always" costs a manifest check, not a download.
-        "imagePullPolicy": "Always",
-        "envFrom": environment,
-        "resources": resources.manifest(),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": spec.run_as_user,
-            "runAsGroup": spec.run_as_user,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        # A read-only root filesystem still needs somewhere to write temporary files.
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-    }
-    return {
-        "serviceAccountName": account,
-        "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": spec.run_as_user,
-            "runAsGroup": spec.run_as_user,
-            "fsGroup": spec.run_as_user,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "imagePullSecrets": [{"name": secret} for secret in args.image_pull_secrets],
-        "containers": [container],
-        "volumes": [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}],
-    }

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from gitlab_k8s_cd.components import AppSpec, ConfigError, InvalidArgument, names
+from gitlab_k8s_cd.components import AppSpec, ConfigError, InvalidArgument, WorkloadArgs, names
 from gitlab_k8s_cd.components.canary import TRACK_LABEL, CanarySpec
 from gitlab_k8s_cd.components.config import NAMESPACE
 from gitlab_k8s_cd.components.image_reference import ImageReference
@@ -178,3 +178,22 @@ def test_canary_spec_refuses_what_no_canary_could_run():
             CanarySpec(replicas=replicas)
     with pytest.raises(InvalidArgument, match=r"^canary: must be a CanarySpec"):
         AppSpec(canary={"replicas": 1})
+
+
+def test_a_workload_runs_a_canary_by_the_same_rules_save_the_registry_its_own_pull_secrets_cover():
+    """One rule set (canary.check_canary) for WorkloadArgs and ContinuousDeploymentArgs, checked in
+    the same order: the track before the image is even parsed, then the digest."""
+    image = "registry.gitlab.com/acme/hello@sha256:" + "ab" * 32
+    track = AppSpec(canary=CanarySpec())
+
+    def workload(canary_image, spec=track):
+        return WorkloadArgs(
+            app="hello", instance="hello-x", namespace="n", image=image, canary_image=canary_image, spec=spec
+        )
+
+    with pytest.raises(InvalidArgument, match=r"^canary_image and spec.canary: a canary image needs a canary track"):
+        workload("not an image", spec=AppSpec())
+    with pytest.raises(InvalidArgument, match=r"^canary_image: must be pinned by digest"):
+        workload("registry.gitlab.com/acme/hello:2.0")
+    elsewhere = "quay.io/acme/hello@sha256:" + "ef" * 32
+    assert workload(elsewhere).canary_image_reference.registry == "quay.io"

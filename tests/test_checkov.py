@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gitlab_k8s_cd.components.workload import SECRETS_AS_ENVIRONMENT_REASON
+from gitlab_k8s_cd.components.pod_template import SECRETS_AS_ENVIRONMENT_REASON
 from tests.conftest import ROOT
 
 

@@ -7,8 +7,10 @@ import re
 import pytest
 
 from gitlab_k8s_cd.components.labels import (
+    COMPONENT_LABEL,
     environment_slug,
     gitlab_annotations,
+    process_selector,
     project_path_slug,
     recommended_labels,
     selector_labels,
@@ -25,6 +27,14 @@ def test_selector_is_a_subset_of_the_recommended_labels():
 
 def test_selector_contains_nothing_that_changes_with_a_deploy():
     assert set(selector_labels("hello", "hello-staging")) == {"app.kubernetes.io/name", "app.kubernetes.io/instance"}
+
+
+def test_a_processs_selector_is_its_own_labels_subset_and_no_other_processs():
+    web = process_selector("hello", "hello-staging", "web")
+    worker = process_selector("hello", "hello-staging", "worker")
+    assert web.items() <= recommended_labels("hello", "hello-staging", "web").items()
+    assert not worker.items() <= recommended_labels("hello", "hello-staging", "web").items()
+    assert (web[COMPONENT_LABEL], worker[COMPONENT_LABEL]) == ("web", "worker")
 
 
 @pytest.mark.parametrize("name", ["production", "staging", "staging-1234567890123456"])

@@ -98,7 +98,7 @@ def test_a_process_without_probes_states_why_for_people_the_policy_pack_and_chec
 
 
 def _secrets_reason():
-    from gitlab_k8s_cd.components.workload import SECRETS_AS_ENVIRONMENT_REASON
+    from gitlab_k8s_cd.components.pod_template import SECRETS_AS_ENVIRONMENT_REASON
 
     return SECRETS_AS_ENVIRONMENT_REASON
 

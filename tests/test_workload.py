@@ -57,54 +57,6 @@ def test_one_rollout_budget_sets_the_progress_deadline_and_pulumis_wait(deployme
     assert RolloutArgs(budget_seconds=120).budget_seconds == 120
 
 
-def test_probes_hit_the_http_port(deployment):
-    app = container(deployment)
-    assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-    assert app["readinessProbe"]["periodSeconds"] == 5
-    assert app["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert "startupProbe" not in app
-    assert app["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
-
-
-def test_startup_probe_is_added_when_configured(single):
-    app = container(single.get(DEPLOYMENT, "single-deployment").inputs)
-    assert app["startupProbe"]["httpGet"]["path"] == "/startz"
-    assert app["startupProbe"]["failureThreshold"] == 30
-
-
-def test_requests_and_limits_are_set(deployment):
-    assert container(deployment)["resources"] == {
-        "requests": {"cpu": "100m", "memory": "64Mi"},
-        "limits": {"cpu": "500m", "memory": "128Mi"},
-    }
-
-
-def test_container_and_pod_run_restricted(deployment):
-    security = container(deployment)["securityContext"]
-    assert security["runAsNonRoot"] is True
-    assert security["readOnlyRootFilesystem"] is True
-    assert security["allowPrivilegeEscalation"] is False
-    assert security["capabilities"] == {"drop": ["ALL"]}
-    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
-    pod = deployment["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert pod["automountServiceAccountToken"] is False
-
-
-def test_a_read_only_root_filesystem_still_gets_a_writable_tmp(deployment):
-    pod = deployment["spec"]["template"]["spec"]
-    assert container(deployment)["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
-    assert pod["volumes"] == [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
-
-
-def test_pods_pull_with_the_registry_secret(staging_plan, deployment):
-    pull_secret = staging_plan.get("kubernetes:core/v1:Secret", "hello-registry-pull-secret")
-    assert deployment["spec"]["template"]["spec"]["imagePullSecrets"] == [
-        {"name": pull_secret.inputs["metadata"]["name"]}
-    ]
-
-
 def test_gitlab_annotations_are_on_the_deployment_and_its_pods(deployment):
     expected = {"app.gitlab.com/app": "acme-hello", "app.gitlab.com/env": "staging"}
     assert expected.items() <= deployment["metadata"]["annotations"].items()
