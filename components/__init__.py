@@ -50,9 +50,9 @@ _HOMES = {
     "AutoscalingArgs": "process",
     "ExecProbeArgs": "process",
     "ProcessSpec": "process",
+    "KINDS": "provider_requests",
     "PulumiBackendArgs": "pulumi_backend",
     "DeployerAccess": "rbac",
-    "KINDS": "rbac",
     "REVIEW_DEPLOYER": "rbac",
     "environment_deployer": "rbac",
     "role_rules": "rbac",
@@ -96,8 +96,9 @@ if TYPE_CHECKING:  # what a type checker and an IDE read; at run time, __getattr
     from .namespace import LimitRangeArgs, Namespace, NamespaceArgs
     from .pod_specs import ProbeArgs, ResourcesArgs, RolloutArgs
     from .process import AutoscalingArgs, ExecProbeArgs, ProcessSpec
+    from .provider_requests import KINDS
     from .pulumi_backend import PulumiBackendArgs
-    from .rbac import KINDS, REVIEW_DEPLOYER, DeployerAccess, environment_deployer, role_rules
+    from .rbac import REVIEW_DEPLOYER, DeployerAccess, environment_deployer, role_rules
     from .registry_access import ImagePullSpec, RegistryAccess, RegistryAccessArgs
     from .review_app import ReviewApp, ReviewAppArgs, review_stack_name
     from .review_apps import REVIEW_APPS_VARIABLE, ReviewApps, ReviewAppsArgs, ReviewAppsSpec

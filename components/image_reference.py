@@ -1,13 +1,16 @@
 """An OCI image reference, parsed once where it enters (an Args' ``image``) and carried from there.
 
 It imports no Pulumi SDK: the grammar is distribution/reference's, the same for the stack, the
-deploy tool (``gitlab_k8s_cd.pipeline.deploy``) and the cleanup tool (``gitlab_k8s_cd.pipeline.cleanup``),
-which import it from here. The policy pack's digest rule (``gitlab_k8s_cd.policy.rules.DIGEST``) is
-a tested copy: this repository's own pack (``policy/``) runs with pulumi-policy alone installed.
+deploy tool (``gitlab_k8s_cd.pipeline.deploy``) and the cleanup tool
+(``gitlab_k8s_cd.pipeline.cleanup``), which import it from here; so is the rule for a registry host
+(:func:`registry_host`, :func:`host_and_port`), which refuses what the grammar lets through and no
+pull could reach. The policy pack's digest rule (``gitlab_k8s_cd.policy.rules.DIGEST``) is a tested
+copy: this repository's own pack (``policy/``) runs with pulumi-policy alone installed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,11 +73,8 @@ class ImageReference:
 
     @property
     def registry(self) -> str | None:
-        """The registry host, by Docker's rule: a first component with '.' or ':', or localhost."""
-        first, _, rest = self.name.partition("/")
-        if rest and ("." in first or ":" in first or first == "localhost"):
-            return first
-        return None
+        """The registry host, by Docker's rule (:func:`registry_of`)."""
+        return registry_of(self.name)
 
     def at(self, digest: str) -> ImageReference:
         """The same reference at another ``digest`` (a rollback's image: its tag, if any, kept as given)."""
@@ -88,6 +88,14 @@ def _parse(field: str, value: str) -> ImageReference:
         raise InvalidArgument(field, value, _EXPECTED)
     if len(match.group("name")) > NAME_TOTAL_LENGTH_MAX:
         raise InvalidArgument(field, value, f"its repository name must be at most {NAME_TOTAL_LENGTH_MAX} characters")
+    registry = registry_of(match.group("name"))
+    if registry is not None:
+        # Docker's rule may take for a registry a first component the grammar read as a path
+        # ('reg_istry.example.com'), and the grammar lets through hosts no pull could reach.
+        try:
+            host_and_port(field, registry)
+        except InvalidArgument as error:
+            raise InvalidArgument(field, value, f"its registry host {registry!r} {error.expected}") from None
     digest = match.group("digest")
     if digest is not None and not verified_digest(digest):
         raise InvalidArgument(
@@ -117,7 +125,43 @@ def verified_digest(digest: str) -> bool:
     return length is not None and re.fullmatch(rf"[0-9a-f]{{{length}}}", hex_digits) is not None
 
 
-_REGISTRY_HOST = re.compile(DOMAIN, re.ASCII)
+_HOST = re.compile(DOMAIN, re.ASCII)
+
+
+def registry_of(name: str) -> str | None:
+    """The registry host of a repository name (``registry.gitlab.com/acme/hello``), by Docker's
+    rule: its first component, if a path follows and it has a '.' or a ':', or is ``localhost``
+    (distribution/reference ``normalize.go`` ``splitDockerDomain``; docs/contracts.md CR-4). None:
+    Docker Hub's."""
+    first, _, rest = name.partition("/")
+    return first if rest and _names_a_registry(first) else None
+
+
+def _names_a_registry(first: str) -> bool:
+    return "." in first or ":" in first or first == "localhost"
+
+
+def host_and_port(field: str, value: Any) -> str:
+    """A host as the reference grammar writes a registry's (``domainAndPort``): a host name, an
+    IPv4 address or a bracketed IPv6 address, with an optional port. The grammar takes any digits
+    for a port and any hex digits and colons in brackets for an IPv6 address, which no client could
+    reach (docs/contracts.md CR-4): the port must be from 1 to 65535, the IPv6 address must parse.
+    Whether it names a registry in an image is :func:`registry_host`'s rule."""
+    if not isinstance(value, str) or len(value) > NAME_TOTAL_LENGTH_MAX or not _HOST.fullmatch(value):
+        raise InvalidArgument(
+            field, value, "must be a host name, an IPv4 address or a bracketed IPv6 address, with an optional port"
+        )
+    name, port = value, None
+    if not value.endswith("]") and ":" in value:
+        name, _, port = value.rpartition(":")
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise InvalidArgument(field, value, "must have a port from 1 to 65535, if any")
+    if name.startswith("["):
+        try:
+            ipaddress.IPv6Address(name[1:-1])
+        except ValueError:
+            raise InvalidArgument(field, value, "must be an IPv6 address that parses, if in brackets") from None
+    return value
 
 
 def registry_host(field: str, value: Any) -> str:
@@ -134,9 +178,6 @@ def registry_host(field: str, value: Any) -> str:
         raise InvalidArgument(field, value, f"{expected}: without a scheme")
     if "/" in value:
         raise InvalidArgument(field, value, f"{expected}: without a path")
-    if not _REGISTRY_HOST.fullmatch(value) or not ("." in value or ":" in value or value == "localhost"):
+    if not _HOST.fullmatch(value) or not _names_a_registry(value):
         raise InvalidArgument(field, value, expected)
-    port = value.rpartition(":")[2] if value.rpartition(":")[0] and not value.endswith("]") else None
-    if port is not None and not 1 <= int(port) <= 65535:
-        raise InvalidArgument(field, value, "must have a port from 1 to 65535, if any")
-    return value
+    return host_and_port(field, value)

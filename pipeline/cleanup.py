@@ -80,7 +80,6 @@ nothing else. Exit status:
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import re
 import sys
@@ -93,7 +92,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from gitlab_k8s_cd.components.image_reference import DOMAIN, PATH
+from gitlab_k8s_cd.components.image_reference import PATH, host_and_port, registry_host, registry_of
+from gitlab_k8s_cd.components.validation import InvalidArgument
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 CI_TAG_REGEX = r"ci-[0-9]+-[0-9a-f]{8,40}"
@@ -503,40 +503,39 @@ class GitLabRegistry:
 # --- command ---------------------------------------------------------------------------------
 
 
-# The registry host and repository path grammars are the stack's (distribution/reference's, as
-# gitlab_k8s_cd.components.image_reference holds them, importing no SDK). The host becomes the registry
-# URL's authority, so anything else ('@' userinfo, '#', '?', a bad port) would send the credentials to
-# another origin or none; this tool also refuses a port outside 1-65535 and an IPv6 address that does
-# not parse, which the grammar lets through.
+# The registry host and repository path rules are the stack's (distribution/reference's grammar,
+# Docker's rule for what names a registry, a port from 1 to 65535 and an IPv6 address that parses,
+# as gitlab_k8s_cd.components.image_reference holds them, importing no SDK). The host becomes the
+# registry URL's authority, so anything else ('@' userinfo, '#', '?', a bad port) would send the
+# credentials to another origin or none.
 _REPOSITORY = re.compile(rf"^{PATH}$")
 
 
-def check_host(host: str, what: str) -> None:
-    """A registry host: the reference grammar's domain, an IPv6 address that parses, a port 1-65535."""
-    expected = (
+def _host_expected(what: str) -> str:
+    return (
         f"{what}: expected a host name, an IPv4 address or a bracketed IPv6 address, with an optional "
         "port from 1 to 65535 (the image reference grammar's registry host), e.g. registry.example.com:5000"
     )
-    if not re.fullmatch(DOMAIN, host):
-        raise ValueError(expected)
-    name, port = host, None
-    if not host.endswith("]") and ":" in host:
-        name, _, port = host.rpartition(":")
-    if port is not None and not 1 <= int(port) <= 65535:
-        raise ValueError(expected)
-    if name.startswith("["):
-        try:
-            ipaddress.IPv6Address(name[1:-1])
-        except ValueError:
-            raise ValueError(expected) from None
+
+
+def check_host(host: str, what: str) -> None:
+    """A host (``--token-realm-host``): the reference grammar's, an IPv6 address that parses, a port 1-65535."""
+    try:
+        host_and_port(what, host)
+    except InvalidArgument:
+        raise ValueError(_host_expected(what)) from None
 
 
 def split_image(image: str) -> tuple[str, str]:
     """``registry.example.com:5000/group/app`` -> (``registry.example.com:5000``, ``group/app``)."""
-    host, _, repository = image.partition("/")
-    if not repository or ("." not in host and ":" not in host and host != "localhost"):
+    host = registry_of(image)
+    if host is None:
         raise ValueError(f"--image {image!r}: expected <registry host>/<repository>, e.g. registry.gitlab.com/acme/app")
-    check_host(host, f"--image {image!r}: the registry host {host!r}")
+    repository = image[len(host) + 1 :]
+    try:
+        registry_host("--image", host)
+    except InvalidArgument:
+        raise ValueError(_host_expected(f"--image {image!r}: the registry host {host!r}")) from None
     if "@" in repository or ":" in repository:
         raise ValueError(f"--image {image!r}: give the repository without a tag or digest, and the tag with --tag")
     if not _REPOSITORY.match(repository):

@@ -188,3 +188,33 @@ def canary_track_plan() -> Plan:
 def review_plan() -> Plan:
     """Merge request !42's review stack (branch feature-x), derived from staging."""
     return plan_review(42, "review/feature-x")
+
+
+WORKER = {k: v for k, v in STAGING[key("processes")]["worker"].items() if k != "replicas"}
+"""The staging stack's worker, without its replicas (an autoscaler's instead)."""
+MIGRATION = {"command": ["python3", "-m", "hello.migrate"]}
+
+
+@pytest.fixture(scope="session")
+def option_set_plans(staging_plan, review_plan) -> dict[str, Plan]:
+    """Staging, a review stack, and options that change what a stack declares or what CI may
+    change: one replica (no PDB) and no review apps; another image and settings, and autoscalers
+    for web and the worker (a PDB each); a migration Job; a second review stack. What the
+    deployers' Roles serve (tests/test_rbac.py) and every kind a stack declares
+    (tests/test_provider_requests.py)."""
+    return {
+        "staging": staging_plan,
+        "review": review_plan,
+        "staging, 1 replica, no review apps": plan_staging({"replicas": 1, "reviewApps": {"enabled": False}}),
+        "staging, other image, settings and autoscalers": plan_staging(
+            {
+                "image": "registry.gitlab.com/acme/hello@sha256:" + "cd" * 32,
+                "settings": {"GREETING": "Hi"},
+                "autoscaling": {"minReplicas": 2, "maxReplicas": 4},
+                "processes": {"worker": {**WORKER, "autoscaling": {"minReplicas": 1, "maxReplicas": 3}}},
+            },
+            drop=("replicas",),
+        ),
+        "staging, with a migration": plan_staging({"migration": MIGRATION}),
+        "review !7": plan_review(7, "review/other"),
+    }

@@ -283,7 +283,7 @@ ACCEPTED = [
 
 def test_what_the_tool_accepts_as_a_repository_the_stacks_image_reference_accepts():
     """One grammar: an image the tool would clean up, tagged, is an image the stack deploys from
-    that registry (the tool refuses more hosts: a port out of range, an IPv6 address that does not parse)."""
+    that registry."""
     from gitlab_k8s_cd.components.image_reference import ImageReference
 
     accepted = []
@@ -296,6 +296,25 @@ def test_what_the_tool_accepts_as_a_repository_the_stacks_image_reference_accept
         assert (reference.registry, reference.name) == (host, f"{host}/{repository}")
         accepted.append(image)
     assert accepted == ACCEPTED
+
+
+def test_the_tool_and_the_stack_refuse_the_same_registry_hosts():
+    """One rule, gitlab_k8s_cd.components.image_reference's: the stack refuses a registry the tool
+    refuses (a port out of range, an IPv6 address that does not parse: docs/contracts.md CR-4)."""
+    from gitlab_k8s_cd.components.image_reference import ImageReference
+
+    for host in [*BAD_HOSTS, "[:::]:5000", "[::1]:1", "registry.example.com:5000", "localhost"]:
+        try:
+            split_image(f"{host}/acme/app")
+            tool = True
+        except ValueError:
+            tool = False
+        try:
+            ImageReference.parse("image", f"{host}/acme/app:ci-1-0a1b2c3d")
+            stack = True
+        except ValueError:
+            stack = False
+        assert tool is stack, host
 
 
 def test_the_tool_and_the_stack_refuse_the_same_repository_paths():
@@ -600,7 +619,9 @@ def test_a_token_realm_on_an_allowed_host_gets_the_credentials_and_the_tag_is_de
     assert ("DELETE", f"/v2/acme/hello/manifests/sha256:{'5' * 64}") in [(r.method, r.path) for r in registry.requests]
 
 
-@pytest.mark.parametrize("host", ["tokens.example.net:443", "tokens.example.net/jwt", "user@tokens.example.net", ""])
+@pytest.mark.parametrize(
+    "host", ["tokens.example.net:443", "tokens.example.net/jwt", "user@tokens.example.net", "", "[:::]", "[::g]"]
+)
 def test_a_malformed_token_realm_host_is_a_usage_error(monkeypatch, capsys, host):
     monkeypatch.setattr(cleanup_tool, "session", lambda *_: pytest.fail("no session for a usage error"))
     assert main([*_registry_argv("http://127.0.0.1:1", "ci-5-55555555"), "--token-realm-host", host], {}) == EXIT_USAGE

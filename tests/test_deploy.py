@@ -324,13 +324,14 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
     """KubernetesReader against a stand-in of the Kubernetes API (the client's objects, faked),
     which answers 403 to what the staging deployer's planned Role does not grant, as the API
     server would: the newest ReplicaSet's crashing pod gives the reason, its events and its
-    previous logs, and every request it makes is one the Role grants (gitlab_k8s_cd.components.rbac.DIAGNOSTICS)."""
+    previous logs, and every request it makes is one the Role grants
+    (gitlab_k8s_cd.components.provider_requests.DIAGNOSTICS)."""
     from types import SimpleNamespace as Obj
 
     import kubernetes
     from kubernetes.client.exceptions import ApiException
 
-    from gitlab_k8s_cd.components.rbac import DIAGNOSTICS
+    from gitlab_k8s_cd.components.provider_requests import DIAGNOSTICS
     from tests.rbac import grants
 
     account, authorized = ("hello-staging", "hello-deployer"), set()
@@ -418,7 +419,7 @@ def test_the_kubernetes_reader_finds_a_failed_migration_jobs_reason_events_and_l
     import kubernetes
     from kubernetes.client.exceptions import ApiException
 
-    from gitlab_k8s_cd.components.rbac import DIAGNOSTICS
+    from gitlab_k8s_cd.components.provider_requests import DIAGNOSTICS
     from gitlab_k8s_cd.pipeline.deploy import KubernetesReader
     from tests.rbac import grants
 

@@ -123,7 +123,9 @@ def test_deployer_service_account_mounts_no_token(plan):
 
 
 def test_deployer_access_refuses_a_kind_with_no_row_in_the_table():
-    with pytest.raises(InvalidArgument, match=r"^deploys: must be kinds of the table in gitlab_k8s_cd.components.rbac"):
+    with pytest.raises(
+        InvalidArgument, match=r"^deploys: must be kinds of the table in gitlab_k8s_cd.components.provider_requests"
+    ):
         DeployerAccess(deploys={"apps/v1/StatefulSet": None})
     with pytest.raises(InvalidArgument, match=r"^reads: must map kinds to the names of their objects"):
         DeployerAccess(deploys={}, reads=frozenset({"v1/Secret"}))

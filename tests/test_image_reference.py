@@ -99,3 +99,64 @@ def test_an_image_is_parsed_once_however_many_args_carry_it_and_however_often_th
     assert args.canary_image_reference.pinned and again.image_reference is args.image_reference
     assert str(again.canary_image_reference) == canary
     assert _parse.cache_info().misses == 2  # the image and the canary's, each once
+
+
+@pytest.mark.parametrize(
+    ("host", "problem", "as_a_setting"),
+    [
+        ("[:::]:5000", "must be an IPv6 address that parses", None),
+        ("[::g]", None, "must be a registry host"),  # not even the grammar's: 'g' is no hex digit
+        ("[:::::1]", "must be an IPv6 address that parses", None),
+        ("[::1]:70000", "must have a port from 1 to 65535", None),
+        ("registry.example.com:0", "must have a port from 1 to 65535", None),
+        ("registry.example.com:65536", "must have a port from 1 to 65535", None),
+        # A path component to the grammar, a registry to Docker's rule: the reference would name none.
+        (
+            "reg_istry.example.com",
+            "must be a host name, an IPv4 address or a bracketed IPv6",
+            "must be a registry host",
+        ),
+    ],
+)
+def test_a_registry_host_no_client_could_reach_is_refused_by_the_stack_in_an_image_and_as_a_registry(
+    host, problem, as_a_setting
+):
+    """distribution/reference's grammar takes any hex digits and colons in brackets for an IPv6
+    address and any digits for a port (docs/contracts.md CR-4): an image, and a registry setting,
+    are refused for what the grammar lets through and no pull could reach. ``as_a_setting``: the
+    registry setting's message, where it is not the image's problem."""
+    from gitlab_k8s_cd.components.image_reference import registry_host
+
+    with pytest.raises(InvalidArgument, match=r"^image: ") as refused:
+        ImageReference.parse("image", f"{host}/acme/app:1.0")
+    with pytest.raises(InvalidArgument, match=r"^gitlab_registry: ") as refused_setting:
+        registry_host("gitlab_registry", host)
+    if problem is not None:
+        assert f"its registry host {host!r} {problem}" in str(refused.value)
+    assert (as_a_setting or problem) in str(refused_setting.value)
+
+
+@pytest.mark.parametrize(
+    "host", ["[2001:db8::1]", "[2001:db8::1]:5000", "[::1]:1", "127.0.0.1:65535", "localhost", "registry.gitlab.com"]
+)
+def test_a_registry_host_that_parses_is_the_images_registry_and_a_registry_setting(host):
+    """The hosts distribution/reference's own tests name (reference_test.go), and the ends of the port range."""
+    from gitlab_k8s_cd.components.image_reference import registry_host
+
+    assert ImageReference.parse("image", f"{host}/acme/app:1.0").registry == host
+    assert registry_host("gitlab_registry", host) == host
+
+
+def test_a_host_may_be_any_host_name_and_only_a_registry_needs_docker_s_rule():
+    """A token service's host (the cleanup tool's --token-realm-host) is a host, not an image's
+    registry: a single-label name is a host, which Docker's rule reads as a repository's first
+    component."""
+    from gitlab_k8s_cd.components.image_reference import host_and_port, registry_host, registry_of
+
+    assert host_and_port("host", "keycloak") == "keycloak"
+    with pytest.raises(InvalidArgument, match=r"^registry: must be a registry host as an image names it"):
+        registry_host("registry", "keycloak")
+    assert registry_of("keycloak/app") is None and registry_of("keycloak:5000/app") == "keycloak:5000"
+    for bad in ("[:::]", "auth.example.com:0", "auth_x.example.com", "user@auth.example.com", ""):
+        with pytest.raises(InvalidArgument, match=r"^host: "):
+            host_and_port("host", bad)

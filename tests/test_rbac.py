@@ -3,10 +3,10 @@ objects its stacks declare, by name wherever RBAC can restrict by name, and noth
 
 The expected requests are derived here, independently of gitlab_k8s_cd.components.rbac's code: from the
 planned objects (their kinds and their names), the table of what pulumi-kubernetes requests per
-kind (gitlab_k8s_cd.components.rbac.KINDS, each row citing the provider source; docs/contracts.md PK-1, PK-2),
-and this file's statement of who deploys, updates or only reads what. The Roles are read from
-the plans, and compared through tests.rbac's stand-in authorizer, which honours resourceNames as
-the API server does (docs/contracts.md KR-1..KR-4)."""
+kind (gitlab_k8s_cd.components.provider_requests.KINDS, each row citing the provider source;
+docs/contracts.md PK-1, PK-2), and this file's statement of who deploys, updates or only reads
+what. The Roles are read from the plans, and compared through tests.rbac's stand-in authorizer,
+which honours resourceNames as the API server does (docs/contracts.md KR-1..KR-4)."""
 
 from __future__ import annotations
 
@@ -15,18 +15,15 @@ import re
 import pytest
 
 from gitlab_k8s_cd.components import InvalidArgument, names
+from gitlab_k8s_cd.components.provider_requests import KINDS, kind_key
 from gitlab_k8s_cd.components.rbac import (
-    KINDS,
     REVIEW_DEPLOYER,
     DeployerAccess,
     base_reader,
     environment_deployer,
-    kind_key,
     role_rules,
 )
-from tests.conftest import ROOT, plan_review, plan_staging
-from tests.conftest import STAGING as STAGING_CONFIG
-from tests.conftest import key as config_key
+from tests.conftest import ROOT
 from tests.rbac import ANY, granted, granted_requests, grants
 
 STAGING = ("hello-staging", ("hello-staging", "hello-deployer"))
@@ -55,13 +52,10 @@ DIAGNOSIS = (
     (("", "pods/log"), "get", False),
     (("batch", "jobs"), "get", False),  # the migration Job of the image that failed, by its (per-image) name
 )
-WORKER = {k: v for k, v in STAGING_CONFIG[config_key("processes")]["worker"].items() if k != "replicas"}
-"""The staging stack's worker, without its replicas (an autoscaler's instead)."""
 AUTONAMED = re.compile(r"-[0-9a-f]{8}$")
 """The plan harness's autoname: ``<logical name>-<8 hex>`` (components/plan/mocks.py)."""
 PER_IMAGE = ("batch/v1/Job",)
 """Kinds whose names change with every image (the migration Job): no name a Role could know."""
-MIGRATION = {"command": ["python3", "-m", "hello.migrate"]}
 
 
 def stacks(plans, who):
@@ -90,26 +84,8 @@ def access_to(who, manifest):
 
 
 @pytest.fixture(scope="module")
-def plans(staging_plan, review_plan):
-    """Staging, a review stack, and options that change what a stack declares or what CI may
-    change: one replica (no PDB) and no review apps; another image and settings, and autoscalers
-    for web and the worker (a PDB each); a migration Job; a second review stack."""
-    return {
-        "staging": staging_plan,
-        "review": review_plan,
-        "staging, 1 replica, no review apps": plan_staging({"replicas": 1, "reviewApps": {"enabled": False}}),
-        "staging, other image, settings and autoscalers": plan_staging(
-            {
-                "image": "registry.gitlab.com/acme/hello@sha256:" + "cd" * 32,
-                "settings": {"GREETING": "Hi"},
-                "autoscaling": {"minReplicas": 2, "maxReplicas": 4},
-                "processes": {"worker": {**WORKER, "autoscaling": {"minReplicas": 1, "maxReplicas": 3}}},
-            },
-            drop=("replicas",),
-        ),
-        "staging, with a migration": plan_staging({"migration": MIGRATION}),
-        "review !7": plan_review(7, "review/other"),
-    }
+def plans(option_set_plans):
+    return option_set_plans
 
 
 def objects_in(plan, namespace):
@@ -326,24 +302,7 @@ def test_a_service_and_an_ingress_can_be_awaited_endpoints_and_services_are_watc
         assert grants(staging, REVIEW[1], REVIEW[0], "", "services", verb)
 
 
-# --- gitlab_k8s_cd.components.rbac: the table and the derivation --------------------------------------------
-
-
-def test_every_kind_any_stack_declares_has_a_row_in_the_table(plans):
-    for label, plan in plans.items():
-        missing = {kind_key(r.inputs) for r in plan.resources if r.is_kubernetes} - set(KINDS)
-        assert missing == set(), label
-
-
-def test_every_row_cites_the_provider_source_it_was_read_from():
-    for key, row in KINDS.items():
-        assert row.source.startswith("provider/pkg/await/"), key
-
-
-def test_every_row_of_the_table_is_a_kind_some_stack_declares(plans):
-    """A row no stack declares would let a Role grow without a test that can see it."""
-    declared = {kind_key(r.inputs) for plan in plans.values() for r in plan.resources if r.is_kubernetes}
-    assert set(KINDS) - declared == set()
+# --- gitlab_k8s_cd.components.rbac: the derivation -----------------------------------------------------------
 
 
 def test_each_rule_grants_exactly_its_requests_so_no_name_leaks_to_another_resource():
@@ -452,16 +411,6 @@ def test_each_process_is_deployed_by_its_own_name_with_its_budget_and_autoscaler
     assert access.deploys["v1/Service"] == {"web"}
     # Network exposure is an admin run's: CI's refresh reads the Ingress, by name.
     assert access.reads["networking.k8s.io/v1/Ingress"] == {"web"}
-
-
-def test_a_row_must_cite_the_provider_source_and_name_a_resource():
-    from gitlab_k8s_cd.components import InvalidArgument
-    from gitlab_k8s_cd.components.rbac import KindRequests
-
-    with pytest.raises(InvalidArgument, match=r"^source: must cite pulumi-kubernetes' provider/pkg/ source"):
-        KindRequests(group="batch", resource="jobs", source="memory")
-    with pytest.raises(InvalidArgument, match=r"^resource: must be a lowercase plural API resource"):
-        KindRequests(group="batch", resource="Job", source="provider/pkg/await/job.go")
 
 
 # --- the stand-in authorizer refuses what the API server refuses -------------------------------

@@ -382,6 +382,12 @@ CASES: list[Case] = [
         "without a path",
     ),
     Case(
+        "gitlab-registry-an-ipv6-address-that-does-not-parse",
+        {"gitlabRegistry": "[:::]:5000"},
+        "gitlabRegistry",
+        "must be an IPv6 address that parses",
+    ),
+    Case(
         "image-pull-secret-name-not-a-name",
         other_registry(imagePull={"secretName": "GHCR Pull"}),
         "imagePull.secretName",

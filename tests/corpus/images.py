@@ -53,4 +53,17 @@ CASES: list[Case] = [
     Case("image-sha512-of-sha256-length", image(f"{REPOSITORY}@sha512:{HEX}"), "image", "or sha384: and 96, sha512"),
     Case("image-md5-digest", image(f"{REPOSITORY}@md5:" + "ab" * 16), "image", SHA256),
     Case("image-name-over-255", image("registry.gitlab.com/" + "a" * 240 + ":1.2.3"), "image", "at most 255"),
+    # what the grammar lets through as a registry host and no client can reach (docs/contracts.md CR-4)
+    Case(
+        "image-registry-an-ipv6-address-that-does-not-parse",
+        image("[:::]:5000/acme/hello:1.2.3"),
+        "image",
+        "its registry host '[:::]:5000' must be an IPv6 address that parses",
+    ),
+    Case(
+        "image-registry-port-out-of-range",
+        image("registry.gitlab.com:70000/acme/hello:1.2.3"),
+        "image",
+        "its registry host 'registry.gitlab.com:70000' must have a port from 1 to 65535",
+    ),
 ]
