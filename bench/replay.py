@@ -13,6 +13,7 @@ Components are plain ``pulumi.ComponentResource``s that register empty outputs.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -95,6 +96,7 @@ def sdk_class(type_: str) -> type:
     return getattr(importlib.import_module(info["fqn"]), info["classes"][type_])
 
 
+@functools.cache
 def _keywords(cls: type) -> dict[str, str]:
     """The typed class's keyword for each input's wire (camelCase) name."""
     parameters = inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]

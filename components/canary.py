@@ -82,7 +82,9 @@ def check_canary(args: WithCanary, *, same_registry: bool) -> None:
     # Parsed only now: without a track, the track is what is wrong, whatever the image.
     image = args.canary_image_reference
     if image.digest is None:
-        raise v.InvalidArgument("canary_image", str(image), "must be pinned by digest, <repository>@sha256:<64 hex>")
+        raise v.InvalidArgument(
+            "canary_image", str(image), "must be pinned by digest, <repository>@sha256:<64 hex> (or sha384, sha512)"
+        )
     if same_registry and image.registry != args.image_reference.registry:
         raise v.InvalidArgument(
             "canary_image",

@@ -17,7 +17,9 @@ pytest runs under mocks can hang (pulumi/pulumi#7663). The child process writes 
 registered as JSON; this process reads it back into a :class:`Plan`. That process is short-lived:
 it runs with Python's cyclic garbage collector off (reference counting still frees what is not in a
 cycle; a 50-app program of 3,100 resources peaks at about 280 MB either way) and exits without the
-interpreter's teardown once its result is written (:mod:`gitlab_k8s_cd.components.plan.child`).
+interpreter's teardown once its result is written (:mod:`gitlab_k8s_cd.components.plan.child`): a
+program under test gets its stdout and stderr flushed, but no ``atexit`` handler, no
+``logging.shutdown`` and no join of a non-daemon thread of its own.
 
 This module is the harness's public face; each name lives in the package
 :mod:`gitlab_k8s_cd.components.plan` (the runner, the plan model, values and matching).

@@ -4,17 +4,13 @@
 
 from __future__ import annotations
 
-import hmac
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
-from . import container_inputs, kubernetes_names, names, redaction
+from . import kubernetes_names, names, secret_settings
 from . import validation as v
 from .app_spec import AppSpec, RunningProcess
 from .canary import CANARY, STABLE, check_canary, track_labels
@@ -96,7 +92,7 @@ class WorkloadArgs:
             else:
                 names.migration_job(self.service_name, image, field="service_name")
         if self.secrets is not None:
-            secret_settings("secrets", self.secrets, self.spec.settings)
+            secret_settings.check("secrets", self.secrets, self.spec.settings)
             names.app_secrets(self.app)
 
     image_reference = image_property("image")
@@ -116,33 +112,6 @@ class WorkloadArgs:
     def migration_job_name(self) -> str:
         """The migration Job of this image (:func:`gitlab_k8s_cd.components.names.migration_job`)."""
         return names.migration_job(self.name, self.image_reference)
-
-
-def secret_settings(field: str, value: Any, settings: Mapping[str, str]) -> None:
-    """Secret settings: environment variable names as for settings, none of them a setting's too
-    (two sources for one variable: which wins would depend on envFrom's order)."""
-    if not isinstance(value, Mapping):
-        raise v.InvalidArgument(field, redaction.Redacted(len(str(value))), "must map variable names to secret values")
-    size = 0
-    for key, item in value.items():
-        name = f"{field}[{key!r}]"
-        if not isinstance(key, str):
-            raise v.InvalidArgument(name, redaction.Sanitized(repr(key)), "names must be strings")
-        container_inputs.environment_variable_name(name, key)
-        if key in settings:
-            raise v.InvalidArgument(
-                name, redaction.Sanitized(key), "is a setting too: give each variable one source, settings or secrets"
-            )
-        if isinstance(item, str):
-            if "\0" in item:
-                raise v.InvalidArgument(name, redaction.Redacted(len(item)), "must not contain a NUL byte")
-            size += len(key.encode()) + len(item.encode())
-        elif not isinstance(item, pulumi.Output):
-            raise v.InvalidArgument(name, redaction.Redacted(len(str(item))), "must be a string (or an Output of one)")
-    if size > container_inputs.CONFIGMAP_MAX_BYTES:
-        raise v.InvalidArgument(
-            field, redaction.Sanitized(f"{size} bytes"), "must fit in a Secret: at most 1 MiB in all"
-        )
 
 
 class Workload(pulumi.ComponentResource):
@@ -207,9 +176,9 @@ class Workload(pulumi.ComponentResource):
         self.secret_name = None
         self.secrets_version: pulumi.Output[str] | None = None
         if args.secrets is not None:
-            secret, self.secrets_version = _secret_settings(name, args, metadata, child)
+            secret, self.secrets_version = secret_settings.register(name, args.app, args.secrets, metadata, child)
             self.secret_name = secret.metadata.name
-            pod_annotations[SECRETS_VERSION_ANNOTATION] = self.secrets_version
+            pod_annotations[secret_settings.SECRETS_VERSION_ANNOTATION] = self.secrets_version
         pods = PodTemplate(
             image=args.image,
             run_as_user=args.spec.run_as_user,
@@ -314,7 +283,7 @@ class Workload(pulumi.ComponentResource):
         annotations = dict(args.annotations if args.canary_annotations is None else args.canary_annotations)
         pod_annotations: dict[str, pulumi.Input[str]] = dict(annotations)
         if self.secrets_version is not None:
-            pod_annotations[SECRETS_VERSION_ANNOTATION] = self.secrets_version
+            pod_annotations[secret_settings.SECRETS_VERSION_ANNOTATION] = self.secrets_version
         return self._deployment(
             f"{name}-canary-deployment",
             args,
@@ -479,30 +448,3 @@ class Workload(pulumi.ComponentResource):
 
 MIN_REPLICAS_ANNOTATION = "gitlab-k8s-cd/min-replicas"
 """On an autoscaled Deployment: its autoscaler's minReplicas (policy/rules.py reads it)."""
-SECRETS_VERSION_ANNOTATION = "gitlab-k8s-cd/secrets-version"
-"""A pod annotation that changes whenever the secret settings do, so that the pods roll: the Secret
-keeps its name (CI's deployer may patch it, never create one), and a pod reads it only at start."""
-
-
-def _secret_settings(
-    name: str, args: WorkloadArgs, metadata: Mapping[str, object], child: pulumi.ResourceOptions
-) -> tuple[k8s.core.v1.Secret, pulumi.Output[str]]:
-    """The Secret of the secret settings, and the version annotation's value: an HMAC-SHA256 of its
-    data under a random key kept (secret) in the state. A plain hash would let anyone who may read
-    Deployments test guesses of a short password; the HMAC tells them only that something changed."""
-    values = {key: pulumi.Output.secret(value) for key, value in args.secrets.items()}  # type: ignore[union-attr]
-    secret = k8s.core.v1.Secret(
-        f"{name}-secrets",
-        metadata={**metadata, "name": names.app_secrets(args.app)},
-        type="Opaque",
-        string_data=values,
-        opts=child,
-    )
-    key = random.RandomPassword(f"{name}-secrets-version-key", length=32, special=False, opts=child)
-    keys = sorted(values)
-    digest = pulumi.Output.all(key.result, *(values[k] for k in keys)).apply(
-        lambda parts: hmac.new(
-            parts[0].encode(), json.dumps(dict(zip(keys, parts[1:], strict=True)), sort_keys=True).encode(), "sha256"
-        ).hexdigest()
-    )
-    return secret, pulumi.Output.unsecret(digest)
