@@ -34,6 +34,8 @@ SECRETS = {
     f"{NAMESPACE}:secrets": json.dumps(APP_SECRETS),
 }
 DIGEST = "sha256:" + "ab" * 32
+MIGRATE = {"command": ["python3", "-m", "hello.migrate"]}
+"""A ``migration`` key's smallest value: its command alone."""
 
 
 def key(short: str) -> str:

@@ -15,7 +15,6 @@ from gitlab_k8s_cd.components import (
     DeployerAccess,
     ImagePullSpec,
     InvalidArgument,
-    PulumiBackendArgs,
 )
 from gitlab_k8s_cd.components.config import ConfigError
 from gitlab_k8s_cd.components.testing import Secret, redact
@@ -129,11 +128,6 @@ def test_hidden_variables_can_be_turned_off_for_gitlab_before_17_4():
     assert found["KUBECONFIG_B64"]["hidden"] is False and found["KUBECONFIG_B64"]["masked"] is True
 
 
-def test_a_pulumi_cloud_backend_hands_ci_an_access_token_instead_of_a_passphrase():
-    backend = PulumiBackendArgs(url="https://api.pulumi.com", access_token="pul-0123456789")
-    assert [v.key for v in backend.ci_variables(hidden=True)] == ["PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN"]
-
-
 def test_the_namespace_defaults_to_app_and_environment_slug():
     app = load({"environment": "eu/production-1"}).deployment
     assert app.namespace_args().name == app.instance
@@ -160,11 +154,6 @@ def test_an_environment_error_found_by_a_child_args_names_the_composition_field(
 def test_an_image_without_a_registry_host_is_refused():
     with pytest.raises(InvalidArgument, match=r"^image: must name its registry host"):
         dataclasses.replace(load().deployment, image="hello:1.0")
-
-
-def test_backend_args_reject_an_unmaskable_passphrase():
-    with pytest.raises(InvalidArgument, match=r"^passphrase: GitLab cannot mask this value"):
-        PulumiBackendArgs(url="s3://bucket", passphrase="has spaces in it")
 
 
 def test_args_are_frozen_and_keyword_only():

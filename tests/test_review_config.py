@@ -28,7 +28,7 @@ from gitlab_k8s_cd.components.review_config import (
 )
 from gitlab_k8s_cd.components.stack_settings import load_settings
 from gitlab_k8s_cd.components.testing import cli_config_value
-from tests.conftest import PROJECT, STAGING, key
+from tests.conftest import MIGRATE, PROJECT, STAGING, key, plan_review
 
 
 def derive(base=None, iid: int = 7, environment: str = "review/x"):
@@ -104,3 +104,15 @@ def test_a_secret_key_in_a_review_stack_is_refused_by_its_row_without_showing_it
     with pytest.raises(ConfigError, match=rf"^{key('pulumiAccessToken')}: {NOT_IN_REVIEW[:20]}") as refused:
         load_review({**derive(), key("pulumiAccessToken"): "pul-0123456789abcdef"}, [key("pulumiAccessToken")])
     assert "pul-0123456789abcdef" not in str(refused.value)
+
+
+def test_a_review_stack_never_gets_the_migration_and_refuses_one():
+    """A branch's migration would change the database the base environment's settings name."""
+    base = {**STAGING, key("migration"): MIGRATE}
+    review = derive_review_config(base, namespace=PROJECT, merge_request_iid=7, environment="review/x")
+    assert key("migration") not in review and key("processes") in review
+    refused = plan_review(7, "review/x", overrides={"migration": MIGRATE}, check=False)
+    assert refused.error["message"].startswith(
+        "gitlab-k8s-cd:migration: review apps never run the migration: a branch's migration would change the database"
+    )
+    assert refused.resources == ()

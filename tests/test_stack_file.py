@@ -1,6 +1,6 @@
-"""The offline plan reads the stack file as the Pulumi CLI does (docs/contracts.md PC-8): YAML 1.2
-scalars, unquoted dates, secure values, and values the CLI cannot load. The Go values themselves
-are tests/test_go_values.py's."""
+"""A stack file read as the Pulumi CLI reads it (components/stack_file.py; docs/contracts.md PC-8),
+by the offline plan and the harness: YAML 1.2 scalars, unquoted dates, secure values, and values
+the CLI cannot load. The Go values themselves are tests/test_go_values.py's."""
 
 from __future__ import annotations
 
