@@ -139,37 +139,27 @@ def _import_root() -> list[str]:
     return [str(holder)] * (holder / "gitlab_k8s_cd" / "components").is_dir() + [str(real)]
 
 
-def _config_request(config: Mapping[str, Any] | None, secret_keys: Sequence[str]) -> dict[str, Any]:
+def _request(
+    what: Mapping[str, str],
+    project: str,
+    stack: str,
+    config: Mapping[str, Any] | None,
+    secret_keys: Sequence[str],
+    invokes: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, Any]:
+    """The child's request: ``what`` to run (a ``program`` or a ``target``), for ``project``/``stack``,
+    with the config as the Pulumi CLI hands it over."""
     # Imported here: stack_file imports the config module, and with it the Pulumi SDK (see the module docstring).
     from ..stack_file import cli_config_value
 
     return {
-        "config": {key: cli_config_value(value) for key, value in (config or {}).items()},
-        "secret_keys": list(secret_keys),
-    }
-
-
-def start_program(
-    program: str | os.PathLike[str],
-    *,
-    project: str,
-    stack: str,
-    config: Mapping[str, Any] | None = None,
-    secret_keys: Sequence[str] = (),
-    invokes: Mapping[str, Mapping[str, Any]] | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float = 120,
-) -> PlanRun:
-    """Start :func:`run_program`'s run; its :meth:`PlanRun.result` is the plan."""
-    path = Path(program).resolve()
-    request = {
-        "program": str(path),
+        **what,
         "project": project,
         "stack": stack,
-        **_config_request(config, secret_keys),
+        "config": {key: cli_config_value(value) for key, value in (config or {}).items()},
+        "secret_keys": list(secret_keys),
         "invokes": dict(invokes or {}),
     }
-    return PlanRun(request, path.parent, env, timeout)
 
 
 def start_stack_plan(
@@ -215,17 +205,9 @@ def run_program(
     ``pulumi config set --secret`` would have set. With ``check`` (the default), a program
     that raises makes this raise :class:`ProgramError`; otherwise the error is in ``plan.error``.
     """
-    run = start_program(
-        program,
-        project=project,
-        stack=stack,
-        config=config,
-        secret_keys=secret_keys,
-        invokes=invokes,
-        env=env,
-        timeout=timeout,
-    )
-    return run.result(check=check)
+    path = Path(program).resolve()
+    request = _request({"program": str(path)}, project, stack, config, secret_keys, invokes)
+    return PlanRun(request, path.parent, env, timeout).result(check=check)
 
 
 def run_component(
@@ -243,13 +225,7 @@ def run_component(
 ) -> Plan:
     """Call ``target`` (``"package.module:function"``, importable from ``cwd``) under mocks, in a
     new process. The function builds the component(s) to test and may ``pulumi.export``."""
-    request = {
-        "target": target,
-        "project": project,
-        "stack": stack,
-        **_config_request(config, secret_keys),
-        "invokes": dict(invokes or {}),
-    }
+    request = _request({"target": target}, project, stack, config, secret_keys, invokes)
     return PlanRun(request, Path(cwd or os.getcwd()).resolve(), env, timeout).result(check=check)
 
 
@@ -277,7 +253,7 @@ def plan_stack(
     marks it) unless ``config`` or ``secrets`` gives the key a value, which then stays a secret.
     ``program`` is relative to ``project_dir``. ValueError for a stack file the CLI would not load.
     """
-    from ..stack_file import stack_config  # see _config_request
+    from ..stack_file import stack_config  # see _request
 
     directory = Path(project_dir).resolve()
     read = stack_config(directory, stack, dict(config or {}), secrets=secrets, environ={**os.environ, **(env or {})})
