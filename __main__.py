@@ -18,8 +18,15 @@ settings = load_settings()
 #    credentials never plans a provider replacement, which would replace every object.
 #    enable_secret_mutable: a Secret's data changes in place (GET + PATCH, which CI's deployer may
 #    do by name) instead of a delete and re-create, which it may not (components/registry_access.py).
+#    In agent mode (clusterAccess: agent) `context` selects the agent's (the provider does not read
+#    it from the environment, docs/contracts.md PK-18); an update of the provider, never a replace.
 providers: list[pulumi.ProviderResource] = [
-    kubernetes.Provider("kubernetes", cluster_identifier=settings.cluster_name, enable_secret_mutable=True)
+    kubernetes.Provider(
+        "kubernetes",
+        cluster_identifier=settings.cluster_name,
+        context=settings.kube_context,
+        enable_secret_mutable=True,
+    )
 ]
 
 if settings.review is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .canary import CanarySpec
+from .cluster_access import AgentArgs
 from .drift_check import DriftCheckSpec
 from .gitlab_environment import EnvironmentProtectionArgs
 from .gitlab_project import RegistryCleanupArgs
@@ -162,6 +163,24 @@ KEYS: tuple[Key, ...] = (
     Key(name="clusterName", binds="cluster.name", review_binds="cluster_name", in_review="copy"),
     Key(name="clusterServer", binds="cluster.server"),
     Key(name="clusterCaData", binds="cluster.ca_data"),
+    # How CI reaches the cluster (components/cluster_access.py); a review stack's provider selects
+    # the same agent's context.
+    Key(
+        name="clusterAccess",
+        binds="cluster_access",
+        review_binds="cluster_access",
+        in_review="copy",
+        destination="the Kubernetes provider's config",
+    ),
+    Key(
+        name="agent",
+        kind="object",
+        args=AgentArgs,
+        binds="agent",
+        review_binds="agent",
+        in_review="copy",
+        destination="the Kubernetes provider's context",
+    ),
     Key(
         name="pulumiBackendUrl",
         binds="backend.url",

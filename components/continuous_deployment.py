@@ -11,6 +11,8 @@ from . import gitlab_rules, kubernetes_names, names, redaction
 from . import validation as v
 from .app_spec import AppSpec
 from .canary import check_canary
+from .cluster_access import AGENT, AgentArgs, environment_group
+from .cluster_access import check as check_cluster_access
 from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
 from .deploy_trace import PARTS, DeployTrace
 from .deployer import ClusterArgs
@@ -97,6 +99,11 @@ class ContinuousDeploymentArgs:
     """The canary's deploying pipeline. Only with ``canary_image``. Default none."""
     canary_job_url: str | None = None
     """The canary's deploying job. Only with ``canary_image``. Default none."""
+    cluster_access: str = "kubeconfig"
+    """How CI reaches the cluster: ``kubeconfig`` (the deployer's token, in a CI variable) or
+    ``agent`` (the GitLab agent's tunnel, no credential stored; :mod:`.cluster_access`). Default kubeconfig."""
+    agent: AgentArgs | None = None
+    """The agent, in agent mode (required there, refused otherwise). Default none."""
     extra_deployer_access: DeployerAccess | None = None
     """What else CI's deployer deploys, updates or reads in the namespace: a second component's
     objects, merged into the deployer's Role (:meth:`gitlab_k8s_cd.components.rbac.DeployerAccess.merge`). An
@@ -113,6 +120,7 @@ class ContinuousDeploymentArgs:
                 "readable by every branch pipeline",
             )
         v.boolean("hidden_variables", self.hidden_variables)
+        check_cluster_access(self.cluster_access, self.agent)
         DeployTrace.of(self)
         if self.image_reference.registry is None:
             raise v.InvalidArgument(
@@ -206,6 +214,11 @@ class ContinuousDeploymentArgs:
         DeployTrace.of(self, prefix="canary_")
 
     @property
+    def agent_mode(self) -> bool:
+        """Whether CI reaches the cluster through the GitLab agent (``cluster_access: agent``)."""
+        return self.cluster_access == AGENT
+
+    @property
     def pulls_with_deploy_token(self) -> bool:
         """Whether a GitLab deploy token of the project pulls the image (no ``image_pull``)."""
         return self.image_pull is None
@@ -232,6 +245,7 @@ class ContinuousDeploymentArgs:
             acme_solver=self.acme,
             pull_secret=self.makes_pull_secret,
             canary=self.spec.canary is not None,
+            agent=self.agent_mode,
         )
         return access if self.extra_deployer_access is None else access.merge(self.extra_deployer_access)
 
@@ -345,6 +359,8 @@ class ContinuousDeploymentArgs:
             hidden_variables=self.hidden_variables,
             namespace_description="The namespace this environment deploys into",
             kubeconfig_description="base64 of the deployer's kubeconfig: namespace-scoped cluster access",
+            # Exactly this environment's jobs, by its slug (AG-1, GL-40): never the project's or a tier's.
+            agent_group=environment_group(project, self.environment) if self.agent_mode else None,
         )
 
     def review_apps_args(
@@ -353,6 +369,7 @@ class ContinuousDeploymentArgs:
         project: pulumi.Input[str],
         base_stack: str,
         base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None,
+        base_group: pulumi.Input[str] | None = None,
     ) -> ReviewAppsArgs:
         return ReviewAppsArgs(
             project=project,
@@ -366,6 +383,8 @@ class ContinuousDeploymentArgs:
             container_port=self.spec.container_port,
             backend_url=self.backend.url,
             base_deployer=base_deployer,
+            base_group=base_group,
+            agent_mode=self.agent_mode,
             hidden_variables=self.hidden_variables,
         )
 
@@ -488,8 +507,10 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 args.review_apps_args(
                     project=project.project_id,
                     base_stack=pulumi.get_stack(),
-                    # Its drift check refreshes what this stack makes in the review namespace.
-                    base_deployer=(namespace, deployer.service_account_name),
+                    # Its drift check refreshes what this stack makes in the review namespace:
+                    # as the deployer's ServiceAccount, or in agent mode as this environment's group.
+                    base_deployer=None if args.agent_mode else (namespace, deployer.service_account_name),
+                    base_group=environment_group(project.project_id, args.environment) if args.agent_mode else None,
                 ),
                 opts=child,
             )

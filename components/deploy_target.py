@@ -64,6 +64,9 @@ class DeployTargetArgs:
     """``KUBE_NAMESPACE``'s description in GitLab's settings."""
     kubeconfig_description: str
     """``KUBECONFIG_B64``'s description in GitLab's settings."""
+    agent_group: pulumi.Input[str] | None = None
+    """Agent mode: the GitLab CI job group the deployer's Role is bound to; then no ServiceAccount,
+    no token and no ``KUBECONFIG_B64`` variable exist (:mod:`.cluster_access`). Default none."""
 
     def __post_init__(self) -> None:
         for name, kind in (
@@ -136,6 +139,7 @@ def deploy_target(name: str, args: DeployTargetArgs, parent: pulumi.Resource) ->
             instance=args.namespace.instance,
             cluster=args.cluster,
             access=args.access,
+            group=args.agent_group,
         ),
         opts=child,
     )
@@ -160,11 +164,18 @@ def deploy_target(name: str, args: DeployTargetArgs, parent: pulumi.Resource) ->
                     protected=False,
                     description=args.namespace_description,
                 ),
-                kubeconfig_variable(
-                    deployer.kubeconfig,
-                    hidden=hidden,
-                    protected=args.protected,
-                    description=args.kubeconfig_description,
+                # In agent mode the jobs reach the cluster with their own job token: no credential here.
+                *(
+                    []
+                    if args.agent_group is not None
+                    else [
+                        kubeconfig_variable(
+                            deployer.kubeconfig,
+                            hidden=hidden,
+                            protected=args.protected,
+                            description=args.kubeconfig_description,
+                        )
+                    ]
                 ),
                 *args.backend.ci_variables(hidden=hidden, protected=args.protected),
             ],

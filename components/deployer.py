@@ -48,9 +48,15 @@ class DeployerArgs:
     """The objects its runs deploy, update and read, from which its Role is derived
     (:func:`gitlab_k8s_cd.components.rbac.role_rules`). Default: an environment's deployer of ``app`` with
     neither quota nor LimitRange (:func:`gitlab_k8s_cd.components.rbac.environment_deployer`)."""
+    group: pulumi.Input[str] | None = None
+    """Agent mode: the GitLab CI job group the Role is bound to
+    (:func:`gitlab_k8s_cd.components.cluster_access.environment_group`), instead of a
+    ServiceAccount with a token and a kubeconfig. Default none (kubeconfig mode)."""
 
     def __post_init__(self) -> None:
         kubernetes_names.dns1123_label("app", self.app)
+        if self.group is not None and not isinstance(self.group, (str, pulumi.Output)):
+            raise v.InvalidArgument("group", self.group, "must be a GitLab group name (text or an Output)")
         if self.access is not None and not isinstance(self.access, DeployerAccess):
             raise v.InvalidArgument("access", self.access, "must be a gitlab_k8s_cd.components.rbac.DeployerAccess")
 
@@ -69,6 +75,9 @@ class Deployer(pulumi.ComponentResource):
       ``args.access`` (:mod:`gitlab_k8s_cd.components.rbac`), and a RoleBinding to it;
     - a long-lived token Secret (``kubernetes.io/service-account-token``);
     - ``kubeconfig``: a kubeconfig for that token, as a secret Output.
+
+    In agent mode (``args.group``), only the Role, and a RoleBinding ``<app>-deployer-agent`` of
+    it to that group: no ServiceAccount, no token, and ``kubeconfig`` and ``token`` are "".
     """
 
     service_account_name: pulumi.Output[str]
@@ -80,6 +89,9 @@ class Deployer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         labels = recommended_labels(args.app, args.instance, "deployer")
         deployer = names.deployer(args.app)
+        if args.group is not None:
+            self._agent(name, args, labels)
+            return
         # Named, because the RoleBinding and the token Secret refer to them by name, and Roles
         # grant reading them by name.
         account = k8s.core.v1.ServiceAccount(
@@ -131,6 +143,29 @@ class Deployer(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+    def _agent(self, name: str, args: DeployerArgs, labels: dict[str, str]) -> None:
+        # The same Role as in kubeconfig mode (same resource name), so that a switch of mode
+        # updates it in place; its binding has a name of its own, so that the switch creates it
+        # beside the ServiceAccount's, which it deletes.
+        role = k8s.rbac.v1.Role(
+            f"{name}-role",
+            metadata={"name": names.deployer(args.app), "namespace": args.namespace, "labels": labels},
+            rules=role_rules(args.role_access, args.namespace),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-agent-role-binding",
+            metadata={"name": names.deployer_agent(args.app), "namespace": args.namespace, "labels": labels},
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
+            subjects=[{"kind": "Group", "name": args.group, "apiGroup": "rbac.authorization.k8s.io"}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # No credential exists to hand out: the jobs reach the cluster with their own job token.
+        self.service_account_name = pulumi.Output.from_input("")
+        self.token = pulumi.Output.secret("")
+        self.kubeconfig = pulumi.Output.secret("")
+        self.register_outputs({"service_account_name": self.service_account_name, "kubeconfig": self.kubeconfig})
 
 
 def render_kubeconfig(cluster: ClusterArgs, *, user: str, token: str, namespace: str) -> str:

@@ -100,6 +100,12 @@ def deployer_token(app: str) -> str:
     return _named(app, "-deployer-token", "the deployer token Secret's name")
 
 
+def deployer_agent(app: str) -> str:
+    """In agent mode, the RoleBinding of the deployer's Role to the GitLab CI job group of the
+    environment that may deploy (:mod:`gitlab_k8s_cd.components.cluster_access`)."""
+    return _named(app, "-deployer-agent", "the deployer's agent RoleBinding name")
+
+
 def pull_secret(app: str) -> str:
     """The registry pull Secret the stack makes: from the project's GitLab deploy token, or from
     ``imagePull`` credentials. One name for both, so that a switch between them changes its data

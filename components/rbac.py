@@ -223,6 +223,7 @@ def environment_deployer(
     acme_solver: bool = False,
     pull_secret: bool = True,
     canary: bool = False,
+    agent: bool = False,
 ) -> DeployerAccess:
     """An environment's deployer (staging's), for what :class:`components.ContinuousDeployment`
     declares in the app's namespace: it deploys the workload, updates the pull Secret and the
@@ -232,8 +233,9 @@ def environment_deployer(
     HTTP-01 solver pods); ``pull_secret``:
     whether the stack makes the pull Secret (from a deploy token or credentials; not for a public
     image, nor for a Secret of your own, which only the kubelet reads); ``canary``: whether the
-    stack declares a canary track (web's canary Deployment, which CI's runs create and delete).
-    Nothing here depends on
+    stack declares a canary track (web's canary Deployment, which CI's runs create and delete);
+    ``agent``: whether CI reaches the cluster through the GitLab agent (no ServiceAccount nor token
+    of the deployer's, and its Role bound to a GitLab group instead). Nothing here depends on
     what CI's runs may change (the image, replicas, autoscaling, settings, secrets, the
     migration): CI cannot patch its Role. Adding a process, or changing how the image is pulled,
     is an admin run's change."""
@@ -245,7 +247,7 @@ def environment_deployer(
     # canary adds is its name, for get, patch and delete, and only when the stack declares it
     # (which is an admin run's change: CI cannot patch its Role). It has no budget or autoscaler.
     canary_deployment = {names.canary_workload(service)} if canary else set()
-    reads = _admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True)
+    reads = _admin_owned(app, quota=quota, limit_range=limit_range, allow_http=True, agent=agent)
     if ingress:
         # Network exposure, like the NetworkPolicies: an admin run makes it; CI's refresh reads it.
         reads["networking.k8s.io/v1/Ingress"] = {service}
@@ -267,18 +269,22 @@ def environment_deployer(
         # (docs/contracts.md PK-10). No create: a leaked job could mint long-lived ServiceAccount
         # token Secrets; no list: a LIST returns every Secret's data.
         updates={"v1/Secret": {names.app_secrets(app)} | ({names.pull_secret(app)} if pull_secret else set())},
-        reads=reads | {"v1/Secret": {names.deployer_token(app)}},
+        # The deployer's own token Secret, by name, which its refresh reads (none in agent mode).
+        reads=reads if agent else reads | {"v1/Secret": {names.deployer_token(app)}},
     )
 
 
-def _admin_owned(app: str, *, quota: bool, limit_range: bool, allow_http: bool) -> dict[str, set[str]]:
+def _admin_owned(
+    app: str, *, quota: bool, limit_range: bool, allow_http: bool, agent: bool = False
+) -> dict[str, set[str]]:
     """Network exposure, quotas, identities and RBAC in an app's namespace: only an admin run
-    changes them; the deployer's refresh reads them by name."""
+    changes them; the deployer's refresh reads them by name. ``agent``: the deployer is a GitLab
+    group (agent mode): no ServiceAccount of its own, and its Role's binding is the agent one."""
     owned: dict[str, set[str]] = {
         "v1/Namespace": set(),
-        "v1/ServiceAccount": {names.deployer(app), names.app_service_account(app)},
+        "v1/ServiceAccount": {names.app_service_account(app)} | (set() if agent else {names.deployer(app)}),
         "rbac.authorization.k8s.io/v1/Role": {names.deployer(app)},
-        "rbac.authorization.k8s.io/v1/RoleBinding": {names.deployer(app)},
+        "rbac.authorization.k8s.io/v1/RoleBinding": {names.deployer_agent(app) if agent else names.deployer(app)},
         "networking.k8s.io/v1/NetworkPolicy": {names.default_deny(app)},
     }
     if allow_http:
@@ -301,12 +307,16 @@ deploy tool, as staging's do. (A Deployment it creates could still mount a Secre
 namespace: RBAC does not check what a pod refers to; README, "What RBAC alone cannot stop".)"""
 
 
-def base_reader(app: str, *, quota: bool = False, pull_secret: bool = True) -> DeployerAccess:
+def base_reader(app: str, *, quota: bool = False, pull_secret: bool = True, agent: bool = False) -> DeployerAccess:
     """The base stack's deployer in the review namespace: it reads, by name, what the base stack
     made there (its drift check refreshes them) and changes nothing. ``quota``: whether the
-    review namespace has one; ``pull_secret``: whether the base stack made its pull Secret."""
-    owned = _admin_owned(app, quota=quota, limit_range=False, allow_http=True)
+    review namespace has one; ``pull_secret``: whether the base stack made its pull Secret;
+    ``agent``: agent mode (no review deployer token, the agent RoleBinding instead)."""
+    owned = _admin_owned(app, quota=quota, limit_range=False, allow_http=True, agent=agent)
     owned["rbac.authorization.k8s.io/v1/Role"].add(names.base_reader(app))
     owned["rbac.authorization.k8s.io/v1/RoleBinding"].add(names.base_reader(app))
-    owned["v1/Secret"] = {names.deployer_token(app)} | ({names.pull_secret(app)} if pull_secret else set())
+    secrets = set() if agent else {names.deployer_token(app)}
+    owned["v1/Secret"] = secrets | ({names.pull_secret(app)} if pull_secret else set())
+    if not owned["v1/Secret"]:
+        del owned["v1/Secret"]
     return DeployerAccess(deploys={}, reads=owned, diagnoses=False)

@@ -17,6 +17,8 @@ import pulumi
 from . import endpoints, gitlab_rules, kubernetes_names, names
 from . import validation as v
 from .app_spec import AppSpec
+from .cluster_access import AgentArgs
+from .cluster_access import check as check_cluster_access
 from .deploy_trace import DeployTrace
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
 from .image_reference import image_property
@@ -57,6 +59,11 @@ class ReviewAppArgs:
     image_pull: ImagePullSpec | None = None
     """How the image is pulled, as the base stack says (never with credentials: a review stack
     holds none). Default none: with the review namespace's pull Secret, which the base stack made."""
+    cluster_access: str = "kubeconfig"
+    """How CI reaches the cluster, as the base stack says (:mod:`.cluster_access`): the Kubernetes
+    provider's context in agent mode. Default kubeconfig."""
+    agent: AgentArgs | None = None
+    """The agent, in agent mode, as the base stack says. Default none."""
     commit_sha: str | None = None
     """The deployed commit. Default none."""
     pipeline_url: str | None = None
@@ -77,6 +84,7 @@ class ReviewAppArgs:
         self.image_reference  # noqa: B018 - parsed here, once (a bad image is refused before any resource)
         gitlab_rules.project_path("project_path", self.project_path)
         kubernetes_names.dns1123_subdomain("cluster_name", self.cluster_name)
+        check_cluster_access(self.cluster_access, self.agent)
         DeployTrace.of(self)
         if self.spec.migration is not None:
             raise v.InvalidArgument(

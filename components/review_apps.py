@@ -39,6 +39,7 @@ import pulumi_random as random
 from . import endpoints, kubernetes_names, names
 from . import validation as v
 from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+from .cluster_access import REVIEW_TIER, tier_group
 from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
 from .deployer import ClusterArgs
 from .gitlab_environment import EXTERNAL_URL_MAX_LENGTH
@@ -160,10 +161,22 @@ class ReviewAppsArgs:
     base_deployer: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
     """The base stack's deployer, (namespace, ServiceAccount): it may read, by name, what the base
     stack makes in the review namespace (:func:`gitlab_k8s_cd.components.rbac.base_reader`). Default: none."""
+    base_group: pulumi.Input[str] | None = None
+    """Agent mode: the base environment's GitLab CI job group, which then reads what the base stack
+    makes in the review namespace (instead of ``base_deployer``). Default: none."""
+    agent_mode: bool = False
+    """Whether CI reaches the cluster through the GitLab agent: the review deployer's Role is then
+    bound to the review tier's group (:data:`~.cluster_access.REVIEW_TIER`), with no token nor
+    kubeconfig variable. Default false."""
     hidden_variables: bool = True
     """Make the secret variables hidden as well as masked (GitLab 17.4+). Default true."""
 
     def __post_init__(self) -> None:
+        v.boolean("agent_mode", self.agent_mode)
+        if self.base_deployer is not None and self.base_group is not None:
+            raise v.InvalidArgument(
+                ("base_deployer", "base_group"), ("set", "set"), "name one base reader: a ServiceAccount or a group"
+            )
         if not self.spec.enabled:
             raise v.InvalidArgument("spec.enabled", False, "must be true to make the review apps' shared objects")
         registry_host("registry", self.registry)
@@ -230,6 +243,10 @@ class ReviewAppsArgs:
             hidden_variables=self.hidden_variables,
             namespace_description="The review namespace",
             kubeconfig_description="base64 of the review deployer's kubeconfig: the review namespace only",
+            # Agent mode: every review job's group, the review tier's. Not a review environment's
+            # slug: review environments come and go with the merge requests, after this admin
+            # run, and a review job cannot bind its own group (it holds no RBAC rights before).
+            agent_group=tier_group(self.project, REVIEW_TIER) if self.agent_mode else None,
         )
 
 
@@ -248,7 +265,7 @@ class ReviewApps(pulumi.ComponentResource):
         passphrase = random.RandomPassword(f"{name}-passphrase", length=40, special=False, opts=child)
         target = deploy_target(name, args.deploy_target_args(passphrase=passphrase.result), self)
         namespace = target.namespace
-        if args.base_deployer is not None:
+        if args.base_deployer is not None or args.base_group is not None:
             self._base_reader(name, args, namespace, instance)
         labels = recommended_labels(args.app, instance, "app")
         k8s.core.v1.ServiceAccount(
@@ -286,15 +303,26 @@ class ReviewApps(pulumi.ComponentResource):
         self.register_outputs({"namespace": self.namespace, "passphrase": self.passphrase})
 
     def _base_reader(self, name: str, args: ReviewAppsArgs, namespace: pulumi.Output[str], instance: str) -> None:
-        assert args.base_deployer is not None
-        base_namespace, base_account = args.base_deployer
+        subject: dict[str, pulumi.Input[str]]
+        if args.base_group is not None:
+            subject = {"kind": "Group", "name": args.base_group, "apiGroup": "rbac.authorization.k8s.io"}
+        else:
+            assert args.base_deployer is not None
+            base_namespace, base_account = args.base_deployer
+            subject = {"kind": "ServiceAccount", "name": base_account, "namespace": base_namespace}
         labels = recommended_labels(args.app, instance, "base-reader")
         reader = names.base_reader(args.app)
         role = k8s.rbac.v1.Role(
             f"{name}-base-reader",
             metadata={"name": reader, "namespace": namespace, "labels": labels},
             rules=role_rules(
-                base_reader(args.app, quota=args.spec.quota is not None, pull_secret=args.makes_pull_secret), namespace
+                base_reader(
+                    args.app,
+                    quota=args.spec.quota is not None,
+                    pull_secret=args.makes_pull_secret,
+                    agent=args.agent_mode,
+                ),
+                namespace,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -302,7 +330,7 @@ class ReviewApps(pulumi.ComponentResource):
             f"{name}-base-reader-binding",
             metadata={"name": reader, "namespace": namespace, "labels": labels},
             role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role.metadata.name},
-            subjects=[{"kind": "ServiceAccount", "name": base_account, "namespace": base_namespace}],
+            subjects=[subject],
             opts=pulumi.ResourceOptions(parent=self),
         )
 

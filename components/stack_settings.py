@@ -25,6 +25,7 @@ import pulumi
 from . import endpoints, gitlab_rules, redaction
 from . import validation as v
 from .app_spec import AppSpec
+from .cluster_access import kube_context
 from .config import (
     check_namespace,
     error,
@@ -67,6 +68,13 @@ class Settings:
             return self.review.cluster_name
         assert self.deployment is not None
         return self.deployment.cluster.name
+
+    @property
+    def kube_context(self) -> str | None:
+        """The Kubernetes provider's ``context``: the agent's in agent mode, else none."""
+        args = self.review if self.review is not None else self.deployment
+        assert args is not None
+        return kube_context(args.cluster_access, args.agent)
 
     @property
     def gitlab_api_url(self) -> str:

@@ -19,7 +19,8 @@ them the name in Pulumi.yaml, where ``pulumi config set`` writes and ``load_sett
    - prints what a person needs, for each process whose rollout failed (every Deployment of the
      release: the stack's ``deployment_names``): the Deployment's conditions, the events of the new
      ReplicaSet's pods, and the last log lines of a crashing container, read with the deployer's
-     own credentials (``$KUBECONFIG``) through the Kubernetes Python client;
+     own credentials (``$KUBECONFIG``; in agent mode through the agent's context, as the stack's
+     provider: :func:`kube_context`) through the Kubernetes Python client;
    - runs ``pulumi up`` once more with the last good digest (the rollback), never more: one
      digest for every process, so they all roll back together. The rollback leaves the migration
      Job alone (``--exclude``): a migration that ran stays applied, and the previous image's
@@ -70,11 +71,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from gitlab_k8s_cd.components.image_reference import ImageReference
@@ -196,22 +199,33 @@ def in_namespace_of(image_key: str, config: str) -> str:
     return config if ":" in key else f"{config_key(image_key, key)}{equals}{value}"
 
 
+@dataclass(frozen=True)
 class KubernetesReader:
-    """Reads what went wrong with the deployer's own credentials ($KUBECONFIG)."""
+    """Reads what went wrong with the deployer's own credentials: the kubeconfig at $KUBECONFIG
+    (the fixed path the job's ``gitlab_k8s_cd.pipeline.cluster_access`` wrote), through ``context``:
+    in agent mode the agent's, as the stack's Kubernetes provider selects it; else the file's current one."""
+
+    context: str | None = None
+
+    def _load(self) -> None:
+        from kubernetes import config
+
+        # $KUBECONFIG read now: the client reads it once, when imported, as its default.
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG"), context=self.context)
 
     def secret_values(self, namespace: str, secret: str) -> list[str]:
         import base64
 
-        from kubernetes import client, config
+        from kubernetes import client
 
-        config.load_kube_config()
+        self._load()
         found = client.CoreV1Api().read_namespaced_secret(secret, namespace)
         return [base64.b64decode(value).decode("utf-8", "replace") for value in (found.data or {}).values()]
 
     def diagnose(self, namespace: str, deployment: str) -> tuple[str | None, list[str]]:
-        from kubernetes import client, config
+        from kubernetes import client
 
-        config.load_kube_config()
+        self._load()
         apps, core = client.AppsV1Api(), client.CoreV1Api()
         found = apps.read_namespaced_deployment(deployment, namespace)
         lines, reason = [], ""
@@ -244,10 +258,10 @@ class KubernetesReader:
         return reason or None, lines
 
     def migration(self, namespace: str, job: str) -> tuple[str, list[str]] | None:
-        from kubernetes import client, config
+        from kubernetes import client
         from kubernetes.client.exceptions import ApiException
 
-        config.load_kube_config()
+        self._load()
         batch, core = client.BatchV1Api(), client.CoreV1Api()
         try:
             found = batch.read_namespaced_job(job, namespace)
@@ -553,6 +567,18 @@ def explain(
     return reason if len(found) == 1 else f"{process}: {reason}"
 
 
+def kube_context(stack: str) -> str | None:
+    """The context the stack's Kubernetes provider selects (its ``clusterAccess`` and ``agent`` in
+    ./Pulumi.<stack>.yaml, read as gitlab_k8s_cd.pipeline.cluster_access reads them): the agent's, or
+    None. None too when the file cannot say: ``pulumi up`` reads the same file and reports that."""
+    from gitlab_k8s_cd.pipeline.cluster_access import AccessError, read_stack_access
+
+    try:
+        return read_stack_access(Path("."), stack).context
+    except AccessError:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m gitlab_k8s_cd.pipeline.deploy", description=__doc__.split("\n\n")[0]
@@ -593,17 +619,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 64
     pulumi = PulumiCli(args.stack, image_key=args.image_key)
+    reader = KubernetesReader(kube_context(args.stack))
     signal.signal(signal.SIGTERM, pulumi.forward)
     signal.signal(signal.SIGINT, pulumi.forward)
     interrupted, key = (lambda: pulumi.interrupted), args.image_key
     if args.canary_image is not None:
-        status, summary = deploy_canary(args.canary_image, args.config, pulumi, KubernetesReader(), interrupted, key)
+        status, summary = deploy_canary(args.canary_image, args.config, pulumi, reader, interrupted, key)
     elif args.promote is not None:
-        status, summary = promote(args.promote, args.config, pulumi, KubernetesReader(), interrupted, key)
+        status, summary = promote(args.promote, args.config, pulumi, reader, interrupted, key)
     elif args.abort_canary:
         status, summary = abort_canary(args.config, pulumi, interrupted, key)
     else:
-        status, summary = deploy(args.image, args.config, pulumi, KubernetesReader(), interrupted, key)
+        status, summary = deploy(args.image, args.config, pulumi, reader, interrupted, key)
     print(summary, file=sys.stderr if status else sys.stdout)
     return status
 

@@ -272,19 +272,26 @@ def run_pipeline(
     predefined: Mapping[str, str] | None = None,
     manual: tuple[str, ...] = (),
     needs: bool = True,
+    variables: Mapping[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+    variables_file: Path | None = None,
 ) -> PipelineRun:
     """Run ``jobs`` of the repository's .gitlab-ci.yml (with their needs) against ``registry``.
 
     ``predefined`` overrides GitLab's predefined variables (e.g. :data:`MERGE_REQUEST`);
     ``manual`` names the manual jobs to run. ``needs=False`` runs ``jobs`` alone (each waiting
     for those of them it needs): a needed job that does not run lends its artifacts and dotenv
-    report from the last run that ran it (gitlab-ci-local keeps them in .gitlab-ci-local/)."""
+    report from the last run that ran it (gitlab-ci-local keeps them in .gitlab-ci-local/).
+    ``variables`` adds CI/CD variables, ``unset`` leaves out some of the usual ones
+    (``KUBECONFIG_B64``...), and ``variables_file`` is gitlab-ci-local's project variables file
+    (``--variables-file``: file-type and environment-scoped variables, as GitLab's)."""
     pulumi_log = workdir / "pulumi.log"
     pulumi_log.unlink(missing_ok=True)
     venv = job_virtualenv(workdir / "job-venv")
     env = {
-        # No PYTHONPATH: the jobs import the tools they installed, as on a runner.
-        **{key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+        # No PYTHONPATH: the jobs import the tools they installed, as on a runner; nor this host's
+        # KUBECONFIG: a job's comes from the pipeline (GitLab's file variable, in agent mode).
+        **{key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "KUBECONFIG")},
         "PATH": os.pathsep.join(
             [
                 str(repo / "tests" / "bin"),
@@ -299,14 +306,16 @@ def run_pipeline(
         "PULUMI_STAND_IN_PLAN_DIR": str(workdir / "plan"),
         "PULUMI_STAND_IN_STATE_DIR": str(stand_in_state(workdir)),
     }
-    variables = {
+    # The base image only for a run that may build (debootstrap the first time).
+    builds = needs or any(job.endswith(("-build", "-release")) for job in jobs)
+    given = {
         "CI_PROJECT_DIR": str(repo),
         "CI_REGISTRY": registry.host,  # type: ignore[attr-defined]
         "CI_REGISTRY_IMAGE": f"{registry.host}/acme/hello",  # type: ignore[attr-defined]
         "CI_REGISTRY_USER": registry.username,  # type: ignore[attr-defined]
         "CI_REGISTRY_PASSWORD": registry.password,  # type: ignore[attr-defined]
         "STORAGE_DRIVER": "overlay",
-        "BASE_IMAGE": ensure_base_image(),
+        **({"BASE_IMAGE": ensure_base_image()} if builds else {}),
         "APP_DIR": str(repo / "app"),
         "CLEANUP_VIA": "registry",
         "REGISTRY_URL": registry.url,  # type: ignore[attr-defined]
@@ -314,13 +323,18 @@ def run_pipeline(
         # As GitLab hands the environment's protected variables to the deploy and review jobs.
         "PULUMI_CONFIG_PASSPHRASE": "e2e-stand-in-passphrase",
         "TOOLS_REQUIREMENT": tools_registry().requirement,
+        **(variables or {}),
     }
     command = [gitlab_ci_local(), "--force-shell-executor"]
+    if variables_file is not None:
+        # gitlab-ci-local joins it to its working directory.
+        command += ["--variables-file", os.path.relpath(variables_file, repo)]
     if predefined:
-        variables.update(predefined)
+        given.update(predefined)
         command += ["--ignore-predefined-vars", ",".join(predefined)]
-    for key, value in variables.items():
-        command += ["--variable", f"{key}={value}"]
+    for key, value in given.items():
+        if key not in unset:
+            command += ["--variable", f"{key}={value}"]
     command += ["--needs", *jobs] if needs else list(jobs)
     if manual:
         command += ["--manual", *manual]

@@ -19,8 +19,19 @@ deletecollection requests by their resource name")."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from gitlab_k8s_cd.components.testing import Plan
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group the request is authenticated or impersonated with (agent mode: a GitLab CI job's,
+    docs/contracts.md AG-1), where a ServiceAccount is given as (namespace, name). A RoleBinding's
+    ``Group`` subject matches a request carrying that group (KR-1's subjects, kind Group)."""
+
+    name: str
+
 
 ANY = None
 """In :func:`granted_requests`: a verb granted on every name."""
@@ -38,15 +49,17 @@ def plural(kind: str) -> str:
     return name + ("es" if name.endswith("s") else "s")
 
 
-def rules_of(plan: Plan, account: tuple[str, str], namespace: str) -> Iterator[dict]:
-    """The rules of every planned Role that a RoleBinding in ``namespace`` binds to ``account``."""
+def rules_of(plan: Plan, account: tuple[str, str] | Group, namespace: str) -> Iterator[dict]:
+    """The rules of every planned Role that a RoleBinding in ``namespace`` binds to ``account``
+    (a ServiceAccount's (namespace, name), or a :class:`Group`)."""
     roles = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.inputs for r in plan.kind("Role")}
     for binding in plan.kind("RoleBinding"):
         binding = binding.inputs
         bound_in = binding["metadata"]["namespace"]
-        subjects = {
+        subjects: set[tuple[str, str] | Group] = {
             (s.get("namespace", bound_in), s["name"]) for s in binding["subjects"] if s["kind"] == "ServiceAccount"
         }
+        subjects |= {Group(s["name"]) for s in binding["subjects"] if s["kind"] == "Group"}
         if bound_in == namespace and account in subjects:
             yield from roles.get((bound_in, binding["roleRef"]["name"]), {}).get("rules", [])
 

@@ -396,7 +396,7 @@ def test_the_kubernetes_reader_finds_the_reason_events_and_logs_of_the_new_repli
             assert (previous, tail_lines) == (True, 20)
             return "Traceback (most recent call last):\nKeyError: 'GREETING'\n"
 
-    monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
+    monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda **_: None)
     monkeypatch.setattr(kubernetes.client, "AppsV1Api", StandInApps)
     monkeypatch.setattr(kubernetes.client, "CoreV1Api", StandInCore)
     reason, lines = KubernetesReader().diagnose("hello-staging", "hello")
@@ -488,7 +488,7 @@ def test_the_kubernetes_reader_finds_a_failed_migration_jobs_reason_events_and_l
             assert (container, tail_lines) == ("migrate", 20)
             return 'Applying 0042_email...\nDuplicateColumn: column "email" already exists\n'
 
-    monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda: None)
+    monkeypatch.setattr(kubernetes.config, "load_kube_config", lambda **_: None)
     monkeypatch.setattr(kubernetes.client, "BatchV1Api", StandInBatch)
     monkeypatch.setattr(kubernetes.client, "CoreV1Api", StandInCore)
     reader = KubernetesReader()
@@ -502,6 +502,54 @@ def test_the_kubernetes_reader_finds_a_failed_migration_jobs_reason_events_and_l
     assert reader.migration("hello-staging", "hello-migrate-cccccccccccc") is None  # no such Job
     wanted = {(("batch", "jobs"), "get"), (("", "pods"), "list"), (("", "events"), "list"), (("", "pods/log"), "get")}
     assert authorized == wanted and wanted <= {(api, verb) for api, verbs in DIAGNOSTICS.items() for verb in verbs}
+
+
+def test_the_kubernetes_reader_loads_the_jobs_kubeconfig_through_the_agents_context(tmp_path, monkeypatch):
+    """The real client, on a kubeconfig as GitLab hands an agent-mode job (contexts per agent, no
+    current-context: docs/contracts.md GL-37): the reader talks to the cluster of the context it is
+    given, from the file $KUBECONFIG names when it reads (the client reads it once, at import)."""
+    from kubernetes import client
+
+    from gitlab_k8s_cd.pipeline.deploy import KubernetesReader
+
+    def server(name):
+        return f"https://{name}.kas.example.com/k8s-proxy"
+
+    contexts = ["acme/other-agents:prod", "acme/cluster-agents:staging-agent"]
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": f"c{i}", "cluster": {"server": server(i)}} for i, _ in enumerate(contexts)],
+        "users": [{"name": f"agent:{i}", "user": {"token": f"ci:{i}:job-token"}} for i, _ in enumerate(contexts)],
+        "contexts": [
+            {"name": n, "context": {"cluster": f"c{i}", "user": f"agent:{i}"}} for i, n in enumerate(contexts)
+        ],
+    }
+    path = tmp_path / "gitlab-k8s-cd.kubeconfig"
+    path.write_text(yaml.safe_dump(kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    monkeypatch.setattr(client.Configuration, "_default", None)  # restored after the test
+    KubernetesReader("acme/cluster-agents:staging-agent")._load()
+    assert client.Configuration.get_default_copy().host == server(1)
+    KubernetesReader("acme/other-agents:prod")._load()
+    assert client.Configuration.get_default_copy().host == server(0)
+
+
+def test_the_deploy_tool_reads_the_context_from_the_stack_as_its_provider_does(tmp_path, monkeypatch):
+    from gitlab_k8s_cd.pipeline.deploy import kube_context
+
+    (tmp_path / "Pulumi.yaml").write_text("name: gitlab-k8s-cd\nruntime: python\n")
+    (tmp_path / "Pulumi.staging.yaml").write_text(
+        "config:\n  gitlab-k8s-cd:clusterAccess: agent\n"
+        "  gitlab-k8s-cd:agent: {project: acme/cluster-agents, name: staging-agent}\n"
+    )
+    (tmp_path / "Pulumi.production.yaml").write_text("config:\n  gitlab-k8s-cd:app: hello\n")
+    monkeypatch.chdir(tmp_path)
+    assert kube_context("staging") == "acme/cluster-agents:staging-agent"
+    assert kube_context("production") is None  # kubeconfig mode: the file's current context
+    assert kube_context("review-7") is None  # no stack file: pulumi up reports it, not the diagnosis
+    monkeypatch.chdir(ROOT)
+    assert kube_context("staging") is None
 
 
 def test_the_stand_in_pulumi_refuses_a_stack_without_its_passphrase_as_the_cli_does(tmp_path):

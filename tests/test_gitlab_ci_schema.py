@@ -261,23 +261,73 @@ def test_the_review_job_reports_its_url_to_the_environment():
     assert '--dotenv "$CI_PROJECT_DIR/review.env"' in derive and '--environment "$CI_ENVIRONMENT_NAME"' in derive
 
 
-@pytest.mark.parametrize(
-    "job",
-    [
-        "gitlab-k8s-cd-deploy",
-        "gitlab-k8s-cd-deploy-canary",
-        "gitlab-k8s-cd-promote",
-        "gitlab-k8s-cd-abort-canary",
-        "gitlab-k8s-cd-drift-check",
-        ".gitlab-k8s-cd-review",
-    ],
-)
-def test_the_kubeconfig_path_does_not_depend_on_the_build_directory(job):
-    """pulumi-kubernetes keeps $KUBECONFIG's path in the state, and a later destroy or refresh reads it there."""
+CLUSTER_JOBS = {
+    # job: (the fixed path, the stack whose clusterAccess says the mode)
+    "gitlab-k8s-cd-deploy": ("/tmp/gitlab-k8s-cd.kubeconfig", "$K8S_CD_STACK"),
+    "gitlab-k8s-cd-deploy-canary": ("/tmp/gitlab-k8s-cd.kubeconfig", "$K8S_CD_STACK"),
+    "gitlab-k8s-cd-promote": ("/tmp/gitlab-k8s-cd.kubeconfig", "$K8S_CD_STACK"),
+    "gitlab-k8s-cd-abort-canary": ("/tmp/gitlab-k8s-cd.kubeconfig", "$K8S_CD_STACK"),
+    "gitlab-k8s-cd-preview": ("/tmp/gitlab-k8s-cd.kubeconfig", "$K8S_CD_STACK"),
+    "gitlab-k8s-cd-drift-check": ("/tmp/gitlab-k8s-cd.kubeconfig", "$K8S_CD_STACK"),
+    # A review stack copies its base stack's clusterAccess and agent; the stop job has no review stack file.
+    "gitlab-k8s-cd-review": ("/tmp/gitlab-k8s-cd-review.kubeconfig", "$GITLAB_K8S_CD_REVIEW_APPS"),
+    "gitlab-k8s-cd-stop-review": ("/tmp/gitlab-k8s-cd-review.kubeconfig", "$GITLAB_K8S_CD_REVIEW_APPS"),
+}
+
+
+@pytest.mark.parametrize("job", sorted(CLUSTER_JOBS))
+def test_every_job_that_reaches_the_cluster_gets_its_kubeconfig_at_a_fixed_path_with_one_command(job):
+    """pulumi-kubernetes keeps $KUBECONFIG's path in the state, and a later destroy or refresh
+    reads it there (docs/contracts.md PK-8): the path must not depend on the build directory. The
+    tool writes it in the stack's mode (tests/test_cluster_access_tool.py), then KUBECONFIG names it."""
+    path, stack = CLUSTER_JOBS[job]
     found = effective_jobs()[job]
-    path = found["variables"]["KUBECONFIG"]
-    assert path.startswith("/tmp/") and "$" not in path
-    assert 'base64 -d > "$KUBECONFIG"' in " ".join(found["before_script"])
+    assert found["variables"]["GITLAB_K8S_CD_KUBECONFIG"] == path and path.startswith("/tmp/")
+    install, give, export = found["before_script"][-3:]
+    assert install.startswith("pip install ") and "$[[" not in install and "tools_requirement" not in install
+    assert give == (
+        f'python -m gitlab_k8s_cd.pipeline.cluster_access --stack "{stack}" --to "$GITLAB_K8S_CD_KUBECONFIG"'
+    )
+    assert export == 'export KUBECONFIG="$GITLAB_K8S_CD_KUBECONFIG"'
+    assert not any("base64 -d" in line for line in found["before_script"] + found["script"])
+
+
+def test_every_job_that_runs_pulumi_against_the_cluster_gets_its_kubeconfig():
+    """No job is left out of the table above: any that runs pulumi preview, up (the deploy tool) or destroy."""
+    jobs = effective_jobs()
+    reaching = {
+        name
+        for name, job in jobs.items()
+        if not name.startswith(".")
+        and any(
+            command in line
+            for line in job.get("script", [])
+            for command in ("pulumi preview", "pulumi destroy", "gitlab_k8s_cd.pipeline.deploy ")
+        )
+    }
+    assert reaching == set(CLUSTER_JOBS)
+
+
+def test_no_yaml_variable_replaces_the_kubeconfig_gitlab_hands_an_agent_mode_job():
+    """GitLab adds the agent's tunnel as the file variable KUBECONFIG before the job's YAML
+    variables, and the last of a name wins (docs/contracts.md GL-38): no job of the component,
+    nor the pipeline using it, may define one."""
+    _, jobs = component_documents()
+    assert all("KUBECONFIG" not in (job.get("variables") or {}) for job in jobs.values() if isinstance(job, dict))
+    assert "KUBECONFIG" not in (yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text()).get("variables") or {})
+    for name, job in interpolated_jobs().items():
+        for rule in job.get("rules", []) if isinstance(job, dict) else []:
+            assert "KUBECONFIG" not in (rule.get("variables") or {}), name
+
+
+def test_review_environments_have_the_development_tier_agent_mode_binds():
+    """The review deployer's Role is bound to the review tier's group in agent mode
+    (components/cluster_access.py REVIEW_TIER); the jobs set the tier rather than leave it to GitLab's guess."""
+    from gitlab_k8s_cd.components.cluster_access import REVIEW_TIER
+
+    jobs = interpolated_jobs()
+    for name in ("gitlab-k8s-cd-review", "gitlab-k8s-cd-stop-review"):
+        assert jobs[name]["environment"]["deployment_tier"] == REVIEW_TIER, name
 
 
 def test_a_job_whose_environment_url_comes_from_its_dotenv_report_uploads_it_even_when_it_fails():
@@ -341,8 +391,8 @@ def test_the_token_rotation_runs_before_the_drift_check_and_never_beside_a_deplo
 def test_the_merge_request_preview_gets_the_environments_variables_and_a_kubeconfig():
     preview = interpolated_jobs()["gitlab-k8s-cd-preview"]
     assert preview["environment"] == {"name": "staging", "action": "prepare"}
-    assert preview["variables"]["KUBECONFIG"] == "/tmp/gitlab-k8s-cd.kubeconfig"
-    assert 'base64 -d > "$KUBECONFIG"' in " ".join(preview["before_script"])
+    assert preview["variables"]["GITLAB_K8S_CD_KUBECONFIG"] == "/tmp/gitlab-k8s-cd.kubeconfig"
+    assert "gitlab_k8s_cd.pipeline.cluster_access" in " ".join(preview["before_script"])
     assert {"if": '$CI_COMMIT_REF_PROTECTED != "true"', "when": "never"} in preview["rules"]
 
 

@@ -86,3 +86,36 @@ def test_gitlab_annotations_link_the_deployment_to_the_environment():
         "app.gitlab.com/app": "acme-hello",
         "app.gitlab.com/env": environment_slug("review/x"),
     }
+
+
+# GitLab's own spec (gitlabhq spec/lib/gitlab/slug/environment_spec.rb), with its stub: every
+# name hashes to 'a' * 64, whose last 6 base-36 digits are 'q517sa' (docs/contracts.md GL-40).
+GITLAB_SPEC = {
+    "staging-12345678901234567": "staging-123456789-q517sa",
+    "9-staging-123456789012345": "env-9-staging-123-q517sa",
+    "staging-1234567890123456": "staging-1234567890123456",
+    "staging-1234567890123456-": "staging-123456789-q517sa",
+    "production": "production",
+    "PRODUCTION": "production-q517sa",
+    "review/1-foo": "review-1-foo-q517sa",
+    "1-foo": "env-1-foo-q517sa",
+    "1/foo": "env-1-foo-q517sa",
+    "foo-": "foo",
+    "foo--bar": "foo-bar-q517sa",
+    "foo**bar": "foo-bar-q517sa",
+    "*-foo": "env-foo-q517sa",
+    "staging-12345678-": "staging-12345678",
+    "staging-12345678-01234567": "staging-12345678-q517sa",
+    "": "env-q517sa",
+}
+
+
+@pytest.mark.parametrize(("name", "slug"), GITLAB_SPEC.items())
+def test_environment_slug_is_gitlabs_on_gitlabs_own_spec_examples(monkeypatch, name, slug):
+    from types import SimpleNamespace
+
+    from gitlab_k8s_cd.components import labels
+
+    stub = SimpleNamespace(sha256=lambda data: SimpleNamespace(hexdigest=lambda: "a" * 64))
+    monkeypatch.setattr(labels, "hashlib", stub)
+    assert environment_slug(name) == slug

@@ -439,3 +439,93 @@ def test_the_promote_job_after_an_abort_changes_nothing_and_fails(e2e):
     assert late.run.returncode != 0 and late.run.result("production-promote") == "FAIL"
     assert "not promoted: no canary runs (aborted, or removed); nothing changed" in late.run.log
     assert late.ups() == []
+
+
+# --- agent mode (issue 15): the jobs' wiring, with a stand-in for the GitLab agent's tunnel ------
+
+AGENT_CONTEXT = "acme/cluster-agents:staging-agent"
+STAND_IN_JOB_TOKEN = "stand-in-job-token-0000"
+
+
+def tunnel_stand_in_kubeconfig() -> str:
+    """STAND-IN for the GitLab agent's CI/CD tunnel: the kubeconfig GitLab hands an authorized job
+    as its file variable KUBECONFIG (docs/contracts.md GL-37, GL-38): cluster ``gitlab``, user
+    ``agent:<id>`` with the token ``ci:<id>:<job token>``, a context per agent named ``<agent
+    project full path>:<agent name>``, no current-context. It points nowhere real (``.invalid``):
+    no tunnel runs here, only the jobs' selection of it is exercised."""
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "gitlab", "cluster": {"server": "https://kas.gitlab.invalid/k8s-proxy"}}],
+            "users": [{"name": f"agent:{n}", "user": {"token": f"ci:{n}:{STAND_IN_JOB_TOKEN}"}} for n in (3, 7)],
+            "contexts": [
+                {"name": name, "context": {"cluster": "gitlab", "user": f"agent:{n}", "namespace": "hello-staging"}}
+                for n, name in ((3, "acme/other-agents:prod"), (7, AGENT_CONTEXT))
+            ],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def agent_mode(tmp_path_factory):
+    """Staging's stack switched to agent mode (clusterAccess: agent), and its deploy job run alone
+    (the release digest given as the release job's dotenv report would give it), with no
+    KUBECONFIG_B64 and a STAND-IN for the agent's tunnel: a gitlab-ci-local file variable
+    KUBECONFIG scoped, as GitLab's environment filter scopes it, to staging's environment; then to
+    production's only (the job is not authorized)."""
+    workdir = tmp_path_factory.mktemp("agent")
+    with running_registry(tmp_path_factory.mktemp("agent-registry")) as registry:
+        repo = checkout(workdir / "repo", gitlab_registry=registry.host)
+        stack = repo / "Pulumi.staging.yaml"
+        stack.write_text(
+            stack.read_text() + "  gitlab-k8s-cd:clusterAccess: agent\n"
+            "  gitlab-k8s-cd:agent:\n    project: acme/cluster-agents\n    name: staging-agent\n"
+        )
+        commit(repo, "staging in agent mode")
+        image = yaml.safe_load(stack.read_text())["config"]["gitlab-k8s-cd:image"]
+        runs = {}
+        for scope in ("staging", "production"):
+            tunnel = workdir / f"tunnel-stand-in-{scope}.yml"
+            tunnel.write_text(
+                yaml.safe_dump({"KUBECONFIG": {"type": "file", "values": {scope: tunnel_stand_in_kubeconfig()}}})
+            )
+            resources = workdir / "plan" / "resources.json"
+            resources.unlink(missing_ok=True)
+            run = run_pipeline(
+                repo,
+                registry,
+                workdir,
+                ("gitlab-k8s-cd-deploy",),
+                needs=False,
+                variables={"RELEASE_BY_DIGEST": image, "RELEASE_DIGEST": image.partition("@")[2]},
+                unset=("KUBECONFIG_B64",),
+                variables_file=tunnel,
+            )
+            runs[scope] = (run, json.loads(resources.read_text()) if resources.exists() else [])
+        yield {"runs": runs, "image": image}
+
+
+def test_agent_mode_the_deploy_job_selects_the_agents_context_through_a_stand_in_of_the_tunnel(agent_mode):
+    run, resources = agent_mode["runs"]["staging"]
+    assert run.result("gitlab-k8s-cd-deploy") == "PASS", run.log[-3000:]
+    assert f"the GitLab agent's tunnel ({AGENT_CONTEXT}) is at /tmp/gitlab-k8s-cd.kubeconfig" in run.log
+    (up,) = [json.loads(line) for line in run.pulumi_calls if json.loads(line)["argv"][0] == "up"]
+    assert up["argv"][4:6] == ["--config", f"image={agent_mode['image']}"]
+    # pulumi ran with the fixed path, whose kubeconfig selects the agent's context ...
+    assert up["kubeconfig"] == "/tmp/gitlab-k8s-cd.kubeconfig"
+    assert up["kubeconfig_context"] == AGENT_CONTEXT
+    # ... and the program's provider keeps that path and selects that context itself (PK-8, PK-18).
+    (provider,) = [r for r in resources if r["type"] == "pulumi:providers:kubernetes"]
+    assert provider["inputs"]["context"] == AGENT_CONTEXT
+    assert provider["inputs"]["kubeconfig"] == "/tmp/gitlab-k8s-cd.kubeconfig"
+    assert STAND_IN_JOB_TOKEN not in run.log
+
+
+def test_agent_mode_without_the_tunnel_the_deploy_job_fails_before_pulumi_saying_why(agent_mode):
+    """The stand-in tunnel scoped to production's environment only: GitLab gives the staging job no KUBECONFIG."""
+    run, _ = agent_mode["runs"]["production"]
+    assert run.result("gitlab-k8s-cd-deploy") == "FAIL"
+    assert run.pulumi_calls == []
+    assert "GitLab gave this job no KUBECONFIG" in run.log
+    assert "environments match this job's environment, 'staging'" in run.log

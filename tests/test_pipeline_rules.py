@@ -11,7 +11,7 @@ import yaml
 
 from gitlab_k8s_cd.components import drift_check_description, token_rotation_description
 from gitlab_k8s_cd.components.deploy_trace import TRACE_PREFIX
-from tests.pipeline_run import checkout, gitlab_ci_local
+from tests.pipeline_run import checkout, gitlab_ci_local, job_virtualenv, tools_registry
 
 pytestmark = pytest.mark.e2e
 
@@ -179,12 +179,19 @@ def run_drift_job(repo, tmp_path, last_update=None):
 
     tmp_path.mkdir(parents=True, exist_ok=True)
     log = tmp_path / "pulumi.log"
+    # The job installs the tools (pip install $TOOLS_REQUIREMENT): into a virtualenv of its own,
+    # from the built wheel, as the local pipeline run does; never into the one running the tests.
+    venv = job_virtualenv(tmp_path / "job-venv")
     env = {
         **os.environ,
-        "PATH": os.pathsep.join([str(repo / "tests" / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "PATH": os.pathsep.join(
+            [str(repo / "tests" / "bin"), str(venv / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]]
+        ),
         "PULUMI_STAND_IN_LOG": str(log),
         "PULUMI_STAND_IN_PLAN_DIR": str(tmp_path / "plan"),
-        "PYTHONPATH": str(repo),
+        # The checkout first; an import root given in the environment, after it, points
+        # gitlab_k8s_cd at the code under test (a git worktree's), ahead of the editable install.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])),
         "PULUMI_STAND_IN_PYTHON": sys.executable,
     }
     if last_update is not None:
@@ -197,16 +204,29 @@ def run_drift_job(repo, tmp_path, last_update=None):
         "CI_PIPELINE_SCHEDULE_DESCRIPTION": drift_check_description("staging"),
         "KUBECONFIG_B64": base64.b64encode(b"# the deployer kubeconfig stands here\n").decode(),
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "TOOLS_REQUIREMENT": tools_registry().requirement,
     }
     predefined = "CI_PIPELINE_SOURCE,CI_PIPELINE_SCHEDULE_DESCRIPTION"
     command = [gitlab_ci_local(), "--force-shell-executor", "--ignore-predefined-vars", predefined]
     for key, value in variables.items():
         command += ["--variable", f"{key}={value}"]
+    installed = _tools_installed_here()
     result = subprocess.run(
         [*command, "gitlab-k8s-cd-drift-check"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
     )
+    assert _tools_installed_here() == installed, "the job's pip install reached the tests' own virtualenv"
     calls = [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
     return result, calls
+
+
+def _tools_installed_here() -> str:
+    """How the virtualenv running the tests has gitlab-k8s-cd in its site-packages (each
+    distribution's direct_url.json: editable, from where)."""
+    import sysconfig
+    from importlib.metadata import distributions
+
+    found = distributions(name="gitlab-k8s-cd", path=[sysconfig.get_paths()["purelib"]])
+    return "\n".join(sorted(d.read_text("direct_url.json") or "" for d in found))
 
 
 def recorded_by_a_deploy(repo: Path, image: str, **ci: str) -> dict:

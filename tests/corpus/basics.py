@@ -16,6 +16,23 @@ CASES = [
     Case("run-as-root", {"runAsUser": "0"}, "runAsUser", "must be an integer ≥ 1", "0"),
     Case("manage-project-yes", {"manageProject": "yes"}, "manageProject", "must be true or false"),
     Case("hidden-variables-one", {"hiddenVariables": "1"}, "hiddenVariables", "must be true or false"),
+    # cluster access (agent mode)
+    Case("cluster-access-word", {"clusterAccess": "tunnel"}, "clusterAccess", "'kubeconfig', 'agent'", "'tunnel'"),
+    Case("agent-mode-without-agent", {"clusterAccess": "agent"}, "agent", "is required when", "None"),
+    Case(
+        "agent-without-agent-mode",
+        {"agent": {"project": "acme/agents", "name": "a"}},
+        "agent",
+        "must not be set when cluster_access is 'kubeconfig'",
+        "'acme/agents:a'",
+    ),
+    Case(
+        "agent-name-upper-case",
+        {"clusterAccess": "agent", "agent": {"project": "acme/agents", "name": "Agent"}},
+        "agent.name",
+        "must be a GitLab agent name",
+        "'Agent'",
+    ),
     # names
     Case("app-upper-case", {"app": "Hello"}, "app", "DNS-1035 label"),
     Case("app-too-long", {"app": "a" * 64}, "app", "DNS-1035 label"),
