@@ -19,6 +19,7 @@ _HOMES = {
     "CiVariable": "ci_variables",
     "CiVariables": "ci_variables",
     "CiVariablesArgs": "ci_variables",
+    "AgentArgs": "cluster_access",
     "ConfigError": "config",
     "Settings": "stack_settings",
     "load_settings": "stack_settings",
@@ -33,6 +34,8 @@ _HOMES = {
     "DriftCheckSpec": "drift_check",
     "drift_check_description": "drift_check",
     "token_rotation_description": "drift_check",
+    "GitLabAgent": "gitlab_agent",
+    "GitLabAgentArgs": "gitlab_agent",
     "EnvironmentProtectionArgs": "gitlab_environment",
     "GitLabEnvironment": "gitlab_environment",
     "GitLabEnvironmentArgs": "gitlab_environment",
@@ -78,6 +81,7 @@ _HOMES = {
 if TYPE_CHECKING:  # what a type checker and an IDE read; at run time, __getattr__
     from .app_spec import AppSpec
     from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
+    from .cluster_access import AgentArgs
     from .config import ConfigError
     from .continuous_deployment import ContinuousDeployment, ContinuousDeploymentArgs
     from .deployer import ClusterArgs, Deployer, DeployerArgs
@@ -89,6 +93,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE read; at run time, __getattr
         drift_check_description,
         token_rotation_description,
     )
+    from .gitlab_agent import GitLabAgent, GitLabAgentArgs
     from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
     from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
     from .ingress import IngressArgs, IngressSpec
@@ -113,6 +118,7 @@ __all__ = [
     "RELEASE_TAG_REGEX",
     "REVIEW_APPS_VARIABLE",
     "REVIEW_DEPLOYER",
+    "AgentArgs",
     "AppSpec",
     "AutoscalingArgs",
     "CiVariable",
@@ -130,6 +136,8 @@ __all__ = [
     "DriftCheckSpec",
     "EnvironmentProtectionArgs",
     "ExecProbeArgs",
+    "GitLabAgent",
+    "GitLabAgentArgs",
     "GitLabEnvironment",
     "GitLabEnvironmentArgs",
     "GitLabProject",

@@ -19,11 +19,14 @@ from tests.conftest import PROJECT, ROOT, key, load, plan_staging, staging_confi
 from tests.conftest import plan_cli as plan
 from tests.rbac import ANY, Group, granted_requests
 
-AGENT = {"project": "acme/cluster-agents", "name": "staging-agent"}
+AGENT = {"project": "acme/hello", "name": "staging-agent"}
+"""Registered by the stack (``register`` defaults to true): in the stack's own project."""
 AGENT_MODE = {"clusterAccess": "agent", "agent": AGENT}
-CONTEXT = "acme/cluster-agents:staging-agent"
+CONTEXT = "acme/hello:staging-agent"
+ELSEWHERE = {"project": "acme/cluster-agents", "name": "staging-agent", "register": False}
+"""Registered and configured in a project of cluster agents, not by the stack."""
 PROJECT_ID = "hello-project-project-id"
-"""The mocks' id of the managed GitLab project (a number in GitLab: docs/contracts.md PG-8)."""
+"""The mocks' id of the managed GitLab project (a number in GitLab: docs/contracts.md PG-5)."""
 STAGING_GROUP = Group(f"gitlab:project_env:{PROJECT_ID}:staging")
 REVIEW_GROUP = Group(f"gitlab:project_env_tier:{PROJECT_ID}:development")
 SA_STAGING = ("hello-staging", "hello-deployer")
@@ -243,6 +246,11 @@ def test_switching_an_existing_stack_to_agent_mode_replaces_nothing(plans):
     assert {c.name for c in comparison.of("create")} == {
         "hello-deployer-agent-role-binding",
         "hello-review-apps-deployer-agent-role-binding",
+        # The agent this stack registers (components/gitlab_agent.py).
+        "hello-gitlab-agent",
+        "hello-gitlab-agent-config",
+        "hello-gitlab-agent-agent",
+        "hello-gitlab-agent-token",
     }
     assert {c.name for c in comparison.of("delete")} == {
         "hello-ci-variables-KUBECONFIG_B64",

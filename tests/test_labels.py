@@ -89,7 +89,7 @@ def test_gitlab_annotations_link_the_deployment_to_the_environment():
 
 
 # GitLab's own spec (gitlabhq spec/lib/gitlab/slug/environment_spec.rb), with its stub: every
-# name hashes to 'a' * 64, whose last 6 base-36 digits are 'q517sa' (docs/contracts.md GL-40).
+# name hashes to 'a' * 64, whose last 6 base-36 digits are 'q517sa' (docs/contracts.md GL-35).
 GITLAB_SPEC = {
     "staging-12345678901234567": "staging-123456789-q517sa",
     "9-staging-123456789012345": "env-9-staging-123-q517sa",

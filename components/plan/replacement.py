@@ -39,6 +39,10 @@ REPLACE_ON: Mapping[str, tuple[str, ...]] = {
     "gitlab:index/projectVariable:ProjectVariable": ("project", "key", "environmentScope", "hidden"),
     "gitlab:index/projectEnvironment:ProjectEnvironment": ("project", "name"),
     "gitlab:index/projectProtectedEnvironment:ProjectProtectedEnvironment": ("project", "environment"),
+    # docs/contracts.md PG-6..8 (RepositoryFile's `project` and `filePath`: not verified).
+    "gitlab:index/clusterAgent:ClusterAgent": ("project", "name"),
+    "gitlab:index/clusterAgentToken:ClusterAgentToken": ("project", "agentId", "name", "description"),
+    "gitlab:index/repositoryFile:RepositoryFile": ("project", "filePath", "branch"),
     # A Project's namespace change is a transfer, in place: nothing of it replaces the project.
     # With a cluster_identifier, only a change of it replaces the provider (pulumi-kubernetes ≥ 4.16).
     "pulumi:providers:kubernetes": ("clusterIdentifier",),
