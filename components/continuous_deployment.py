@@ -122,6 +122,18 @@ class ContinuousDeploymentArgs:
             )
         v.boolean("hidden_variables", self.hidden_variables)
         check_cluster_access(self.cluster_access, self.agent)
+        if self.agent_mode and self.protection is None:
+            # GitLab drops a job of a protected environment whose user may not deploy there before
+            # it runs (GL-45). Unprotected, any branch's job naming this environment would get the
+            # deployer's rights through the agent, where kubeconfig mode's protected variable
+            # reaches protected branches only.
+            raise v.InvalidArgument(
+                ("protection", "cluster_access"),
+                (None, AGENT),
+                f"protection is required in agent mode: the agent lets any job that names the environment "
+                f"{self.environment!r} through, so GitLab must keep the jobs of those who may not deploy from "
+                "running (e.g. protection: {deployAccessLevel: maintainer, requiredApprovals: 0})",
+            )
         if self.registers_agent:
             self._check_agent_registration()
         DeployTrace.of(self)

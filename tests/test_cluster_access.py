@@ -21,7 +21,9 @@ from tests.rbac import ANY, Group, granted_requests
 
 AGENT = {"project": "acme/hello", "name": "staging-agent"}
 """Registered by the stack (``register`` defaults to true): in the stack's own project."""
-AGENT_MODE = {"clusterAccess": "agent", "agent": AGENT}
+PROTECTION = {"deployAccessLevel": "maintainer", "requiredApprovals": 0}
+"""Agent mode requires the environment protected."""
+AGENT_MODE = {"clusterAccess": "agent", "agent": AGENT, "protection": PROTECTION}
 CONTEXT = "acme/hello:staging-agent"
 ELSEWHERE = {"project": "acme/cluster-agents", "name": "staging-agent", "register": False}
 """Registered and configured in a project of cluster agents, not by the stack."""
@@ -77,6 +79,11 @@ def test_the_agent_is_required_in_agent_mode_and_refused_otherwise():
             "gitlab-k8s-cd:agent.name: must be a GitLab agent name",
         ),
         ({**AGENT_MODE, "agent": {**AGENT, "project": "noslash"}}, "gitlab-k8s-cd:agent.project: must be a GitLab"),
+        (
+            {"clusterAccess": "agent", "agent": AGENT},
+            "gitlab-k8s-cd:protection and gitlab-k8s-cd:clusterAccess: protection is required in agent mode: "
+            "the agent lets any job that names the environment 'staging' through",
+        ),
     ],
 )
 def test_bad_cluster_access_config_is_refused_naming_the_key_the_value_and_the_expectation(overrides, message):
@@ -110,6 +117,8 @@ def plan_review_in(mode: dict, merge_request_iid: int = 42, environment: str = "
 def plans(staging_plan, review_plan):
     return {
         "kubeconfig": staging_plan,
+        # An existing stack about to switch: its environment already protected (a step of its own).
+        "kubeconfig protected": plan_staging({"protection": PROTECTION}),
         "agent": plan_staging(AGENT_MODE),
         "kubeconfig review": review_plan,
         "agent review": plan_review_in(AGENT_MODE),
@@ -171,7 +180,16 @@ def test_agent_mode_plans_validate_strictly_and_pass_every_mandatory_policy(plan
 
 def test_the_agent_mode_staging_plan_command_validates_and_passes_the_policy_pack(tmp_path):
     result = plan(
-        "--stack", "staging", "--out", str(tmp_path), "-c", "clusterAccess=agent", "-c", f"agent={json.dumps(AGENT)}"
+        "--stack",
+        "staging",
+        "--out",
+        str(tmp_path),
+        "-c",
+        "clusterAccess=agent",
+        "-c",
+        f"agent={json.dumps(AGENT)}",
+        "-c",
+        f"protection={json.dumps(PROTECTION)}",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     # Staging's 31, without the two deployers' ServiceAccounts, token Secrets and their bindings
@@ -241,7 +259,7 @@ def test_no_other_group_a_job_carries_is_granted_anything_anywhere(plans, group)
 
 
 def test_switching_an_existing_stack_to_agent_mode_replaces_nothing(plans):
-    comparison = compare(plans["kubeconfig"].resource_table(), plans["agent"].resource_table())
+    comparison = compare(plans["kubeconfig protected"].resource_table(), plans["agent"].resource_table())
     assert comparison.of("replace") == []
     assert {c.name for c in comparison.of("create")} == {
         "hello-deployer-agent-role-binding",

@@ -16,10 +16,16 @@ from tests.conftest import PROJECT, ROOT, SECRETS, load, plan_staging, staging_c
 FILE = "gitlab:index/repositoryFile:RepositoryFile"
 AGENT = "gitlab:index/clusterAgent:ClusterAgent"
 TOKEN = "gitlab:index/clusterAgentToken:ClusterAgentToken"
-REGISTERED = {"clusterAccess": "agent", "agent": {"project": "acme/hello", "name": "staging-agent"}}
+PROTECTION = {"deployAccessLevel": "maintainer", "requiredApprovals": 0}
+REGISTERED = {
+    "clusterAccess": "agent",
+    "agent": {"project": "acme/hello", "name": "staging-agent"},
+    "protection": PROTECTION,
+}
 ELSEWHERE = {
     "clusterAccess": "agent",
     "agent": {"project": "acme/cluster-agents", "name": "staging-agent", "register": False},
+    "protection": PROTECTION,
 }
 PROJECT_ID = "hello-project-project-id"
 
@@ -151,14 +157,14 @@ def test_a_project_with_no_default_branch_yet_fails_the_run_saying_why():
 )
 def test_a_registration_that_could_not_work_is_refused_before_any_resource(agent, message):
     with pytest.raises(ConfigError) as refused:
-        load({"clusterAccess": "agent", "agent": agent})
+        load({"clusterAccess": "agent", "agent": agent, "protection": PROTECTION})
     assert str(refused.value).startswith(message), str(refused.value)
 
 
 def test_a_registration_that_works_loads_with_its_environments():
-    settings = load({"clusterAccess": "agent", "agent": {"project": "ACME/Hello", "name": "a"}})
+    settings = load({**REGISTERED, "agent": {"project": "ACME/Hello", "name": "a"}})
     assert settings.deployment.registers_agent and settings.deployment.agent_environments == ("staging", "review/*")
-    other = load({"clusterAccess": "agent", "agent": {"project": "acme/hello", "name": "a", "environments": ["*"]}})
+    other = load({**REGISTERED, "agent": {"project": "acme/hello", "name": "a", "environments": ["*"]}})
     assert other.deployment.agent_environments == ("*",)
     assert not load(ELSEWHERE).deployment.registers_agent
 
