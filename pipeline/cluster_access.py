@@ -28,7 +28,7 @@ the review stack copies. The tool reads the file only; the program validates eve
   and would shadow it (GL-38); the fixed path travels as ``GITLAB_K8S_CD_KUBECONFIG`` instead.
 
 When the job has no usable kubeconfig, the tool says why it may be, from what GitLab does
-(docs/agent-mode.md), and exits non-zero before any ``pulumi`` runs. It never prints a
+(docs/contracts.md GL-38..42), and exits non-zero before any ``pulumi`` runs. It never prints a
 kubeconfig, a token or ``$KUBECONFIG_B64``; the file it writes is readable by its owner only.
 
 Exit status:
@@ -39,7 +39,9 @@ Exit status:
   is expected);
 - 3: the job has no kubeconfig: kubeconfig mode without ``$KUBECONFIG_B64`` (or not base64), agent
   mode without GitLab's ``$KUBECONFIG`` (or not a readable kubeconfig);
-- 4: agent mode: GitLab's kubeconfig has no context for the stack's agent.
+- 4: agent mode: GitLab's kubeconfig has no context for the stack's agent;
+- 5: agent mode: the job's environment is not the one the stack bound the deployer's Role to (its
+  name, GitLab's slug of it, or a review job's tier), so the API server would refuse every request.
 """
 
 from __future__ import annotations
@@ -57,15 +59,19 @@ from typing import Any
 import yaml
 
 from gitlab_k8s_cd.components.go_values import read_yaml
+from gitlab_k8s_cd.components.labels import environment_slug
 
-EXIT_OK, EXIT_USAGE, EXIT_NO_KUBECONFIG, EXIT_NO_CONTEXT = 0, 2, 3, 4
+EXIT_OK, EXIT_USAGE, EXIT_NO_KUBECONFIG, EXIT_NO_CONTEXT, EXIT_OTHER_IDENTITY = 0, 2, 3, 4, 5
 KUBECONFIG, AGENT = "kubeconfig", "agent"
 MODES = (KUBECONFIG, AGENT)
 """A copy of ``gitlab_k8s_cd.components.cluster_access.MODES``: that module imports the Pulumi SDK,
 which this tool does not need. tests/test_cluster_access_tool.py keeps the two equal."""
-MODE_KEY, AGENT_KEY = "clusterAccess", "agent"
+MODE_KEY, AGENT_KEY, ENVIRONMENT_KEY = "clusterAccess", "agent", "environment"
 """The stack's config keys (components/config_keys.py), in the namespace the program reads."""
 B64_VARIABLE = "KUBECONFIG_B64"
+REVIEW_PREFIX, REVIEW_TIER = "review/", "development"
+"""Review environments' names and tier (components/review_apps.py, components/cluster_access.py;
+tests/test_cluster_access_tool.py keeps them equal)."""
 
 
 class AccessError(Exception):
@@ -83,6 +89,8 @@ class StackAccess:
     mode: str
     agent_project: str | None = None
     agent_name: str | None = None
+    environment: str | None = None
+    """The stack's GitLab environment (``environment``), whose group its deployer's Role is bound to."""
 
     @property
     def context(self) -> str | None:
@@ -126,7 +134,13 @@ def read_stack_access(project_dir: Path, stack: str, namespace: str | None = Non
             f"{where}{AGENT_KEY} is {agent!r}: expected {{project: <agent project full path>, name: <agent name>}}, "
             f"required when {MODE_KEY} is 'agent'",
         )
-    return StackAccess(mode=mode, agent_project=agent["project"], agent_name=agent["name"])
+    environment = values.get(f"{namespace}:{ENVIRONMENT_KEY}")
+    return StackAccess(
+        mode=mode,
+        agent_project=agent["project"],
+        agent_name=agent["name"],
+        environment=environment if isinstance(environment, str) else None,
+    )
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -161,7 +175,7 @@ def from_b64(environ: Mapping[str, str], to: Path) -> str:
 
 
 def why_no_tunnel(environ: Mapping[str, str], access: StackAccess) -> str:
-    """The reasons GitLab gives a job no ``KUBECONFIG`` (docs/agent-mode.md, read at source)."""
+    """The reasons GitLab gives a job no ``KUBECONFIG`` (docs/contracts.md GL-38..42, read at source)."""
     environment = environ.get("CI_ENVIRONMENT_NAME")
     job_env = f"this job's environment, {environment!r}" if environment else "this job's environment (it has none)"
     return (
@@ -207,9 +221,45 @@ def from_tunnel(environ: Mapping[str, str], access: StackAccess, to: Path) -> st
             "stack's agent key against the agent's project path and name, and that agent's ci_access "
             "(its projects and environments)",
         )
+    problem = identity_problem(environ, access)
+    if problem is not None:
+        raise AccessError(EXIT_OTHER_IDENTITY, problem)
     document["current-context"] = access.context
     _write_private(to, yaml.safe_dump(document, sort_keys=False).encode())
     return f"the GitLab agent's tunnel ({access.context}) is at {to}, its context current"
+
+
+def identity_problem(environ: Mapping[str, str], access: StackAccess) -> str | None:
+    """Why the job's impersonated groups (docs/contracts.md AG-1) would not be the one the stack
+    bound its deployer's Role to, from GitLab's predefined variables; None when they are. A review
+    job (``review/...``) needs the ``development`` tier (the review deployer's group); any other,
+    the stack's environment, by GitLab's slug of its name (GL-35)."""
+    name = environ.get("CI_ENVIRONMENT_NAME") or ""
+    slug = environ.get("CI_ENVIRONMENT_SLUG") or ""
+    tier = environ.get("CI_ENVIRONMENT_TIER") or ""
+    if not name:
+        return None  # GitLab authorizes no job without an environment: from_tunnel has said so
+    if name.startswith(REVIEW_PREFIX):
+        if tier != REVIEW_TIER:
+            return (
+                f"this review job's environment {name!r} has the tier {tier or 'none'!r}: the review deployer's "
+                f"Role is bound to the group of the {REVIEW_TIER!r} tier, so the API server would refuse it; "
+                f"give the job deployment_tier: {REVIEW_TIER}"
+            )
+        return None
+    if access.environment is not None and name != access.environment:
+        return (
+            f"this job's environment is {name!r}, and the stack deploys {access.environment!r}: its deployer's "
+            f"Role is bound to the group of {access.environment!r}'s jobs, so the API server would refuse this one"
+        )
+    expected = environment_slug(name)
+    if slug and slug != expected:
+        return (
+            f"GitLab's slug for the environment {name!r} is {slug!r}, and the stack bound its deployer's Role "
+            f"to the group of the slug {expected!r} (GitLab's rule as read at source, docs/contracts.md GL-35): "
+            "this GitLab slugs it otherwise, so the API server would refuse the job"
+        )
+    return None
 
 
 def give_kubeconfig(access: StackAccess, environ: Mapping[str, str], to: Path) -> str:

@@ -17,7 +17,8 @@ import yaml
 from gitlab_k8s_cd.pipeline import cluster_access as tool
 from tests.conftest import PROJECT, ROOT, load
 
-AGENT = {"project": "acme/cluster-agents", "name": "staging-agent"}
+AGENT = {"project": "acme/cluster-agents", "name": "staging-agent", "register": False}
+"""Registered elsewhere (a project of cluster agents): the tool reads project and name alone."""
 CONTEXT = "acme/cluster-agents:staging-agent"
 JOB_TOKEN = "glcbt-64_job-token-stands-here"
 DEPLOYER = "apiVersion: v1\nkind: Config\ncurrent-context: staging-eu-1\n# the deployer's token stands here\n"
@@ -154,6 +155,67 @@ def test_agent_mode_refuses_a_kubeconfig_without_the_stacks_agent_naming_what_it
     assert JOB_TOKEN not in err + out
 
 
+def agent_job(tmp_path: Path, **ci: str) -> dict:
+    """A deploy job's environment in agent mode: GitLab's kubeconfig with the stack's agent, and
+    the predefined ``CI_ENVIRONMENT_*`` variables given."""
+    given = tmp_path / "gitlab.kubeconfig"
+    given.write_text(yaml.safe_dump(gitlab_kubeconfig((7, CONTEXT))))
+    return {"KUBECONFIG": str(given), **ci}
+
+
+def staging_in_agent_mode(tmp_path: Path) -> Path:
+    return project(
+        tmp_path,
+        {f"{PROJECT}:clusterAccess": "agent", f"{PROJECT}:agent": AGENT, f"{PROJECT}:environment": "staging"},
+    )
+
+
+@pytest.mark.parametrize(
+    "ci",
+    [
+        {"CI_ENVIRONMENT_NAME": "staging", "CI_ENVIRONMENT_SLUG": "staging", "CI_ENVIRONMENT_TIER": "staging"},
+        # A review job (its base stack is staging's): the development tier's group.
+        {"CI_ENVIRONMENT_NAME": "review/feature-x", "CI_ENVIRONMENT_SLUG": "review-feat-abc123"}
+        | {"CI_ENVIRONMENT_TIER": "development"},
+    ],
+)
+def test_agent_mode_gives_the_kubeconfig_to_a_job_of_the_group_the_stack_bound(tmp_path, capsys, ci):
+    status, _, err, to = run(staging_in_agent_mode(tmp_path), agent_job(tmp_path, **ci), capsys=capsys)
+    assert (status, err) == (0, "") and to.exists()
+
+
+@pytest.mark.parametrize(
+    ("ci", "said"),
+    [
+        (
+            {"CI_ENVIRONMENT_NAME": "production", "CI_ENVIRONMENT_SLUG": "production"},
+            "this job's environment is 'production', and the stack deploys 'staging'",
+        ),
+        (
+            {"CI_ENVIRONMENT_NAME": "staging", "CI_ENVIRONMENT_SLUG": "staging-x1y2z3"},
+            "GitLab's slug for the environment 'staging' is 'staging-x1y2z3', and the stack bound its deployer's "
+            "Role to the group of the slug 'staging'",
+        ),
+        (
+            {"CI_ENVIRONMENT_NAME": "review/feature-x", "CI_ENVIRONMENT_TIER": "other"},
+            "this review job's environment 'review/feature-x' has the tier 'other'",
+        ),
+    ],
+)
+def test_agent_mode_refuses_a_job_whose_group_the_stack_did_not_bind_saying_which(tmp_path, capsys, ci, said):
+    status, out, err, to = run(staging_in_agent_mode(tmp_path), agent_job(tmp_path, **ci), capsys=capsys)
+    assert status == tool.EXIT_OTHER_IDENTITY and not to.exists() and out == ""
+    assert said in err, err
+    assert JOB_TOKEN not in err
+
+
+def test_the_tools_review_environments_are_the_components():
+    from gitlab_k8s_cd.components.cluster_access import REVIEW_TIER
+    from gitlab_k8s_cd.components.review_apps import REVIEW_ENVIRONMENT_SCOPE
+
+    assert tool.REVIEW_TIER == REVIEW_TIER and tool.REVIEW_PREFIX + "*" == REVIEW_ENVIRONMENT_SCOPE
+
+
 @pytest.mark.parametrize("content", [None, "contexts: [unclosed\n  token: ci:1:" + JOB_TOKEN, b"\xff\xfe"])
 def test_agent_mode_refuses_an_unreadable_kubeconfig_without_printing_it(tmp_path, capsys, content):
     given = tmp_path / "gitlab.kubeconfig"
@@ -205,7 +267,8 @@ def test_keys_without_a_namespace_are_the_projects_and_another_namespace_can_be_
 
 def test_the_tool_reads_the_context_the_programs_provider_selects(tmp_path):
     """The same stack values: the tool's context is the Kubernetes provider's (load_settings)."""
-    values = {"clusterAccess": "agent", "agent": AGENT}
+    protection = {"deployAccessLevel": "maintainer", "requiredApprovals": 0}
+    values = {"clusterAccess": "agent", "agent": AGENT, "protection": protection}
     project(tmp_path, {f"{PROJECT}:{k}": v for k, v in values.items()})
     assert tool.read_stack_access(tmp_path, "staging").context == load(values).kube_context == CONTEXT
     project(tmp_path, {f"{PROJECT}:clusterAccess": "kubeconfig"})
