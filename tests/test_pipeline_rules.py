@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -181,7 +183,7 @@ def run_drift_job(repo, tmp_path, last_update=None):
     log = tmp_path / "pulumi.log"
     # The job installs the tools (pip install $TOOLS_REQUIREMENT): into a virtualenv of its own,
     # from the built wheel, as the local pipeline run does; never into the one running the tests.
-    venv = job_virtualenv(tmp_path / "job-venv")
+    venv = _drift_job_virtualenv()
     env = {
         **os.environ,
         "PATH": os.pathsep.join(
@@ -217,6 +219,13 @@ def run_drift_job(repo, tmp_path, last_update=None):
     assert _tools_installed_here() == installed, "the job's pip install reached the tests' own virtualenv"
     calls = [json.loads(line)["argv"] for line in log.read_text().splitlines()] if log.exists() else []
     return result, calls
+
+
+@functools.cache
+def _drift_job_virtualenv() -> Path:
+    """One job virtualenv for this process's drift-job runs, as a runner's cached one: the first
+    run's pip install puts the wheel there, the next ones find it installed (as they would)."""
+    return job_virtualenv(Path(tempfile.mkdtemp(prefix="drift-job-")) / "job-venv")
 
 
 def _tools_installed_here() -> str:
