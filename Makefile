@@ -34,12 +34,12 @@ system-deps:
 
 ## test: lint, then every test, the end-to-end pipeline run included
 test: system-deps $(STAMP) $(GITLAB_CI_LOCAL) $(CHECKOV) lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # Every test but the local pipeline run (which needs root, buildah and gitlab-ci-local): what
 # the library-tests job runs on GitLab, where the pipeline itself is the end-to-end run.
 test-unit: $(STAMP) $(CHECKOV) lint
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not e2e"
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

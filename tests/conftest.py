@@ -220,3 +220,20 @@ def option_set_plans(staging_plan, review_plan) -> dict[str, Plan]:
         "staging, with a migration": plan_staging({"migration": MIGRATION}),
         "review !7": plan_review(7, "review/other"),
     }
+
+
+LONGEST_FIRST = (
+    "tests/test_pipeline_e2e.py",
+    "tests/test_consumer.py",
+    "tests/test_pipeline_rules.py",
+    "tests/test_plan_policy.py",
+)
+"""The files that take longest (``pytest --durations=0``), first in the collection. ``make test``
+runs ``--dist loadfile --no-loadscope-reorder``, so each of the two workers starts on one of them;
+xdist's default order (files by their number of tests) started the local pipeline run last, which
+then ran alone while the other worker idled."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(LONGEST_FIRST)))
