@@ -233,7 +233,10 @@ def identity_problem(environ: Mapping[str, str], access: StackAccess) -> str | N
     """Why the job's impersonated groups (docs/contracts.md AG-1) would not be the one the stack
     bound its deployer's Role to, from GitLab's predefined variables; None when they are. A review
     job (``review/...``) needs the ``development`` tier (the review deployer's group); any other,
-    the stack's environment, by GitLab's slug of its name (GL-35)."""
+    the stack's environment, by GitLab's slug of its name (GL-35). ``CI_ENVIRONMENT_TIER`` is the
+    job's ``deployment_tier`` when it sets one, and the group the environment's tier as GitLab
+    first stored it (GL-46): this catches a job without the tier, not an environment GitLab
+    stored with another one (then the API server's ``forbidden`` names the group)."""
     name = environ.get("CI_ENVIRONMENT_NAME") or ""
     slug = environ.get("CI_ENVIRONMENT_SLUG") or ""
     tier = environ.get("CI_ENVIRONMENT_TIER") or ""
