@@ -46,9 +46,6 @@ else:
     # deploy tool gives back to a deploy-canary or abort run so that web's pods do not change.
     pulumi.export("canary_image", environment.canary_image)
     pulumi.export("trace", environment.trace)
-    if environment.agent is not None:
-        # agentk's token, for the admin who installs it (README, "Installing the agent").
-        pulumi.export("agent_token", environment.agent.token)
     if environment.review_apps is not None:
         # For running a review stack by hand (`pulumi stack output --show-secrets`).
         pulumi.export("review_pulumi_config_passphrase", environment.review_apps.passphrase)

@@ -34,8 +34,12 @@ _HOMES = {
     "DriftCheckSpec": "drift_check",
     "drift_check_description": "drift_check",
     "token_rotation_description": "drift_check",
+    "AgentRegistrationArgs": "gitlab_agent",
+    "CiAccessArgs": "gitlab_agent",
     "GitLabAgent": "gitlab_agent",
     "GitLabAgentArgs": "gitlab_agent",
+    "AgentkRbac": "agentk_rbac",
+    "AgentkRbacArgs": "agentk_rbac",
     "EnvironmentProtectionArgs": "gitlab_environment",
     "GitLabEnvironment": "gitlab_environment",
     "GitLabEnvironmentArgs": "gitlab_environment",
@@ -79,6 +83,7 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:  # what a type checker and an IDE read; at run time, __getattr__
+    from .agentk_rbac import AgentkRbac, AgentkRbacArgs
     from .app_spec import AppSpec
     from .ci_variables import CiVariable, CiVariables, CiVariablesArgs
     from .cluster_access import AgentArgs
@@ -93,7 +98,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE read; at run time, __getattr
         drift_check_description,
         token_rotation_description,
     )
-    from .gitlab_agent import GitLabAgent, GitLabAgentArgs
+    from .gitlab_agent import AgentRegistrationArgs, CiAccessArgs, GitLabAgent, GitLabAgentArgs
     from .gitlab_environment import EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
     from .gitlab_project import CI_TAG_REGEX, RELEASE_TAG_REGEX, GitLabProject, GitLabProjectArgs, RegistryCleanupArgs
     from .ingress import IngressArgs, IngressSpec
@@ -119,8 +124,12 @@ __all__ = [
     "REVIEW_APPS_VARIABLE",
     "REVIEW_DEPLOYER",
     "AgentArgs",
+    "AgentRegistrationArgs",
+    "AgentkRbac",
+    "AgentkRbacArgs",
     "AppSpec",
     "AutoscalingArgs",
+    "CiAccessArgs",
     "CiVariable",
     "CiVariables",
     "CiVariablesArgs",

@@ -44,49 +44,46 @@ class AgentArgs:
     """The full path of the project the agent is registered in (its config file lives there)."""
     name: str
     """The agent's name, as registered: lowercase letters, digits and '-', at most 63."""
-    register: bool = True
-    """Whether this stack registers the agent, its agentk token and its config file
-    (:class:`~.gitlab_agent.GitLabAgent`). Default true, which needs the agent in this stack's own
-    project: CI's GitLab token reaches no other (GL-44). False: the agent is registered and
-    configured elsewhere (a project of cluster agents), and its config file must grant this
-    project's environments ``ci_job`` access (the README shows the entry)."""
-    environments: tuple[str, ...] | None = None
-    """With ``register``: the environments whose jobs the config file lets through the tunnel,
-    names or patterns with ``*`` (GL-40). They must include this stack's environment; list another
-    stack's only when it deploys through the same agent with ``register: false``. Default: this
-    stack's environment, and with review apps ``review/*``."""
 
     def __post_init__(self) -> None:
         gitlab_rules.project_path("project", self.project)
-        v.boolean("register", self.register)
-        if self.environments is not None:
-            if isinstance(self.environments, list):
-                object.__setattr__(self, "environments", tuple(self.environments))
-            if not isinstance(self.environments, tuple) or not self.environments:
-                raise v.InvalidArgument(
-                    "environments", self.environments, "must be a non-empty list of GitLab environments"
-                )
-            for index, environment in enumerate(self.environments):
-                environment_pattern(f"environments[{index}]", environment)
-            if not self.register:
-                raise v.InvalidArgument(
-                    ("environments", "register"),
-                    (list(self.environments), False),
-                    "environments are the config file's, which only a registering stack writes: "
-                    "set register: true, or leave environments out",
-                )
-        if not isinstance(self.name, str) or len(self.name) > AGENT_NAME_MAX or not AGENT_NAME.match(self.name):
-            raise v.InvalidArgument(
-                "name",
-                self.name,
-                f"must be a GitLab agent name: lowercase letters, digits and '-', not starting or ending with '-', "
-                f"at most {AGENT_NAME_MAX} characters",
-            )
+        agent_name("name", self.name)
 
     @property
     def context(self) -> str:
         """The kubeconfig context GitLab gives a job for this agent (GL-37)."""
         return f"{self.project}:{self.name}"
+
+
+def agent_name(field: str, value: Any) -> str:
+    """A name GitLab gives an agent (GL-36)."""
+    if not isinstance(value, str) or len(value) > AGENT_NAME_MAX or not AGENT_NAME.match(value):
+        raise v.InvalidArgument(
+            field,
+            value,
+            f"must be a GitLab agent name: lowercase letters, digits and '-', not starting or ending with '-', "
+            f"at most {AGENT_NAME_MAX} characters",
+        )
+    return value
+
+
+def check_agent_project(agent: AgentArgs, project_path: str) -> None:
+    """Refuse an agent registered in the app's own project. Every job of an agent's project may
+    use the agent with the agent's own rights (which include impersonating anyone, AG-2) unless
+    its config file names the project with an access GitLab's licence allows: on Free, or once a
+    licence lapses, GitLab drops the ``ci_job`` entry and that implicit access wins (GL-41,
+    GL-42), under which agentk forwards whatever impersonation the job asks for (AG-3). And
+    whoever may push to the app's default branch could rewrite the file."""
+    if agent.project.lower() == project_path.lower():
+        raise v.InvalidArgument(
+            "agent.project",
+            agent.project,
+            f"must be another project than the app's own, {project_path!r}: an agent's own project's jobs, any "
+            "branch's, may use it with agentk's rights (cluster-wide impersonation) whenever its config file does "
+            "not grant them ci_job access GitLab's licence allows, and whoever may push to that project's default "
+            "branch writes the file. Register the agent in a project only admins can write to (the agent/ "
+            "program: README, 'Installing the agent')",
+        )
 
 
 def check(mode: Any, agent: Any) -> None:

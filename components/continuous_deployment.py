@@ -11,13 +11,12 @@ from . import gitlab_rules, kubernetes_names, names, redaction
 from . import validation as v
 from .app_spec import AppSpec
 from .canary import check_canary
-from .cluster_access import AGENT, AgentArgs, environment_group, environment_matches
+from .cluster_access import AGENT, AgentArgs, check_agent_project, environment_group
 from .cluster_access import check as check_cluster_access
 from .deploy_target import DeployTargetArgs, deploy_target, makes_pull_secret
 from .deploy_trace import PARTS, DeployTrace
 from .deployer import ClusterArgs
 from .drift_check import DriftCheck, DriftCheckArgs, DriftCheckSpec
-from .gitlab_agent import GitLabAgent, GitLabAgentArgs
 from .gitlab_environment import TIERS, EnvironmentProtectionArgs, GitLabEnvironment, GitLabEnvironmentArgs
 from .gitlab_project import GitLabProject, GitLabProjectArgs
 from .image_reference import image_property, registry_host
@@ -134,8 +133,8 @@ class ContinuousDeploymentArgs:
                 f"{self.environment!r} through, so GitLab must keep the jobs of those who may not deploy from "
                 "running (e.g. protection: {deployAccessLevel: maintainer, requiredApprovals: 0})",
             )
-        if self.registers_agent:
-            self._check_agent_registration()
+        if self.agent_mode and self.agent is not None:
+            check_agent_project(self.agent, self.project.path)
         DeployTrace.of(self)
         if self.image_reference.registry is None:
             raise v.InvalidArgument(
@@ -232,47 +231,6 @@ class ContinuousDeploymentArgs:
     def agent_mode(self) -> bool:
         """Whether CI reaches the cluster through the GitLab agent (``cluster_access: agent``)."""
         return self.cluster_access == AGENT
-
-    @property
-    def registers_agent(self) -> bool:
-        """Whether this stack registers the GitLab agent (agent mode with ``agent.register``)."""
-        return self.agent_mode and self.agent is not None and self.agent.register
-
-    @property
-    def agent_environments(self) -> tuple[str, ...]:
-        """The environments the agent's config file lets through (``agent.environments``, or this
-        stack's environment and, with review apps, their ``review/*``)."""
-        assert self.agent is not None
-        if self.agent.environments is not None:
-            return self.agent.environments
-        return (self.environment, REVIEW_ENVIRONMENT_SCOPE) if self.review_apps.enabled else (self.environment,)
-
-    def _check_agent_registration(self) -> None:
-        assert self.agent is not None
-        if self.agent.project.lower() != self.project.path.lower():
-            raise v.InvalidArgument(
-                ("agent.project", "agent.register"),
-                (self.agent.project, True),
-                f"must be this stack's project {self.project.path!r} when the stack registers the agent "
-                "(register: true, the default): CI's GitLab token is a project access token of this "
-                "project and reaches no other. Register the agent in its own project yourself and "
-                "set agent.register: false",
-            )
-        environments = self.agent_environments
-        if not any(environment_matches(p, self.environment) for p in environments):
-            raise v.InvalidArgument(
-                "agent.environments",
-                list(environments),
-                f"must let this stack's environment {self.environment!r} through (a name, or a pattern "
-                "with '*'): otherwise its jobs get no kubeconfig from the agent",
-            )
-        if self.review_apps.enabled and not any(environment_matches(p, "review/my-branch") for p in environments):
-            raise v.InvalidArgument(
-                "agent.environments",
-                list(environments),
-                "must let the review apps' environments (review/<branch>) through, e.g. 'review/*': "
-                "otherwise review jobs get no kubeconfig from the agent",
-            )
 
     @property
     def pulls_with_deploy_token(self) -> bool:
@@ -419,19 +377,6 @@ class ContinuousDeploymentArgs:
             agent_group=environment_group(project, self.environment) if self.agent_mode else None,
         )
 
-    def gitlab_agent_args(
-        self, *, project: pulumi.Input[str], default_branch: pulumi.Input[str], stack: str
-    ) -> GitLabAgentArgs:
-        assert self.agent is not None
-        return GitLabAgentArgs(
-            project=project,
-            project_path=self.project.path,
-            name=self.agent.name,
-            default_branch=default_branch,
-            environments=self.agent_environments,
-            stack=stack,
-        )
-
     def review_apps_args(
         self,
         *,
@@ -541,8 +486,6 @@ class ContinuousDeployment(pulumi.ComponentResource):
     """web's deploy trace, by config key (:attr:`ContinuousDeploymentArgs.trace`)."""
     review_apps: ReviewApps | None
     """The review apps' shared objects, when enabled."""
-    agent: GitLabAgent | None
-    """The GitLab agent this stack registers (``agent.register``), else none."""
 
     def __init__(self, name: str, args: ContinuousDeploymentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:continuous_deployment:ContinuousDeployment", name, None, opts)
@@ -571,19 +514,6 @@ class ContinuousDeployment(pulumi.ComponentResource):
             f"{name}-drift-check",
             DriftCheckArgs(project=project.project_id, stack=pulumi.get_stack(), spec=args.drift_check),
             opts=child,
-        )
-        # Agent mode, registered here: the agent, agentk's token, and the config file that lets
-        # exactly this stack's environments through (GitLabAgent's docstring gives the order).
-        self.agent = (
-            GitLabAgent(
-                f"{name}-gitlab-agent",
-                args.gitlab_agent_args(
-                    project=project.project_id, default_branch=project.default_branch, stack=pulumi.get_stack()
-                ),
-                opts=child,
-            )
-            if args.registers_agent
-            else None
         )
         self.review_apps = (
             ReviewApps(
@@ -629,6 +559,5 @@ class ContinuousDeployment(pulumi.ComponentResource):
                 "deployment_names": self.deployment_names,
                 "environment_url": self.environment_url,
                 "deployer_kubeconfig": self.deployer_kubeconfig,
-                "agent_token": None if self.agent is None else self.agent.token,
             }
         )

@@ -152,8 +152,6 @@ class GitLabProject(pulumi.ComponentResource):
 
     project_id: pulumi.Output[str]
     path_with_namespace: pulumi.Output[str]
-    default_branch: pulumi.Output[str]
-    """The repository's default branch, as GitLab reports it ("" or none while it is empty)."""
 
     def __init__(self, name: str, args: GitLabProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:gitlab_project:GitLabProject", name, None, opts)
@@ -173,16 +171,7 @@ class GitLabProject(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.project_id = project.id
-            self.default_branch = project.default_branch
         else:
-            found = gitlab.get_project_output(path_with_namespace=args.path, opts=invoke)
-            self.project_id = found.id
-            self.default_branch = found.default_branch
+            self.project_id = gitlab.get_project_output(path_with_namespace=args.path, opts=invoke).id
         self.path_with_namespace = pulumi.Output.from_input(args.path)
-        self.register_outputs(
-            {
-                "project_id": self.project_id,
-                "path_with_namespace": self.path_with_namespace,
-                "default_branch": self.default_branch,
-            }
-        )
+        self.register_outputs({"project_id": self.project_id, "path_with_namespace": self.path_with_namespace})

@@ -19,6 +19,10 @@ from typing import Any
 DEVELOPMENT_TAG = "gitlab-k8s-cd:development"
 """Stack tag (`pulumi stack tag set gitlab-k8s-cd:development true`) that allows tag-only images."""
 
+PLATFORM_TAG = "gitlab-k8s-cd:platform"
+"""Stack tag (`pulumi stack tag set gitlab-k8s-cd:platform true`) of a platform stack an admin runs,
+such as the agent bootstrap (agent/), which may make cluster-wide grants; an app stack may not."""
+
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
 CREDENTIAL = re.compile(r"TOKEN|PASSWORD|PASSPHRASE|SECRET|KEY|KUBECONFIG", re.IGNORECASE)
 WRITE_SCOPES = ("write_registry", "write_repository", "write_package_registry", "api")
@@ -216,10 +220,12 @@ def no_rbac_wildcards(resource_type: str, props: Mapping[str, Any], tags: Mappin
 
 
 def no_cluster_role_binding(resource_type: str, props: Mapping[str, Any], tags: Mapping[str, str]) -> Iterator[str]:
-    if _kind(resource_type) == "ClusterRoleBinding":
+    platform = str(tags.get(PLATFORM_TAG, "")).lower() == "true"
+    if _kind(resource_type) == "ClusterRoleBinding" and not platform:
         yield (
             "the app stack creates a ClusterRoleBinding: grant a namespaced Role with a RoleBinding; "
-            "cluster-wide grants belong to the platform, not to an app's stack"
+            f"cluster-wide grants belong to the platform, not to an app's stack (a platform stack an admin "
+            f"runs is tagged {PLATFORM_TAG}=true)"
         )
 
 
@@ -304,7 +310,10 @@ RULES = (
         no_rbac_wildcards,
     ),
     Rule(
-        "k8s-no-cluster-role-binding", "An app stack makes no cluster-wide grant.", MANDATORY, no_cluster_role_binding
+        "k8s-no-cluster-role-binding",
+        "An app stack makes no cluster-wide grant (a platform stack, tagged gitlab-k8s-cd:platform=true, may).",
+        MANDATORY,
+        no_cluster_role_binding,
     ),
     Rule(
         "k8s-no-external-services", "Services of type LoadBalancer or NodePort are flagged.", ADVISORY, exposed_services

@@ -1,16 +1,17 @@
-"""examples/agentk/impersonate.yaml, the admin's one-time RBAC for agentk in agent mode: valid
-against the Kubernetes schema, and exactly the impersonation the API server checks for a
-``ci_job`` request (docs/contracts.md AG-1, AG-2), nothing more."""
+"""agentk's RBAC (components/agentk_rbac.py), as the bootstrap program agent/ plans it: valid
+against the Kubernetes schema and checkov, and exactly the impersonation the API server checks for
+a ``ci_job`` request (docs/contracts.md AG-1, AG-2), nothing more, bound to agentk's ServiceAccount."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
+from gitlab_k8s_cd.components import InvalidArgument
+from gitlab_k8s_cd.components.agentk_rbac import IMPERSONATED_EXTRAS, AgentkRbacArgs
 from gitlab_k8s_cd.components.plan.kubernetes_schema import validate_manifests
-from tests.conftest import ROOT
+from tests.conftest import plan_cli
+from tests.test_gitlab_agent import PROGRAM, plan_agent
 
-MANIFEST = ROOT / "examples" / "agentk" / "impersonate.yaml"
 EXTRAS = ("id", "config_project_id", "project_id", "ci_pipeline_id", "ci_job_id", "username")
 """The extras KAS sets on every ``ci_job`` request (AG-1)..."""
 ENVIRONMENT_EXTRAS = ("environment_slug", "environment_tier")
@@ -19,11 +20,12 @@ ENVIRONMENT_EXTRAS = ("environment_slug", "environment_tier")
 
 @pytest.fixture(scope="module")
 def manifests():
-    return {m["kind"]: m for m in yaml.safe_load_all(MANIFEST.read_text())}
+    plan = plan_agent()
+    return {m["kind"]: m for m in plan.manifests()}
 
 
 def test_the_manifests_are_valid_against_the_kubernetes_schema(manifests):
-    assert sorted(manifests) == ["ClusterRole", "ClusterRoleBinding", "ServiceAccount"]
+    assert sorted(manifests) == ["ClusterRole", "ClusterRoleBinding", "Namespace", "ServiceAccount"]
     assert validate_manifests(list(manifests.values()), "1.31") == []
 
 
@@ -41,7 +43,7 @@ def test_agentk_may_impersonate_a_jobs_user_groups_and_extras_and_do_nothing_els
         ("authentication.k8s.io", f"userextras/agent.gitlab.com/{key}", "impersonate")
         for key in EXTRAS + ENVIRONMENT_EXTRAS
     }
-    assert granted == expected
+    assert granted == expected and set(IMPERSONATED_EXTRAS) == set(EXTRAS + ENVIRONMENT_EXTRAS)
     assert all("resourceNames" not in rule for rule in manifests["ClusterRole"]["rules"])
 
 
@@ -55,3 +57,38 @@ def test_the_binding_gives_that_role_to_the_service_account_agentk_runs_as(manif
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": account["metadata"]["name"], "namespace": account["metadata"]["namespace"]}
     ]
+    assert account["metadata"] == {**account["metadata"], "name": "gitlab-agent", "namespace": "gitlab-agent"}
+    labels = manifests["Namespace"]["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_the_program_plans_clean_only_as_a_platform_stack_and_passes_checkov(tmp_path):
+    """The policy pack's ClusterRoleBinding rule holds for app stacks; the agent's stack is tagged
+    a platform stack, as its admin tags it (`pulumi stack tag set gitlab-k8s-cd:platform true`)."""
+    from tests.test_checkov import of, scan
+
+    untagged = plan_cli("--project-dir", str(PROGRAM), "--stack", "staging-cluster", "--out", str(tmp_path / "u"))
+    assert untagged.returncode == 1 and "k8s-no-cluster-role-binding" in untagged.stdout + untagged.stderr
+    tagged = plan_cli(
+        "--project-dir",
+        str(PROGRAM),
+        "--stack",
+        "staging-cluster",
+        "--out",
+        str(tmp_path / "t"),
+        "--stack-tag",
+        "gitlab-k8s-cd:platform=true",
+    )
+    assert tagged.returncode == 0, tagged.stdout + tagged.stderr
+    assert "Valid: 4 manifests against the Kubernetes 1.31 schema (strict)" in tagged.stdout
+    assert "Policies: no mandatory violation" in tagged.stdout
+    report = scan("kubernetes", tmp_path / "t" / "kubernetes.yaml")
+    outcome = of(report, tmp_path / "t" / "kubernetes.yaml")
+    assert outcome["failed"] == [] and outcome["skipped"] == [] and len(outcome["passed"]) >= 10
+
+
+@pytest.mark.parametrize(("field", "value"), [("namespace", "Gitlab_Agent"), ("service_account", "")])
+def test_bad_names_are_refused(field, value):
+    with pytest.raises(InvalidArgument) as refused:
+        AgentkRbacArgs(**{field: value})
+    assert refused.value.fields == (field,)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from yaml import safe_load
 
 from gitlab_k8s_cd.components import InvalidArgument
 from gitlab_k8s_cd.components.cluster_access import AgentArgs, check, kube_context
 from gitlab_k8s_cd.components.config import ConfigError
+from gitlab_k8s_cd.components.gitlab_agent import AgentRegistrationArgs
 from gitlab_k8s_cd.components.plan.diff import compare
 from gitlab_k8s_cd.components.plan.kubernetes_schema import validate_manifests
 from gitlab_k8s_cd.components.plan.policies import MANDATORY, evaluate_policies, policy_rules
@@ -19,14 +21,12 @@ from tests.conftest import PROJECT, ROOT, key, load, plan_staging, staging_confi
 from tests.conftest import plan_cli as plan
 from tests.rbac import ANY, Group, granted_requests
 
-AGENT = {"project": "acme/hello", "name": "staging-agent"}
-"""Registered by the stack (``register`` defaults to true): in the stack's own project."""
+AGENT = {"project": "acme/cluster-agents", "name": "staging-agent"}
+"""Registered by the bootstrap program (agent/Pulumi.staging-cluster.yaml) in a project of cluster agents."""
 PROTECTION = {"deployAccessLevel": "maintainer", "requiredApprovals": 0}
 """Agent mode requires the environment protected."""
 AGENT_MODE = {"clusterAccess": "agent", "agent": AGENT, "protection": PROTECTION}
-CONTEXT = "acme/hello:staging-agent"
-ELSEWHERE = {"project": "acme/cluster-agents", "name": "staging-agent", "register": False}
-"""Registered and configured in a project of cluster agents, not by the stack."""
+CONTEXT = "acme/cluster-agents:staging-agent"
 PROJECT_ID = "hello-project-project-id"
 """The mocks' id of the managed GitLab project (a number in GitLab: docs/contracts.md PG-5)."""
 STAGING_GROUP = Group(f"gitlab:project_env:{PROJECT_ID}:staging")
@@ -79,6 +79,10 @@ def test_the_agent_is_required_in_agent_mode_and_refused_otherwise():
             "gitlab-k8s-cd:agent.name: must be a GitLab agent name",
         ),
         ({**AGENT_MODE, "agent": {**AGENT, "project": "noslash"}}, "gitlab-k8s-cd:agent.project: must be a GitLab"),
+        (
+            {**AGENT_MODE, "agent": {**AGENT, "project": "ACME/hello"}},
+            "gitlab-k8s-cd:agent.project: must be another project than the app's own, 'acme/hello'",
+        ),
         (
             {"clusterAccess": "agent", "agent": AGENT},
             "gitlab-k8s-cd:protection and gitlab-k8s-cd:clusterAccess: protection is required in agent mode: "
@@ -264,11 +268,6 @@ def test_switching_an_existing_stack_to_agent_mode_replaces_nothing(plans):
     assert {c.name for c in comparison.of("create")} == {
         "hello-deployer-agent-role-binding",
         "hello-review-apps-deployer-agent-role-binding",
-        # The agent this stack registers (components/gitlab_agent.py).
-        "hello-gitlab-agent",
-        "hello-gitlab-agent-config",
-        "hello-gitlab-agent-agent",
-        "hello-gitlab-agent-token",
     }
     assert {c.name for c in comparison.of("delete")} == {
         "hello-ci-variables-KUBECONFIG_B64",
@@ -291,3 +290,19 @@ def test_switching_an_existing_stack_to_agent_mode_replaces_nothing(plans):
     }
     assert all(f.startswith("rules") for f in updates["hello-deployer-role"] + updates["hello-review-apps-base-reader"])
     assert all(f.startswith("subjects") for f in updates["hello-review-apps-base-reader-binding"])
+
+
+# --- the admin's side ----------------------------------------------------------------------------
+
+
+def test_the_readme_gives_the_admin_kubeconfig_the_context_the_provider_selects_in_every_run():
+    """The provider selects the agent's context in admin runs too: the README's admin steps add
+    a context of that name to the admin kubeconfig, for the agent the examples register."""
+    readme = (ROOT / "README.md").read_text()
+    assert load(AGENT_MODE).kube_context == CONTEXT
+    assert f"kubectl config set-context '{CONTEXT}'" in readme
+    bootstrap = safe_load((ROOT / "agent" / "Pulumi.staging-cluster.yaml").read_text())["config"][
+        "gitlab-k8s-cd-agent:agent"
+    ]
+    assert AgentRegistrationArgs(**bootstrap).context == CONTEXT
+    assert [a["project"] for a in bootstrap["access"]] == ["acme/hello"]

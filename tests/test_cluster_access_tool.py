@@ -17,8 +17,7 @@ import yaml
 from gitlab_k8s_cd.pipeline import cluster_access as tool
 from tests.conftest import PROJECT, ROOT, load
 
-AGENT = {"project": "acme/cluster-agents", "name": "staging-agent", "register": False}
-"""Registered elsewhere (a project of cluster agents): the tool reads project and name alone."""
+AGENT = {"project": "acme/cluster-agents", "name": "staging-agent"}
 CONTEXT = "acme/cluster-agents:staging-agent"
 JOB_TOKEN = "glcbt-64_job-token-stands-here"
 DEPLOYER = "apiVersion: v1\nkind: Config\ncurrent-context: staging-eu-1\n# the deployer's token stands here\n"

@@ -480,7 +480,7 @@ def agent_mode(tmp_path_factory):
         stack = repo / "Pulumi.staging.yaml"
         stack.write_text(
             stack.read_text() + "  gitlab-k8s-cd:clusterAccess: agent\n"
-            "  gitlab-k8s-cd:agent:\n    project: acme/cluster-agents\n    name: staging-agent\n    register: false\n"
+            "  gitlab-k8s-cd:agent:\n    project: acme/cluster-agents\n    name: staging-agent\n"
             # Agent mode requires the environment protected (components/continuous_deployment.py).
             "  gitlab-k8s-cd:protection:\n    deployAccessLevel: maintainer\n    requiredApprovals: 0\n"
         )

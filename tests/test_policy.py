@@ -299,6 +299,13 @@ def test_a_cluster_role_binding_is_reported():
     assert "grant a namespaced Role with a RoleBinding" in found[0]
 
 
+def test_a_platform_stack_may_bind_a_cluster_role_and_an_app_stack_may_not():
+    kind = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+    assert violations("k8s-no-cluster-role-binding", kind, {}, {"gitlab-k8s-cd:platform": "true"}) == []
+    for tags in ({}, {"gitlab-k8s-cd:platform": "false"}, {"gitlab-k8s-cd:development": "true"}):
+        assert violations("k8s-no-cluster-role-binding", kind, {}, tags), tags
+
+
 @pytest.mark.parametrize("service_type", ["LoadBalancer", "NodePort"])
 def test_externally_reachable_services_are_flagged(service_type):
     found = violations("k8s-no-external-services", "kubernetes:core/v1:Service", {"spec": {"type": service_type}})

@@ -8,7 +8,7 @@ Each value is deterministic, so that two plans of the same program compare equal
 - a ``kubernetes.io/service-account-token`` Secret gets a ``data.token``, as the token
   controller would give it;
 - GitLab tokens get a ``token`` (and a deploy token a ``username``), a pipeline schedule its id,
-  a cluster agent its ``agentId``, a project its ``defaultBranch`` (``main``),
+  a cluster agent its ``agentId``,
   a ``random.RandomPassword`` a (secret) ``result``;
 - the invokes this library makes (``gitlab.get_group``, ``gitlab.get_project``) get plausible
   answers (:data:`DEFAULT_INVOKES`); ``run_program(invokes=...)`` adds or overrides answers by token.
@@ -58,10 +58,6 @@ def computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, A
         state["result"] = secret_envelope(stand_in(f"password:{name}"))
     elif type_ == "gitlab:index/projectAccessToken:ProjectAccessToken":
         state["token"] = secret_envelope("glpat-" + stand_in(f"access-token:{name}"))
-    elif type_ == "gitlab:index/project:Project":
-        # GitLab reports the branch its repository's first push made the default; a stand-in
-        # for a project that has code (an empty one has none: components/gitlab_agent.py).
-        state.setdefault("defaultBranch", "main")
     elif type_ == "gitlab:index/clusterAgent:ClusterAgent":
         state["agentId"] = 4545
     elif type_ == "gitlab:index/clusterAgentToken:ClusterAgentToken":
