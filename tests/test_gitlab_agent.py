@@ -3,11 +3,15 @@ the order of its resources, its token's secrecy, and the config that registers i
 
 from __future__ import annotations
 
+import json
+
+import pulumi
 import pytest
 import yaml
 
 from gitlab_k8s_cd.components import InvalidArgument
 from gitlab_k8s_cd.components.cluster_access import environment_matches
+from gitlab_k8s_cd.components.config import ConfigError
 from gitlab_k8s_cd.components.gitlab_agent import (
     COMMIT_MESSAGE,
     TOKEN_DESCRIPTION,
@@ -16,6 +20,7 @@ from gitlab_k8s_cd.components.gitlab_agent import (
     CiAccessArgs,
     _require_branch,
     config_file,
+    load_registration,
 )
 from gitlab_k8s_cd.components.plan.values import Secret
 from gitlab_k8s_cd.components.testing import run_program
@@ -160,16 +165,35 @@ def test_an_agent_project_with_no_default_branch_yet_fails_the_run_saying_why():
         ({"register": True}, "gitlab-k8s-cd-agent:agent.register: is not a known key"),
     ],
 )
-def test_a_registration_that_could_not_work_is_refused_before_any_resource(change, message):
-    plan = plan_agent({**REGISTRATION, **change}, check=False)
-    assert plan.resources == (), [r.urn for r in plan.resources]
-    assert plan.error is not None and plan.error["message"].startswith(message), plan.error
+def test_a_registration_that_could_not_work_is_refused_naming_key_value_and_expectation(change, message):
+    with pytest.raises(ConfigError) as refused:
+        load_in_process({**REGISTRATION, **change})
+    assert str(refused.value).startswith(message), str(refused.value)
 
 
 def test_without_the_key_the_program_says_what_it_needs():
-    planned = run_program(PROGRAM / "__main__.py", project=PROJECT, stack="staging-cluster", config={}, check=False)
-    assert planned.resources == ()
-    assert planned.error["message"].startswith(f"{PROJECT}:agent: is required: {{project: <agent project full path>")
+    with pytest.raises(ConfigError) as refused:
+        load_in_process(None)
+    assert str(refused.value).startswith(f"{PROJECT}:agent: is required: {{project: <agent project full path>")
+
+
+def test_the_program_refuses_bad_config_before_any_resource():
+    plan = plan_agent({**REGISTRATION, "access": [{"project": "acme/hello"}]}, check=False)
+    assert plan.resources == (), [r.urn for r in plan.resources]
+    assert plan.error["message"].startswith(f"{PROJECT}:agent.access[0].environments: must be a non-empty list")
+
+
+def load_in_process(registration):
+    """``load_registration()`` in this process, with ``registration`` as the CLI hands it over
+    (JSON), in the bootstrap program's project; the project the other tests set is put back."""
+    before = pulumi.get_project()
+    config = {} if registration is None else {f"{PROJECT}:agent": json.dumps(registration)}
+    pulumi.runtime.set_all_config(config, [])
+    pulumi.runtime.settings._set_project(PROJECT)
+    try:
+        return load_registration()
+    finally:
+        pulumi.runtime.settings._set_project(before)
 
 
 def test_the_args_take_what_the_config_gives_and_give_the_apps_context():
