@@ -79,8 +79,9 @@ class AgentkRbac(pulumi.ComponentResource):
                 "name": args.namespace,
                 "labels": {
                     **labels,
-                    # agentk runs unprivileged; its namespace admits nothing else.
-                    "pod-security.kubernetes.io/enforce": "restricted",
+                    # baseline, not restricted: the chart's pods set no securityContext unless told
+                    # to (AG-4), and restricted would refuse them; audit and warn say what is missing.
+                    "pod-security.kubernetes.io/enforce": "baseline",
                     "pod-security.kubernetes.io/audit": "restricted",
                     "pod-security.kubernetes.io/warn": "restricted",
                 },

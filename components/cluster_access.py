@@ -84,6 +84,14 @@ def check_agent_project(agent: AgentArgs, project_path: str) -> None:
             "branch writes the file. Register the agent in a project only admins can write to (the agent/ "
             "program: README, 'Installing the agent')",
         )
+    if agent.project.split("/", 1)[0].lower() != project_path.split("/", 1)[0].lower():
+        raise v.InvalidArgument(
+            "agent.project",
+            agent.project,
+            f"must be under the app project's top-level group {project_path.split('/', 1)[0]!r}: GitLab lets an "
+            "agent serve only projects under its own project's top-level group, and drops any other entry of its "
+            "config file (GL-40)",
+        )
 
 
 def check(mode: Any, agent: Any) -> None:
@@ -96,14 +104,14 @@ def check(mode: Any, agent: Any) -> None:
         raise v.InvalidArgument(
             "agent",
             None,
-            "is required when cluster_access is 'agent': the agent's project full path and name, "
+            "is required when clusterAccess is 'agent': the agent's project full path and name, "
             "e.g. {project: acme/cluster-agents, name: production}",
         )
     if mode != AGENT and agent is not None:
         raise v.InvalidArgument(
             "agent",
             agent.context,
-            f"must not be set when cluster_access is {mode!r}: only agent mode reaches the cluster through an agent",
+            f"must not be set when clusterAccess is {mode!r}: only agent mode reaches the cluster through an agent",
         )
 
 
@@ -123,16 +131,6 @@ def environment_group(project_id: pulumi.Input[str], environment: str) -> pulumi
 def tier_group(project_id: pulumi.Input[str], tier: str) -> pulumi.Output[str]:
     """The group KAS impersonates every job of an environment of ``tier`` with (AG-1)."""
     return pulumi.Output.from_input(project_id).apply(lambda pid: f"gitlab:project_env_tier:{pid}:{tier}")
-
-
-def environment_matches(pattern: str, environment: str) -> bool:
-    """Whether GitLab lets a job of ``environment`` through an authorization listing ``pattern``
-    (``Gitlab::Ci::EnvironmentMatcher``, GL-40): equal, or, with a ``*``, the **unanchored**
-    regular expression ``pattern`` with each ``*`` read as ``.*`` (``review/*`` also matches
-    ``old-review/x``, and a ``.`` matches any character)."""
-    if pattern == environment:
-        return True
-    return "*" in pattern and re.search(pattern.replace("*", ".*"), environment) is not None
 
 
 def environment_pattern(field: str, value: Any) -> str:

@@ -46,7 +46,12 @@ TOKEN_DESCRIPTION = "agentk's token (gitlab-k8s-cd)"
 """Fixed: a change of a token's name or description replaces it, and revokes the one agentk uses (PG-7)."""
 
 ACCESS_MAX = 500
-"""GitLab takes at most 500 ``ci_access.projects`` entries (GL-40)."""
+"""GitLab takes at most 500 ``ci_access.projects`` entries (GL-40), the agent's own project's among them."""
+
+NO_ENVIRONMENT = "gitlab-k8s-cd/no-job-of-this-project/"
+"""The one environment of the agent's own project's entry: no environment's name ends with '/'
+(GL-18), so no job matches it. The entry still replaces the access a project has to its own
+agent, whatever the licence (GL-41)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,16 +102,37 @@ class AgentRegistrationArgs:
         kubernetes_names.dns1123_label("agentk_namespace", self.agentk_namespace)
         if isinstance(self.access, list):
             object.__setattr__(self, "access", tuple(_access(index, entry) for index, entry in enumerate(self.access)))
-        if not isinstance(self.access, tuple) or not self.access or len(self.access) > ACCESS_MAX:
+        if not isinstance(self.access, tuple) or not self.access or len(self.access) > ACCESS_MAX - 1:
             raise v.InvalidArgument(
                 "access",
                 self.access,
-                f"must be a list of 1 to {ACCESS_MAX} entries {{project: <full path>, environments: [...]}}",
+                f"must be a list of 1 to {ACCESS_MAX - 1} entries {{project: <full path>, environments: [...]}}",
             )
         seen: set[str] = set()
+        root = top_level(self.project)
         for index, entry in enumerate(self.access):
             if not isinstance(entry, CiAccessArgs):
                 raise v.InvalidArgument(f"access[{index}]", entry, "must be {project, environments}")
+            if entry.project.lower() == self.project.lower():
+                raise v.InvalidArgument(
+                    f"access[{index}].project",
+                    entry.project,
+                    "must not be the agent's own project: its jobs get no access (the config file says so itself)",
+                )
+            if top_level(entry.project) != root:
+                raise v.InvalidArgument(
+                    f"access[{index}].project",
+                    entry.project,
+                    f"must be under the agent project's top-level group {root!r}: GitLab drops an entry for a "
+                    "project outside it (GL-40)",
+                )
+            if "*" in entry.environments:
+                raise v.InvalidArgument(
+                    f"access[{index}].environments",
+                    list(entry.environments),
+                    "must not be '*', every environment of the project: name the deploying environments, and "
+                    "'review/*' for review apps (a review job's group is its tier's, which other environments share)",
+                )
             if entry.project.lower() in seen:
                 raise v.InvalidArgument(
                     f"access[{index}].project",
@@ -138,18 +164,23 @@ def _access(index: int, entry: Any) -> CiAccessArgs | Any:
         ) from None
 
 
-def config_file(access: tuple[CiAccessArgs, ...], stack: str) -> str:
+def top_level(project_path: str) -> str:
+    """A project path's top-level group (or user namespace), as GitLab compares it (case-insensitively)."""
+    return project_path.split("/", 1)[0].lower()
+
+
+def config_file(agent_project: str, access: tuple[CiAccessArgs, ...], stack: str) -> str:
     """The agent's config file: ``ci_access`` for each entry's jobs of its environments alone,
-    impersonated as the job (AG-1). Only keys of KAS's schema (GL-40: an unknown key makes KAS
-    reject the whole file and keep the previous one)."""
-    document = {
-        "ci_access": {
-            "projects": [
-                {"id": entry.project, "access_as": {"ci_job": {}}, "environments": list(entry.environments)}
-                for entry in access
-            ]
-        }
-    }
+    impersonated as the job (AG-1). First, an entry for the agent's own project that no job
+    matches (:data:`NO_ENVIRONMENT`): without one, every job of that project, any branch's, could
+    use the agent with agentk's rights (GL-41), which include acting as anyone (AG-3); with a
+    ``ci_job`` one, as soon as GitLab's licence drops it (GL-42). Only keys of KAS's schema
+    (GL-40: an unknown key makes KAS reject the whole file and keep the previous one)."""
+    own = {"id": agent_project, "access_as": {"agent": {}}, "environments": [NO_ENVIRONMENT]}
+    entries = [
+        {"id": entry.project, "access_as": {"ci_job": {}}, "environments": list(entry.environments)} for entry in access
+    ]
+    document = {"ci_access": {"projects": [own, *entries]}}
     return HEADER.format(stack=stack) + yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
 
 
@@ -190,7 +221,7 @@ class GitLabAgent(pulumi.ComponentResource):
     def __init__(self, name: str, args: GitLabAgentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("gitlab-k8s-cd:gitlab_agent:GitLabAgent", name, None, opts)
         registration = args.registration
-        content = config_file(registration.access, args.stack)
+        content = config_file(registration.project, registration.access, args.stack)
         file = gitlab.RepositoryFile(
             f"{name}-config",
             project=args.project_id,

@@ -56,9 +56,9 @@ def test_the_agent_is_required_in_agent_mode_and_refused_otherwise():
     agent = AgentArgs(**AGENT)
     check("agent", agent)
     check("kubeconfig", None)
-    with pytest.raises(InvalidArgument, match="is required when cluster_access is 'agent'"):
+    with pytest.raises(InvalidArgument, match="is required when clusterAccess is 'agent'"):
         check("agent", None)
-    with pytest.raises(InvalidArgument, match="must not be set when cluster_access is 'kubeconfig'"):
+    with pytest.raises(InvalidArgument, match="must not be set when clusterAccess is 'kubeconfig'"):
         check("kubeconfig", agent)
     with pytest.raises(InvalidArgument, match="must be one of 'kubeconfig', 'agent'"):
         check("tunnel", None)
@@ -72,8 +72,8 @@ def test_the_agent_is_required_in_agent_mode_and_refused_otherwise():
             {"clusterAccess": "tunnel"},
             "gitlab-k8s-cd:clusterAccess: must be one of 'kubeconfig', 'agent' (got 'tunnel')",
         ),
-        ({"clusterAccess": "agent"}, "gitlab-k8s-cd:agent: is required when cluster_access is 'agent'"),
-        ({"agent": AGENT}, "gitlab-k8s-cd:agent: must not be set when cluster_access is 'kubeconfig'"),
+        ({"clusterAccess": "agent"}, "gitlab-k8s-cd:agent: is required when clusterAccess is 'agent'"),
+        ({"agent": AGENT}, "gitlab-k8s-cd:agent: must not be set when clusterAccess is 'kubeconfig'"),
         (
             {**AGENT_MODE, "agent": {**AGENT, "name": "Staging"}},
             "gitlab-k8s-cd:agent.name: must be a GitLab agent name",
@@ -82,6 +82,10 @@ def test_the_agent_is_required_in_agent_mode_and_refused_otherwise():
         (
             {**AGENT_MODE, "agent": {**AGENT, "project": "ACME/hello"}},
             "gitlab-k8s-cd:agent.project: must be another project than the app's own, 'acme/hello'",
+        ),
+        (
+            {**AGENT_MODE, "agent": {**AGENT, "project": "platform/cluster-agents"}},
+            "gitlab-k8s-cd:agent.project: must be under the app project's top-level group 'acme'",
         ),
         (
             {"clusterAccess": "agent", "agent": AGENT},
@@ -306,3 +310,25 @@ def test_the_readme_gives_the_admin_kubeconfig_the_context_the_provider_selects_
     ]
     assert AgentRegistrationArgs(**bootstrap).context == CONTEXT
     assert [a["project"] for a in bootstrap["access"]] == ["acme/hello"]
+
+
+def test_the_readmes_helm_install_gives_agentk_no_rbac_of_the_charts_and_the_stacks_service_account():
+    """The chart binds cluster-admin and a container-scanning ClusterRole by default (AG-4): the
+    README's install turns both off and names the ServiceAccount and namespace agent/ made."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("helm upgrade --install staging-agent gitlab/gitlab-agent")
+    command = readme[start : readme.index("\n```", start)]
+    for value in (
+        "--set rbac.create=false",
+        "--set serviceAccount.create=false",
+        '--set serviceAccount.name="$(pulumi stack output agentk_service_account)"',
+        '--namespace "$(pulumi stack output agentk_namespace)"',
+        "--set config.operational_container_scanning.enabled=false",
+        '--set-file config.token="$token"',
+    ):
+        assert value in command, value
+    assert "token=$(umask 077; mktemp)" in readme
+    from tests.test_gitlab_agent import plan_agent
+
+    outputs = plan_agent().outputs
+    assert (outputs["agentk_namespace"], outputs["agentk_service_account"]) == ("gitlab-agent", "gitlab-agent")

@@ -131,6 +131,7 @@ def test_agent_mode_without_gitlabs_kubeconfig_names_every_reason_gitlab_has_for
     for reason in (
         ".gitlab/agents/staging-agent/config.yaml on the default branch of acme/cluster-agents",
         "ci_access.projects",
+        "under that project's top-level group",
         "environments match this job's environment, 'staging'",
         "Premium or Ultimate",
         "protected_branches_only",

@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from gitlab_k8s_cd.components import InvalidArgument
-from gitlab_k8s_cd.components.cluster_access import environment_matches
 from gitlab_k8s_cd.components.config import ConfigError
 from gitlab_k8s_cd.components.gitlab_agent import (
     COMMIT_MESSAGE,
+    NO_ENVIRONMENT,
     TOKEN_DESCRIPTION,
     TOKEN_NAME,
     AgentRegistrationArgs,
@@ -22,6 +22,7 @@ from gitlab_k8s_cd.components.gitlab_agent import (
     config_file,
     load_registration,
 )
+from gitlab_k8s_cd.components.gitlab_rules import environment_name
 from gitlab_k8s_cd.components.plan.values import Secret
 from gitlab_k8s_cd.components.testing import run_program
 from tests.conftest import ROOT
@@ -70,18 +71,23 @@ def registered():
 
 def test_the_config_file_grants_each_project_its_environments_ci_job_access_with_schema_keys_only():
     access = tuple(CiAccessArgs(**entry) for entry in REGISTRATION["access"])
-    text = config_file(access, "staging-cluster")
+    text = config_file("acme/cluster-agents", access, "staging-cluster")
     assert text.startswith("# Managed by gitlab-k8s-cd (Pulumi stack staging-cluster)")
     document = yaml.safe_load(text)
     assert document == {
         "ci_access": {
             "projects": [
+                # The agent's own project first: an entry no job matches, which ends the access
+                # every job of that project would otherwise have with agentk's rights (GL-41).
+                {"id": "acme/cluster-agents", "access_as": {"agent": {}}, "environments": [NO_ENVIRONMENT]},
                 {"id": "acme/hello", "access_as": {"ci_job": {}}, "environments": ["staging", "review/*"]},
                 {"id": "acme/orders", "access_as": {"ci_job": {}}, "environments": ["staging"]},
             ]
         }
     }
     assert set(document) == {"ci_access"} and set(document["ci_access"]) <= KAS_SCHEMA["ci_access"]
+    # An agent entry is kept whatever the licence (GL-42), and no environment's name ends with '/' (GL-18).
+    assert NO_ENVIRONMENT.endswith("/") and not is_environment_name(NO_ENVIRONMENT)
     for entry in document["ci_access"]["projects"]:
         assert set(entry) <= KAS_SCHEMA["project"] and set(entry["access_as"]) <= KAS_SCHEMA["access_as"]
         # No `protected_branches_only`: a KAS older than 17.3 rejects the key (GL-40).
@@ -98,6 +104,7 @@ def test_the_config_file_is_committed_on_the_default_branch_of_the_agents_projec
     assert file.inputs["commitMessage"].endswith("[skip ci]")
     entries = yaml.safe_load(file.inputs["content"])["ci_access"]["projects"]
     assert [(e["id"], e["environments"]) for e in entries] == [
+        ("acme/cluster-agents", [NO_ENVIRONMENT]),
         ("acme/hello", ["staging", "review/*"]),
         ("acme/orders", ["staging"]),
     ]
@@ -143,8 +150,20 @@ def test_an_agent_project_with_no_default_branch_yet_fails_the_run_saying_why():
     [
         ({"project": "noslash"}, "gitlab-k8s-cd-agent:agent.project: must be a GitLab project path"),
         ({"name": "Staging"}, "gitlab-k8s-cd-agent:agent.name: must be a GitLab agent name"),
-        ({"access": []}, "gitlab-k8s-cd-agent:agent.access: must be a list of 1 to 500 entries"),
-        ({"access": "acme/hello"}, "gitlab-k8s-cd-agent:agent.access: must be a list of 1 to 500 entries"),
+        ({"access": []}, "gitlab-k8s-cd-agent:agent.access: must be a list of 1 to 499 entries"),
+        ({"access": "acme/hello"}, "gitlab-k8s-cd-agent:agent.access: must be a list of 1 to 499 entries"),
+        (
+            {"access": [{"project": "acme/cluster-agents", "environments": ["staging"]}]},
+            "gitlab-k8s-cd-agent:agent.access[0].project: must not be the agent's own project",
+        ),
+        (
+            {"access": [{"project": "other/hello", "environments": ["staging"]}]},
+            "gitlab-k8s-cd-agent:agent.access[0].project: must be under the agent project's top-level group 'acme'",
+        ),
+        (
+            {"access": [{"project": "acme/hello", "environments": ["*"]}]},
+            "gitlab-k8s-cd-agent:agent.access[0].environments: must not be '*'",
+        ),
         (
             {"access": [{"project": "acme/hello"}]},
             "gitlab-k8s-cd-agent:agent.access[0].environments: must be a non-empty list",
@@ -204,19 +223,9 @@ def test_the_args_take_what_the_config_gives_and_give_the_apps_context():
         CiAccessArgs(project="acme/hello", environments=["staging", "staging"])
 
 
-@pytest.mark.parametrize(
-    ("pattern", "environment", "matches"),
-    [
-        # Gitlab::Ci::EnvironmentMatcher (GL-40): equal, or an unanchored regex with * as .*
-        ("staging", "staging", True),
-        ("staging", "staging-2", False),
-        ("review/*", "review/feature-x", True),
-        ("review/*", "old-review/x", True),
-        ("stag*", "staging", True),
-        ("*", "production", True),
-        ("prod", "production", False),
-        ("review/*", "production", False),
-    ],
-)
-def test_environment_patterns_match_as_gitlab_matches_them(pattern, environment, matches):
-    assert environment_matches(pattern, environment) is matches
+def is_environment_name(value: str) -> bool:
+    try:
+        environment_name("environment", value)
+    except InvalidArgument:
+        return False
+    return True

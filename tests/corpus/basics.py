@@ -23,7 +23,7 @@ CASES = [
         "agent-without-agent-mode",
         {"agent": {"project": "acme/agents", "name": "a"}},
         "agent",
-        "must not be set when cluster_access is 'kubeconfig'",
+        "must not be set when clusterAccess is 'kubeconfig'",
         "'acme/agents:a'",
     ),
     Case(
