@@ -68,7 +68,8 @@ def agent_name(field: str, value: Any) -> str:
 
 
 def check_agent_project(agent: AgentArgs, project_path: str) -> None:
-    """Refuse an agent registered in the app's own project. Every job of an agent's project may
+    """Refuse an agent registered in the app's own project, or outside its top-level group (GitLab
+    would never let the app's jobs through it, GL-40). Every job of an agent's project may
     use the agent with the agent's own rights (which include impersonating anyone, AG-2) unless
     its config file names the project with an access GitLab's licence allows: on Free, or once a
     licence lapses, GitLab drops the ``ci_job`` entry and that implicit access wins (GL-41,
@@ -84,7 +85,7 @@ def check_agent_project(agent: AgentArgs, project_path: str) -> None:
             "branch writes the file. Register the agent in a project only admins can write to (the agent/ "
             "program: README, 'Installing the agent')",
         )
-    if agent.project.split("/", 1)[0].lower() != project_path.split("/", 1)[0].lower():
+    if gitlab_rules.top_level_group(agent.project) != gitlab_rules.top_level_group(project_path):
         raise v.InvalidArgument(
             "agent.project",
             agent.project,

@@ -109,7 +109,7 @@ class AgentRegistrationArgs:
                 f"must be a list of 1 to {ACCESS_MAX - 1} entries {{project: <full path>, environments: [...]}}",
             )
         seen: set[str] = set()
-        root = top_level(self.project)
+        root = gitlab_rules.top_level_group(self.project)
         for index, entry in enumerate(self.access):
             if not isinstance(entry, CiAccessArgs):
                 raise v.InvalidArgument(f"access[{index}]", entry, "must be {project, environments}")
@@ -119,7 +119,7 @@ class AgentRegistrationArgs:
                     entry.project,
                     "must not be the agent's own project: its jobs get no access (the config file says so itself)",
                 )
-            if top_level(entry.project) != root:
+            if gitlab_rules.top_level_group(entry.project) != root:
                 raise v.InvalidArgument(
                     f"access[{index}].project",
                     entry.project,
@@ -162,11 +162,6 @@ def _access(index: int, entry: Any) -> CiAccessArgs | Any:
         raise v.InvalidArgument(
             fields, refused.values if len(fields) > 1 else refused.values[0], refused.expected
         ) from None
-
-
-def top_level(project_path: str) -> str:
-    """A project path's top-level group (or user namespace), as GitLab compares it (case-insensitively)."""
-    return project_path.split("/", 1)[0].lower()
 
 
 def config_file(agent_project: str, access: tuple[CiAccessArgs, ...], stack: str) -> str:

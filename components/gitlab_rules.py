@@ -131,6 +131,12 @@ def environment_scope(field: str, value: Any) -> str:
     return value
 
 
+def top_level_group(project_path: str) -> str:
+    """A project path's top-level group (or user namespace), lowercased: GitLab compares paths
+    case-insensitively, and an agent serves only projects under its own project's (GL-40)."""
+    return project_path.split("/", 1)[0].lower()
+
+
 def project_path(field: str, value: Any, new: bool = False) -> str:
     """A GitLab project path with its namespace, e.g. ``acme/platform/hello``
     (``Gitlab::PathRegex``). ``new``: the project is created here, so its own segment must also be

@@ -132,3 +132,10 @@ def test_a_new_project_path_follows_gitlabs_rules_for_new_projects(path, expecte
 
 def test_an_existing_project_may_keep_a_legacy_path():
     assert gitlab_rules.project_path("project", "acme/_legacy.", new=False) == "acme/_legacy."
+
+
+@pytest.mark.parametrize(
+    ("path", "group"), [("acme/hello", "acme"), ("ACME/platform/hello", "acme"), ("alice/tools", "alice")]
+)
+def test_a_projects_top_level_group_is_its_first_segment_compared_case_insensitively(path, group):
+    assert gitlab_rules.top_level_group(path) == group
