@@ -126,11 +126,13 @@ class AgentRegistrationArgs:
                     f"must be under the agent project's top-level group {root!r}: GitLab drops an entry for a "
                     "project outside it (GL-40)",
                 )
-            if "*" in entry.environments:
+            if any(set(pattern) <= {"*", "."} for pattern in entry.environments):
+                # GitLab reads a pattern as a regex with '*' as '.*' and '.' as any character (GL-40):
+                # one of only those matches every environment's name.
                 raise v.InvalidArgument(
                     f"access[{index}].environments",
                     list(entry.environments),
-                    "must not be '*', every environment of the project: name the deploying environments, and "
+                    "must not match every environment ('*', '**', '*.*'): name the deploying environments, and "
                     "'review/*' for review apps (a review job's group is its tier's, which other environments share)",
                 )
             if entry.project.lower() in seen:

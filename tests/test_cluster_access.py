@@ -325,9 +325,14 @@ def test_the_readmes_helm_install_gives_agentk_no_rbac_of_the_charts_and_the_sta
         '--namespace "$(pulumi stack output agentk_namespace)"',
         "--set config.operational_container_scanning.enabled=false",
         '--set-file config.token="$token"',
+        "--set securityContext.allowPrivilegeEscalation=false",
+        "--set 'securityContext.capabilities.drop={ALL}'",
+        "--set securityContext.seccompProfile.type=RuntimeDefault",
     ):
         assert value in command, value
-    assert "token=$(umask 077; mktemp)" in readme
+    # The stack owns the namespace and the only binding: the chart makes neither.
+    assert "useExistingRole" not in command and "--create-namespace" not in command
+    assert "token=$(mktemp); trap 'rm -f \"$token\"' EXIT" in readme
     from tests.test_gitlab_agent import plan_agent
 
     outputs = plan_agent().outputs

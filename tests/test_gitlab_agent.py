@@ -4,6 +4,7 @@ the order of its resources, its token's secrecy, and the config that registers i
 from __future__ import annotations
 
 import json
+import re
 
 import pulumi
 import pytest
@@ -22,7 +23,6 @@ from gitlab_k8s_cd.components.gitlab_agent import (
     config_file,
     load_registration,
 )
-from gitlab_k8s_cd.components.gitlab_rules import environment_name
 from gitlab_k8s_cd.components.plan.values import Secret
 from gitlab_k8s_cd.components.testing import run_program
 from tests.conftest import ROOT
@@ -42,6 +42,9 @@ REGISTRATION = {
 }
 AGENT_PROJECT_ID = "4343"
 """The mocks' answer to the agent project's lookup (``gitlab.get_project``), whose default branch is ``main``."""
+
+GITLAB_ENVIRONMENT_NAME = re.compile(r"\A[a-zA-Z0-9_${}. -]([a-zA-Z0-9_/${}. -]*[a-zA-Z0-9_${}. -])?\Z")
+"""``Gitlab::Regex.environment_name_regex`` (docs/contracts.md GL-18): no environment's name ends with '/'."""
 
 KAS_SCHEMA = {
     # KAS's ci_access schema (docs/contracts.md GL-40): any other key makes it reject the file.
@@ -86,8 +89,9 @@ def test_the_config_file_grants_each_project_its_environments_ci_job_access_with
         }
     }
     assert set(document) == {"ci_access"} and set(document["ci_access"]) <= KAS_SCHEMA["ci_access"]
-    # An agent entry is kept whatever the licence (GL-42), and no environment's name ends with '/' (GL-18).
-    assert NO_ENVIRONMENT.endswith("/") and not is_environment_name(NO_ENVIRONMENT)
+    # An agent entry is kept whatever the licence (GL-42), and no environment's name ends with '/':
+    # GitLab's own rule (GL-18) refuses it, and takes it without the '/'.
+    assert not GITLAB_ENVIRONMENT_NAME.match(NO_ENVIRONMENT) and GITLAB_ENVIRONMENT_NAME.match(NO_ENVIRONMENT[:-1])
     for entry in document["ci_access"]["projects"]:
         assert set(entry) <= KAS_SCHEMA["project"] and set(entry["access_as"]) <= KAS_SCHEMA["access_as"]
         # No `protected_branches_only`: a KAS older than 17.3 rejects the key (GL-40).
@@ -162,7 +166,15 @@ def test_an_agent_project_with_no_default_branch_yet_fails_the_run_saying_why():
         ),
         (
             {"access": [{"project": "acme/hello", "environments": ["*"]}]},
-            "gitlab-k8s-cd-agent:agent.access[0].environments: must not be '*'",
+            "gitlab-k8s-cd-agent:agent.access[0].environments: must not match every environment",
+        ),
+        (
+            {"access": [{"project": "acme/hello", "environments": ["staging", "*.*"]}]},
+            "gitlab-k8s-cd-agent:agent.access[0].environments: must not match every environment",
+        ),
+        (
+            {"access": [{"project": "acme/hello", "environments": ["**"]}]},
+            "gitlab-k8s-cd-agent:agent.access[0].environments: must not match every environment",
         ),
         (
             {"access": [{"project": "acme/hello"}]},
@@ -221,11 +233,3 @@ def test_the_args_take_what_the_config_gives_and_give_the_apps_context():
     assert args.access[0] == CiAccessArgs(project="acme/hello", environments=("staging", "review/*"))
     with pytest.raises(InvalidArgument, match="must not repeat an environment"):
         CiAccessArgs(project="acme/hello", environments=["staging", "staging"])
-
-
-def is_environment_name(value: str) -> bool:
-    try:
-        environment_name("environment", value)
-    except InvalidArgument:
-        return False
-    return True
