@@ -157,13 +157,10 @@ def _access(index: int, entry: Any) -> CiAccessArgs | Any:
         raise v.InvalidArgument(
             f"access[{index}].{sorted(unknown)[0]}", entry[sorted(unknown)[0]], "is not a key (project, environments)"
         )
-    try:
-        return CiAccessArgs(project=entry.get("project"), environments=entry.get("environments"))
-    except v.InvalidArgument as refused:
-        fields = tuple(f"access[{index}].{field}" for field in refused.fields)
-        raise v.InvalidArgument(
-            fields, refused.values if len(fields) > 1 else refused.values[0], refused.expected
-        ) from None
+    return v.renamed(
+        lambda: CiAccessArgs(project=entry.get("project"), environments=entry.get("environments")),
+        {name: f"access[{index}].{name}" for name in ("project", "environments")},
+    )
 
 
 def config_file(agent_project: str, access: tuple[CiAccessArgs, ...], stack: str) -> str:

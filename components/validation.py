@@ -131,5 +131,7 @@ def renamed(build: Any, names: Mapping[str, str]) -> Any:
 
 
 def _rename(field_path: str, names: Mapping[str, str]) -> str:
+    # The head's own name, without an index it carries ("environments[1]" is "environments").
     head, dot, rest = field_path.partition(".")
-    return names.get(head, head) + dot + rest
+    name, bracket, index = head.partition("[")
+    return names.get(name, name) + bracket + index + dot + rest

@@ -65,6 +65,15 @@ def test_renamed_reports_the_callers_field_names():
         v.renamed(build, {"name": "namespace"})
 
 
+def test_renamed_keeps_the_index_and_the_path_below_a_renamed_field():
+    def build():
+        raise InvalidArgument(("environments[1]", "project"), ("$BAD", "x"), "must be names")
+
+    with pytest.raises(InvalidArgument) as refused:
+        v.renamed(build, {"environments": "access[0].environments", "project": "access[0].project"})
+    assert refused.value.fields == ("access[0].environments[1]", "access[0].project")
+
+
 def test_an_unquoted_yaml_date_gets_a_hint_to_quote_it():
     """The Pulumi CLI hands an unquoted date over as Go prints a timestamp (docs/contracts.md PC-8)."""
     with pytest.raises(InvalidArgument, match=r"quote it, '2027-11-30'\) \(got '2027-11-30 00:00:00 \+0000 UTC'\)"):
